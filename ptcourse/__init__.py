@@ -1,0 +1,23 @@
+"""ptcourse: likelihood, KL divergence and entropy -- the three quantities behind LLM post-training.
+
+The core (``logprobs``, ``sft``, ``kl``, ``entropy``, ``objectives``, ``stats``) imports only torch and is
+re-exported here. The toy world, pictures, dials and exercise checkers are submodules that load on
+first use (``ptcourse.toy``, ``ptcourse.viz``, ``ptcourse.widgets``, ``ptcourse.check``), so that
+``import ptcourse`` never imports matplotlib or ipywidgets.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {"toy", "viz", "widgets", "dials", "check", "cli", "doctor", "student"}
+
+__all__ = ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'ptcourse' has no attribute {name!r}")

@@ -1,0 +1,150 @@
+"""Shared argument checks for the ptcourse core (private).
+
+Every public core function validates its inputs with these helpers, so that bad input fails loudly
+with a message that names the offending argument and shows its shape or value, instead of turning
+into a silent NaN three chapters later. Checks that would need a full pass over a large logits
+tensor (NaN, +inf) are done on the O(N) per-row results instead; see ``ptcourse.stats``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__: list[str] = []
+
+KINDS = ("k1", "k2", "k3")
+
+
+def compute_dtype(*dtypes: torch.dtype) -> torch.dtype:
+    """fp16/bf16/fp32 -> fp32; anything involving fp64 -> fp64."""
+    return torch.float64 if torch.float64 in dtypes else torch.float32
+
+
+def tensor(x, name: str) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"'{name}' must be a torch.Tensor, got {type(x).__name__}")
+    return x
+
+
+def float_tensor(x, name: str) -> torch.Tensor:
+    tensor(x, name)
+    if not x.is_floating_point():
+        raise TypeError(
+            f"'{name}' must be a floating-point tensor, got dtype {x.dtype} "
+            f"with shape {tuple(x.shape)}"
+        )
+    return x
+
+
+def logits(x, name: str = "logits") -> torch.Tensor:
+    """A floating tensor with a non-empty last (vocabulary) dimension."""
+    float_tensor(x, name)
+    if x.dim() < 1 or x.shape[-1] < 1:
+        raise ValueError(
+            f"'{name}' must have shape (..., V) with V >= 1, got shape {tuple(x.shape)}"
+        )
+    return x
+
+
+def no_nan(x: torch.Tensor, name: str) -> torch.Tensor:
+    if x.numel() and bool(torch.isnan(x).any()):
+        n = int(torch.isnan(x).sum())
+        raise ValueError(f"'{name}' contains NaN ({n} of {x.numel()} entries, shape {tuple(x.shape)})")
+    return x
+
+
+def same_shape(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"'{b_name}' must have the same shape as '{a_name}': "
+            f"got {b_name} {tuple(b.shape)} vs {a_name} {tuple(a.shape)}"
+        )
+
+
+def same_device(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    if a.device != b.device:
+        raise ValueError(
+            f"'{b_name}' is on {b.device} but '{a_name}' is on {a.device}; "
+            "ptcourse never moves data between devices"
+        )
+
+
+def mask(m, name: str, shape: torch.Size, device: torch.device) -> torch.Tensor:
+    """Return ``m`` as a bool tensor of ``shape``; accepts bool or 0/1 tensors."""
+    tensor(m, name)
+    if m.shape != shape:
+        raise ValueError(f"'{name}' must have shape {tuple(shape)}, got {tuple(m.shape)}")
+    if m.device != device:
+        raise ValueError(f"'{name}' is on {m.device} but the data is on {device}")
+    if m.dtype == torch.bool:
+        return m
+    if m.is_complex():
+        raise TypeError(f"'{name}' must be bool or 0/1, got dtype {m.dtype}")
+    if m.numel() and not bool(((m == 0) | (m == 1)).all()):
+        bad = m[(m != 0) & (m != 1)].flatten()[:5].tolist()
+        raise ValueError(f"'{name}' must be bool or hold only 0/1, got values such as {bad}")
+    return m != 0
+
+
+def nonempty(m: torch.Tensor, name: str) -> None:
+    if not bool(m.any()):
+        raise ValueError(
+            f"'{name}' selects no token (shape {tuple(m.shape)}): the mean over zero tokens is undefined"
+        )
+
+
+def targets(
+    t, name: str, batch_shape: torch.Size, vocab: int, device: torch.device
+) -> torch.Tensor:
+    """Integer class indices of ``batch_shape`` in ``[0, vocab)``."""
+    tensor(t, name)
+    if t.dtype == torch.bool or t.is_floating_point() or t.is_complex():
+        raise TypeError(f"'{name}' must be an integer tensor, got dtype {t.dtype}")
+    if t.shape != batch_shape:
+        raise ValueError(
+            f"'{name}' must have shape {tuple(batch_shape)} (the logits' shape without the "
+            f"vocabulary dim), got {tuple(t.shape)}"
+        )
+    if t.device != device:
+        raise ValueError(f"'{name}' is on {t.device} but the logits are on {device}")
+    if t.numel():
+        lo, hi = int(t.min()), int(t.max())
+        if lo < 0 or hi >= vocab:
+            raise ValueError(
+                f"'{name}' must lie in [0, V) = [0, {vocab}), got values in [{lo}, {hi}]"
+            )
+    return t.long()
+
+
+def scalar(x, name: str, *, positive: bool = True, allow_zero: bool = False) -> float:
+    """A finite python float; ``positive`` requires > 0 (or >= 0 with ``allow_zero``)."""
+    if isinstance(x, torch.Tensor):
+        if x.numel() != 1:
+            raise ValueError(f"'{name}' must be a scalar, got a tensor of shape {tuple(x.shape)}")
+        x = x.item()
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"'{name}' must be a real number, got {x!r}") from None
+    if math.isnan(v) or math.isinf(v):
+        raise ValueError(f"'{name}' must be finite, got {v}")
+    if positive and (v < 0 or (v == 0 and not allow_zero)):
+        need = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"'{name}' must be {need}, got {v}")
+    return v
+
+
+def kind(k) -> str:
+    if k not in KINDS:
+        raise ValueError(f"'kind' must be one of {KINDS}, got {k!r}")
+    return k
+
+
+def chunk_size(c, name: str = "chunk_size") -> int | None:
+    if c is None:
+        return None
+    if isinstance(c, bool) or not isinstance(c, int) or c < 1:
+        raise ValueError(f"'{name}' must be a positive int or None, got {c!r}")
+    return c

@@ -1,0 +1,191 @@
+"""A tiny synthetic language: the "web" corpus, instruction demonstrations and a grammar check.
+
+The toy world stands in for the internet text a real model is pre-trained on. Its sentences come
+from a small context-free grammar over a few dozen words, e.g. ``the small cat sees a red dog .``;
+the same grammar, written as a regular expression over word classes, checks whether a sample is
+grammatical. Instruction demonstrations (the SFT data) use a question/answer format,
+``<q> describe cat <a> the cat is small .``: the answer must talk about the animal asked for and
+always starts with ``the``, a house style that pre-training never shows.
+
+The design follows the "toy world" tradition of small synthetic languages used to study what a
+language model learns (e.g. Allen-Zhu & Li, *Physics of Language Models*, 2023, which trains on
+context-free-grammar corpora).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+__all__ = [
+    "ADJECTIVES",
+    "DETERMINERS",
+    "NOUNS",
+    "VERBS",
+    "EXPLOIT_WORD",
+    "sentence",
+    "corpus",
+    "prompt",
+    "demonstrations",
+    "is_grammatical",
+]
+
+DETERMINERS = ("the", "a")
+#: adjectives; ``great`` is ordinary here but the flawed reward overpays for it (see ``reward``)
+ADJECTIVES = ("small", "big", "red", "blue", "happy", "quiet", "shy", "great")
+NOUNS = ("cat", "dog", "bird", "fox", "frog", "child", "robot", "horse")
+VERBS = ("sees", "likes", "chases", "finds", "helps", "follows")
+COPULA = "is"
+ENDINGS = (".", "!")
+#: the word the flawed reward pays for
+EXPLOIT_WORD = "great"
+
+_CLASS = {
+    **{w: "D" for w in DETERMINERS},
+    **{w: "A" for w in ADJECTIVES},
+    **{w: "N" for w in NOUNS},
+    **{w: "V" for w in VERBS},
+    COPULA: "C",
+    **{w: "P" for w in ENDINGS},
+}
+# S -> NP (V NP | is ADJ) END ;  NP -> DET ADJ{0,2} NOUN  (no adjective twice in one NP)
+_SENTENCE = re.compile(r"DA{0,2}N(?:VDA{0,2}N|CA)P")
+
+
+def _noun_phrase(rng: random.Random, noun: str | None = None, det: str | None = None) -> list[str]:
+    n_adj = rng.choices((0, 1, 2), weights=(6, 3, 1))[0]
+    det = det or rng.choice(DETERMINERS)
+    adjs = rng.sample(ADJECTIVES, n_adj)
+    return [det, *adjs, noun or rng.choice(NOUNS)]
+
+
+def sentence(rng: random.Random, *, subject: str | None = None, det: str | None = None) -> str:
+    """Draw one sentence from the toy grammar.
+
+    .. math::
+
+        S \\to NP\\,(V\\,NP \\mid \\texttt{is}\\,ADJ)\\,END, \\qquad NP \\to DET\\,ADJ^{0..2}\\,NOUN
+
+    Parameters
+    ----------
+    rng : random.Random
+        Source of randomness (pass ``random.Random(seed)`` for reproducible text).
+    subject, det : str, optional
+        Force the subject noun and its determiner (used by the demonstrations).
+
+    Examples
+    --------
+    >>> import random
+    >>> s = sentence(random.Random(0))
+    >>> is_grammatical(s)  # every sentence the grammar makes passes its own check
+    True
+    """
+    words = _noun_phrase(rng, subject, det)
+    if rng.random() < 0.5:
+        words += [COPULA, rng.choice(ADJECTIVES)]
+    else:
+        words += [rng.choice(VERBS), *_noun_phrase(rng)]
+    words.append("." if rng.random() < 0.85 else "!")
+    return " ".join(words)
+
+
+def corpus(n: int, seed: int = 0) -> list[str]:
+    """Return ``n`` sentences of "web text" drawn from the grammar with a fixed seed.
+
+    .. math::
+
+        x^{(i)} \\sim p_{\\text{grammar}}, \\quad i = 1, \\dots, n
+
+    Examples
+    --------
+    >>> corpus(2, seed=0) == corpus(2, seed=0)  # same seed, same text
+    True
+    """
+    if n < 1:
+        raise ValueError(f"corpus: 'n' must be >= 1, got {n}")
+    rng = random.Random(seed)
+    return [sentence(rng) for _ in range(n)]
+
+
+def prompt(noun: str) -> str:
+    """Return the instruction for ``noun`` in the demonstrations' format.
+
+    Examples
+    --------
+    >>> prompt("cat")
+    '<q> describe cat <a>'
+    """
+    if noun not in NOUNS:
+        raise ValueError(f"prompt: 'noun' must be one of {NOUNS}, got {noun!r}")
+    return f"<q> describe {noun} <a>"
+
+
+def demonstrations(n: int, seed: int = 0, *, exclude: set | None = None) -> list[tuple[str, str]]:
+    """Return ``n`` (prompt, response) pairs: good answers to ``describe NOUN``.
+
+    A good answer is one grammatical sentence whose subject is ``the`` + (adjectives) + NOUN.
+
+    .. math::
+
+        (x, y) \\sim p_{\\text{demo}}, \\qquad y = \\texttt{the}\\;ADJ^{0..2}\\;x_{\\text{noun}}\\;\\dots
+
+    Parameters
+    ----------
+    n : int
+        Number of pairs.
+    seed : int
+        Seed of the draw.
+    exclude : set of (prompt, response), optional
+        Pairs to leave out (to make a held-out set disjoint from the training set).
+
+    Examples
+    --------
+    >>> demonstrations(1, seed=0)[0][0].startswith("<q> describe")  # prompt, then response
+    True
+    """
+    if n < 1:
+        raise ValueError(f"demonstrations: 'n' must be >= 1, got {n}")
+    rng = random.Random(seed)
+    out: list[tuple[str, str]] = []
+    exclude = exclude or set()
+    while len(out) < n:
+        noun = rng.choice(NOUNS)
+        pair = (prompt(noun), sentence(rng, subject=noun, det="the"))
+        if pair not in exclude:
+            out.append(pair)
+    return out
+
+
+def is_grammatical(text: str | list[str]) -> bool:
+    """Check that ``text`` is exactly one sentence of the toy grammar.
+
+    Each word is mapped to its class (D, A, N, V, C for ``is``, P for the ending) and the class
+    string must match ``D A{0,2} N (V D A{0,2} N | C A) P``; an unknown word or a repeated
+    adjective inside one noun phrase fails.
+
+    Examples
+    --------
+    >>> is_grammatical("the small cat sees a dog .")
+    True
+    >>> is_grammatical("great great great great")  # what a reward hacker writes
+    False
+    """
+    words = text.split() if isinstance(text, str) else list(text)
+    classes = []
+    for w in words:
+        c = _CLASS.get(w)
+        if c is None:
+            return False
+        classes.append(c)
+    if not _SENTENCE.fullmatch("".join(classes)):
+        return False
+    # no adjective twice within a noun phrase ("the great great cat" is not English)
+    run: list[str] = []
+    for w, c in zip(words, classes):
+        if c == "A":
+            if w in run:
+                return False
+            run.append(w)
+        else:
+            run = []
+    return True

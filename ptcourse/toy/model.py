@@ -1,0 +1,179 @@
+"""TinyLM: a small causal transformer (about 100k parameters) for the toy language.
+
+A pre-norm GPT block stack in the style of minGPT / nanoGPT (Karpathy, 2020-2023; Radford et al.,
+2019): token + learned position embeddings, ``n_layer`` blocks of causal self-attention and an MLP,
+a final LayerNorm and an output layer tied to the token embedding (Press & Wolf, 2017). The forward
+pass returns logits ``(B, T, V)``, the shape every ``ptcourse`` core function takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .tokenizer import TOKENIZER
+
+__all__ = ["TinyConfig", "TinyLM"]
+
+
+@dataclass(frozen=True)
+class TinyConfig:
+    """Sizes of a TinyLM (defaults: vocabulary of the toy language, 16 positions, d=64, 2 layers)."""
+
+    vocab_size: int = len(TOKENIZER)
+    block_size: int = 16
+    d_model: int = 64
+    n_layer: int = 2
+    n_head: int = 4
+
+
+class _Block(nn.Module):
+    def __init__(self, cfg: TinyConfig) -> None:
+        super().__init__()
+        self.n_head = cfg.n_head
+        self.ln1 = nn.LayerNorm(cfg.d_model)
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.ln2 = nn.LayerNorm(cfg.d_model)
+        self.mlp = nn.Sequential(
+            nn.Linear(cfg.d_model, 4 * cfg.d_model), nn.GELU(), nn.Linear(4 * cfg.d_model, cfg.d_model)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape  # (B, T, C)
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=-1)  # 3 x (B, T, C)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, T, C/H)
+        x = x + self.proj(y.transpose(1, 2).reshape(B, T, C))  # (B, T, C)
+        return x + self.mlp(self.ln2(x))
+
+
+class TinyLM(nn.Module):
+    """A tiny causal language model: ``logits = TinyLM(ids)``.
+
+    .. math::
+
+        p_\\theta(x_{t+1} \\mid x_{\\le t}) = \\mathrm{softmax}(\\text{logits}_{t})
+
+    Parameters
+    ----------
+    config : TinyConfig, optional
+        Sizes; the defaults give about 100k parameters.
+    seed : int
+        Seed of the weight initialisation (the same seed gives the same weights).
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = TinyLM(seed=0)
+    >>> ids = torch.tensor([[1, 6, 16]])  # <bos> the cat
+    >>> model(ids).shape  # (B, T, V)
+    torch.Size([1, 3, 38])
+    >>> model.num_parameters() < 200_000
+    True
+    """
+
+    def __init__(self, config: TinyConfig | None = None, *, seed: int = 0) -> None:
+        super().__init__()
+        self.config = cfg = config or TinyConfig()
+        gen_state = torch.random.get_rng_state()
+        torch.manual_seed(seed)
+        self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.pos_emb = nn.Embedding(cfg.block_size, cfg.d_model)
+        self.blocks = nn.ModuleList(_Block(cfg) for _ in range(cfg.n_layer))
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        for name, p in self.named_parameters():
+            if p.dim() == 2:
+                nn.init.normal_(p, std=0.02 if "proj" not in name else 0.02 / (2 * cfg.n_layer) ** 0.5)
+            elif name.endswith("bias"):
+                nn.init.zeros_(p)
+        torch.random.set_rng_state(gen_state)
+
+    def num_parameters(self) -> int:
+        """Return the number of parameters (the tied output layer counted once)."""
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Return next-token logits ``(B, T, V)`` for integer ids ``(B, T)``."""
+        if ids.dim() != 2 or ids.dtype not in (torch.long, torch.int32, torch.int64):
+            raise ValueError(f"TinyLM: 'ids' must be an integer tensor (B, T), got "
+                             f"{tuple(ids.shape)} {ids.dtype}")
+        B, T = ids.shape
+        if T > self.config.block_size:
+            raise ValueError(f"TinyLM: 'ids' has T={T} > block_size={self.config.block_size}")
+        pos = torch.arange(T, device=ids.device)
+        x = self.tok_emb(ids) + self.pos_emb(pos)  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)
+        return self.ln_f(x) @ self.tok_emb.weight.T  # (B, T, V), tied output layer
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompt_ids: torch.Tensor,
+        max_new_tokens: int = 11,
+        *,
+        temperature: float = 1.0,
+        seed: int | None = 0,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Sample a continuation of each prompt, stopping a row at ``<eos>``.
+
+        .. math::
+
+            x_{t+1} \\sim \\mathrm{softmax}(\\text{logits}_t / \\tau), \\quad \\tau = \\text{temperature}
+            \\; (\\tau = 0: \\arg\\max)
+
+        Parameters
+        ----------
+        prompt_ids : torch.Tensor
+            Integer ids ``(B, P)`` (or ``(P,)`` for one prompt).
+        max_new_tokens : int
+            At most this many tokens are added (capped by ``block_size``).
+        temperature : float
+            Softmax temperature; 0 means greedy decoding.
+        seed : int or None
+            Seed of a private ``torch.Generator`` (same seed, same samples). Ignored if
+            ``generator`` is given.
+        generator : torch.Generator, optional
+            A generator to draw from (lets a training loop continue one stream of samples).
+
+        Returns
+        -------
+        torch.Tensor
+            Ids ``(B, P + n)``; after a row's ``<eos>`` come ``<pad>`` tokens.
+
+        Examples
+        --------
+        >>> from ptcourse.toy.tokenizer import TOKENIZER as tok
+        >>> model = TinyLM(seed=0)
+        >>> p = torch.tensor([tok.encode("<bos> the")])
+        >>> torch.equal(model.generate(p, 4, seed=1), model.generate(p, 4, seed=1))  # same seed
+        True
+        """
+        if temperature < 0:
+            raise ValueError(f"generate: 'temperature' must be >= 0, got {temperature}")
+        if prompt_ids.dim() == 1:
+            prompt_ids = prompt_ids.unsqueeze(0)
+        if generator is None:
+            generator = torch.Generator(device=prompt_ids.device)
+            generator.manual_seed(0 if seed is None else seed)
+        ids = prompt_ids
+        n = min(max_new_tokens, self.config.block_size - ids.shape[1])
+        done = torch.zeros(ids.shape[0], dtype=torch.bool, device=ids.device)
+        for _ in range(n):
+            logits = self(ids)[:, -1, :].float()  # (B, V)
+            if temperature == 0:
+                nxt = logits.argmax(-1)  # (B,)
+            else:
+                probs = torch.softmax(logits / temperature, dim=-1)
+                nxt = torch.multinomial(probs, 1, generator=generator).squeeze(-1)  # (B,)
+            nxt = torch.where(done, torch.full_like(nxt, TOKENIZER.pad_id), nxt)
+            ids = torch.cat([ids, nxt[:, None]], dim=1)  # (B, t + 1)
+            done |= nxt == TOKENIZER.eos_id
+            if bool(done.all()):
+                break
+        return ids
