@@ -1,47 +1,71 @@
-"""Sphinx extension: an "Open in Colab" badge on every chapter that has a notebook twin.
+"""Sphinx extension: an "Open in Colab" badge on every chapter that has a student notebook.
 
 Jupyter Book's own Colab launch button opens the chapter's ``.md`` source, which Colab cannot run.
-This badge instead points at the chapter's student notebook, and its URL is built from the single
-repository setting in ``_config.yml`` (``repository.url`` / ``repository.branch``), which Jupyter Book
-passes to Sphinx as ``html_theme_options["repository_url"]`` and ``["repository_branch"]``.
+This badge instead points at the chapter's student notebook ``notebooks/student/<name>.ipynb``, and
+its URL is built from the single repository setting in ``_config.yml`` (``repository.url`` /
+``repository.branch``), which Jupyter Book passes to Sphinx as ``html_theme_options["repository_url"]``
+and ``["repository_branch"]``. Colab's GitHub URL scheme is documented at
+https://colab.research.google.com/github/googlecolab/colabtools/blob/main/notebooks/colab-github-demo.ipynb
+
+The badge is a ``<div>`` (not a ``<p>``) right under the chapter title, so that sphinx-tippy's
+section tooltips (title + first paragraph) do not show the badge instead of the chapter's opening.
+The browser tests (tests/site/) check that every badge's URL names a notebook that exists.
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.errors import ConfigError
 
 NOTEBOOK_DIR = "notebooks/student"
+COLAB_GITHUB = "https://colab.research.google.com/github/"
 
 
 def colab_url(repository_url: str, branch: str, notebook_path: str) -> str:
-    """Colab's GitHub URL for ``notebook_path`` (relative to the repository root)."""
-    slug = repository_url.rstrip("/").removeprefix("https://github.com/")
-    return f"https://colab.research.google.com/github/{slug}/blob/{branch}/{notebook_path}"
+    """Colab's GitHub URL for ``notebook_path`` (relative to the repository root).
+
+    >>> colab_url("https://github.com/o/r/", "main", "notebooks/student/01_x.ipynb")
+    'https://colab.research.google.com/github/o/r/blob/main/notebooks/student/01_x.ipynb'
+    """
+    if not repository_url.startswith("https://github.com/"):
+        raise ConfigError(
+            f"repository.url must be a https://github.com/ URL, got {repository_url!r}"
+        )
+    slug = repository_url.rstrip("/").removeprefix("https://github.com/").removesuffix(".git")
+    return f"{COLAB_GITHUB}{slug}/blob/{branch}/{notebook_path}"
 
 
-def _add_badge(app, doctree):
+def _add_badge(app, doctree) -> None:
     docname = app.env.docname
     if not docname.startswith("book/"):
         return
     name = docname.split("/", 1)[1]
     notebook = f"{NOTEBOOK_DIR}/{name}.ipynb"
-    if not (Path(app.srcdir) / notebook).exists():
+    notebook_file = Path(app.srcdir) / notebook
+    # Re-read this page when its student notebook appears, changes or goes away.
+    app.env.note_dependency(str(notebook_file))
+    if not notebook_file.is_file():
         return
     opts = app.config.html_theme_options
-    url = colab_url(opts["repository_url"], opts.get("repository_branch", "main"), notebook)
-    html = (
-        f'<p class="colab-badge"><a href="{url}" data-notebook="{notebook}" '
-        f'rel="noopener"><img src="{"../" * docname.count("/")}_static/colab-badge.svg" '
-        f'alt="Open this chapter in Colab" width="117" height="20"></a></p>'
+    if "repository_url" not in opts:
+        raise ConfigError("_config.yml needs repository.url (the Colab badges are built from it)")
+    url = colab_url(opts["repository_url"], opts.get("repository_branch") or "main", notebook)
+    static = "../" * docname.count("/") + "_static"
+    badge = (
+        f'<div class="colab-badge"><a class="reference external" href="{html.escape(url)}" '
+        f'data-notebook="{html.escape(notebook)}" rel="noopener">'
+        f'<img src="{static}/colab-badge.svg" alt="Open this chapter in Colab" '
+        'width="117" height="20"></a></div>'
     )
     sections = list(doctree.findall(nodes.section))
     target = sections[0] if sections else doctree
     title_index = 1 if sections and isinstance(sections[0][0], nodes.title) else 0
-    target.insert(title_index, nodes.raw("", html, format="html"))
+    target.insert(title_index, nodes.raw("", badge, format="html"))
 
 
 def setup(app):
     app.connect("doctree-read", _add_badge)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "0.2", "parallel_read_safe": True, "parallel_write_safe": True}

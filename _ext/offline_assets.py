@@ -12,6 +12,12 @@ Two jobs:
   ``html_js_files`` / ``html_css_files`` here; they are loaded only by whoever asks for them.
 * If the vendored files are missing, the build stops with the command that makes them, instead of
   producing a site whose math and tooltips silently fail in the browser.
+
+It also removes duplicate ``<script>`` entries from each page: an inline script added with
+``app.add_js_file(None, body=...)`` after ``Builder.init`` (sphinx-thebe's ``const THEBE_JS_URL``,
+sphinx-togglebutton's settings) is kept once with filename ``None`` and once, re-added from the
+registry by ``StandaloneHTMLBuilder.prepare_writing``, with filename ``""``; the second ``const``
+is a ``SyntaxError`` in the browser console on every page.
 """
 
 from __future__ import annotations
@@ -53,8 +59,30 @@ def _check_vendored(app) -> None:
         )
 
 
+def _js_key(js) -> tuple:
+    attributes = getattr(js, "attributes", {}) or {}
+    # Inline scripts are registered with filename None by the extension and re-added from the
+    # registry with filename "" by Sphinx, so both spellings count as "no file".
+    return (str(getattr(js, "filename", js) or ""), tuple(sorted(attributes.items())))
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen: set[tuple] = set()
+    unique = []
+    for js in scripts:
+        key = _js_key(js)
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    scripts[:] = unique
+
+
 def setup(app):
     # priority > 500 so that this runs after Jupyter Book has filled html_js_files.
     app.connect("config-inited", _drop_vendored, priority=900)
     app.connect("builder-inited", _check_vendored)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

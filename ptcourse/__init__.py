@@ -10,11 +10,39 @@ from __future__ import annotations
 
 import importlib
 
+from .entropy import entropy
+from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
+from .logprobs import cross_entropy, perplexity, sequence_logprob, token_logprobs
+from .objectives import dpo_loss, grpo_advantages, ppo_clip_loss
+from .sft import sft_loss
+from .stats import TokenStats, token_stats
+
 __version__ = "0.1.0"
 
 _SUBMODULES = {"toy", "viz", "widgets", "dials", "check", "cli", "doctor", "student"}
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    # likelihood
+    "token_logprobs",
+    "sequence_logprob",
+    "cross_entropy",
+    "perplexity",
+    "sft_loss",
+    # the leash
+    "kl_divergence",
+    "kl_estimate",
+    "kl_penalized_rewards",
+    "kl_regularized_policy",
+    # the spread
+    "entropy",
+    # the toolkit
+    "dpo_loss",
+    "grpo_advantages",
+    "ppo_clip_loss",
+    "TokenStats",
+    "token_stats",
+]
 
 
 def __getattr__(name: str):

@@ -42,11 +42,17 @@ class _Block(nn.Module):
             nn.Linear(cfg.d_model, 4 * cfg.d_model), nn.GELU(), nn.Linear(4 * cfg.d_model, cfg.d_model)
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cache: list | None = None) -> torch.Tensor:
         B, T, C = x.shape  # (B, T, C)
         q, k, v = self.qkv(self.ln1(x)).split(C, dim=-1)  # 3 x (B, T, C)
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, T, C/H)
+        causal = True
+        if cache is not None:  # incremental decoding: keys/values of earlier positions
+            if cache:
+                k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
+                causal = T > 1
+            cache[:] = [k, v]  # (B, H, t, C/H)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # (B, H, T, C/H)
         x = x + self.proj(y.transpose(1, 2).reshape(B, T, C))  # (B, T, C)
         return x + self.mlp(self.ln2(x))
 
@@ -71,7 +77,7 @@ class TinyLM(nn.Module):
     >>> model = TinyLM(seed=0)
     >>> ids = torch.tensor([[1, 6, 16]])  # <bos> the cat
     >>> model(ids).shape  # (B, T, V)
-    torch.Size([1, 3, 38])
+    torch.Size([1, 3, 33])
     >>> model.num_parameters() < 200_000
     True
     """
@@ -104,10 +110,13 @@ class TinyLM(nn.Module):
         B, T = ids.shape
         if T > self.config.block_size:
             raise ValueError(f"TinyLM: 'ids' has T={T} > block_size={self.config.block_size}")
-        pos = torch.arange(T, device=ids.device)
+        return self._run(ids, 0, None)
+
+    def _run(self, ids: torch.Tensor, start: int, caches: list | None) -> torch.Tensor:
+        pos = torch.arange(start, start + ids.shape[1], device=ids.device)
         x = self.tok_emb(ids) + self.pos_emb(pos)  # (B, T, C)
-        for block in self.blocks:
-            x = block(x)
+        for i, block in enumerate(self.blocks):
+            x = block(x, None if caches is None else caches[i])
         return self.ln_f(x) @ self.tok_emb.weight.T  # (B, T, V), tied output layer
 
     @torch.no_grad()
@@ -164,8 +173,11 @@ class TinyLM(nn.Module):
         ids = prompt_ids
         n = min(max_new_tokens, self.config.block_size - ids.shape[1])
         done = torch.zeros(ids.shape[0], dtype=torch.bool, device=ids.device)
-        for _ in range(n):
-            logits = self(ids)[:, -1, :].float()  # (B, V)
+        caches: list = [[] for _ in self.blocks]  # per block: [keys, values] (B, H, t, C/H)
+        logits = self._run(ids, 0, caches)[:, -1, :].float()  # (B, V)
+        for i in range(n):
+            if i > 0:  # one new position, attending to the cached keys and values
+                logits = self._run(ids[:, -1:], ids.shape[1] - 1, caches)[:, -1, :].float()
             if temperature == 0:
                 nxt = logits.argmax(-1)  # (B,)
             else:

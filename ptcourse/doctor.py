@@ -1,0 +1,142 @@
+"""``ptcourse doctor``: is this machine ready for the course? The first command of every workshop.
+
+It prints the Python, torch and ptcourse versions, the device torch will use (cuda, mps or cpu),
+whether ipywidgets (the chapters' dials) and matplotlib (their pictures) import and whether widgets
+can render here (inside a Jupyter/Colab kernel) or only in a notebook, whether ``ptcourse.check``
+imports, and a self-test of every exercise checker against ptcourse's own reference functions. The
+last line says OK or names the problems; the exit code is 0 when everything needed works.
+
+>>> from ptcourse import doctor
+>>> doctor.device_name() in {"cpu", "mps"} or doctor.device_name().startswith("cuda")  # any device
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import platform
+import sys
+import time
+from collections.abc import Callable
+
+__all__ = ["device_name", "in_kernel", "main", "self_test"]
+
+
+def device_name() -> str:
+    """The device the chapters would use: ``cuda (NAME)``, ``mps`` or ``cpu``."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def in_kernel() -> bool:
+    """True inside a Jupyter or Colab kernel (where widgets can render), False in a terminal."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def self_test(checkers: dict[str, Callable] | None = None) -> dict[str, str | None]:
+    """Run each checker on ptcourse's own function: name -> None (passed) or the error message."""
+    import ptcourse
+    from ptcourse import check
+
+    results: dict[str, str | None] = {}
+    for name, checker in (checkers or check.CHECKERS).items():
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                checker(getattr(ptcourse, name))
+            results[name] = None
+        except Exception as err:  # report every failure, whatever it is
+            results[name] = f"{type(err).__name__}: {err}"
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the report; return 0 when the machine is ready, 1 when something needed is missing."""
+    parser = argparse.ArgumentParser(
+        prog="ptcourse doctor", description="Check that this machine is ready for the course."
+    )
+    parser.parse_args(argv)
+    problems: list[str] = []
+
+    def line(label: str, value: str) -> None:
+        print(f"{label:<12} {value}")
+
+    line("python", f"{platform.python_version()} ({sys.executable})")
+    try:
+        import torch
+
+        line("torch", torch.__version__)
+        line("device", device_name())
+    except Exception as err:
+        line("torch", f"NOT IMPORTABLE ({err})")
+        problems.append("torch does not import: install torch (pip install torch)")
+        torch = None
+
+    try:
+        import ptcourse
+
+        line("ptcourse", f"{ptcourse.__version__} ({ptcourse.__file__})")
+    except Exception as err:
+        line("ptcourse", f"NOT IMPORTABLE ({err})")
+        problems.append("ptcourse does not import")
+        ptcourse = None
+
+    try:
+        import ipywidgets
+
+        where = (
+            "widgets render here (in a kernel)"
+            if in_kernel()
+            else "widgets render in a notebook/Colab kernel, not in this terminal"
+        )
+        line("ipywidgets", f"{ipywidgets.__version__}: {where}")
+    except Exception as err:
+        line("ipywidgets", f"NOT IMPORTABLE ({err})")
+        problems.append("ipywidgets missing: the dials will not show (pip install ipywidgets)")
+
+    try:
+        import matplotlib
+
+        line("matplotlib", matplotlib.__version__)
+    except Exception as err:
+        line("matplotlib", f"NOT IMPORTABLE ({err})")
+        problems.append("matplotlib missing: the pictures will not draw (pip install matplotlib)")
+
+    if torch is not None and ptcourse is not None:
+        try:
+            from ptcourse import check  # noqa: F401
+
+            line("checks", "ptcourse.check imports")
+            t0 = time.perf_counter()
+            results = self_test()
+            failed = {k: v for k, v in results.items() if v is not None}
+            seconds = time.perf_counter() - t0
+            ok = len(results) - len(failed)
+            line("self-test", f"{ok}/{len(results)} checkers pass on the reference ({seconds:.1f}s)")
+            for name, err in failed.items():
+                line("", f"{name}: {err}")
+                problems.append(f"checker {name} fails on the reference")
+        except Exception as err:
+            line("checks", f"ptcourse.check does NOT import ({err})")
+            problems.append("ptcourse.check does not import")
+
+    if problems:
+        print("PROBLEM: " + "; ".join(problems))
+        return 1
+    print("OK: this machine is ready for the course.")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,287 @@
+r"""KL divergence: exact, estimated from samples, and as the leash of RL fine-tuning.
+
+* :func:`kl_divergence` -- exact :math:`\mathrm{KL}(p \,\|\, q)` between two softmax distributions,
+  chunked over rows so that large vocabularies never need a full ``(N, V)`` temporary
+  (Kullback and Leibler, 1951; Cover and Thomas, *Elements of Information Theory*, ch. 2).
+* :func:`kl_estimate` -- the single-sample estimators k1, k2, k3 of J. Schulman, "Approximating KL
+  Divergence" (blog post, 2020), used by the RL libraries (TRL, OpenRLHF, verl) and by GRPO
+  (Shao et al., 2024, DeepSeekMath), which puts k3 in its loss.
+* :func:`kl_penalized_rewards` -- the per-token reward shaping of InstructGPT (Ouyang et al., 2022)
+  and Ziegler et al. (2019): :math:`r_t = -\beta\,\widehat{\mathrm{KL}}_t`, plus the sequence score
+  at the last token.
+* :func:`kl_regularized_policy` -- the closed-form maximiser
+  :math:`\pi^* \propto \pi_{ref}\, e^{r/\beta}` of :math:`E_\pi[r] - \beta\,\mathrm{KL}(\pi\|\pi_{ref})`
+  (Peters et al., 2010; Korbak et al., 2022; the starting point of DPO, Rafailov et al., 2023).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import _validate as V
+from .stats import vocab_stats
+
+__all__ = ["kl_divergence", "kl_estimate", "kl_penalized_rewards", "kl_regularized_policy"]
+
+
+def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tensor:
+    r"""Exact KL divergence :math:`\mathrm{KL}(p \,\|\, q)` between softmax distributions.
+
+    .. math::
+
+        \mathrm{KL}(p \,\|\, q) = \sum_{v} p(v) \, \big(\log p(v) - \log q(v)\big),
+        \qquad p = \mathrm{softmax}(x_p),\; q = \mathrm{softmax}(x_q)
+
+    Terms with :math:`p(v) = 0` contribute 0 (:math:`0 \log 0 = 0`), even where :math:`q(v) = 0`;
+    where :math:`p(v) > 0 = q(v)` the result is :math:`+\infty` (never NaN). The gradient of an
+    infinite KL is not meaningful.
+
+    Parameters
+    ----------
+    p_logits, q_logits : torch.Tensor
+        Same shape ``(..., V)``; entries may be -inf (zero probability).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(...)``, non-negative, fp32 (fp64 for fp64 input); differentiable in both.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import kl_divergence
+    >>> p = torch.log(torch.tensor([0.5, 0.5]))  # a fair coin
+    >>> q = torch.log(torch.tensor([0.9, 0.1]))  # a biased coin
+    >>> kl_divergence(p, q)  # 0.5 log(0.5/0.9) + 0.5 log(0.5/0.1)
+    tensor(0.5108)
+    """
+    _, _, kl, _ = vocab_stats(
+        p_logits,
+        None,
+        q_logits,
+        want_logp=False,
+        want_ent=False,
+        want_kl=True,
+        chunk_size=None,
+        names=("p_logits", "targets", "q_logits"),
+    )
+    return kl
+
+
+def _logratio(logp: torch.Tensor, logq: torch.Tensor) -> torch.Tensor:
+    cd = V.compute_dtype(logp.dtype, logq.dtype)
+    return logq.to(cd) - logp.to(cd)
+
+
+def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> torch.Tensor:
+    r"""Single-sample estimate of :math:`\mathrm{KL}(p \,\|\, q)` from samples :math:`x \sim p`.
+
+    With :math:`\log r = \log q(x) - \log p(x)` (Schulman, 2020):
+
+    .. math::
+
+        k_1 = -\log r, \qquad
+        k_2 = \tfrac12 (\log r)^2, \qquad
+        k_3 = (r - 1) - \log r
+
+    k1 is unbiased but can be negative and noisy; k2 is biased but low-variance; k3 is unbiased
+    and always :math:`\ge 0`. In RL, p is the policy and q the reference model.
+
+    Parameters
+    ----------
+    logp : torch.Tensor
+        :math:`\log p(x)` of samples drawn from p (must be > -inf), any shape.
+    logq : torch.Tensor
+        :math:`\log q(x)` of the same samples, same shape; -inf gives +inf.
+    kind : {"k1", "k2", "k3"}
+        Which estimator.
+
+    Returns
+    -------
+    torch.Tensor
+        Per-sample estimates, same shape, fp32 (fp64 for fp64 input).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import kl_estimate
+    >>> logp, logq = torch.tensor([-1.0]), torch.tensor([-2.0])  # log r = -1
+    >>> kl_estimate(logp, logq, kind="k3")  # (e^-1 - 1) + 1 = e^-1
+    tensor([0.3679])
+    """
+    V.float_tensor(logp, "logp")
+    V.float_tensor(logq, "logq")
+    V.same_shape(logp, "logp", logq, "logq")
+    V.same_device(logp, "logp", logq, "logq")
+    V.kind(kind)
+    V.no_nan(logp, "logp")
+    V.no_nan(logq, "logq")
+    if logp.numel() and bool(torch.isneginf(logp).any()):
+        raise ValueError(
+            "'logp' contains -inf: samples x ~ p cannot have p(x) = 0 "
+            f"(shape {tuple(logp.shape)})"
+        )
+    if logq.numel() and bool(torch.isposinf(logq).any()):
+        raise ValueError(f"'logq' contains +inf (shape {tuple(logq.shape)})")
+    log_r = _logratio(logp, logq)  # (...)
+    if kind == "k1":
+        return -log_r
+    if kind == "k2":
+        return 0.5 * log_r.square()
+    return torch.expm1(log_r) - log_r
+
+
+def kl_penalized_rewards(
+    scores: torch.Tensor,
+    logp: torch.Tensor,
+    ref_logp: torch.Tensor,
+    mask: torch.Tensor,
+    beta: float,
+    kind: str = "k1",
+) -> torch.Tensor:
+    r"""Per-token RLHF rewards: a KL penalty at every kept token, the score at the last one.
+
+    .. math::
+
+        r_{b,t} = m_{b,t}\Big(-\beta\, k\big(\log\pi(y_{b,t}), \log\pi_{ref}(y_{b,t})\big)
+                  + [\,t = t_b^{\text{last}}\,]\; s_b\Big)
+
+    where :math:`k` is :func:`kl_estimate` of the chosen ``kind`` and :math:`t_b^{\text{last}}`
+    is the last kept position of sequence b (InstructGPT / PPO reward shaping).
+
+    ``beta = 0`` is allowed here (it shows the un-leashed case: the score alone); ``beta < 0``
+    or NaN is rejected. (:func:`kl_regularized_policy` and :func:`ptcourse.dpo_loss` need
+    ``beta > 0`` since they divide by it.)
+
+    Parameters
+    ----------
+    scores : torch.Tensor
+        ``(B,)`` sequence-level reward-model scores.
+    logp, ref_logp : torch.Tensor
+        ``(B, T)`` log-probs of the sampled tokens under the policy and the reference.
+    mask : torch.Tensor
+        ``(B, T)`` bool or 0/1: the response tokens; every row needs at least one.
+    beta : float
+        KL coefficient, ``>= 0``.
+    kind : {"k1", "k2", "k3"}
+        KL estimator (default ``"k1"``, as in InstructGPT).
+
+    Returns
+    -------
+    torch.Tensor
+        ``(B, T)`` fp32 rewards, 0 at masked positions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import kl_penalized_rewards
+    >>> logp = torch.tensor([[-1.0, -1.0, -1.0]])
+    >>> ref = torch.tensor([[-1.0, -2.0, -1.0]])  # the reference disliked token 1
+    >>> mask = torch.tensor([[1, 1, 0]])  # the last position is padding
+    >>> kl_penalized_rewards(torch.tensor([5.0]), logp, ref, mask, beta=0.1)  # score at t=1
+    tensor([[0.0000, 4.9000, 0.0000]])
+    """
+    V.float_tensor(scores, "scores")
+    V.float_tensor(logp, "logp")
+    V.float_tensor(ref_logp, "ref_logp")
+    if logp.dim() != 2:
+        raise ValueError(f"'logp' must have shape (B, T), got {tuple(logp.shape)}")
+    V.same_shape(logp, "logp", ref_logp, "ref_logp")
+    V.same_device(logp, "logp", ref_logp, "ref_logp")
+    V.same_device(logp, "logp", scores, "scores")
+    if scores.shape != logp.shape[:1]:
+        raise ValueError(
+            f"'scores' must have shape (B,) = ({logp.shape[0]},), got {tuple(scores.shape)}"
+        )
+    V.no_nan(scores, "scores")
+    keep = V.mask(mask, "mask", logp.shape, logp.device)  # (B, T)
+    b = V.scalar(beta, "beta", allow_zero=True)
+    V.kind(kind)
+    empty_rows = (~keep.any(-1)).nonzero().flatten()
+    if empty_rows.numel():
+        raise ValueError(
+            f"'mask' keeps no token in rows {empty_rows[:8].tolist()} (shape {tuple(keep.shape)}): "
+            "there is no last token to receive the score"
+        )
+    cd = V.compute_dtype(scores.dtype, logp.dtype, ref_logp.dtype)
+    zero = torch.zeros((), dtype=logp.dtype, device=logp.device)
+    if b == 0:
+        rewards = torch.zeros(logp.shape, dtype=cd, device=logp.device)  # no leash at all
+    else:
+        k = kl_estimate(
+            torch.where(keep, logp, zero), torch.where(keep, ref_logp, zero.to(ref_logp.dtype)), kind
+        )  # (B, T)
+        rewards = torch.where(keep, -b * k, torch.zeros((), dtype=k.dtype, device=k.device))
+    T = logp.shape[1]
+    pos = torch.arange(T, device=logp.device)  # (T,)
+    last = torch.where(keep, pos, -1).amax(-1)  # (B,) last kept position
+    at_last = pos[None, :] == last[:, None]  # (B, T)
+    return rewards + torch.where(at_last, scores.to(cd)[:, None], torch.zeros((), dtype=cd))
+
+
+def kl_regularized_policy(
+    ref_logits: torch.Tensor, rewards: torch.Tensor, beta: float
+) -> torch.Tensor:
+    r"""Log-probabilities of the optimal KL-regularised policy :math:`\pi^*`.
+
+    The maximiser of :math:`E_{\pi}[r] - \beta\,\mathrm{KL}(\pi \,\|\, \pi_{ref})` is
+
+    .. math::
+
+        \pi^*(v) = \frac{\pi_{ref}(v)\, e^{r(v)/\beta}}{\sum_u \pi_{ref}(u)\, e^{r(u)/\beta}},
+        \qquad
+        \log \pi^* = \mathrm{log\_softmax}(x_{ref} + r / \beta).
+
+    Small :math:`\beta` chases the reward; large :math:`\beta` stays near the reference.
+
+    Parameters
+    ----------
+    ref_logits : torch.Tensor
+        ``(..., V)`` reference logits (-inf allowed: those tokens stay impossible).
+    rewards : torch.Tensor
+        Reward per token, broadcastable to ``ref_logits`` (-inf allowed, +inf and NaN are not).
+    beta : float
+        KL coefficient, ``> 0``.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(..., V)`` normalised log-probabilities (fp32).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import kl_regularized_policy
+    >>> ref = torch.log(torch.tensor([0.5, 0.5]))
+    >>> r = torch.tensor([1.0, 0.0])  # token 0 is rewarded
+    >>> kl_regularized_policy(ref, r, beta=1.0).exp()  # e/(1+e), 1/(1+e)
+    tensor([0.7311, 0.2689])
+    """
+    V.logits(ref_logits, "ref_logits")
+    V.float_tensor(rewards, "rewards")
+    V.same_device(ref_logits, "ref_logits", rewards, "rewards")
+    b = V.scalar(beta, "beta")
+    try:
+        shape = torch.broadcast_shapes(ref_logits.shape, rewards.shape)
+    except RuntimeError:
+        shape = None
+    if shape != ref_logits.shape:
+        raise ValueError(
+            f"'rewards' of shape {tuple(rewards.shape)} must broadcast to 'ref_logits' "
+            f"{tuple(ref_logits.shape)}"
+        )
+    V.no_nan(ref_logits, "ref_logits")
+    V.no_nan(rewards, "rewards")
+    if bool(torch.isposinf(rewards).any()):
+        raise ValueError(f"'rewards' contains +inf (shape {tuple(rewards.shape)})")
+    if bool(torch.isposinf(ref_logits).any()):
+        raise ValueError(f"'ref_logits' contains +inf (shape {tuple(ref_logits.shape)})")
+    cd = V.compute_dtype(ref_logits.dtype, rewards.dtype)
+    z = ref_logits.to(cd) + rewards.to(cd) / b  # (..., V)
+    out = torch.log_softmax(z, dim=-1)  # (..., V)
+    if bool(torch.isnan(out).any()):
+        raise ValueError(
+            "every token of some row has zero probability under ref_logits + rewards/beta "
+            f"('rewards' {tuple(rewards.shape)}, 'ref_logits' {tuple(ref_logits.shape)})"
+        )
+    return out

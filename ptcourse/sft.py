@@ -1,0 +1,107 @@
+r"""Supervised fine-tuning (SFT) loss: next-token cross-entropy on the response tokens only.
+
+SFT maximises the likelihood of demonstration responses given their prompts (InstructGPT,
+Ouyang et al., 2022, step 1). As in the Hugging Face causal-LM losses, ``labels`` are the input ids
+with prompt and padding positions set to ``ignore_index``, and the loss shifts them itself: the
+logits at position t predict the label at t + 1. ``average="sequence"`` averages per sequence first,
+which weighs short and long answers equally -- the length-bias choice discussed in DAPO (Yu et al.,
+2025) and Dr. GRPO (Liu et al., 2025).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import _validate as V
+from .logprobs import token_logprobs
+
+__all__ = ["sft_loss"]
+
+
+def sft_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    ignore_index: int = -100,
+    average: str = "token",
+) -> torch.Tensor:
+    r"""Causal-LM SFT loss with the shift done inside (position t predicts label t+1).
+
+    With kept-token indicator :math:`m_{b,t} = [\,\ell_{b,t+1} \ne \text{ignore}\,]` and
+    :math:`\ell_{b,t} = -\log p(\text{labels}_{b,t+1} \mid \text{input}_{b,\le t})`:
+
+    .. math::
+
+        \mathcal{L}_{\text{token}} = \frac{\sum_{b,t} m_{b,t}\,\ell_{b,t}}{\sum_{b,t} m_{b,t}},
+        \qquad
+        \mathcal{L}_{\text{sequence}} = \frac{1}{|B'|} \sum_{b \in B'}
+            \frac{\sum_t m_{b,t}\,\ell_{b,t}}{\sum_t m_{b,t}}
+
+    where :math:`B'` are the sequences with at least one kept token.
+
+    Parameters
+    ----------
+    logits : torch.Tensor
+        ``(B, T, V)`` from a causal LM run on ``input_ids`` ``(B, T)``.
+    labels : torch.Tensor
+        ``(B, T)`` integer: the input ids, with prompt/padding positions set to ``ignore_index``.
+    ignore_index : int
+        Label value that is left out of the loss (default -100, as in PyTorch and Hugging Face).
+    average : {"token", "sequence"}
+        ``"token"``: mean over all kept tokens of the batch (long answers weigh more);
+        ``"sequence"``: mean over sequences of each sequence's mean.
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar fp32 loss in nats. Raises ValueError if no label is kept.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import sft_loss
+    >>> logits = torch.zeros(1, 4, 10)  # uniform over 10 tokens at each position
+    >>> labels = torch.tensor([[-100, -100, 7, 2]])  # the prompt is 2 tokens, the answer 2
+    >>> sft_loss(logits, labels)  # log 10, averaged over the 2 answer tokens
+    tensor(2.3026)
+    """
+    V.logits(logits)
+    V.tensor(labels, "labels")
+    if average not in ("token", "sequence"):
+        raise ValueError(f"'average' must be 'token' or 'sequence', got {average!r}")
+    if logits.dim() != 3:
+        raise ValueError(f"'logits' must have shape (B, T, V), got {tuple(logits.shape)}")
+    if labels.shape != logits.shape[:2]:
+        raise ValueError(
+            f"'labels' must have shape (B, T) = {tuple(logits.shape[:2])} to match 'logits' "
+            f"{tuple(logits.shape)}, got {tuple(labels.shape)}"
+        )
+    if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
+        raise TypeError(f"'labels' must be an integer tensor, got dtype {labels.dtype}")
+    # Shift the labels, not the logits: logits[:, :-1] is not contiguous and would be copied.
+    # target[b, t] = labels[b, t + 1]; the last position predicts nothing.
+    ignore = torch.full_like(labels[:, :1], ignore_index)  # (B, 1)
+    shifted = torch.cat([labels[:, 1:], ignore], dim=1)  # (B, T)
+    keep = shifted != ignore_index  # (B, T)
+    if not bool(keep.any()):
+        raise ValueError(
+            f"'labels' keeps no token after the causal shift (every label in labels[:, 1:] of "
+            f"shape {tuple(labels.shape)} equals ignore_index={ignore_index})"
+        )
+    vocab = logits.shape[-1]
+    kept = shifted[keep]
+    lo, hi = int(kept.min()), int(kept.max())
+    if lo < 0 or hi >= vocab:
+        raise ValueError(
+            f"'labels' must lie in [0, V) = [0, {vocab}) or equal ignore_index={ignore_index}, "
+            f"got kept values in [{lo}, {hi}]"
+        )
+    targets = torch.where(keep, shifted, torch.zeros((), dtype=shifted.dtype))  # (B, T)
+    nll = -token_logprobs(logits, targets)  # (B, T)
+    nll = torch.where(keep, nll, torch.zeros((), dtype=nll.dtype, device=nll.device))
+    if average == "token":
+        return nll.sum() / keep.sum()
+    per_seq_n = keep.sum(-1)  # (B,)
+    has = per_seq_n > 0  # (B,)
+    per_seq = nll.sum(-1)[has] / per_seq_n[has]  # (B',)
+    return per_seq.mean()

@@ -1,0 +1,111 @@
+"""Pretrained and SFT checkpoints of the toy world, trained on the fly and cached.
+
+Nothing is downloaded: ``pretrained_model(seed)`` runs ``train.pretrain`` and ``sft_model(seed)``
+runs ``train.sft`` on top of it, a few seconds on a CPU. Results are cached in the process
+(``functools.lru_cache``), so a chapter that asks for the SFT model five times trains it once;
+every call returns a fresh copy, so callers may train it in place.
+
+Set the environment variable ``PTCOURSE_TOY_CACHE`` to a directory to also cache the weights on
+disk (keyed by the seed, the torch version and a hash of the toy world's source code, so an edit to
+the grammar or the loops never loads stale weights).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+import torch
+
+from .model import TinyLM
+from .train import pretrain, sft
+
+__all__ = ["pretrained_model", "sft_model", "checkpoint_history", "PRETRAIN_STEPS", "SFT_STEPS"]
+
+PRETRAIN_STEPS = 150
+SFT_STEPS = 100
+_SOURCES = ("grammar.py", "tokenizer.py", "model.py", "train.py", "reward.py", "metrics.py",
+            "checkpoints.py")
+
+
+def _code_hash() -> str:
+    h = hashlib.sha256(torch.__version__.encode())
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _disk_path(stage: str, seed: int) -> Path | None:
+    root = os.environ.get("PTCOURSE_TOY_CACHE")
+    if not root:
+        return None
+    return Path(root) / f"toy-{stage}-seed{seed}-{_code_hash()}.pt"
+
+
+@functools.lru_cache(maxsize=8)
+def _trained(stage: str, seed: int) -> tuple[dict, dict]:
+    path = _disk_path(stage, seed)
+    if path is not None and path.exists():
+        blob = torch.load(path, weights_only=True)
+        return blob["state_dict"], blob["history"]
+    if stage == "pretrain":
+        model, hist = pretrain(steps=PRETRAIN_STEPS, seed=seed)
+    else:
+        model, hist = sft(_model("pretrain", seed), steps=SFT_STEPS, seed=seed)
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        torch.save({"state_dict": state, "history": hist}, tmp)
+        os.replace(tmp, path)
+    return state, hist
+
+
+def _model(stage: str, seed: int) -> TinyLM:
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"'seed' must be an int >= 0, got {seed!r}")
+    model = TinyLM(seed=seed)
+    model.load_state_dict(_trained(stage, seed)[0])
+    return model
+
+
+def pretrained_model(seed: int = 0) -> TinyLM:
+    """Return (a fresh copy of) the model pre-trained on the web corpus with ``seed``.
+
+    Examples
+    --------
+    >>> m = pretrained_model()  # a few seconds the first time, then cached
+    >>> m is pretrained_model()  # a new copy each call
+    False
+    """
+    return _model("pretrain", seed)
+
+
+def sft_model(seed: int = 0) -> TinyLM:
+    """Return (a fresh copy of) the pretrained model after SFT on the demonstrations.
+
+    Examples
+    --------
+    >>> from ptcourse.toy.train import demo_loglik
+    >>> demo_loglik(sft_model()) > demo_loglik(pretrained_model())  # SFT fits the demonstrations
+    True
+    """
+    return _model("sft", seed)
+
+
+def checkpoint_history(stage: str, seed: int = 0) -> dict:
+    """Return (a copy of) the training history of the ``"pretrain"`` or ``"sft"`` checkpoint.
+
+    Examples
+    --------
+    >>> sorted(checkpoint_history("sft"))[:3]
+    ['demo_loglik', 'distinct_2', 'entropy']
+    """
+    if stage not in ("pretrain", "sft"):
+        raise ValueError(f"checkpoint_history: 'stage' must be 'pretrain' or 'sft', got {stage!r}")
+    _model(stage, seed)
+    return copy.deepcopy(_trained(stage, seed)[1])

@@ -1,0 +1,277 @@
+"""The course dials as ipywidgets (Jupyter, Colab), or as kernel-free HTML when the book is built.
+
+Chapters call :func:`dial`::
+
+    import ptcourse as pc
+    pc.widgets.dial("temperature")   # T -> next-token distribution and its entropy
+    pc.widgets.dial("beta")          # beta -> pi* = pi_ref exp(r/beta) / Z, its reward and KL
+    pc.widgets.dial("estimators")    # n -> spread of the KL estimators k1, k2, k3
+
+In a live kernel each returns an ``ipywidgets.VBox`` (slider, a line of numbers, a matplotlib figure
+as a PNG ``Image``) that redraws when the slider moves. When the environment variable
+``PTCOURSE_BOOK=1`` is set (the Makefile's book build sets it) it returns the kernel-free HTML/JS dial
+of :func:`ptcourse.dials.html_dial` instead, which moves in the published page with no Python.
+
+The numbers come from the pure functions of :mod:`ptcourse.dials` (which call the core of ptcourse),
+so the widget and the static page show the same values. ipywidgets and matplotlib are imported
+lazily inside the builders, never at ``import ptcourse``. Figures are drawn on an opaque white
+background so they stay readable in dark themes. Sources: see :mod:`ptcourse.dials`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+
+from ptcourse import dials
+
+__all__ = [
+    "dial",
+    "in_book_build",
+    "temperature_dial",
+    "beta_dial",
+    "estimators_dial",
+    "figure",
+]
+
+_INK = "#1b1b1b"
+
+
+def in_book_build() -> bool:
+    """True when ``PTCOURSE_BOOK`` is set to ``1``/``true``/``yes`` (the book build).
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"PTCOURSE_BOOK": "1"}):
+    ...     in_book_build()  # the Makefile's book build sets PTCOURSE_BOOK=1
+    True
+    """
+    return os.environ.get("PTCOURSE_BOOK", "").strip().lower() in {"1", "true", "yes"}
+
+
+def dial(name: str):
+    """The dial ``name`` (``"temperature"``, ``"beta"`` or ``"estimators"``), ready to display.
+
+    Returns the kernel-free :class:`ptcourse.dials.DialHTML` when :func:`in_book_build` is true,
+    else the ipywidgets dial (put it last in a cell, or pass it to ``display``).
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"PTCOURSE_BOOK": "1"}):
+    ...     type(dial("beta")).__name__  # during the book build: static HTML + JS, no kernel needed
+    'DialHTML'
+    """
+    if name not in dials.DIALS:
+        raise ValueError(f"name must be one of {dials.DIALS}, got {name!r}")
+    if in_book_build():
+        return dials.html_dial(name)
+    return _BUILDERS[name]()
+
+
+# --------------------------------------------------------------------------------------------------
+# matplotlib figures of a dial's state (shared by the widgets; usable for static pictures too)
+# --------------------------------------------------------------------------------------------------
+
+
+def figure(name: str, state: dict):
+    """A matplotlib ``Figure`` (not attached to pyplot) picturing dial ``name`` at ``state``.
+
+    Examples
+    --------
+    >>> fig = figure("temperature", dials.temperature_state(0.5))
+    >>> tuple(float(x) for x in fig.axes[0].get_xlim())  # fixed 0..1 axis: the bars visibly move
+    (0.0, 1.0)
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.0, 3.4 if name != "estimators" else 2.6), dpi=100, facecolor="white")
+    ax = fig.add_subplot()
+    ax.set_facecolor("white")
+    if name == "temperature":
+        rows = state["tokens"]
+        y = list(range(len(rows)))
+        ax.barh(y, state["probs"], color="#1f4e99", label="p(token) at temperature T")
+        for yi, p in zip(y, state["probs"], strict=True):
+            ax.text(p + 0.01, yi, f"{p:.2f}", va="center", fontsize=8, color=_INK)
+        ax.set_xlim(0.0, 1.0)
+        ax.set_xlabel(f"probability of the next token after '{state['prompt']}'")
+        ax.set_title(f"T = {state['T']:.2f}, entropy = {state['entropy']:.3f} nats", fontsize=10)
+    elif name == "beta":
+        rows = [f"{a} (r={r:.1f})" for a, r in zip(state["answers"], state["rewards"], strict=True)]
+        y = list(range(len(rows)))
+        h = 0.4
+        ax.barh(
+            [v - h / 2 for v in y],
+            state["ref_probs"],
+            height=h,
+            color="#9aa4b1",
+            label="π_ref (reference)",
+        )
+        ax.barh(
+            [v + h / 2 for v in y],
+            state["probs"],
+            height=h,
+            color="#1f4e99",
+            label="π* (optimal at β)",
+        )
+        ax.set_xlim(0.0, 1.0)
+        ax.set_xlabel(f"probability of each answer to '{state['prompt']}'")
+        ax.set_title(
+            f"β = {state['beta']:.3g}: E[r] = {state['expected_reward']:.3f}, "
+            f"KL(π*‖π_ref) = {state['kl']:.3f} nats",
+            fontsize=10,
+        )
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+    elif name == "estimators":
+        rows = state["kinds"]
+        y = list(range(len(rows)))
+        stats = []
+        for k in rows:
+            q05, q25, q50, q75, q95 = state["quantiles"][k]
+            stats.append(
+                {
+                    "label": k,
+                    "whislo": q05,
+                    "q1": q25,
+                    "med": q50,
+                    "q3": q75,
+                    "whishi": q95,
+                    "mean": state["mean"][k],
+                    "fliers": [],
+                }
+            )
+        kw = {"positions": y, "showmeans": True, "widths": 0.5, "patch_artist": True}
+        try:  # matplotlib >= 3.10
+            bp = ax.bxp(stats, orientation="horizontal", **kw)
+        except TypeError:  # older matplotlib, as Colab may have
+            bp = ax.bxp(stats, vert=False, **kw)
+        for patch, c in zip(bp["boxes"], ("#b5400b", "#6f42c1", "#1d7a36"), strict=True):
+            patch.set_facecolor(c)
+            patch.set_alpha(0.45)
+        ax.axvline(state["true_kl"], color=_INK, linestyle="--", linewidth=1.2, label="true KL")
+        ax.set_xlim(*dials.estimator_xlim())
+        ax.set_xlabel("mean-of-n estimate of KL(p‖q), nats (box 25–75%, whiskers 5–95%)")
+        ax.set_title(f"n = {state['n']}, {state['repeats']} repeats", fontsize=10)
+        ax.legend(loc="upper right", fontsize=8, frameon=False)
+    else:
+        raise ValueError(f"name must be one of {dials.DIALS}, got {name!r}")
+    ax.set_yticks(y, rows)
+    ax.invert_yaxis()
+    ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _png(fig) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", facecolor="white")
+    return buf.getvalue()
+
+
+def _build(name: str, slider, value_of):
+    """VBox(slider, numbers, figure) whose numbers and figure follow ``slider``."""
+    import ipywidgets as widgets
+
+    numbers = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+    image = widgets.Image(format="png", layout=widgets.Layout(max_width="560px"))
+
+    def update(change=None):
+        state = dials.state(name, value_of(slider.value))
+        numbers.value = f"<code>{html.escape(dials.readout(name, state))}</code>"
+        image.value = _png(figure(name, state))
+
+    slider.observe(update, names="value")
+    update()
+    box = widgets.VBox([slider, numbers, image])
+    box.add_class("ptc-dial-widget")
+    # Handles for tests and for learners who want to drive the dial from code.
+    box.slider, box.numbers, box.image, box.update = slider, numbers, image, update
+    return box
+
+
+def temperature_dial(T: float = 1.0):
+    """ipywidgets dial: temperature ``T`` -> next-token distribution and its entropy.
+
+    Examples
+    --------
+    >>> d = temperature_dial()
+    >>> d.slider.value = 2.0  # moving the slider from code updates the numbers
+    >>> d.numbers.value.startswith("<code>T = 2.00")
+    True
+    """
+    import ipywidgets as widgets
+
+    s = dials.SLIDERS["temperature"]
+    slider = widgets.FloatSlider(
+        value=T,
+        min=s["min"],
+        max=s["max"],
+        step=s["step"],
+        description="T",
+        readout_format=".2f",
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="480px"),
+    )
+    return _build("temperature", slider, float)
+
+
+def beta_dial(beta: float = 1.0):
+    """ipywidgets dial: KL coefficient ``beta`` (log slider) -> pi*, its reward and KL.
+
+    Examples
+    --------
+    >>> d = beta_dial()
+    >>> d.slider.value = 0.1  # small beta: pi* chases the reward
+    >>> "β = 0.10" in d.numbers.value
+    True
+    """
+    import ipywidgets as widgets
+
+    s = dials.SLIDERS["beta"]
+    slider = widgets.FloatLogSlider(
+        value=beta,
+        base=10,
+        min=s["min"],
+        max=s["max"],
+        step=s["step"],
+        description="β",
+        readout_format=".3g",
+        layout=widgets.Layout(width="480px"),
+    )
+    return _build("beta", slider, float)
+
+
+def estimators_dial(n: int = 16):
+    """ipywidgets dial: sample size ``n`` -> spread of the KL estimators k1, k2, k3.
+
+    Examples
+    --------
+    >>> d = estimators_dial()
+    >>> d.slider.value = 256  # more samples per estimate: every spread shrinks
+    >>> "n = 256" in d.numbers.value
+    True
+    """
+    import ipywidgets as widgets
+
+    if n not in dials.ESTIMATOR_NS:
+        raise ValueError(f"n must be one of {dials.ESTIMATOR_NS}, got {n!r}")
+    slider = widgets.SelectionSlider(
+        options=list(dials.ESTIMATOR_NS),
+        value=n,
+        description="n",
+        layout=widgets.Layout(width="480px"),
+    )
+    return _build("estimators", slider, int)
+
+
+_BUILDERS = {
+    "temperature": temperature_dial,
+    "beta": beta_dial,
+    "estimators": estimators_dial,
+}

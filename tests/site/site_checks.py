@@ -1,0 +1,416 @@
+"""Browser checks of the published site (issue 7), as plain functions.
+
+Each ``check_*`` function takes a Playwright page that is already showing the page under test
+(plus whatever else it needs) and returns a list of problems, one readable string each; an empty list
+means the check passed. The same functions run on every page of the built site
+(``test_site.py``) and on small broken / good fixture pages (``test_checks_fixtures.py``), which show
+that each check can fail.
+
+Sources: Playwright's Python API (https://playwright.dev/python/docs/api/class-page), axe-core's
+``axe.run`` API and impact levels (https://github.com/dequelabs/axe-core/blob/develop/doc/API.md),
+MathJax 3's ``MathJax.startup.promise`` (https://docs.mathjax.org/en/v3.2-latest/web/typeset.html).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"  # from npm: `make vendor`
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+COLAB_GITHUB = "https://colab.research.google.com/github/"
+
+# TeX that MathJax should have turned into math: a $$ fence or a control word such as \frac.
+RAW_TEX = re.compile(
+    r"\$\$|\\(?:frac|begin|end|sum|prod|log|mathrm|mathbb|mathcal|left|right|sqrt)\b"
+)
+
+# Text nodes under these elements are code or machinery, not prose: skipped by the raw-TeX scan.
+_VISIBLE_TEXT_JS = r"""
+() => {
+  const skip = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEXTAREA", "PRE", "CODE", "KBD", "SAMP",
+                        "MJX-CONTAINER", "MATH", "TEMPLATE"]);
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let el = node.parentElement, ok = true;
+    for (; el; el = el.parentElement) {
+      if (skip.has(el.tagName.toUpperCase()) || el.classList.contains("highlight")) { ok = false; break; }
+    }
+    if (ok && node.textContent.trim()) out.push(node.textContent);
+  }
+  return out.join("\n");
+}
+"""
+
+_MATHJAX_READY_JS = """
+async () => {
+  if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) return false;
+  await MathJax.startup.promise;
+  return true;
+}
+"""
+
+
+@dataclass
+class PageLoad:
+    """What happened on the network and console while a page loaded (filled by ``load_page``)."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Console errors, failed local requests, and requests that left the machine."""
+        return (
+            [f"console error: {m}" for m in self.console_errors]
+            + [f"failed request: {r}" for r in self.failed_requests]
+            + [
+                f"request to another host (site must work offline): {r}"
+                for r in self.external_requests
+            ]
+        )
+
+
+def _is_local(url: str) -> bool:
+    return urlsplit(url).hostname in LOCAL_HOSTS
+
+
+def load_page(page, url: str, *, dark: bool = False, timeout_ms: int = 30_000) -> PageLoad:
+    """Open ``url`` in ``page``, recording console errors and failed or off-machine requests.
+
+    Requests to other hosts are aborted (and recorded): the site must not need the network.
+    Waits for the ``load`` event and for MathJax's first typeset pass when MathJax is on the page.
+    """
+    record = PageLoad(url)
+
+    def on_console(msg):
+        if msg.type == "error":
+            record.console_errors.append(f"{msg.text} ({msg.location.get('url', '')})")
+
+    def on_request_failed(request):
+        if _is_local(request.url):
+            record.failed_requests.append(f"{request.url} ({request.failure})")
+
+    def on_response(response):
+        if _is_local(response.url) and response.status >= 400:
+            record.failed_requests.append(f"{response.url} (HTTP {response.status})")
+
+    def on_route(route):
+        url_ = route.request.url
+        if url_.startswith(("data:", "blob:", "about:")) or _is_local(url_):
+            route.continue_()
+        else:
+            record.external_requests.append(url_)
+            route.abort()
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: record.console_errors.append(f"uncaught: {exc}"))
+    page.on("requestfailed", on_request_failed)
+    page.on("response", on_response)
+    page.route("**/*", on_route)
+    if dark:
+        # pydata-sphinx-theme reads the colour mode from localStorage before first paint.
+        page.add_init_script(
+            "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+        )
+    try:
+        page.goto(url, wait_until="load", timeout=timeout_ms)
+        page.evaluate(_MATHJAX_READY_JS)
+        if dark:
+            page.evaluate(
+                "() => { const h = document.documentElement;"
+                " h.dataset.theme = 'dark'; h.dataset.mode = 'dark'; }"
+            )
+    finally:
+        # Late listeners would otherwise pile up when the same page object is reused.
+        page.remove_listener("console", on_console)
+        page.remove_listener("requestfailed", on_request_failed)
+        page.remove_listener("response", on_response)
+        page.unroute("**/*", on_route)
+    return record
+
+
+def check_math(page) -> list[str]:
+    """Math is rendered: MathJax output wherever Sphinx emitted math, and no raw TeX in the text."""
+    problems = []
+    n_math = page.locator(".math, span.math, div.math").count()
+    n_rendered = page.locator("mjx-container").count()
+    if n_math and not n_rendered:
+        problems.append(f"{n_math} math element(s) but no MathJax output (mjx-container)")
+    text = page.evaluate(_VISIBLE_TEXT_JS)
+    for match in RAW_TEX.finditer(text):
+        start = max(0, match.start() - 40)
+        snippet = text[start : match.end() + 40].replace("\n", " ")
+        problems.append(f"raw TeX visible: ...{snippet}...")
+    return problems
+
+
+class _IdCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def _ids_in(file: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if file not in cache:
+        parser = _IdCollector()
+        parser.feed(file.read_text(encoding="utf8", errors="replace"))
+        cache[file] = parser.ids
+    return cache[file]
+
+
+def _local_file(site_dir: Path, url_path: str) -> Path:
+    path = site_dir / unquote(url_path).lstrip("/")
+    return path / "index.html" if url_path.endswith("/") or path.is_dir() else path
+
+
+def check_links(page, site_dir: Path, id_cache: dict | None = None) -> list[str]:
+    """Every internal link and #anchor on the page resolves to an existing file and element id."""
+    id_cache = {} if id_cache is None else id_cache
+    site_dir = Path(site_dir)
+    here = urlsplit(page.url)
+    hrefs = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => [e.getAttribute('href'), e.href])"
+    )
+    problems = []
+    for raw, absolute in sorted(set(map(tuple, hrefs))):
+        if raw in ("", "#") or raw.startswith(("javascript:", "mailto:")):
+            continue
+        target = urlsplit(urljoin(page.url, raw) if not absolute else absolute)
+        if target.scheme not in ("http", "https") or target.netloc != here.netloc:
+            continue
+        file = _local_file(site_dir, target.path)
+        if not file.is_file():
+            problems.append(f"broken link {raw!r}: {file.relative_to(site_dir)} does not exist")
+            continue
+        if target.fragment and file.suffix == ".html":
+            anchor = unquote(target.fragment)
+            if anchor not in _ids_in(file, id_cache):
+                problems.append(f"broken anchor {raw!r}: no id {anchor!r} in {file.name}")
+    return problems
+
+
+def check_images(page) -> list[str]:
+    """Every image has non-empty alt text (inline SVG images: an aria-label or <title>).
+
+    Inline SVG icons hidden from assistive technology (``aria-hidden="true"``, e.g. the theme's
+    Font Awesome icons) are decoration, not images, and are skipped.
+    """
+    missing = page.eval_on_selector_all(
+        "img, svg[role='img']:not([aria-hidden='true'])",
+        """els => els.filter(e => e.tagName.toLowerCase() === 'img'
+                 ? !(e.getAttribute('alt') || '').trim()
+                 : !((e.getAttribute('aria-label') || '').trim()
+                     || (e.querySelector('title') && e.querySelector('title').textContent.trim())))
+             .map(e => e.outerHTML.slice(0, 160))""",
+    )
+    return [f"image without alt text: {html}" for html in missing]
+
+
+def check_axe(page, axe_source: str, impacts=("critical",)) -> list[str]:
+    """axe-core finds no accessibility violation of the given impact (default: critical)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    violations = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [
+        f"axe {v['impact']} {v['id']}: {v['help']} at {v['nodes']}"
+        for v in violations
+        if v["impact"] in impacts
+    ]
+
+
+def glossary_term_links(page, limit: int = 3) -> list[str]:
+    """Up to ``limit`` distinct hrefs of glossary-term links ({term} roles) in the article."""
+    hrefs = page.eval_on_selector_all(
+        "a.reference.internal:has(span.std-term)", "els => els.map(e => e.getAttribute('href'))"
+    )
+    seen: list[str] = []
+    for href in hrefs:
+        if href not in seen:
+            seen.append(href)
+    return seen[:limit]
+
+
+def check_glossary_hover(page, href: str, timeout_ms: int = 3000) -> list[str]:
+    """Hovering the first link to ``href`` shows a tooltip holding the glossary entry's definition."""
+    link = page.locator(f'a[href="{href}"]').first
+    if link.count() == 0:
+        return [f"no link to {href!r} on the page"]
+    link.scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    link.hover()
+    tip = page.locator("[data-tippy-root] .tippy-content")
+    try:
+        tip.first.wait_for(state="visible", timeout=timeout_ms)
+    except Exception:  # Playwright's TimeoutError
+        return [f"hovering {href!r} showed no tooltip within {timeout_ms} ms"]
+    definition = tip.first.locator("dd").all_inner_texts()
+    text = " ".join(definition).strip()
+    problems = []
+    if not text:
+        problems.append(
+            f"tooltip for {href!r} has no definition (<dd>): {tip.first.inner_text()!r}"
+        )
+    # Math in a definition is typeset when the tip opens (tippy_enable_mathjax); allow it a moment.
+    for _ in range(15):
+        raw = RAW_TEX.search(text) or re.search(r"\\[(\[]", text)
+        if not raw:
+            break
+        page.wait_for_timeout(100)
+        text = " ".join(tip.first.locator("dd").all_inner_texts())
+    else:
+        problems.append(f"tooltip for {href!r} shows raw TeX: {text[:120]!r}")
+    page.mouse.move(0, 0)
+    return problems
+
+
+def check_colab_badges(
+    page, repo_root: Path, repository_url: str, branch: str, *, required: bool = False
+) -> list[str]:
+    """Each Colab badge opens ``repository_url``@``branch`` at a notebook that exists in the repo."""
+    slug = repository_url.rstrip("/").removeprefix("https://github.com/").removesuffix(".git")
+    prefix = f"{COLAB_GITHUB}{slug}/blob/{branch}/"
+    hrefs = page.eval_on_selector_all(
+        ".colab-badge a[href], a[href^='https://colab.research.google.com/']",
+        "els => els.map(e => e.getAttribute('href'))",
+    )
+    problems = []
+    if required and not hrefs:
+        problems.append("chapter page has no Colab badge")
+    for href in sorted(set(hrefs)):
+        if not href.startswith(prefix):
+            problems.append(f"Colab badge {href!r} does not start with {prefix!r}")
+            continue
+        rel = unquote(href[len(prefix) :].split("?")[0].split("#")[0])
+        file = Path(repo_root) / rel
+        if not rel.endswith(".ipynb"):
+            problems.append(f"Colab badge {href!r} does not point at a .ipynb notebook")
+        elif ".." in Path(rel).parts or not file.is_file():
+            problems.append(f"Colab badge {href!r}: {rel} does not exist in the repository")
+    return problems
+
+
+_DIAL_STATE_JS = """
+dial => {
+  const values = [...dial.querySelectorAll('.ptc-dial-value')].map(e => e.textContent.trim());
+  const figs = dial.querySelectorAll('.ptc-dial-figure').length
+      ? dial.querySelectorAll('.ptc-dial-figure') : dial.querySelectorAll('img, svg');
+  const figure = [...figs].map(f => (f.getAttribute('src') || '') + f.innerHTML);
+  return {values: values.join(' | '), figure: figure.join(' | ')};
+}
+"""
+
+
+def check_dials(page, timeout_ms: int = 2000) -> list[str]:
+    """Moving each kernel-free dial's slider changes both its shown number and its figure."""
+    problems = []
+    dials = page.locator(".ptc-dial")
+    for i in range(dials.count()):
+        dial = dials.nth(i)
+        name = dial.get_attribute("data-dial") or f"#{i}"
+        sliders = dial.locator("input[type='range']")
+        if sliders.count() == 0:
+            problems.append(f"dial {name}: no slider (input[type=range])")
+            continue
+        if dial.locator(".ptc-dial-value").count() == 0:
+            problems.append(f"dial {name}: no shown number (.ptc-dial-value)")
+        for j in range(sliders.count()):
+            slider = sliders.nth(j)
+            slider.scroll_into_view_if_needed()
+            before = dial.evaluate(_DIAL_STATE_JS)
+            at_max = slider.evaluate("s => Number(s.value) >= Number(s.max || 100)")
+            slider.focus()
+            # Keyboard moves a range input like a user does, firing 'input' and 'change'.
+            page.keyboard.press("Home" if at_max else "End")
+            after = before
+            for _ in range(max(1, timeout_ms // 100)):
+                after = dial.evaluate(_DIAL_STATE_JS)
+                if after["values"] != before["values"] and after["figure"] != before["figure"]:
+                    break
+                page.wait_for_timeout(100)
+            if after["values"] == before["values"]:
+                problems.append(f"dial {name} slider {j}: shown number stayed {before['values']!r}")
+            if after["figure"] == before["figure"]:
+                problems.append(f"dial {name} slider {j}: figure did not change")
+    return problems
+
+
+def check_search(page, base_url: str, query: str, expected_page: str, timeout_ms=15_000):
+    """The site's search page, asked for ``query``, lists ``expected_page`` among its results."""
+    page.goto(f"{base_url.rstrip('/')}/search.html?q={query}", wait_until="load")
+    try:
+        page.wait_for_selector("#search-results .search-summary", timeout=timeout_ms)
+    except Exception:  # Playwright's TimeoutError
+        return [f"search for {query!r} did not finish within {timeout_ms} ms"]
+    hrefs = page.eval_on_selector_all(
+        "#search-results a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
+    if not any(urlsplit(h).path.endswith(expected_page) for h in hrefs):
+        return [f"search for {query!r} did not list {expected_page}: {hrefs[:10]}"]
+    return []
+
+
+def screenshot(page, path: Path) -> Path:
+    """Full-page PNG of the current page at ``path`` (parents created)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def site_dir() -> Path:
+    """The built site's directory (``$PTCOURSE_SITE_DIR`` or ``_build/html``)."""
+    path = Path(os.environ.get("PTCOURSE_SITE_DIR", REPO_ROOT / "_build" / "html"))
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server
+        pass
+
+
+class LocalServer:
+    """A threaded ``http.server`` serving ``root`` on a free localhost port, until ``close``."""
+
+    def __init__(self, root: Path):
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,81 @@
+"""Tests of ptcourse.widgets: the ipywidgets dials, and dial() switching to HTML in the book build."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ptcourse import dials
+
+ipywidgets = pytest.importorskip("ipywidgets")
+pytest.importorskip("matplotlib")
+
+from ptcourse import widgets  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_import_ptcourse_and_dials_load_no_matplotlib_or_ipywidgets():
+    """`import ptcourse`, `ptcourse.dials` and `ptcourse.widgets` leave matplotlib/ipywidgets unloaded."""
+    code = (
+        "import sys, ptcourse, ptcourse.dials, ptcourse.widgets; "
+        "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", dials.DIALS)
+def test_dial_switches_on_ptcourse_book(name, monkeypatch):
+    """dial() gives kernel-free HTML when PTCOURSE_BOOK=1, and an ipywidgets box otherwise."""
+    monkeypatch.setenv("PTCOURSE_BOOK", "1")
+    d = widgets.dial(name)
+    assert isinstance(d, dials.DialHTML)
+    assert f'data-dial="{name}"' in d._repr_html_()
+    for off in (None, "0"):
+        if off is None:
+            monkeypatch.delenv("PTCOURSE_BOOK")
+        else:
+            monkeypatch.setenv("PTCOURSE_BOOK", off)
+        w = widgets.dial(name)
+        assert isinstance(w, ipywidgets.VBox)
+        assert isinstance(w.slider, ipywidgets.widgets.widget_description.DescriptionWidget)
+
+
+def test_dial_unknown_name_raises(monkeypatch):
+    """An unknown dial name raises ValueError naming the argument, in both modes."""
+    for env in ("1", "0"):
+        monkeypatch.setenv("PTCOURSE_BOOK", env)
+        with pytest.raises(ValueError, match="name"):
+            widgets.dial("entropy")
+
+
+@pytest.mark.parametrize(
+    "builder, name, new",
+    [
+        (widgets.temperature_dial, "temperature", 0.5),
+        (widgets.beta_dial, "beta", 0.1),
+        (widgets.estimators_dial, "estimators", 256),
+    ],
+)
+def test_widget_callback_updates_numbers_and_figure(builder, name, new):
+    """Setting the slider from code recomputes the numbers (as ptcourse.dials does) and the PNG."""
+    d = builder()
+    numbers_before, image_before = d.numbers.value, bytes(d.image.value)
+    assert image_before.startswith(PNG)
+    assert dials.readout(name, dials.state(name, d.slider.value)) in numbers_before
+    d.slider.value = new
+    expected = dials.readout(name, dials.state(name, d.slider.value))
+    assert d.slider.value == pytest.approx(new)
+    assert expected in d.numbers.value.replace("&#x27;", "'") and d.numbers.value != numbers_before
+    assert bytes(d.image.value).startswith(PNG) and bytes(d.image.value) != image_before
+
+
+@pytest.mark.parametrize("name, value", [("temperature", 1.0), ("beta", 1.0), ("estimators", 16)])
+def test_figure_is_opaque_white_for_dark_mode(name, value):
+    """Each dial's matplotlib figure has an opaque white figure and axes background."""
+    fig = widgets.figure(name, dials.state(name, value))
+    assert tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
+    assert tuple(fig.axes[0].get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
