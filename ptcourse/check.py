@@ -265,10 +265,28 @@ _H_MASK_MUL = (
 
 
 def token_logprobs(fn: Callable) -> None:
-    """Check ``token_logprobs(logits, targets, *, chunk_size=None)`` -> log softmax(logits)[targets].
+    r"""Check the learner's ``token_logprobs(logits, targets, *, chunk_size=None)``: log softmax(logits)[targets], shape ``(...)``.
 
-    The learner's function gets logits ``(..., V)`` and integer targets ``(...)`` and must return the
-    log-probability of each target in nats, shape ``(...)``.
+    .. math::
+
+        \log p(y) = z_y - \log \sum_{v=1}^{V} e^{z_v}
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``token_logprobs``, with the signature of ``ptcourse.token_logprobs``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.token_logprobs(ptcourse.token_logprobs)  # the reference passes
+    ✅ token_logprobs: correct -- all 6 checks passed.
     """
 
     def body(c: _Check) -> None:
@@ -349,9 +367,28 @@ def token_logprobs(fn: Callable) -> None:
 
 
 def sequence_logprob(fn: Callable) -> None:
-    """Check ``sequence_logprob(logits, targets, mask=None)`` -> sum of kept token log-probs.
+    r"""Check the learner's ``sequence_logprob(logits, targets, mask=None)``: the sum of the kept token log-probs, ``(B,)``.
 
-    Logits ``(B, T, V)``, targets ``(B, T)``, optional mask ``(B, T)`` (True = keep); result ``(B,)``.
+    .. math::
+
+        \log p(y_{1:T}) = \sum_{t=1}^{T} m_t \log p(y_t \mid y_{<t})
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``sequence_logprob``, with the signature of ``ptcourse.sequence_logprob``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.sequence_logprob(ptcourse.sequence_logprob)  # the reference passes
+    ✅ sequence_logprob: correct -- all 4 checks passed.
     """
 
     def body(c: _Check) -> None:
@@ -385,7 +422,10 @@ def sequence_logprob(fn: Callable) -> None:
             _ref_sequence_logprob(logits, targets, mask),
             where_m,
             mistakes=(
-                (lambda: lp.sum(-1), "You ignored the mask: leave out positions where it is False."),
+                (
+                    lambda: lp.sum(-1),
+                    "You ignored the mask: leave out positions where it is False.",
+                ),
                 (
                     lambda: torch.where(~mask, lp, 0).sum(-1),
                     "The mask is the wrong way round: True (1) means keep the token.",
@@ -427,7 +467,29 @@ def sequence_logprob(fn: Callable) -> None:
 
 
 def cross_entropy(fn: Callable) -> None:
-    """Check ``cross_entropy(logits, targets, mask=None)`` -> mean NLL over the kept tokens (scalar)."""
+    r"""Check the learner's ``cross_entropy(logits, targets, mask=None)``: the mean NLL over the kept tokens (a scalar).
+
+    .. math::
+
+        \mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t)
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``cross_entropy``, with the signature of ``ptcourse.cross_entropy``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.cross_entropy(ptcourse.cross_entropy)  # the reference passes
+    ✅ cross_entropy: correct -- all 6 checks passed.
+    """
 
     def body(c: _Check) -> None:
         logits = _randn(2, 3, 5, seed=5)  # (B=2, T=3, V=5)
@@ -497,11 +559,28 @@ def cross_entropy(fn: Callable) -> None:
 
 
 def sft_loss(fn: Callable) -> None:
-    """Check ``sft_loss(logits, labels, *, ignore_index=-100, average="token")``.
+    r"""Check the learner's ``sft_loss(logits, labels, *, ignore_index=-100, average="token")``: shifted, masked NLL.
 
-    ``logits`` ``(B, T, V)`` come from a causal LM run on ``input_ids`` ``(B, T)``; ``labels`` are
-    those ids with prompt/padding positions set to ``ignore_index``. The function shifts itself:
-    ``logits[:, t]`` predicts ``labels[:, t + 1]``.
+    .. math::
+
+        \mathcal{L}_\mathrm{SFT} = -\frac{1}{|K|} \sum_{(b,t) \in K} \log p_\theta(y_{b,t+1} \mid y_{b,\le t})
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``sft_loss``, with the signature of ``ptcourse.sft_loss``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.sft_loss(ptcourse.sft_loss)  # the reference passes
+    ✅ sft_loss: correct -- all 5 checks passed.
     """
 
     def body(c: _Check) -> None:
@@ -604,7 +683,29 @@ def sft_loss(fn: Callable) -> None:
 
 
 def entropy(fn: Callable) -> None:
-    """Check ``entropy(logits)`` -> -sum p log p over the last dimension, in nats."""
+    r"""Check the learner's ``entropy(logits)``: the entropy over the last dimension, in nats, with 0 log 0 = 0.
+
+    .. math::
+
+        H(p) = -\sum_{v} p_v \log p_v
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``entropy``, with the signature of ``ptcourse.entropy``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.entropy(ptcourse.entropy)  # the reference passes
+    ✅ entropy: correct -- all 8 checks passed.
+    """
 
     def body(c: _Check) -> None:
         uni = torch.zeros(1, 4)  # (N=1, V=4): uniform
@@ -697,7 +798,29 @@ def entropy(fn: Callable) -> None:
 
 
 def kl_divergence(fn: Callable) -> None:
-    """Check ``kl_divergence(p_logits, q_logits)`` -> exact KL(p||q) = sum p (log p - log q)."""
+    r"""Check the learner's ``kl_divergence(p_logits, q_logits)``: the exact KL(p || q) over the last dimension.
+
+    .. math::
+
+        \mathrm{KL}(p \,\|\, q) = \sum_v p_v (\log p_v - \log q_v)
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``kl_divergence``, with the signature of ``ptcourse.kl_divergence``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.kl_divergence(ptcourse.kl_divergence)  # the reference passes
+    ✅ kl_divergence: correct -- all 9 checks passed.
+    """
 
     def body(c: _Check) -> None:
         pairs = [((0.7, 0.3), (0.2, 0.8)), ((0.1, 0.6, 0.3), (0.4, 0.4, 0.2))]
@@ -792,7 +915,29 @@ def kl_divergence(fn: Callable) -> None:
 
 
 def kl_estimate(fn: Callable) -> None:
-    """Check ``kl_estimate(logp, logq, kind="k3")``: Schulman's k1, k2, k3 with log r = logq - logp."""
+    r"""Check the learner's ``kl_estimate(logp, logq, kind="k3")``: Schulman's per-sample estimators of KL(p || q).
+
+    .. math::
+
+        k_1 = -\log r,\quad k_2 = \tfrac12 (\log r)^2,\quad k_3 = (r - 1) - \log r,\quad \log r = \log q - \log p
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``kl_estimate``, with the signature of ``ptcourse.kl_estimate``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.kl_estimate(ptcourse.kl_estimate)  # the reference passes
+    ✅ kl_estimate: correct -- all 7 checks passed.
+    """
 
     def body(c: _Check) -> None:
         logp = torch.tensor([-1.0, -2.0, -0.5, -3.0])  # log p(x) of 4 samples x ~ p
@@ -852,7 +997,29 @@ def kl_estimate(fn: Callable) -> None:
 
 
 def kl_regularized_policy(fn: Callable) -> None:
-    """Check ``kl_regularized_policy(ref_logits, rewards, beta)`` -> log pi*, pi* ~ pi_ref exp(r/beta)."""
+    r"""Check the learner's ``kl_regularized_policy(ref_logits, rewards, beta)``: the log-probs of the optimal leashed policy.
+
+    .. math::
+
+        \pi^*(y) = \frac{\pi_\mathrm{ref}(y)\, e^{r(y)/\beta}}{\sum_{y'} \pi_\mathrm{ref}(y')\, e^{r(y')/\beta}}
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``kl_regularized_policy``, with the signature of ``ptcourse.kl_regularized_policy``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.kl_regularized_policy(ptcourse.kl_regularized_policy)  # the reference passes
+    ✅ kl_regularized_policy: correct -- all 7 checks passed.
+    """
 
     def body(c: _Check) -> None:
         ref = _probs_logits((0.5, 0.3, 0.2))  # (V,)
@@ -905,7 +1072,9 @@ def kl_regularized_policy(fn: Callable) -> None:
 
         ref_z = torch.tensor([0.0, -math.inf, 0.0])
         r_z = torch.tensor([0.0, 5.0, 1.0])
-        where_z = f"ref_logits={_fmt(ref_z)} (a token pi_ref never says), rewards={_fmt(r_z)}, beta=1"
+        where_z = (
+            f"ref_logits={_fmt(ref_z)} (a token pi_ref never says), rewards={_fmt(r_z)}, beta=1"
+        )
         c.expect(
             c.call(where_z, ref_z, r_z, 1.0),
             _ref_kl_regularized_policy(ref_z, r_z, 1.0),
@@ -956,8 +1125,29 @@ def kl_regularized_policy(fn: Callable) -> None:
 
 
 def dpo_loss(fn: Callable) -> None:
-    """Check ``dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp,
-    beta=0.1)`` -> mean over pairs of -log sigmoid(beta * [(pi_c - ref_c) - (pi_r - ref_r)])."""
+    r"""Check the learner's ``dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, beta=0.1)``.
+
+    .. math::
+
+        \mathcal{L}_\mathrm{DPO} = -\operatorname{mean} \log \sigma\big(\beta [(\pi_c - \mathrm{ref}_c) - (\pi_r - \mathrm{ref}_r)]\big)
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``dpo_loss``, with the signature of ``ptcourse.dpo_loss``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.dpo_loss(ptcourse.dpo_loss)  # the reference passes
+    ✅ dpo_loss: correct -- all 6 checks passed.
+    """
 
     def body(c: _Check) -> None:
         pc = torch.tensor([-5.0, -3.0, -4.0])
@@ -1039,9 +1229,28 @@ def dpo_loss(fn: Callable) -> None:
 
 
 def grpo_advantages(fn: Callable) -> None:
-    """Check ``grpo_advantages(rewards, *, scale=True, eps=1e-4)`` -> (r - mean) / (std + eps) per group.
+    r"""Check the learner's ``grpo_advantages(rewards, *, scale=True, eps=1e-4)``: group-normalised advantages, ``(G, n)``.
 
-    ``rewards`` ``(G, n)`` holds n sampled answers per group (prompt); std is Bessel-corrected.
+    .. math::
+
+        A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \epsilon},\quad s_g^2 = \frac{1}{n-1} \sum_i (r_{g,i} - \bar r_g)^2
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``grpo_advantages``, with the signature of ``ptcourse.grpo_advantages``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.grpo_advantages(ptcourse.grpo_advantages)  # the reference passes
+    ✅ grpo_advantages: correct -- all 7 checks passed.
     """
 
     def body(c: _Check) -> None:
@@ -1104,8 +1313,10 @@ def grpo_advantages(fn: Callable) -> None:
             what="advantages",
             mistakes=(
                 (
-                    lambda: (small - small.mean(-1, keepdim=True))
-                    / torch.sqrt(small.var(-1, keepdim=True) + 1e-4),
+                    lambda: (
+                        (small - small.mean(-1, keepdim=True))
+                        / torch.sqrt(small.var(-1, keepdim=True) + 1e-4)
+                    ),
                     "Add eps to the std, not inside the square root: (r - mean) / (std + eps).",
                 ),
             ),
@@ -1133,9 +1344,28 @@ def grpo_advantages(fn: Callable) -> None:
 
 
 def ppo_clip_loss(fn: Callable) -> None:
-    """Check ``ppo_clip_loss(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None)``.
+    r"""Check the learner's ``ppo_clip_loss(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None)``.
 
-    The masked token-mean of -min(rho A, clip(rho, 1 - eps, 1 + eps_high) A), rho = exp(logp - old_logp).
+    .. math::
+
+        \mathcal{L} = -\frac{1}{\sum m} \sum m \min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon_\mathrm{high}) A\big),\quad \rho = e^{\log p - \log p_\mathrm{old}}
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's ``ppo_clip_loss``, with the signature of ``ptcourse.ppo_clip_loss``.
+
+    Raises
+    ------
+    AssertionError
+        When a value or a property is wrong; the message names the property and the input.
+
+    Examples
+    --------
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.ppo_clip_loss(ptcourse.ppo_clip_loss)  # the reference passes
+    ✅ ppo_clip_loss: correct -- all 4 checks passed.
     """
 
     def body(c: _Check) -> None:

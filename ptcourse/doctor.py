@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             failed = {k: v for k, v in results.items() if v is not None}
             seconds = time.perf_counter() - t0
             ok = len(results) - len(failed)
-            line("self-test", f"{ok}/{len(results)} checkers pass on the reference ({seconds:.1f}s)")
+            line(
+                "self-test", f"{ok}/{len(results)} checkers pass on the reference ({seconds:.1f}s)"
+            )
             for name, err in failed.items():
                 line("", f"{name}: {err}")
                 problems.append(f"checker {name} fails on the reference")

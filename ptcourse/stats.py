@@ -88,7 +88,6 @@ class _VocabStats(torch.autograd.Function):
         ctx.set_materialize_grads(False)
         n, _ = x.shape
         cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
-        fmin = torch.finfo(cd).min
         empty = x.new_empty(0, dtype=cd)
         logp = x.new_empty(n, dtype=cd) if want_logp else empty
         ent = x.new_empty(n, dtype=cd) if want_ent else empty
@@ -101,17 +100,18 @@ class _VocabStats(torch.autograd.Function):
                 logp[s:e] = zx.gather(1, t[s:e, None]).squeeze(1)
             if want_ent or want_kl:
                 px = zx.exp()  # (c, V) p
+                # 0 * log 0 = 0: where p = 0, use log p := 0 so that no 0 * (-inf) appears.
+                dead = px == 0  # (c, V)
+                zx.masked_fill_(dead, 0.0)
             if want_ent:
-                # -sum p log p with 0 * log 0 = 0: clamping -inf to the most negative finite
-                # number makes 0 * (-inf) a harmless 0 * finite.
-                ent[s:e] = -(px * zx.clamp(min=fmin)).sum(-1)
+                ent[s:e] = -(px * zx).sum(-1)
             if y is not None:
                 zy = torch.log_softmax(y[s:e].to(cd), dim=-1)  # (c, V) log q
                 if want_logp:
                     ref_logp[s:e] = zy.gather(1, t[s:e, None]).squeeze(1)
                 if want_kl:
                     d = zx.sub_(zy)  # (c, V) log p - log q (zx is no longer needed)
-                    d.masked_fill_(px == 0, 0.0)  # p = 0 contributes nothing, even if q = 0
+                    d.masked_fill_(dead, 0.0)  # p = 0 contributes nothing, even if q = 0
                     kl[s:e] = d.mul_(px).sum(-1)  # p > 0, q = 0 -> +inf
         ctx.rows = rows
         ctx.want = (want_logp, want_ent, want_kl)
@@ -128,7 +128,6 @@ class _VocabStats(torch.autograd.Function):
         n, _ = x.shape
         rows = ctx.rows
         cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
-        fmin = torch.finfo(cd).min
         need_x = ctx.needs_input_grad[0] and any(g is not None for g in (g_logp, g_ent, g_kl))
         need_y = (
             y is not None
@@ -143,6 +142,7 @@ class _VocabStats(torch.autograd.Function):
             e = min(n, s + rows)
             zx = torch.log_softmax(x[s:e].to(cd), dim=-1)  # (c, V)
             px = zx.exp()  # (c, V)
+            zx.masked_fill_(px == 0, 0.0)  # p = 0 entries get gradient 0; avoid 0 * inf
             zy = qy = None
             if y is not None and (g_kl is not None or g_ref is not None):
                 zy = torch.log_softmax(y[s:e].to(cd), dim=-1)  # (c, V)
@@ -150,10 +150,10 @@ class _VocabStats(torch.autograd.Function):
                 coef = None  # (c, V) or (c, 1): gradient = px * coef (+ one-hot part)
                 if g_ent is not None:
                     # dH/dx = -p (log p + H)
-                    coef = (zx.clamp(min=fmin) + ent[s:e, None]) * (-g_ent[s:e, None])
+                    coef = (zx + ent[s:e, None]) * (-g_ent[s:e, None])
                 if g_kl is not None:
                     # dKL/dx = p (log p - log q - KL)
-                    d = (zx - zy).masked_fill_(px == 0, 0.0)
+                    d = (zx - zy).masked_fill_(px == 0, 0.0)  # (c, V)
                     term = (d - kl[s:e, None]) * g_kl[s:e, None]
                     coef = term if coef is None else coef.add_(term)
                 if g_logp is not None:

@@ -35,7 +35,15 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["STUB", "SOLUTION_TAG", "main", "out_of_date", "student_notebook", "stub_cell", "stub_source"]
+__all__ = [
+    "STUB",
+    "SOLUTION_TAG",
+    "main",
+    "out_of_date",
+    "student_notebook",
+    "stub_cell",
+    "stub_source",
+]
 
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
@@ -166,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Write student notebooks (solutions replaced by stubs) from instructor notebooks.",
     )
     parser.add_argument("--student", metavar="OUT", required=True, help="output directory")
-    parser.add_argument("--src", default="notebooks", help="instructor notebooks (default: notebooks)")
+    parser.add_argument(
+        "--src", default="notebooks", help="instructor notebooks (default: notebooks)"
+    )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if OUT is out of date"
     )

@@ -32,7 +32,9 @@ def _code(source: str, tags=(), outputs=True) -> dict:
         "execution_count": 7 if outputs else None,
         "id": None,
         "metadata": {"tags": list(tags)} if tags else {},
-        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}] if outputs else [],
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}]
+        if outputs
+        else [],
         "source": source.splitlines(keepends=True),
     }
 

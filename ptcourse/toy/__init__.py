@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .bandit import BANDIT_ARMS, BANDIT_REF_LOGITS, BANDIT_REWARDS, bandit
 from .checkpoints import checkpoint_history, pretrained_model, sft_model
-from .demos import DEFAULT_RL_STEPS, DEMOS, run_demo, to_json
+from .demos import DEMOS, run_demo, to_json
 from .grammar import EXPLOIT_WORD, corpus, demonstrations, is_grammatical, sentence
 from .metrics import distinct_n, grammatical_rate, hack_rate
 from .model import TinyConfig, TinyLM
@@ -32,7 +32,10 @@ from .tokenizer import TOKENIZER, Tokenizer
 from .train import (
     DEFAULT_BETA,
     MAX_NEW_TOKENS,
+    PRETRAIN_STEPS,
     PROMPT_LEN,
+    RL_STEPS,
+    SFT_STEPS,
     demo_batch,
     demo_loglik,
     evaluate,
@@ -53,7 +56,9 @@ __all__ = [
     "BANDIT_REF_LOGITS",
     "BANDIT_REWARDS",
     "DEFAULT_BETA",
-    "DEFAULT_RL_STEPS",
+    "PRETRAIN_STEPS",
+    "SFT_STEPS",
+    "RL_STEPS",
     "DEMOS",
     "EXPLOIT_WORD",
     "GRAMMAR_PAY",

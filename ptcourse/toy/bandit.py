@@ -76,12 +76,16 @@ def bandit(
     ref = torch.tensor(BANDIT_REF_LOGITS if ref_logits is None else ref_logits, dtype=torch.float32)
     r = torch.tensor(BANDIT_REWARDS if rewards is None else rewards, dtype=torch.float32)
     if ref.dim() != 1 or r.shape != ref.shape:
-        raise ValueError(f"bandit: 'ref_logits' {tuple(ref.shape)} and 'rewards' {tuple(r.shape)} "
-                         "must be 1-D of the same length")
+        raise ValueError(
+            f"bandit: 'ref_logits' {tuple(ref.shape)} and 'rewards' {tuple(r.shape)} "
+            "must be 1-D of the same length"
+        )
     if not beta > 0:
         raise ValueError(f"bandit: 'beta' must be > 0 (pi* divides by it), got {beta!r}")
     if steps < 1 or batch_size < 1:
-        raise ValueError(f"bandit: 'steps' and 'batch_size' must be >= 1, got {steps}, {batch_size}")
+        raise ValueError(
+            f"bandit: 'steps' and 'batch_size' must be >= 1, got {steps}, {batch_size}"
+        )
     ref_logp = torch.log_softmax(ref, -1)  # (K,)
     optimal = kl_regularized_policy(ref, r, beta).exp()  # (K,)
     theta = ref.clone().requires_grad_(True)  # (K,) policy logits
@@ -92,10 +96,13 @@ def bandit(
     hist: dict[str, list] = {"step": [], "reward": [], "kl": [], "entropy": [], "tv": []}
     for step in range(steps):
         with torch.no_grad():
-            a = torch.multinomial(torch.softmax(theta, -1), batch_size, replacement=True,
-                                  generator=gen)  # (B,)
+            a = torch.multinomial(
+                torch.softmax(theta, -1), batch_size, replacement=True, generator=gen
+            )  # (B,)
         logp = torch.log_softmax(theta, -1)[a][:, None]  # (B, 1)
-        shaped = kl_penalized_rewards(r[a], logp.detach(), ref_logp[a][:, None], mask, beta)  # (B, 1)
+        shaped = kl_penalized_rewards(
+            r[a], logp.detach(), ref_logp[a][:, None], mask, beta
+        )  # (B, 1)
         adv = shaped - shaped.mean()  # (B, 1), batch-mean baseline
         loss = ppo_clip_loss(logp, logp.detach(), adv, mask)
         opt.zero_grad(set_to_none=True)

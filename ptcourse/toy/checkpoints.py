@@ -21,14 +21,19 @@ from pathlib import Path
 import torch
 
 from .model import TinyLM
-from .train import pretrain, sft
+from .train import PRETRAIN_STEPS, SFT_STEPS, pretrain, sft
 
-__all__ = ["pretrained_model", "sft_model", "checkpoint_history", "PRETRAIN_STEPS", "SFT_STEPS"]
+__all__ = ["pretrained_model", "sft_model", "checkpoint_history"]
 
-PRETRAIN_STEPS = 150
-SFT_STEPS = 100
-_SOURCES = ("grammar.py", "tokenizer.py", "model.py", "train.py", "reward.py", "metrics.py",
-            "checkpoints.py")
+_SOURCES = (
+    "grammar.py",
+    "tokenizer.py",
+    "model.py",
+    "train.py",
+    "reward.py",
+    "metrics.py",
+    "checkpoints.py",
+)
 
 
 def _code_hash() -> str:

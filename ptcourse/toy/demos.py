@@ -1,11 +1,12 @@
 """Named demos of the toy world, each returning one JSON-able result (``ptcourse demo NAME``).
 
-Every demo returns ``{"demo", "seed", "params", "final", "history", "samples"}``:
+Every demo returns ``{"demo", "seed", "params", "final", "history", "start", "samples"}``:
 
 * ``final``: ``reward, kl, entropy, distinct_2, demo_loglik`` (plus ``demo_perplexity``,
   ``grammatical``, ``hack_rate``) measured by ``train.evaluate`` on 256 fresh answers (``null``
   where a metric does not apply, e.g. text metrics for the bandit);
 * ``history``: metric -> list with one value per logged step;
+* ``start``: the same metrics as ``final`` for the starting model (the SFT model for ``rl``);
 * ``samples``: a few answers of the final model.
 
 The chapters, the tests and the command line call the same ``run_demo``, so a number in the book
@@ -16,14 +17,17 @@ from __future__ import annotations
 
 import json
 
-from .bandit import bandit
-from .checkpoints import PRETRAIN_STEPS, SFT_STEPS, checkpoint_history, pretrained_model, sft_model
+import torch
+
+from .bandit import BANDIT_REWARDS, bandit
+from .checkpoints import checkpoint_history, pretrained_model, sft_model
 from .model import TinyLM
-from .train import DEFAULT_BETA, evaluate, pretrain, rl, sft
+from .train import DEFAULT_BETA, PRETRAIN_STEPS, RL_STEPS, SFT_STEPS, evaluate, pretrain, rl, sft
 
-__all__ = ["DEMOS", "DEFAULT_RL_STEPS", "run_demo", "to_json"]
+__all__ = ["DEMOS", "BANDIT_BETA", "BANDIT_STEPS", "run_demo", "to_json"]
 
-DEFAULT_RL_STEPS = 100
+BANDIT_BETA = 0.3
+BANDIT_STEPS = 400
 #: name -> one-line description (shown by ``ptcourse demo --help``)
 DEMOS = {
     "pretrain": "pre-train TinyLM on the grammar's web corpus (next-token loss)",
@@ -32,8 +36,16 @@ DEMOS = {
     "grpo": "the same with GRPO group-normalised advantages and a k3 KL loss term",
     "bandit": "one-step bandit: sampled policy gradient vs the closed-form pi*",
 }
-_FINAL = ("reward", "kl", "entropy", "distinct_2", "demo_loglik", "demo_perplexity", "grammatical",
-          "hack_rate")
+_FINAL = (
+    "reward",
+    "kl",
+    "entropy",
+    "distinct_2",
+    "demo_loglik",
+    "demo_perplexity",
+    "grammatical",
+    "hack_rate",
+)
 
 
 def _final(ev: dict) -> dict:
@@ -73,7 +85,7 @@ def run_demo(
     --------
     >>> out = run_demo("bandit", beta=0.5, steps=50)
     >>> sorted(out)  # the JSON contract
-    ['demo', 'final', 'history', 'params', 'samples', 'seed']
+    ['demo', 'final', 'history', 'params', 'samples', 'seed', 'start']
     """
     if name not in DEMOS:
         raise ValueError(f"run_demo: unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
@@ -91,50 +103,93 @@ def run_demo(
         raise ValueError(f"run_demo: 'beta' applies to rl/grpo/bandit only, not to {name!r}")
 
     params: dict
-    samples: list[str] = []
     if name == "pretrain":
         steps = steps or PRETRAIN_STEPS
         params = {"steps": steps}
-        init = TinyLM(seed=seed)
+        start = TinyLM(seed=seed)
         if steps == PRETRAIN_STEPS:
             model, hist = pretrained_model(seed), checkpoint_history("pretrain", seed)
         else:
             model, hist = pretrain(TinyLM(seed=seed), steps=steps, seed=seed)
-        ev = evaluate(model, init)
     elif name == "sft":
         steps = steps or SFT_STEPS
         params = {"steps": steps}
-        base = pretrained_model(seed)
+        start = pretrained_model(seed)
         if steps == SFT_STEPS:
             model, hist = sft_model(seed), checkpoint_history("sft", seed)
         else:
             model, hist = sft(pretrained_model(seed), steps=steps, seed=seed)
-        ev = evaluate(model, base)
     elif name in ("rl", "grpo"):
-        steps = steps or DEFAULT_RL_STEPS
+        steps = steps or RL_STEPS
         beta = DEFAULT_BETA if beta is None else float(beta)
         entropy_coef = float(entropy_coef or 0.0)
-        params = {"beta": beta, "entropy_coef": entropy_coef, "steps": steps,
-                  "advantage": "reinforce" if name == "rl" else "grpo"}
-        ref = sft_model(seed)
-        model, hist = rl(sft_model(seed), ref, beta=beta, entropy_coef=entropy_coef, steps=steps,
-                         advantage=params["advantage"], seed=seed)
-        ev = evaluate(model, ref)
-    else:  # bandit
-        beta = 0.3 if beta is None else float(beta)
-        if beta == 0:
-            raise ValueError("run_demo: the bandit's pi* divides by beta; 'beta' must be > 0")
-        steps = steps or 400
-        out = bandit(beta=beta, steps=steps, seed=seed)
-        params = {"beta": beta, "steps": steps}
-        final = {**out["final"], "distinct_2": None, "demo_loglik": None, "tv": out["tv"]}
-        hist = out["history"]
-        samples = [f"{a}: ref {p0:.3f}  pi* {p1:.3f}  learned {p2:.3f}" for a, p0, p1, p2 in
-                   zip(out["arms"], out["ref_probs"], out["optimal_probs"], out["learned_probs"])]
-        return {"demo": name, "seed": seed, "params": params, "final": final, "history": hist,
-                "samples": samples}
-    return {"demo": name, "seed": seed, "params": params, "final": _final(ev), "history": hist,
-            "samples": ev["samples"]}
+        advantage = "reinforce" if name == "rl" else "grpo"
+        params = {
+            "beta": beta,
+            "entropy_coef": entropy_coef,
+            "steps": steps,
+            "advantage": advantage,
+        }
+        start = sft_model(seed)
+        model, hist = rl(
+            sft_model(seed),
+            start,
+            beta=beta,
+            entropy_coef=entropy_coef,
+            steps=steps,
+            advantage=advantage,
+            seed=seed,
+        )
+    else:
+        return _bandit_demo(beta, steps, seed)
+    ev = evaluate(model, start)
+    return {
+        "demo": name,
+        "seed": seed,
+        "params": params,
+        "final": _final(ev),
+        "history": hist,
+        "start": _final(evaluate(start, start)),
+        "samples": ev["samples"],
+    }
+
+
+def _bandit_demo(beta, steps, seed) -> dict:
+    beta = BANDIT_BETA if beta is None else float(beta)
+    if beta == 0:
+        raise ValueError("run_demo: the bandit's pi* divides by beta; 'beta' must be > 0")
+    steps = steps or BANDIT_STEPS
+    out = bandit(beta=beta, steps=steps, seed=seed)
+    ref = torch.tensor(out["ref_probs"])
+    r = torch.tensor(BANDIT_REWARDS)
+    none = {
+        "distinct_2": None,
+        "demo_loglik": None,
+        "demo_perplexity": None,
+        "grammatical": None,
+        "hack_rate": None,
+    }
+    start = {
+        "reward": float((ref * r).sum()),
+        "kl": 0.0,
+        "entropy": float(-(ref * ref.log()).sum()),
+        **none,
+        "tv": None,
+    }
+    arms = zip(
+        out["arms"], out["ref_probs"], out["optimal_probs"], out["learned_probs"], strict=True
+    )
+    return {
+        "demo": "bandit",
+        "seed": seed,
+        "params": {"beta": beta, "steps": steps},
+        "final": {**out["final"], **none, "tv": out["tv"]},
+        "history": out["history"],
+        "start": start,
+        "samples": [
+            f"{a:>6}: ref {p0:.3f}  pi* {p1:.3f}  learned {p2:.3f}" for a, p0, p1, p2 in arms
+        ],
+    }
 
 
 def to_json(result: dict) -> str:

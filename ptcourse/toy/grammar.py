@@ -181,7 +181,7 @@ def is_grammatical(text: str | list[str]) -> bool:
         return False
     # no adjective twice within a noun phrase ("the great great cat" is not English)
     run: list[str] = []
-    for w, c in zip(words, classes):
+    for w, c in zip(words, classes, strict=True):
         if c == "A":
             if w in run:
                 return False

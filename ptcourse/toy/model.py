@@ -39,7 +39,9 @@ class _Block(nn.Module):
         self.proj = nn.Linear(cfg.d_model, cfg.d_model)
         self.ln2 = nn.LayerNorm(cfg.d_model)
         self.mlp = nn.Sequential(
-            nn.Linear(cfg.d_model, 4 * cfg.d_model), nn.GELU(), nn.Linear(4 * cfg.d_model, cfg.d_model)
+            nn.Linear(cfg.d_model, 4 * cfg.d_model),
+            nn.GELU(),
+            nn.Linear(4 * cfg.d_model, cfg.d_model),
         )
 
     def forward(self, x: torch.Tensor, cache: list | None = None) -> torch.Tensor:
@@ -93,7 +95,9 @@ class TinyLM(nn.Module):
         self.ln_f = nn.LayerNorm(cfg.d_model)
         for name, p in self.named_parameters():
             if p.dim() == 2:
-                nn.init.normal_(p, std=0.02 if "proj" not in name else 0.02 / (2 * cfg.n_layer) ** 0.5)
+                nn.init.normal_(
+                    p, std=0.02 if "proj" not in name else 0.02 / (2 * cfg.n_layer) ** 0.5
+                )
             elif name.endswith("bias"):
                 nn.init.zeros_(p)
         torch.random.set_rng_state(gen_state)
@@ -105,8 +109,10 @@ class TinyLM(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Return next-token logits ``(B, T, V)`` for integer ids ``(B, T)``."""
         if ids.dim() != 2 or ids.dtype not in (torch.long, torch.int32, torch.int64):
-            raise ValueError(f"TinyLM: 'ids' must be an integer tensor (B, T), got "
-                             f"{tuple(ids.shape)} {ids.dtype}")
+            raise ValueError(
+                f"TinyLM: 'ids' must be an integer tensor (B, T), got "
+                f"{tuple(ids.shape)} {ids.dtype}"
+            )
         B, T = ids.shape
         if T > self.config.block_size:
             raise ValueError(f"TinyLM: 'ids' has T={T} > block_size={self.config.block_size}")

@@ -72,8 +72,9 @@ class Tokenizer:
             words.append(w)
         return " ".join(words)
 
-    def batch(self, texts: list[str], *, length: int | None = None, bos: bool = True,
-              eos: bool = True) -> torch.Tensor:
+    def batch(
+        self, texts: list[str], *, length: int | None = None, bos: bool = True, eos: bool = True
+    ) -> torch.Tensor:
         """Encode ``texts`` into one right-padded id tensor ``(B, T)``.
 
         Examples
@@ -81,8 +82,10 @@ class Tokenizer:
         >>> Tokenizer().batch(["the cat is small .", "a dog is red !"]).shape  # (B, T)
         torch.Size([2, 7])
         """
-        rows = [([self.bos_id] if bos else []) + self.encode(t) + ([self.eos_id] if eos else [])
-                for t in texts]
+        rows = [
+            ([self.bos_id] if bos else []) + self.encode(t) + ([self.eos_id] if eos else [])
+            for t in texts
+        ]
         T = length or max(len(r) for r in rows)
         if max(len(r) for r in rows) > T:
             raise ValueError(f"Tokenizer.batch: a text has more than length={T} tokens")

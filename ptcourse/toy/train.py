@@ -26,11 +26,11 @@ import math
 
 import torch
 
-from . import grammar
 from ..kl import kl_estimate, kl_penalized_rewards
 from ..objectives import grpo_advantages, ppo_clip_loss
 from ..sft import sft_loss
 from ..stats import token_stats
+from . import grammar
 from .metrics import distinct_n, grammatical_rate, hack_rate
 from .model import TinyLM
 from .reward import reward
@@ -40,6 +40,9 @@ __all__ = [
     "PROMPT_LEN",
     "MAX_NEW_TOKENS",
     "DEFAULT_BETA",
+    "PRETRAIN_STEPS",
+    "SFT_STEPS",
+    "RL_STEPS",
     "prompt_ids",
     "demo_batch",
     "response_mask",
@@ -57,7 +60,10 @@ __all__ = [
 
 PROMPT_LEN = 5  # <bos> <q> describe NOUN <a>
 MAX_NEW_TOKENS = 11  # longest sentence (10 words) + <eos>
-DEFAULT_BETA = 0.2
+DEFAULT_BETA = 0.5  # the default leash: keeps answers grammatical (see tests/toy)
+PRETRAIN_STEPS = 150
+SFT_STEPS = 100
+RL_STEPS = 100
 _METRICS = ("reward", "kl", "entropy", "demo_loglik", "distinct_2", "grammatical", "hack_rate")
 
 
@@ -185,7 +191,11 @@ def _nouns(n: int, gen: torch.Generator | None = None) -> list[str]:
 
 
 def sample(
-    model: TinyLM, n: int = 8, *, nouns: list[str] | None = None, temperature: float = 1.0,
+    model: TinyLM,
+    n: int = 8,
+    *,
+    nouns: list[str] | None = None,
+    temperature: float = 1.0,
     seed: int = 0,
 ) -> list[str]:
     """Return ``n`` decoded answers of ``model`` to ``describe NOUN`` prompts.
@@ -224,7 +234,11 @@ def _summary(st, mask, scores, texts, model) -> dict[str, float]:
 
 
 def evaluate(
-    model: TinyLM, ref: TinyLM | None = None, *, n: int = 256, temperature: float = 1.0,
+    model: TinyLM,
+    ref: TinyLM | None = None,
+    *,
+    n: int = 256,
+    temperature: float = 1.0,
     seed: int = 12345,
 ) -> dict:
     """Measure a model on ``n`` fresh answers (balanced over the nouns).
@@ -245,7 +259,9 @@ def evaluate(
     0.0
     """
     with _torch_threads():
-        ids = model.generate(_prompts_balanced(n), MAX_NEW_TOKENS, temperature=temperature, seed=seed)
+        ids = model.generate(
+            _prompts_balanced(n), MAX_NEW_TOKENS, temperature=temperature, seed=seed
+        )
         texts = _texts(ids)
         out = _batch_metrics(model, ref, ids, texts)
     out["demo_perplexity"] = math.exp(-out["demo_loglik"])
@@ -289,8 +305,14 @@ def _check_common(steps, batch_size, lr):
 
 
 def pretrain(
-    model: TinyLM | None = None, *, steps: int = 300, batch_size: int = 64, lr: float = 3e-3,
-    n_sentences: int = 4000, seed: int = 0, eval_every: int = 50,
+    model: TinyLM | None = None,
+    *,
+    steps: int = PRETRAIN_STEPS,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    n_sentences: int = 4000,
+    seed: int = 0,
+    eval_every: int = 50,
 ) -> tuple[TinyLM, dict]:
     """Pre-train on the grammar's web corpus with the next-token loss.
 
@@ -328,13 +350,28 @@ def pretrain(
     ids = TOKENIZER.batch(grammar.corpus(n_sentences, seed=seed))  # (N, T)
     labels = ids.masked_fill(ids == TOKENIZER.pad_id, -100)
     with _torch_threads():
-        return _lm_loop(model, ids, labels, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
-                        eval_every=eval_every, ref=ref)
+        return _lm_loop(
+            model,
+            ids,
+            labels,
+            steps=steps,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            eval_every=eval_every,
+            ref=ref,
+        )
 
 
 def sft(
-    model: TinyLM, *, steps: int = 200, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
-    eval_every: int = 25, demos: list[tuple[str, str]] | None = None,
+    model: TinyLM,
+    *,
+    steps: int = SFT_STEPS,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    seed: int = 0,
+    eval_every: int = 25,
+    demos: list[tuple[str, str]] | None = None,
 ) -> tuple[TinyLM, dict]:
     """Supervised fine-tuning on demonstrations with ``ptcourse.sft_loss`` (prompt masked out).
 
@@ -356,8 +393,17 @@ def sft(
     ref = copy.deepcopy(model).eval()
     ids, labels = demo_batch(demos if demos is not None else train_demos())  # (N, T)
     with _torch_threads():
-        return _lm_loop(model, ids, labels, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
-                        eval_every=eval_every, ref=ref)
+        return _lm_loop(
+            model,
+            ids,
+            labels,
+            steps=steps,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            eval_every=eval_every,
+            ref=ref,
+        )
 
 
 def rl(
@@ -366,7 +412,7 @@ def rl(
     *,
     beta: float = DEFAULT_BETA,
     entropy_coef: float = 0.0,
-    steps: int = 150,
+    steps: int = RL_STEPS,
     batch_size: int = 64,
     lr: float = 2e-3,
     advantage: str = "reinforce",
@@ -436,8 +482,9 @@ def rl(
     if advantage not in ("reinforce", "grpo"):
         raise ValueError(f"rl: 'advantage' must be 'reinforce' or 'grpo', got {advantage!r}")
     if advantage == "grpo" and (group_size < 2 or batch_size % group_size):
-        raise ValueError(f"rl: 'group_size'={group_size} must be >= 2 and divide "
-                         f"batch_size={batch_size}")
+        raise ValueError(
+            f"rl: 'group_size'={group_size} must be >= 2 and divide batch_size={batch_size}"
+        )
     ref = (ref if ref is not None else copy.deepcopy(policy)).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
@@ -447,11 +494,14 @@ def rl(
     with _torch_threads():
         for step in range(steps):
             if advantage == "grpo":
-                nouns = [n for n in _nouns(batch_size // group_size, gen) for _ in range(group_size)]
+                nouns = [
+                    n for n in _nouns(batch_size // group_size, gen) for _ in range(group_size)
+                ]
             else:
                 nouns = _nouns(batch_size, gen)
-            ids = policy.generate(prompt_ids(nouns), MAX_NEW_TOKENS, temperature=temperature,
-                                  generator=gen)  # (B, T)
+            ids = policy.generate(
+                prompt_ids(nouns), MAX_NEW_TOKENS, temperature=temperature, generator=gen
+            )  # (B, T)
             texts = _texts(ids)
             scores = reward(texts)  # (B,)
             mask = response_mask(ids)  # (B, T-1)
@@ -462,8 +512,9 @@ def rl(
                 st = token_stats(policy(ids)[:, :-1], ids[:, 1:], ref_logits)  # fields (B, T-1)
                 if epoch == 0:  # the policy that sampled the rollouts
                     first, old_logp = st, st.logp.detach()
-                    adv = _advantages(advantage, scores, old_logp, st.ref_logp, mask, beta,
-                                      kl_kind, group_size)  # (B, T-1)
+                    adv = _advantages(
+                        advantage, scores, old_logp, st.ref_logp, mask, beta, kl_kind, group_size
+                    )  # (B, T-1)
                 loss = ppo_clip_loss(st.logp, old_logp, adv, mask, clip_eps=clip_eps)
                 if advantage == "grpo" and beta > 0:
                     k3 = kl_estimate(st.logp, st.ref_logp, kind="k3")  # (B, T-1)
@@ -513,7 +564,9 @@ def next_token_logits(model: TinyLM, context: str) -> torch.Tensor:
         return model(_context_ids(context))[0, -1].float()  # (V,)
 
 
-def next_token_distribution(model: TinyLM, context: str, *, temperature: float = 1.0) -> torch.Tensor:
+def next_token_distribution(
+    model: TinyLM, context: str, *, temperature: float = 1.0
+) -> torch.Tensor:
     """Return the next-token probabilities ``(V,)`` after ``context`` at ``temperature``.
 
     .. math::

@@ -194,7 +194,9 @@ def assert_colab_like() -> None:
 
 def kernel_env(find_links: Path) -> dict[str, str]:
     """The environment the kernel (and the install cell's pip) sees: pip can reach only find_links."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))
+    }
     env.update(
         PIP_FIND_LINKS=str(find_links),
         PIP_NO_INDEX="1",
@@ -214,7 +216,9 @@ def run_notebook(path: Path, version: str, timeout: int) -> tuple[list[str], flo
     codes = code_sources(nb_src)
     if not codes or install_pin(codes[0]) != version:
         pin = install_pin(codes[0]) if codes else None
-        problems.append(f"first code cell must be the install cell pinning ptcourse=={version}: {pin}")
+        problems.append(
+            f"first code cell must be the install cell pinning ptcourse=={version}: {pin}"
+        )
     subprocess.run(
         [str(venv_python()), "-m", "pip", "uninstall", "-y", "-q", "ptcourse"],
         check=False,
@@ -267,7 +271,11 @@ def install_cell_skips_when_present(source: str) -> list[str]:
             text=True,
             capture_output=True,
         )
-    return [] if proc.returncode == 0 else [f"install cell failed with ptcourse present: {proc.stderr}"]
+    return (
+        []
+        if proc.returncode == 0
+        else [f"install cell failed with ptcourse present: {proc.stderr}"]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

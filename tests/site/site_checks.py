@@ -262,18 +262,30 @@ def glossary_term_links(page, limit: int = 3) -> list[str]:
 
 
 def check_glossary_hover(page, href: str, timeout_ms: int = 3000) -> list[str]:
-    """Hovering the first link to ``href`` shows a tooltip holding the glossary entry's definition."""
+    """Hovering the first link to ``href`` shows a tooltip holding the glossary entry's definition.
+
+    The tooltip is found through the link's ``aria-describedby`` (tippy.js sets it to the
+    tooltip's id while shown), so a previous tooltip still fading out is never mistaken for it.
+    """
     link = page.locator(f'a[href="{href}"]').first
     if link.count() == 0:
         return [f"no link to {href!r} on the page"]
     link.scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     link.hover()
-    tip = page.locator("[data-tippy-root] .tippy-content")
+    tip_id = None
+    for _ in range(max(1, timeout_ms // 100)):
+        tip_id = link.get_attribute("aria-describedby")
+        if tip_id:
+            break
+        page.wait_for_timeout(100)
+    if not tip_id:
+        return [f"hovering {href!r} showed no tooltip within {timeout_ms} ms"]
+    tip = page.locator(f'[id="{tip_id}"] .tippy-content')
     try:
         tip.first.wait_for(state="visible", timeout=timeout_ms)
     except Exception:  # Playwright's TimeoutError
-        return [f"hovering {href!r} showed no tooltip within {timeout_ms} ms"]
+        return [f"hovering {href!r} showed no visible tooltip within {timeout_ms} ms"]
     definition = tip.first.locator("dd").all_inner_texts()
     text = " ".join(definition).strip()
     problems = []

@@ -1,0 +1,44 @@
+"""The public API: every contract function is re-exported from ptcourse, and core imports only torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import ptcourse as pc
+
+CONTRACT = {
+    "token_logprobs",
+    "sequence_logprob",
+    "cross_entropy",
+    "perplexity",
+    "sft_loss",
+    "kl_divergence",
+    "kl_estimate",
+    "kl_penalized_rewards",
+    "kl_regularized_policy",
+    "entropy",
+    "dpo_loss",
+    "grpo_advantages",
+    "ppo_clip_loss",
+    "token_stats",
+    "TokenStats",
+}
+
+
+def test_all_contract_names_exported():
+    """Every contract name is in ptcourse.__all__ and resolves to a documented callable."""
+    assert CONTRACT <= set(pc.__all__)
+    for name in CONTRACT:
+        obj = getattr(pc, name)
+        assert callable(obj) and obj.__doc__, name
+
+
+def test_import_pulls_no_plotting_libraries():
+    """`import ptcourse` (and its core) imports neither matplotlib nor ipywidgets."""
+    code = (
+        "import sys, ptcourse\n"
+        "bad = [m for m in ('matplotlib', 'ipywidgets') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
