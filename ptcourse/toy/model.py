@@ -93,11 +93,9 @@ class TinyLM(nn.Module):
         self.pos_emb = nn.Embedding(cfg.block_size, cfg.d_model)
         self.blocks = nn.ModuleList(_Block(cfg) for _ in range(cfg.n_layer))
         self.ln_f = nn.LayerNorm(cfg.d_model)
-        for name, p in self.named_parameters():
+        for name, p in self.named_parameters():  # init scaled for a narrow model (d=64)
             if p.dim() == 2:
-                nn.init.normal_(
-                    p, std=0.02 if "proj" not in name else 0.02 / (2 * cfg.n_layer) ** 0.5
-                )
+                nn.init.normal_(p, std=0.3 if "emb" in name else cfg.d_model**-0.5)
             elif name.endswith("bias"):
                 nn.init.zeros_(p)
         torch.random.set_rng_state(gen_state)

@@ -61,8 +61,8 @@ __all__ = [
 PROMPT_LEN = 5  # <bos> <q> describe NOUN <a>
 MAX_NEW_TOKENS = 11  # longest sentence (10 words) + <eos>
 DEFAULT_BETA = 0.5  # the default leash: keeps answers grammatical (see tests/toy)
-PRETRAIN_STEPS = 150
-SFT_STEPS = 100
+PRETRAIN_STEPS = 200
+SFT_STEPS = 150
 RL_STEPS = 100
 _METRICS = ("reward", "kl", "entropy", "demo_loglik", "distinct_2", "grammatical", "hack_rate")
 
@@ -368,7 +368,7 @@ def sft(
     *,
     steps: int = SFT_STEPS,
     batch_size: int = 64,
-    lr: float = 2e-3,
+    lr: float = 3e-3,
     seed: int = 0,
     eval_every: int = 25,
     demos: list[tuple[str, str]] | None = None,

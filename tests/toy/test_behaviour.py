@@ -1,0 +1,113 @@
+"""The behaviours issue 4 promises, with seed 0 and the default settings.
+
+The runs are shared session fixtures (``conftest.py``); each test states one claim.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import ptcourse as pc
+from ptcourse import toy
+
+from .conftest import BETAS
+
+
+def _heldout_perplexity(model) -> float:
+    """Perplexity of the held-out answers via ``ptcourse.perplexity`` (an independent route)."""
+    ids, labels = toy.demo_batch(toy.heldout_demos())
+    with torch.no_grad():
+        logits = model(ids)  # (B, T, V)
+    return float(pc.perplexity(logits[:, :-1], ids[:, 1:], labels[:, 1:] != -100))
+
+
+def test_sft_raises_demo_likelihood_and_lowers_perplexity(pretrained, sft):
+    """SFT raises the held-out demonstrations' mean log-likelihood and lowers their perplexity."""
+    ll_pre, ll_sft = toy.demo_loglik(pretrained), toy.demo_loglik(sft)
+    ppl_pre, ppl_sft = _heldout_perplexity(pretrained), _heldout_perplexity(sft)
+    assert ll_sft > ll_pre + 0.5
+    assert ppl_sft < 0.5 * ppl_pre
+    assert math.isclose(ppl_sft, math.exp(-ll_sft), rel_tol=1e-4)  # the two routes agree
+
+
+def test_sft_answers_are_grammatical_and_on_topic(sft, sft_eval):
+    """The SFT model answers in grammatical sentences about the animal it was asked about."""
+    assert sft_eval["grammatical"] >= 0.9
+    answers = toy.sample(sft, 64, nouns=["robot"] * 64, seed=3)
+    assert sum("robot" in a.split()[1:4] for a in answers) / 64 >= 0.6
+
+
+def test_rl_without_leash_hacks_the_reward(sft_eval, rl_runs):
+    """beta=0: reward beats SFT's, entropy <= 25% and distinct-2 <= 50% of SFT's, 'great great great'."""
+    final, _ = rl_runs[0.0]
+    assert final["reward"] > sft_eval["reward"] + 1.0
+    assert final["entropy"] <= 0.25 * sft_eval["entropy"]
+    assert final["distinct_2"] <= 0.5 * sft_eval["distinct_2"]
+    assert final["hack_rate"] >= 0.5
+    assert any(toy.hack_pattern(s) for s in final["samples"])
+    assert final["grammatical"] < 0.1
+
+
+def test_rl_with_default_beta_stays_near_the_reference(sft_eval, rl_runs):
+    """Default beta: KL bounded and far below beta=0's, entropy >= 50% of SFT's, grammatical."""
+    final, hist = rl_runs[toy.DEFAULT_BETA]
+    free, _ = rl_runs[0.0]
+    assert max(hist["kl"]) < 5.0 and final["kl"] < 5.0  # bounded along the whole run
+    assert final["kl"] < 0.1 * free["kl"]
+    assert final["entropy"] >= 0.5 * sft_eval["entropy"]
+    assert final["grammatical"] >= 0.85
+    assert final["hack_rate"] <= 0.02
+    assert final["reward"] > sft_eval["reward"]  # it still improves the reward, honestly
+
+
+def test_beta_frontier_reward_and_kl_fall_as_beta_rises(rl_runs):
+    """Across 5 values of beta, both the reward and the KL to the reference fall as beta rises."""
+    rewards = [rl_runs[b][0]["reward"] for b in BETAS]
+    kls = [rl_runs[b][0]["kl"] for b in BETAS]
+    assert sorted(BETAS) == list(BETAS) and len(BETAS) >= 4
+    assert all(a > b for a, b in zip(rewards, rewards[1:], strict=False)), rewards
+    assert all(a > b for a, b in zip(kls, kls[1:], strict=False)), kls
+
+
+def test_entropy_bonus_slows_the_collapse(rl_runs, bonus_run):
+    """With beta=0, an entropy bonus keeps the run's mean entropy >= 1.5x and its end >= 3x higher."""
+    _, plain = rl_runs[0.0]
+    _, bonus = bonus_run
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    assert mean(bonus["entropy"]) >= 1.5 * mean(plain["entropy"])
+    assert mean(bonus["entropy"][-10:]) >= 3 * mean(plain["entropy"][-10:])
+
+
+def test_histories_have_one_entry_per_step(rl_runs):
+    """An RL history logs every metric once per step."""
+    _, hist = rl_runs[toy.DEFAULT_BETA]
+    assert hist["step"] == list(range(1, toy.RL_STEPS + 1))
+    for key in ("reward", "kl", "entropy", "demo_loglik", "distinct_2", "grammatical", "loss"):
+        assert len(hist[key]) == toy.RL_STEPS and all(math.isfinite(v) for v in hist[key])
+
+
+@pytest.mark.parametrize("beta", [0.1, 0.3, 1.0])
+def test_bandit_matches_kl_regularized_policy(beta):
+    """Sampled KL-penalised policy gradient lands on pi* = kl_regularized_policy (sampling error)."""
+    out = toy.bandit(beta=beta)
+    ref = torch.tensor(toy.BANDIT_REF_LOGITS)
+    target = pc.kl_regularized_policy(ref, torch.tensor(toy.BANDIT_REWARDS), beta).exp()
+    learned = torch.tensor(out["learned_probs"])
+    torch.testing.assert_close(torch.tensor(out["optimal_probs"]), target)
+    assert out["tv"] < 0.02
+    # draws from the learned policy look like draws from pi*: within 4 standard errors per arm
+    n = 20_000
+    g = torch.Generator().manual_seed(1)
+    freq = torch.bincount(torch.multinomial(learned, n, True, generator=g), minlength=8) / n
+    se = (target * (1 - target) / n).sqrt()
+    assert bool(((freq - target).abs() <= 4 * se + 1e-3).all()), (freq, target)
+
+
+def test_bandit_moves_away_from_the_reference_when_beta_is_small():
+    """The bandit is not trivially at pi_ref: small beta puts most mass on the overpaid arm."""
+    out = toy.bandit(beta=0.1)
+    great = toy.BANDIT_ARMS.index("great")
+    assert out["ref_probs"][great] < 0.1 and out["learned_probs"][great] > 0.9
