@@ -12,7 +12,6 @@ PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed
 
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 # Chapters use torch's CPU threads; pin them so timings and numbers do not depend on the machine.
 export OMP_NUM_THREADS ?= 2
 
@@ -48,7 +47,7 @@ lint: install
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 unit: install
-	$(VENV)/bin/pytest -q -n 2 -m "not site" --ignore=tests/site --ignore=tests/colab
+	MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2 -m "not site" --ignore=tests/site --ignore=tests/colab
 
 notebooks: install
 	$(VENV)/bin/pytest -q -n 2 --nbval-lax $(wildcard notebooks/*.ipynb)

@@ -130,7 +130,7 @@ def memory_case(name: str, n: int, v: int, dtype: torch.dtype) -> None:
 
 def measure_memory(name: str, n: int, v: int, dtype_name: str) -> float:
     cmd = [sys.executable, __file__, "--memory-case", name, "--n", str(n), "--v", str(v)]
-    cmd += ["--dtype", dtype_name]
+    cmd += ["--dtype", dtype_name, "--threads", str(torch.get_num_threads())]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])["extra_bytes"]
 
@@ -166,12 +166,16 @@ def main(argv=None) -> None:
     ap.add_argument("--n", type=int, default=1024, help="rows (tokens)")
     ap.add_argument("--v", type=int, default=131072, help="vocabulary size")
     ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     ap.add_argument("--memory-case", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--append", action="store_true", help="append to --out instead of replacing")
     args = ap.parse_args(argv)
     dtype = getattr(torch, args.dtype)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.memory_case:
         memory_case(args.memory_case, args.n, args.v, dtype)
         return
@@ -183,6 +187,8 @@ def main(argv=None) -> None:
     logits_bytes = args.n * args.v * torch.tensor([], dtype=dtype).element_size()
     md = table(args.n, args.v, args.dtype, args.repeats, times, memory, logits_bytes)
     print(md)
+    if args.out.exists() and args.append:
+        md = args.out.read_text() + "\n" + md
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(md)
 

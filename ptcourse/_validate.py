@@ -51,7 +51,9 @@ def logits(x, name: str = "logits") -> torch.Tensor:
 def no_nan(x: torch.Tensor, name: str) -> torch.Tensor:
     if x.numel() and bool(torch.isnan(x).any()):
         n = int(torch.isnan(x).sum())
-        raise ValueError(f"'{name}' contains NaN ({n} of {x.numel()} entries, shape {tuple(x.shape)})")
+        raise ValueError(
+            f"'{name}' contains NaN ({n} of {x.numel()} entries, shape {tuple(x.shape)})"
+        )
     return x
 
 

@@ -33,6 +33,9 @@ _ROWS = (
 )
 
 
+_FRACTIONS = {"grammatical", "hack_rate", "distinct_2"}  # trends drawn on a fixed 0..1 scale
+
+
 def _nonneg_float(name: str):
     def parse(text: str) -> float:
         try:
@@ -87,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--beta",
         type=_nonneg_float("--beta"),
         default=None,
-        help="KL coefficient (rl/grpo: >= 0, default 0.5; bandit: > 0)",
+        help="KL coefficient (rl/grpo: >= 0, default 0.5; bandit: > 0, default 0.3)",
     )
     demo.add_argument(
         "--entropy-coef",
@@ -114,13 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _spark(values: list, width: int = 24) -> str:
+def _spark(values: list, width: int = 24, scale: tuple[float, float] | None = None) -> str:
     vals = [v for v in values if v is not None and math.isfinite(v)]
     if len(vals) < 2:
         return ""
     step = max(1, math.ceil(len(vals) / width))
     pts = [sum(vals[i : i + step]) / len(vals[i : i + step]) for i in range(0, len(vals), step)]
-    lo, hi = min(pts), max(pts)
+    lo, hi = scale or (min(pts), max(pts))
     bars = "▁▂▃▄▅▆▇█"
     try:
         bars.encode(sys.stdout.encoding or "ascii")
@@ -128,7 +131,7 @@ def _spark(values: list, width: int = 24) -> str:
         bars = "_.-~=*#@"
     if hi - lo < 1e-12:
         return bars[0] * len(pts)
-    return "".join(bars[min(7, int((p - lo) / (hi - lo) * 8))] for p in pts)
+    return "".join(bars[max(0, min(7, int((p - lo) / (hi - lo) * 8)))] for p in pts)
 
 
 def format_summary(result: dict, seconds: float | None = None) -> str:
@@ -137,12 +140,12 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
     Examples
     --------
     >>> r = {"demo": "x", "seed": 0, "params": {"beta": 0.5}, "final": {"reward": 1.0},
-    ...      "start": {"reward": 0.5}, "history": {"reward": [0.5, 1.0]}, "samples": ["a"]}
+    ...      "start": {"reward": 0.5}, "history": {}, "samples": ["a"]}
     >>> print(format_summary(r))  # doctest: +NORMALIZE_WHITESPACE
     ptcourse demo x  (seed 0, beta=0.5)
     <BLANKLINE>
       metric    start    final   trend over training
-      reward    0.500    1.000   ▁█
+      reward    0.500    1.000
     <BLANKLINE>
     samples:
       a
@@ -163,7 +166,7 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
     for label, fmt, key in rows:
         lines.append(
             f"  {label:<{w}}  {cell(start, key, fmt):>7}  {cell(final, key, fmt):>7}   "
-            f"{_spark(hist.get(key, []))}".rstrip()
+            f"{_spark(hist.get(key, []), scale=(0.0, 1.0) if key in _FRACTIONS else None)}".rstrip()
         )
     if result.get("samples"):
         lines += ["", "samples:"] + [f"  {s}" for s in result["samples"]]

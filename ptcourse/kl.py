@@ -118,8 +118,7 @@ def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> tor
     V.no_nan(logq, "logq")
     if logp.numel() and bool(torch.isneginf(logp).any()):
         raise ValueError(
-            "'logp' contains -inf: samples x ~ p cannot have p(x) = 0 "
-            f"(shape {tuple(logp.shape)})"
+            f"'logp' contains -inf: samples x ~ p cannot have p(x) = 0 (shape {tuple(logp.shape)})"
         )
     if logq.numel() and bool(torch.isposinf(logq).any()):
         raise ValueError(f"'logq' contains +inf (shape {tuple(logq.shape)})")
@@ -209,7 +208,9 @@ def kl_penalized_rewards(
         rewards = torch.zeros(logp.shape, dtype=cd, device=logp.device)  # no leash at all
     else:
         k = kl_estimate(
-            torch.where(keep, logp, zero), torch.where(keep, ref_logp, zero.to(ref_logp.dtype)), kind
+            torch.where(keep, logp, zero),
+            torch.where(keep, ref_logp, zero.to(ref_logp.dtype)),
+            kind,
         )  # (B, T)
         rewards = torch.where(keep, -b * k, torch.zeros((), dtype=k.dtype, device=k.device))
     T = logp.shape[1]

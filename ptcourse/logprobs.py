@@ -38,7 +38,7 @@ def token_logprobs(
     targets : torch.Tensor
         Integer token ids of shape ``(...)`` in ``[0, V)``.
     chunk_size : int, optional
-        Rows processed at once (default: about :math:`2^{20}` values per chunk). Peak extra
+        Rows processed at once (default: about :math:`2^{22}` values per chunk). Peak extra
         memory is a few chunks, never a full ``(N, V)`` copy; the result does not depend on it.
 
     Returns
@@ -74,7 +74,7 @@ def _masked_logprobs(logits, targets, mask, *, need_token: bool):
         keep = V.mask(mask, "mask", targets.shape, targets.device)
     if need_token:
         V.nonempty(keep, "mask")
-    if targets.shape == keep.shape and mask is not None:
+    if mask is not None:
         # masked positions may hold padding ids such as -100: do not look them up
         targets = torch.where(keep, targets, torch.zeros((), dtype=targets.dtype))
     lp = token_logprobs(logits, targets)  # (..., T)

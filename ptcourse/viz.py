@@ -9,30 +9,65 @@ Course style: an opaque white background (readable in a dark-mode theme), the Ok
 (Okabe & Ito, 2008, *Color Universal Design*; Wong, 2011, *Nature Methods* 8:441), which stays
 distinguishable under the common forms of colour blindness, and a few quiet axes settings.
 
-matplotlib is imported here only (``import ptcourse`` never imports it). Outside an IPython kernel,
-with no backend chosen by the user, the non-interactive Agg backend is selected.
+matplotlib is imported here only (``import ptcourse`` never imports it). Every figure draws on its
+own Agg canvas, so the global backend is never changed (a notebook's inline backend, or a user's
+GUI backend, stays as it was) and no display is needed.
 """
 
 from __future__ import annotations
 
+import importlib
+import io
 import math
-import os
 import sys
 from collections.abc import Mapping, Sequence
 
 import matplotlib
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-if (
-    "matplotlib.pyplot" not in sys.modules
-    and "MPLBACKEND" not in os.environ
-    and "ipykernel" not in sys.modules
-):
-    matplotlib.use("Agg")  # headless default; a notebook's own backend is left alone
 
-import matplotlib.pyplot as plt  # noqa: E402  (activates the notebook's inline display)
-import torch  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+def _enable_notebook_display() -> None:  # pragma: no cover - exercised in notebooks
+    """Make a returned Figure display as an image when it ends a notebook cell.
+
+    Our figures are not registered with pyplot, so nothing has loaded the inline backend yet;
+    loading it registers IPython's PNG printer for Figure (honouring ``InlineBackend`` settings).
+    If that did not happen (another frontend), a plain PNG printer is registered instead.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or not hasattr(ip, "display_formatter"):
+        return
+    if "inline" in matplotlib.get_backend():
+        try:
+            importlib.import_module("matplotlib_inline.backend_inline")
+        except ImportError:
+            pass
+    png = ip.display_formatter.formatters.get("image/png")
+    if png is not None and not _has_printer(png):
+        png.for_type(Figure, _png_bytes)
+
+
+def _has_printer(formatter) -> bool:
+    try:
+        formatter.lookup_by_type(Figure)
+    except KeyError:
+        return False
+    return True
+
+
+def _png_bytes(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
+if "ipykernel" in sys.modules:
+    _enable_notebook_display()
 
 __all__ = [
     "PALETTE",
@@ -417,7 +452,3 @@ def plot_curves(
     if title:
         ax.set_title(title)
     return fig
-
-
-def _close_all() -> None:  # pragma: no cover - convenience for long interactive sessions
-    plt.close("all")

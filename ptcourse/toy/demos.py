@@ -76,7 +76,7 @@ def run_demo(
     entropy_coef : float, optional
         Entropy bonus (``rl``/``grpo``), default 0.
     steps : int, optional
-        Steps of the demo's training loop (defaults: pretrain 150, sft 100, rl/grpo 100,
+        Steps of the demo's training loop (defaults: pretrain 200, sft 150, rl/grpo 100,
         bandit 400).
     seed : int
         Seed of everything (checkpoints, rollouts, evaluation).

@@ -63,8 +63,10 @@ def test_cross_entropy_is_entropy_plus_kl(case):
     logq = torch.log_softmax(case.other, -1)
     ce = -(p * logq).sum(-1)
     torch.testing.assert_close(
-        pc.entropy(case.logits) + pc.kl_divergence(case.logits, case.other), ce,
-        rtol=1e-9, atol=1e-9,
+        pc.entropy(case.logits) + pc.kl_divergence(case.logits, case.other),
+        ce,
+        rtol=1e-9,
+        atol=1e-9,
     )
 
 

@@ -65,7 +65,7 @@ def test_cuda_gradients_match_cpu():
         (s.logp.sum() + s.entropy.sum() + s.kl.sum() + s.ref_logp.sum()).backward()
         assert xs.grad.device.type == dev and xs.grad.dtype == torch.bfloat16
         grads.append((xs.grad.float().cpu(), ys.grad.cpu()))
-    for a, b in zip(*grads):
+    for a, b in zip(*grads, strict=True):
         torch.testing.assert_close(a, b, rtol=2e-2, atol=2e-3)
 
 

@@ -76,7 +76,7 @@ def test_chunked_equals_unchunked(case):
         )[2]
         kl.sum().backward()
         grads.append((kl.detach(), x.grad, y.grad))
-    for a, b in zip(*grads):
+    for a, b in zip(*grads, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
 

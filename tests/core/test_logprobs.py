@@ -121,7 +121,9 @@ def test_cross_entropy_matches_torch(gen):
     x = torch.randn(4, 5, 12, generator=gen, dtype=torch.float64)
     t = torch.randint(0, 12, (4, 5), generator=gen)
     m = torch.rand(4, 5, generator=gen) < 0.5
-    torch.testing.assert_close(pc.cross_entropy(x, t), F.cross_entropy(x.reshape(-1, 12), t.flatten()))
+    torch.testing.assert_close(
+        pc.cross_entropy(x, t), F.cross_entropy(x.reshape(-1, 12), t.flatten())
+    )
     torch.testing.assert_close(pc.cross_entropy(x, t, m), F.cross_entropy(x[m], t[m]))
 
 

@@ -32,7 +32,7 @@ def test_matches_naive_composition(gen):
     x = torch.randn(2, 3, 15, generator=gen, dtype=torch.float64)
     y = torch.randn(2, 3, 15, generator=gen, dtype=torch.float64)
     t = torch.randint(0, 15, (2, 3), generator=gen)
-    for a, b in zip(fields(pc.token_stats(x, t, y)), naive_stats(x, t, y)):
+    for a, b in zip(fields(pc.token_stats(x, t, y)), naive_stats(x, t, y), strict=True):
         assert a.shape == (2, 3)
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
@@ -66,7 +66,7 @@ def test_chunked_equals_unchunked(case):
         w = torch.linspace(-1, 1, case.targets.numel(), dtype=torch.float64)
         sum(((o * (k + 1) * w).sum() for k, o in enumerate(out))).backward()
         results.append([o.detach() for o in out] + [x.grad, y.grad])
-    for a, b in zip(*results):
+    for a, b in zip(*results, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
 
@@ -76,8 +76,10 @@ def test_gradients_match_naive(case):
     x1, y1 = case.logits.clone().requires_grad_(), case.other.clone().requires_grad_()
     x2, y2 = case.logits.clone().requires_grad_(), case.other.clone().requires_grad_()
     w = (1.0, -0.5, 2.0, 0.7)
-    sum(wi * o.sum() for wi, o in zip(w, fields(pc.token_stats(x1, case.targets, y1)))).backward()
-    sum(wi * o.sum() for wi, o in zip(w, naive_stats(x2, case.targets, y2))).backward()
+    sum(
+        wi * o.sum() for wi, o in zip(w, fields(pc.token_stats(x1, case.targets, y1)), strict=True)
+    ).backward()
+    sum(wi * o.sum() for wi, o in zip(w, naive_stats(x2, case.targets, y2), strict=True)).backward()
     torch.testing.assert_close(x1.grad, x2.grad, rtol=1e-9, atol=1e-12)
     torch.testing.assert_close(y1.grad, y2.grad, rtol=1e-9, atol=1e-12)
 
@@ -112,7 +114,7 @@ def test_half_precision(dtype, gen):
     y = torch.randn(4, 32, generator=gen).to(dtype).requires_grad_()
     t = torch.randint(0, 32, (4,), generator=gen)
     out = fields(pc.token_stats(x, t, y))
-    for a, b in zip(out, naive_stats(x.detach().float(), t, y.detach().float())):
+    for a, b in zip(out, naive_stats(x.detach().float(), t, y.detach().float()), strict=True):
         assert a.dtype == torch.float32
         torch.testing.assert_close(a, b)
     sum(o.sum() for o in out).backward()

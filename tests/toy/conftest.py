@@ -7,7 +7,7 @@ import pytest
 from ptcourse import toy
 
 BETAS = (0.0, 0.1, 0.3, toy.DEFAULT_BETA, 1.0)
-ENTROPY_COEF = 0.1
+ENTROPY_COEF = 0.3
 
 
 @pytest.fixture(scope="session")

@@ -59,7 +59,10 @@ def test_tokenizer_round_trip_and_errors():
 
 def test_demo_batch_masks_prompt_and_padding():
     """SFT labels keep exactly the answer tokens and <eos>; prompt and padding are -100."""
-    pairs = [("<q> describe cat <a>", "the cat is small ."), ("<q> describe dog <a>", "the dog sees a red fox .")]
+    pairs = [
+        ("<q> describe cat <a>", "the cat is small ."),
+        ("<q> describe dog <a>", "the dog sees a red fox ."),
+    ]
     ids, labels = toy.demo_batch(pairs)
     kept = (labels != -100).sum(1).tolist()
     assert kept == [6, 8]  # words + <eos>
@@ -71,8 +74,8 @@ def test_response_mask_stops_after_first_eos():
     tok = toy.TOKENIZER
     row = tok.encode("<bos> <q> describe cat <a> the cat <eos> great great")
     mask = toy.response_mask(torch.tensor([row]))[0].tolist()
-    # targets are row[1:]: prompt targets (3) off, 'the', 'cat', '<eos>' on, then off
-    assert mask == [False, False, False, True, True, True, False, False]
+    # targets are row[1:]: 4 prompt targets off, 'the', 'cat', '<eos>' on, the rest off
+    assert mask == [False] * 4 + [True] * 3 + [False] * 2
 
 
 def test_reward_overpays_for_great():

@@ -1,0 +1,87 @@
+"""run_demo: the JSON contract, determinism, and argument errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from ptcourse import toy
+
+FINAL_KEYS = {"reward", "kl", "entropy", "distinct_2", "demo_loglik"}
+
+
+@pytest.mark.parametrize("name,steps", [("rl", 8), ("grpo", 8), ("sft", 10), ("pretrain", 10)])
+def test_demo_json_is_bitwise_deterministic(name, steps):
+    """Running a demo twice with the same seed gives byte-identical JSON."""
+    a = toy.to_json(toy.run_demo(name, steps=steps, seed=0))
+    b = toy.to_json(toy.run_demo(name, steps=steps, seed=0))
+    assert a == b
+    out = json.loads(a)
+    assert set(out) >= {"demo", "seed", "params", "final", "history"}
+    assert set(out["final"]) >= FINAL_KEYS
+    assert all(len(v) == len(out["history"]["step"]) for v in out["history"].values())
+
+
+def test_rl_seed_changes_the_rollouts():
+    """A different rollout seed gives a different run (the seed is really used)."""
+    a = toy.rl(toy.sft_model(), steps=3, seed=0)[1]["reward"]
+    b = toy.rl(toy.sft_model(), steps=3, seed=1)[1]["reward"]
+    assert a != b
+
+
+def test_default_sft_demo_uses_the_cached_checkpoint():
+    """`run_demo('sft')` reports the cached SFT checkpoint's history (no retraining)."""
+    out = toy.run_demo("sft")
+    assert out["history"] == toy.checkpoint_history("sft")
+    assert out["final"]["demo_loglik"] > out["start"]["demo_loglik"]
+
+
+def test_bandit_demo_contract():
+    """The bandit demo fills the text metrics with None and reports the TV distance to pi*."""
+    out = json.loads(toy.to_json(toy.run_demo("bandit", beta=0.5, steps=100)))
+    assert out["final"]["distinct_2"] is None and out["final"]["tv"] < 0.05
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"name": "dance"}, "unknown demo 'dance'"),
+        ({"name": "rl", "steps": 0}, "'steps' must be a positive int"),
+        ({"name": "rl", "beta": -1.0}, "'beta' must be >= 0"),
+        ({"name": "rl", "seed": -2}, "'seed'"),
+        ({"name": "sft", "beta": 0.1}, "'beta' applies to rl/grpo/bandit only"),
+        ({"name": "bandit", "beta": 0.0}, "'beta' must be > 0"),
+        ({"name": "pretrain", "entropy_coef": 0.1}, "'entropy_coef' applies to rl/grpo only"),
+    ],
+)
+def test_demo_bad_arguments(kwargs, match):
+    """Bad demo arguments raise ValueError naming the argument."""
+    name = kwargs.pop("name")
+    with pytest.raises(ValueError, match=match):
+        toy.run_demo(name, **kwargs)
+
+
+def test_rl_bad_arguments():
+    """rl rejects negative beta, unknown advantages and group sizes that do not divide the batch."""
+    m = toy.TinyLM(seed=0)
+    with pytest.raises(ValueError, match="'beta'"):
+        toy.rl(m, beta=-0.1, steps=1)
+    with pytest.raises(ValueError, match="'advantage'"):
+        toy.rl(m, advantage="ppo2", steps=1)
+    with pytest.raises(ValueError, match="'group_size'"):
+        toy.rl(m, advantage="grpo", group_size=7, steps=1)
+
+
+def test_disk_cache_round_trip(tmp_path, monkeypatch):
+    """With PTCOURSE_TOY_CACHE set, a checkpoint is written once and read back identically."""
+    from ptcourse.toy import checkpoints
+
+    monkeypatch.setenv("PTCOURSE_TOY_CACHE", str(tmp_path))
+    state, hist = checkpoints._trained.__wrapped__("pretrain", 7)  # bypass the in-process cache
+    files = list(tmp_path.glob("toy-pretrain-seed7-*.pt"))
+    assert len(files) == 1
+    state2, hist2 = checkpoints._trained.__wrapped__("pretrain", 7)  # now read from disk
+    assert hist2 == hist and state2.keys() == state.keys()
+    assert all(torch.equal(state[k], state2[k]) for k in state)
