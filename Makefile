@@ -14,6 +14,9 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 # Chapters use torch's CPU threads; pin them so timings and numbers do not depend on the machine.
 export OMP_NUM_THREADS ?= 2
+# Chapters share the toy world's pretrained/SFT checkpoints through this disk cache (keyed by the toy's
+# source hash and torch version), so each chapter kernel does not retrain them. Unit tests train for real.
+export PTCOURSE_TOY_CACHE ?= $(CURDIR)/_build/toy_cache
 
 .PHONY: help install book test lint unit notebooks sync lock clean bench
 
@@ -47,7 +50,7 @@ lint: install
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 unit: install
-	MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2 -m "not site" --ignore=tests/site --ignore=tests/colab
+	env -u PTCOURSE_TOY_CACHE MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2 -m "not site" --ignore=tests/site --ignore=tests/colab
 
 notebooks: install
 	$(VENV)/bin/pytest -q -n 2 --nbval-lax $(wildcard notebooks/*.ipynb)

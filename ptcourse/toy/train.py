@@ -500,6 +500,11 @@ def rl(
         raise ValueError(f"rl: 'temperature' must be > 0, got {temperature!r}")
     if kl_kind not in ("k1", "k2", "k3"):
         raise ValueError(f"rl: 'kl_kind' must be 'k1', 'k2' or 'k3', got {kl_kind!r}")
+    if not any(p.requires_grad for p in policy.parameters()):
+        raise ValueError(
+            "rl: 'policy' has no trainable parameters (requires_grad is off); "
+            "pass a fresh model, e.g. toy.sft_model(), or call policy.requires_grad_(True)"
+        )
     ref = ref if ref is not None else copy.deepcopy(policy)  # only ever run under no_grad
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(policy.parameters(), lr=lr, betas=(0.9, 0.98))
