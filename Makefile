@@ -53,7 +53,7 @@ unit: install
 	env -u PTCOURSE_TOY_CACHE MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2 -m "not site" --ignore=tests/site --ignore=tests/colab
 
 notebooks: install
-	$(VENV)/bin/pytest -q -n 2 --nbval-lax $(wildcard notebooks/*.ipynb)
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax $(wildcard notebooks/*.ipynb)
 
 test: lint unit notebooks colab-check book site-test
 	@echo "make test: all checks passed"

@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from ptcourse import __version__ as version
 
-    notebooks = sorted(Path(args.notebooks).glob("*.ipynb"))
+    notebooks = sorted(Path(args.notebooks).resolve().glob("*.ipynb"))
     if not notebooks:
         log(f"no notebooks in {args.notebooks}: run `make student` first")
         return 1
