@@ -19,6 +19,7 @@ import json
 
 import torch
 
+from ..entropy import entropy
 from .bandit import BANDIT_REWARDS, bandit
 from .checkpoints import checkpoint_history, pretrained_model, sft_model
 from .model import TinyLM
@@ -172,7 +173,7 @@ def _bandit_demo(beta, steps, seed) -> dict:
     start = {
         "reward": float((ref * r).sum()),
         "kl": 0.0,
-        "entropy": float(-(ref * ref.log()).sum()),
+        "entropy": float(entropy(ref.log())),  # 0 log 0 = 0 for an arm with zero probability
         **none,
         "tv": None,
     }

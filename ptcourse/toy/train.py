@@ -7,7 +7,8 @@
   By default REINFORCE with a per-position baseline on the KL-shaped per-token rewards of
   ``ptcourse.kl_penalized_rewards`` (Williams, 1992; Ziegler et al., 2019; Ouyang et al., 2022);
   with ``advantage="grpo"`` group-normalised sequence advantages (``ptcourse.grpo_advantages``)
-  and the KL as a k3 loss term (Shao et al., 2024, *DeepSeekMath*). Both go through
+  and the KL as a k3 loss term (Shao et al., 2024, *DeepSeekMath*), averaged over all tokens of the
+  batch as in DAPO (Yu et al., 2025) rather than per answer first. Both go through
   ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), with an optional entropy bonus.
 
 Every loop returns ``(model, history)``; ``history`` maps a metric name to a list with one value per
