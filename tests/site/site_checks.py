@@ -161,7 +161,19 @@ def check_math(page) -> list[str]:
         start = max(0, match.start() - 40)
         snippet = text[start : match.end() + 40].replace("\n", " ")
         problems.append(f"raw TeX visible: ...{snippet}...")
+    wide = page.evaluate(_WIDE_MATH_JS)
+    for where, needed, available in wide:
+        problems.append(
+            f"display equation near #{where} needs {needed}px but its column has {available}px "
+            "(break it with aligned/gathered)"
+        )
     return problems
+
+
+# Display equations whose rendered width exceeds their column: readers would have to scroll sideways.
+_WIDE_MATH_JS = """() => [...document.querySelectorAll('mjx-container[display="true"]')]
+  .filter(el => el.scrollWidth > el.clientWidth + 2)
+  .map(el => [(el.closest('[id]') || {}).id || '?', el.scrollWidth, el.clientWidth])"""
 
 
 class _IdCollector(HTMLParser):

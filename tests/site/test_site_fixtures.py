@@ -87,6 +87,13 @@ def test_math_check_passes_rendered_math(page, fixture_site):
     assert checks.check_math(page) == []
 
 
+def test_math_check_fails_on_equation_wider_than_its_column(page, fixture_site):
+    """A rendered display equation wider than its column is reported, with the room it needs."""
+    _open(page, fixture_site, "math_wide.html")
+    problems = checks.check_math(page)
+    assert any("display equation" in p and "column" in p for p in problems), problems
+
+
 def test_link_check_fails_on_broken_link_and_anchor(page, fixture_site):
     """A link to a missing page and an anchor to a missing id are both reported."""
     _open(page, fixture_site, "links_broken.html")
