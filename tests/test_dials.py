@@ -297,7 +297,7 @@ def test_html_ids_unique_per_instance():
 
 
 def _chromium():
-    path = shutil.which("chromium") or "/usr/bin/chromium"
+    path = os.environ.get("PTCOURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(path):
         msg = "Chromium missing: install it with `apt-get install chromium`"
         if os.environ.get("CI") == "true":
