@@ -73,6 +73,18 @@ def same_device(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> N
         )
 
 
+def broadcasts_to(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    """``a`` must broadcast to ``b``'s shape without enlarging it."""
+    try:
+        shape = torch.broadcast_shapes(b.shape, a.shape)
+    except RuntimeError:
+        shape = None
+    if shape != b.shape:
+        raise ValueError(
+            f"'{a_name}' of shape {tuple(a.shape)} must broadcast to '{b_name}' {tuple(b.shape)}"
+        )
+
+
 def mask(m, name: str, shape: torch.Size, device: torch.device) -> torch.Tensor:
     """Return ``m`` as a bool tensor of ``shape``; accepts bool or 0/1 tensors."""
     tensor(m, name)

@@ -262,15 +262,7 @@ def kl_regularized_policy(
     V.float_tensor(rewards, "rewards")
     V.same_device(ref_logits, "ref_logits", rewards, "rewards")
     b = V.scalar(beta, "beta")
-    try:
-        shape = torch.broadcast_shapes(ref_logits.shape, rewards.shape)
-    except RuntimeError:
-        shape = None
-    if shape != ref_logits.shape:
-        raise ValueError(
-            f"'rewards' of shape {tuple(rewards.shape)} must broadcast to 'ref_logits' "
-            f"{tuple(ref_logits.shape)}"
-        )
+    V.broadcasts_to(rewards, "rewards", ref_logits, "ref_logits")
     V.no_nan(ref_logits, "ref_logits")
     V.no_nan(rewards, "rewards")
     if bool(torch.isposinf(rewards).any()):

@@ -197,15 +197,7 @@ def ppo_clip_loss(
     V.same_shape(logp, "logp", old_logp, "old_logp")
     V.same_device(logp, "logp", old_logp, "old_logp")
     V.same_device(logp, "logp", advantages, "advantages")
-    try:
-        shape = torch.broadcast_shapes(logp.shape, advantages.shape)
-    except RuntimeError:
-        shape = None
-    if shape != logp.shape:
-        raise ValueError(
-            f"'advantages' of shape {tuple(advantages.shape)} must broadcast to 'logp' "
-            f"{tuple(logp.shape)}"
-        )
+    V.broadcasts_to(advantages, "advantages", logp, "logp")
     keep = V.mask(mask, "mask", logp.shape, logp.device)
     V.nonempty(keep, "mask")
     lo = V.scalar(clip_eps, "clip_eps")
