@@ -15,11 +15,11 @@ WORKSHOP := dist/ptcourse-workshop-$(PTCOURSE_VERSION).tar.gz
 .PHONY: student colab-check wheel dist
 
 student: install
-	$(PY) -m ptcourse.student --student notebooks/student --src notebooks
+	$(PY) -m ptcourse.course.student --student notebooks/student --src notebooks
 
 colab-check: install
 	$(VENV)/bin/pytest -q tests/colab
-	$(PY) tests/colab/colab_check.py --notebooks notebooks/student
+	$(PY) tools/colab_check.py --notebooks notebooks/student
 
 wheel: install
 	rm -rf build $(WHEEL)
@@ -28,5 +28,5 @@ wheel: install
 	@test -f $(WHEEL) && echo "built $(WHEEL)"
 
 dist: book wheel student
-	$(PY) tests/colab/bundle.py --version $(PTCOURSE_VERSION) --site _build/html \
+	$(PY) tools/bundle.py --version $(PTCOURSE_VERSION) --site _build/html \
 		--notebooks notebooks --wheel $(WHEEL) --out $(WORKSHOP)

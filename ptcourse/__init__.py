@@ -1,14 +1,24 @@
 """ptcourse: likelihood, KL divergence and entropy -- the three quantities behind LLM post-training.
 
-The core (``logprobs``, ``sft``, ``kl``, ``entropy``, ``objectives``, ``stats``) imports only torch and is
-re-exported here. The toy world, pictures, dials and exercise checkers are submodules that load on
-first use (``ptcourse.toy``, ``ptcourse.viz``, ``ptcourse.widgets``, ``ptcourse.check``), so that
-``import ptcourse`` never imports matplotlib or ipywidgets.
+Three layers, arrows pointing down:
+
+* the core, flat at the top of the package (``logprobs``, ``sft``, ``kl``, ``entropy``, ``objectives``,
+  ``stats``): imports only torch and the standard library, and is re-exported here;
+* ``ptcourse.toy``: the toy world (grammar, tokenizer, tiny LM, training loops); imports the core;
+* ``ptcourse.course``: what the course delivers (checkers, dials, widgets, pictures, glue, student
+  notebooks, doctor); imports the core and the toy, and is never imported by them.
+
+The course modules keep their short names as aliases (``ptcourse.check``, ``ptcourse.viz``,
+``from ptcourse.glue import glue``, ...), because every chapter uses them. Everything but the core
+loads on first use, so ``import ptcourse`` never imports matplotlib or ipywidgets.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 from .entropy import entropy
 from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
@@ -19,7 +29,9 @@ from .stats import TokenStats, token_stats
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"toy", "viz", "widgets", "dials", "check", "cli", "doctor", "student"}
+_SUBMODULES = {"toy", "cli", "course"}
+# Short names of the course modules (``ptcourse.check`` is ``ptcourse.course.check``).
+_COURSE_ALIASES = {"check", "dials", "doctor", "glue", "student", "viz", "widgets"}
 
 __all__ = [
     "__version__",
@@ -48,4 +60,31 @@ __all__ = [
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _COURSE_ALIASES:
+        return importlib.import_module(f"{__name__}.course.{name}")
     raise AttributeError(f"module 'ptcourse' has no attribute {name!r}")
+
+
+class _CourseAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import ptcourse.check`` (or ``from ptcourse.glue import glue``) gives the module in ``course/``.
+
+    The alias and the real name are one module object, so state and monkeypatches are shared.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        head, _, name = fullname.partition(".")
+        if head == __name__ and name in _COURSE_ALIASES:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        real = importlib.import_module(f"{__name__}.course.{spec.name.partition('.')[2]}")
+        self._real_spec = real.__spec__
+        return real
+
+    def exec_module(self, module):
+        module.__spec__ = self._real_spec  # the import system stamped the alias's spec on it
+
+
+if not any(isinstance(f, _CourseAlias) for f in sys.meta_path):
+    sys.meta_path.append(_CourseAlias())

@@ -4,8 +4,8 @@
   toy world's demos (``ptcourse.toy.DEMOS``): a summary table and a few samples for a live
   audience, or with ``--json`` one JSON object as the last line of stdout (the same dict as
   ``ptcourse.toy.run_demo``).
-* ``ptcourse doctor ...`` checks the environment (``ptcourse.doctor.main``).
-* ``ptcourse notebooks ...`` writes the student notebooks (``ptcourse.student.main``).
+* ``ptcourse doctor ...`` checks the environment (``ptcourse.course.doctor.main``).
+* ``ptcourse notebooks ...`` writes the student notebooks (``ptcourse.course.student.main``).
 
 Everything heavy is imported lazily inside the subcommand, so ``ptcourse --help`` is instant.
 ``python -m ptcourse`` runs the same ``main``.
@@ -211,9 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     if argv and argv[0] in ("doctor", "notebooks"):  # pass everything after to the subcommand
         if argv[0] == "doctor":
-            from .doctor import main as sub_main
+            from .course.doctor import main as sub_main
         else:
-            from .student import main as sub_main
+            from .course.student import main as sub_main
         return int(sub_main(argv[1:]) or 0)
     args = parser.parse_args(argv)
     if args.command == "demo":

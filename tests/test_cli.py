@@ -60,14 +60,14 @@ def test_cli_bad_arguments(argv, message, capsys):
 
 @pytest.mark.parametrize("command,module", [("doctor", "doctor"), ("notebooks", "student")])
 def test_cli_dispatches_subcommands(command, module, monkeypatch):
-    """`ptcourse doctor|notebooks ARGS` call ptcourse.doctor|student.main(ARGS)."""
+    """`ptcourse doctor|notebooks ARGS` call ptcourse.course.doctor|student.main(ARGS)."""
     seen = []
-    fake = types.ModuleType(f"ptcourse.{module}")
+    fake = types.ModuleType(f"ptcourse.course.{module}")
     fake.main = lambda argv: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, f"ptcourse.{module}", fake)
-    import ptcourse
+    monkeypatch.setitem(sys.modules, f"ptcourse.course.{module}", fake)
+    import ptcourse.course
 
-    monkeypatch.setattr(ptcourse, module, fake, raising=False)
+    monkeypatch.setattr(ptcourse.course, module, fake, raising=False)
     assert cli.main([command, "--x", "y"]) == 0
     assert seen == [["--x", "y"]]
 

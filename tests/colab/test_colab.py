@@ -11,7 +11,7 @@ import pytest
 
 import ptcourse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
 import colab_check  # noqa: E402
 

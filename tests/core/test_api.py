@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import ptcourse as pc
 
 CONTRACT = {
@@ -32,13 +29,3 @@ def test_all_contract_names_exported():
     for name in CONTRACT:
         obj = getattr(pc, name)
         assert callable(obj) and obj.__doc__, name
-
-
-def test_import_pulls_no_plotting_libraries():
-    """`import ptcourse` (and its core) imports neither matplotlib nor ipywidgets."""
-    code = (
-        "import sys, ptcourse\n"
-        "bad = [m for m in ('matplotlib', 'ipywidgets') if m in sys.modules]\n"
-        "assert not bad, bad\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python tests/colab/bundle.py --version 0.1.0 --site _build/html \\
+    .venv/bin/python tools/bundle.py --version 0.1.0 --site _build/html \\
         --notebooks notebooks --wheel dist/ptcourse-0.1.0-py3-none-any.whl \\
         --out dist/ptcourse-workshop-0.1.0.tar.gz
 

@@ -281,7 +281,7 @@ def plot_next_token(
             f"plot_next_token: 'probs' must be finite and >= 0, got shape {tuple(p.shape)}"
         )
     if tokens is None:
-        from .toy.tokenizer import TOKENIZER
+        from ..toy.tokenizer import TOKENIZER
 
         tokens = TOKENIZER.vocab if p.numel() == len(TOKENIZER) else [str(i) for i in range(len(p))]
     tokens = list(tokens)

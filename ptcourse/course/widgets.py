@@ -24,7 +24,7 @@ import html
 import io
 import os
 
-from ptcourse import dials
+from ptcourse.course import dials
 
 __all__ = [
     "dial",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from ptcourse import dials
@@ -15,16 +12,6 @@ pytest.importorskip("matplotlib")
 from ptcourse import widgets  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def test_import_ptcourse_and_dials_load_no_matplotlib_or_ipywidgets():
-    """`import ptcourse`, `ptcourse.dials` and `ptcourse.widgets` leave matplotlib/ipywidgets unloaded."""
-    code = (
-        "import sys, ptcourse, ptcourse.dials, ptcourse.widgets; "
-        "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("name", dials.DIALS)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -14,13 +11,6 @@ from ptcourse import toy, viz
 
 def _is_white(fig) -> bool:
     return tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
-
-
-def test_import_ptcourse_does_not_import_matplotlib():
-    """`import ptcourse` (and ptcourse.toy) never imports matplotlib."""
-    code = "import sys, ptcourse, ptcourse.toy; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 def test_palette_is_okabe_ito():

@@ -2,7 +2,7 @@
 
 Usage (from the repository root; `make colab-check` runs it)::
 
-    .venv/bin/python tests/colab/colab_check.py [--notebooks notebooks/student] [--keep-going]
+    .venv/bin/python tools/colab_check.py [--notebooks notebooks/student] [--keep-going]
 
 1. Build the ptcourse wheel into dist/ (``python -m build --wheel --no-isolation``).
 2. Create (or reuse, when its stamp is fresh) ``.venv-colab``: python, torch==2.13.0 installed first
@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 VENV = ROOT / ".venv-colab"
 DIST = ROOT / "dist"
