@@ -9,6 +9,7 @@ tensor (NaN, +inf) are done on the O(N) per-row results instead; see ``ptcourse.
 from __future__ import annotations
 
 import math
+import operator
 
 import torch
 
@@ -48,12 +49,49 @@ def logits(x, name: str = "logits") -> torch.Tensor:
     return x
 
 
+def _first(bad: torch.Tensor) -> tuple[int, ...]:
+    """Index of the first True entry of ``bad`` (as a tuple, for messages)."""
+    return tuple(int(i) for i in bad.nonzero()[0])
+
+
 def no_nan(x: torch.Tensor, name: str) -> torch.Tensor:
     if x.numel() and bool(torch.isnan(x).any()):
-        n = int(torch.isnan(x).sum())
+        bad = torch.isnan(x)
         raise ValueError(
-            f"'{name}' contains NaN ({n} of {x.numel()} entries, shape {tuple(x.shape)})"
+            f"'{name}' contains NaN ({int(bad.sum())} of {x.numel()} entries, first at index "
+            f"{_first(bad)}, shape {tuple(x.shape)})"
         )
+    return x
+
+
+def finite(x: torch.Tensor, name: str, where: torch.Tensor | None = None) -> torch.Tensor:
+    """No NaN anywhere, and no +-inf (only where ``where`` is True, when given)."""
+    no_nan(x, name)
+    if x.numel():
+        bad = torch.isinf(x)
+        if where is not None:
+            bad = bad & where
+        if bool(bad.any()):
+            i = _first(bad)
+            raise ValueError(
+                f"'{name}' must be finite, got {x[i].item()} at index {i} (shape {tuple(x.shape)})"
+            )
+    return x
+
+
+def logprob(x: torch.Tensor, name: str, where: torch.Tensor | None = None) -> torch.Tensor:
+    """Log-probabilities: a float tensor without NaN (anywhere) or +inf (where ``where``)."""
+    float_tensor(x, name)
+    no_nan(x, name)
+    if x.numel():
+        bad = torch.isposinf(x)
+        if where is not None:
+            bad = bad & where
+        if bool(bad.any()):
+            raise ValueError(
+                f"'{name}' contains +inf at index {_first(bad)}: a log-probability is at most 0 "
+                f"(shape {tuple(x.shape)})"
+            )
     return x
 
 
@@ -70,6 +108,22 @@ def same_device(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> N
         raise ValueError(
             f"'{b_name}' is on {b.device} but '{a_name}' is on {a.device}; "
             "ptcourse never moves data between devices"
+        )
+
+
+def per_token(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    """``a`` has ``b``'s number of dims and each of its sizes is ``b``'s or 1: ``(B, T)`` or ``(B, 1)``.
+
+    Stricter than broadcasting: a ``(B,)`` tensor against ``(B, T)`` would broadcast along T
+    when B == T, silently giving every sequence the advantages of the others.
+    """
+    if a.dim() != b.dim() or any(x not in (1, y) for x, y in zip(a.shape, b.shape, strict=True)):
+        hint = ""
+        if a.dim() == b.dim() - 1 and a.shape == b.shape[:-1]:
+            hint = f"; for one value per sequence pass {a_name}[..., None] (shape {(*a.shape, 1)})"
+        raise ValueError(
+            f"'{a_name}' must have the shape of '{b_name}' {tuple(b.shape)}, or size 1 where it is "
+            f"constant (e.g. (B, 1) per sequence), got {tuple(a.shape)}{hint}"
         )
 
 
@@ -132,12 +186,38 @@ def targets(
     return t.long()
 
 
-def scalar(x, name: str, *, positive: bool = True, allow_zero: bool = False) -> float:
-    """A finite python float; ``positive`` requires > 0 (or >= 0 with ``allow_zero``)."""
+def _is_bool(x) -> bool:
+    """Python or numpy booleans (numpy is never imported here)."""
+    return isinstance(x, bool) or (
+        type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_")
+    )
+
+
+def scalar(
+    x,
+    name: str,
+    *,
+    positive: bool = True,
+    allow_zero: bool = False,
+    below: float | None = None,
+    dtype: torch.dtype | None = None,
+) -> float:
+    """A finite real number as a python float.
+
+    Accepted: int, float, numpy real scalars and one-element real tensors. Refused by name: bool
+    (``True`` is not a coefficient), strings, complex numbers, NaN and +-inf. ``positive``
+    requires > 0 (or >= 0 with ``allow_zero``); ``below`` requires ``< below``; ``dtype`` requires
+    a non-zero value to be a normal number of that float dtype (1e39 overflows fp32, 1e-50 is 0
+    in it), so that the arithmetic in that dtype never meets inf * 0.
+    """
     if isinstance(x, torch.Tensor):
         if x.numel() != 1:
             raise ValueError(f"'{name}' must be a scalar, got a tensor of shape {tuple(x.shape)}")
+        if x.dtype == torch.bool or x.is_complex():
+            raise TypeError(f"'{name}' must be a real number, got a tensor of dtype {x.dtype}")
         x = x.item()
+    if _is_bool(x) or isinstance(x, (str, bytes, complex)) or x is None:
+        raise TypeError(f"'{name}' must be a real number, got {x!r}")
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -147,7 +227,37 @@ def scalar(x, name: str, *, positive: bool = True, allow_zero: bool = False) -> 
     if positive and (v < 0 or (v == 0 and not allow_zero)):
         need = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"'{name}' must be {need}, got {v}")
+    if below is not None and not v < below:
+        raise ValueError(f"'{name}' must be < {below}, got {v}")
+    if dtype is not None and v != 0:
+        fi = torch.finfo(dtype)
+        if not fi.tiny <= abs(v) <= fi.max:
+            raise ValueError(
+                f"'{name}' = {v:g} is outside the range of {dtype} that the computation runs in "
+                f"(|{name}| from {fi.tiny:.3g} to {fi.max:.3g}); use float64 inputs or a smaller "
+                f"{name}"
+            )
     return v
+
+
+def integer(x, name: str) -> int:
+    """An integer as a python int: int, numpy integers, one-element integer tensors; not bool."""
+    if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point():
+        if x.dtype != torch.bool and not x.is_complex():
+            x = x.item()
+    if _is_bool(x):
+        raise TypeError(f"'{name}' must be an int, got {x!r}")
+    try:
+        return operator.index(x)
+    except TypeError:
+        raise TypeError(f"'{name}' must be an int, got {x!r}") from None
+
+
+def flag(x, name: str) -> bool:
+    """``True`` or ``False`` (python or numpy); a truthy 1, "no" or tensor is refused by name."""
+    if not _is_bool(x):
+        raise TypeError(f"'{name}' must be True or False, got {x!r}")
+    return bool(x)
 
 
 def kind(k) -> str:
@@ -157,8 +267,13 @@ def kind(k) -> str:
 
 
 def chunk_size(c, name: str = "chunk_size") -> int | None:
+    """None or a positive int (numpy integers too); bool and float are refused by name."""
     if c is None:
         return None
-    if isinstance(c, bool) or not isinstance(c, int) or c < 1:
+    try:
+        v = integer(c, name)
+    except TypeError:
+        raise ValueError(f"'{name}' must be a positive int or None, got {c!r}") from None
+    if v < 1:
         raise ValueError(f"'{name}' must be a positive int or None, got {c!r}")
-    return c
+    return v

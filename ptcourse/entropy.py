@@ -37,6 +37,12 @@ def entropy(logits: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         Shape ``(...)`` in nats, fp32 (fp64 for fp64 input); differentiable.
 
+    Notes
+    -----
+    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
+    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
+    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
+
     Examples
     --------
     >>> import torch

@@ -46,6 +46,12 @@ def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tenso
     torch.Tensor
         Shape ``(...)``, non-negative, fp32 (fp64 for fp64 input); differentiable in both.
 
+    Notes
+    -----
+    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
+    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
+    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
+
     Examples
     --------
     >>> import torch
@@ -55,6 +61,8 @@ def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tenso
     >>> kl_divergence(p, q)  # 0.5 log(0.5/0.9) + 0.5 log(0.5/0.1)
     tensor(0.5108)
     """
+    V.tensor(p_logits, "p_logits")
+    V.tensor(q_logits, "q_logits")
     _, _, kl, _ = vocab_stats(
         p_logits,
         None,
@@ -85,14 +93,18 @@ def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> tor
         k_3 = (r - 1) - \log r
 
     k1 is unbiased but can be negative and noisy; k2 is biased but low-variance; k3 is unbiased
-    and always :math:`\ge 0`. In RL, p is the policy and q the reference model.
+    and always :math:`\ge 0`. In RL, p is the policy and q the reference model. Unbiased refers to
+    the *value* under samples from p: used as a loss, the expected gradient of k1 is 0 and that
+    of k3 is the gradient of the forward :math:`\mathrm{KL}(q \,\|\, p)`, while k2's is the
+    gradient of :math:`\mathrm{KL}(p \,\|\, q)` (Tang and Munos, 2025, arXiv 2506.09477).
 
     Parameters
     ----------
     logp : torch.Tensor
         :math:`\log p(x)` of samples drawn from p (must be > -inf), any shape.
     logq : torch.Tensor
-        :math:`\log q(x)` of the same samples, same shape; -inf gives +inf.
+        :math:`\log q(x)` of the same samples, same shape; -inf gives +inf. Neither may hold
+        NaN or +inf.
     kind : {"k1", "k2", "k3"}
         Which estimator.
 
@@ -109,19 +121,20 @@ def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> tor
     >>> kl_estimate(logp, logq, kind="k3")  # (e^-1 - 1) + 1 = e^-1
     tensor([0.3679])
     """
-    V.float_tensor(logp, "logp")
-    V.float_tensor(logq, "logq")
+    V.logprob(logp, "logp")
+    V.logprob(logq, "logq")
     V.same_shape(logp, "logp", logq, "logq")
     V.same_device(logp, "logp", logq, "logq")
     V.kind(kind)
-    V.no_nan(logp, "logp")
-    V.no_nan(logq, "logq")
     if logp.numel() and bool(torch.isneginf(logp).any()):
         raise ValueError(
             f"'logp' contains -inf: samples x ~ p cannot have p(x) = 0 (shape {tuple(logp.shape)})"
         )
-    if logq.numel() and bool(torch.isposinf(logq).any()):
-        raise ValueError(f"'logq' contains +inf (shape {tuple(logq.shape)})")
+    return _estimate(logp, logq, kind)
+
+
+def _estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str) -> torch.Tensor:
+    """k1/k2/k3 of validated inputs (shared by kl_estimate and kl_penalized_rewards)."""
     log_r = _logratio(logp, logq)  # (...)
     if kind == "k1":
         return -log_r
@@ -148,16 +161,26 @@ def kl_penalized_rewards(
     where :math:`k` is :func:`kl_estimate` of the chosen ``kind`` and :math:`t_b^{\text{last}}`
     is the last kept position of sequence b (InstructGPT / PPO reward shaping).
 
-    ``beta = 0`` is allowed here (it shows the un-leashed case: the score alone); ``beta < 0``
-    or NaN is rejected. (:func:`kl_regularized_policy` and :func:`ptcourse.dpo_loss` need
-    ``beta > 0`` since they divide by it.)
+    ``beta = 0`` is allowed here (it shows the un-leashed case: the score alone); ``beta < 0``,
+    NaN, inf, a bool or a string is rejected, and so is a ``beta`` that the compute dtype cannot
+    represent (``1e39`` overflows fp32). (:func:`kl_regularized_policy` needs ``beta > 0``
+    because it divides by it; :func:`ptcourse.dpo_loss` multiplies by it and needs
+    ``beta > 0`` because at 0 the loss is the constant :math:`\log 2` and below 0 it prefers
+    the rejected answers.)
+
+    The rewards are a fixed signal for the policy gradient: ``ref_logp`` receives no gradient
+    (the reference is frozen), and ``logp`` is usually passed detached. A kept token with
+    ``ref_logp = -inf`` (the reference forbids it) gets reward :math:`-\infty` when
+    ``beta > 0``, as its KL is infinite.
 
     Parameters
     ----------
     scores : torch.Tensor
-        ``(B,)`` sequence-level reward-model scores.
+        ``(B,)`` sequence-level reward-model scores, finite.
     logp, ref_logp : torch.Tensor
-        ``(B, T)`` log-probs of the sampled tokens under the policy and the reference.
+        ``(B, T)`` log-probs of the sampled tokens under the policy and the reference; no NaN
+        anywhere, no +inf at kept positions, ``logp`` > -inf at kept positions (masked positions
+        may hold -inf padding).
     mask : torch.Tensor
         ``(B, T)`` bool or 0/1: the response tokens; every row needs at least one.
     beta : float
@@ -192,24 +215,31 @@ def kl_penalized_rewards(
         raise ValueError(
             f"'scores' must have shape (B,) = ({logp.shape[0]},), got {tuple(scores.shape)}"
         )
-    V.no_nan(scores, "scores")
     keep = V.mask(mask, "mask", logp.shape, logp.device)  # (B, T)
-    b = V.scalar(beta, "beta", allow_zero=True)
     V.kind(kind)
+    cd = V.compute_dtype(scores.dtype, logp.dtype, ref_logp.dtype)
+    b = V.scalar(beta, "beta", allow_zero=True, dtype=cd)
+    V.finite(scores, "scores")
+    V.logprob(logp, "logp", where=keep)
+    V.logprob(ref_logp, "ref_logp", where=keep)
+    if bool((torch.isneginf(logp) & keep).any()):
+        raise ValueError(
+            f"'logp' is -inf at kept index {V._first(torch.isneginf(logp) & keep)}: a sampled "
+            "token cannot have probability 0 under the policy that sampled it"
+        )
     empty_rows = (~keep.any(-1)).nonzero().flatten()
     if empty_rows.numel():
         raise ValueError(
             f"'mask' keeps no token in rows {empty_rows[:8].tolist()} (shape {tuple(keep.shape)}): "
             "there is no last token to receive the score"
         )
-    cd = V.compute_dtype(scores.dtype, logp.dtype, ref_logp.dtype)
     zero = torch.zeros((), dtype=logp.dtype, device=logp.device)
     if b == 0:
         rewards = torch.zeros(logp.shape, dtype=cd, device=logp.device)  # no leash at all
     else:
-        k = kl_estimate(
+        k = _estimate(
             torch.where(keep, logp, zero),
-            torch.where(keep, ref_logp, zero.to(ref_logp.dtype)),
+            torch.where(keep, ref_logp.detach(), zero.to(ref_logp.dtype)),  # frozen reference
             kind,
         )  # (B, T)
         rewards = torch.where(keep, -b * k, torch.zeros((), dtype=k.dtype, device=k.device))
@@ -234,6 +264,10 @@ def kl_regularized_policy(
         \log \pi^* = \mathrm{log\_softmax}(x_{ref} + r / \beta).
 
     Small :math:`\beta` chases the reward; large :math:`\beta` stays near the reference.
+    :math:`\pi^*` keeps the whole support of :math:`\pi_{ref}` (every token with
+    :math:`\pi_{ref}(v) > 0` and a finite reward keeps a positive probability, although it may
+    underflow to 0 in floating point for a tiny :math:`\beta`). ``ref_logits`` receives no
+    gradient (the reference is frozen); ``rewards`` does.
 
     Parameters
     ----------
@@ -242,12 +276,13 @@ def kl_regularized_policy(
     rewards : torch.Tensor
         Reward per token, broadcastable to ``ref_logits`` (-inf allowed, +inf and NaN are not).
     beta : float
-        KL coefficient, ``> 0``.
+        KL coefficient, ``> 0`` and representable in the compute dtype (fp32 unless an input
+        is fp64).
 
     Returns
     -------
     torch.Tensor
-        ``(..., V)`` normalised log-probabilities (fp32).
+        ``(..., V)`` normalised log-probabilities (fp32; fp64 for fp64 input).
 
     Examples
     --------
@@ -261,7 +296,8 @@ def kl_regularized_policy(
     V.logits(ref_logits, "ref_logits")
     V.float_tensor(rewards, "rewards")
     V.same_device(ref_logits, "ref_logits", rewards, "rewards")
-    b = V.scalar(beta, "beta")
+    cd = V.compute_dtype(ref_logits.dtype, rewards.dtype)
+    b = V.scalar(beta, "beta", dtype=cd)
     V.broadcasts_to(rewards, "rewards", ref_logits, "ref_logits")
     V.no_nan(ref_logits, "ref_logits")
     V.no_nan(rewards, "rewards")
@@ -269,8 +305,13 @@ def kl_regularized_policy(
         raise ValueError(f"'rewards' contains +inf (shape {tuple(rewards.shape)})")
     if bool(torch.isposinf(ref_logits).any()):
         raise ValueError(f"'ref_logits' contains +inf (shape {tuple(ref_logits.shape)})")
-    cd = V.compute_dtype(ref_logits.dtype, rewards.dtype)
-    z = ref_logits.to(cd) + rewards.to(cd) / b  # (..., V)
+    r = rewards.to(cd)  # (..., V) or broadcastable
+    top = r.amax(-1, keepdim=True).detach()  # (..., 1)
+    # log_softmax is invariant to a per-row constant: subtracting the row's best reward first
+    # makes r / beta <= 0, so a small beta can only underflow a token to probability 0 (its
+    # limit), never overflow to +inf and give inf - inf = NaN.
+    r = r - torch.where(torch.isneginf(top), torch.zeros((), dtype=cd, device=r.device), top)
+    z = ref_logits.detach().to(cd) + r / b  # (..., V); the reference is frozen
     out = torch.log_softmax(z, dim=-1)  # (..., V)
     if bool(torch.isnan(out).any()):
         raise ValueError(

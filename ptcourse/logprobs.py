@@ -46,6 +46,12 @@ def token_logprobs(
     torch.Tensor
         Shape ``(...)``, in nats, fp32 (fp64 for fp64 input); differentiable.
 
+    Notes
+    -----
+    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
+    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
+    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
+
     Examples
     --------
     >>> import torch
@@ -54,6 +60,7 @@ def token_logprobs(
     >>> token_logprobs(logits, torch.tensor([1]))  # log(1/4)
     tensor([-1.3863])
     """
+    V.tensor(targets, "targets")
     logp, _, _, _ = vocab_stats(
         logits, targets, None, want_logp=True, want_ent=False, want_kl=False, chunk_size=chunk_size
     )
@@ -105,6 +112,12 @@ def sequence_logprob(
     torch.Tensor
         Shape ``(...)``: one log-likelihood (nats, fp32) per sequence.
 
+    Notes
+    -----
+    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
+    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
+    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
+
     Examples
     --------
     >>> import torch
@@ -139,6 +152,12 @@ def cross_entropy(
     -------
     torch.Tensor
         Scalar fp32 in nats; equals ``F.cross_entropy`` on the kept tokens.
+
+    Notes
+    -----
+    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
+    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
+    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------
@@ -183,7 +202,13 @@ def perplexity(
     Returns
     -------
     torch.Tensor
-        Scalar fp32, at least 1.
+        Scalar fp32, at least 1 (``inf`` when the cross-entropy exceeds about 88 nats in fp32).
+
+    Notes
+    -----
+    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
+    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
+    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------

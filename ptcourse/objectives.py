@@ -11,6 +11,8 @@ r"""The post-training toolkit assembled: DPO, GRPO advantages, and the PPO clipp
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -42,12 +44,14 @@ def dpo_loss(
     ref_chosen_logp, ref_rejected_logp : torch.Tensor
         The same under the frozen reference model.
     beta : float
-        Strength of the implicit KL leash, ``> 0``.
+        Strength of the implicit KL leash, ``> 0``; it multiplies the margin.
 
     Returns
     -------
     torch.Tensor
-        Scalar fp32 loss; :math:`\log 2` when policy equals reference.
+        Scalar fp32 loss; :math:`\log 2` when policy equals reference. Only the policy
+        log-probabilities receive a gradient: the reference inputs are detached (the reference
+        model is frozen), even when they require grad.
 
     Examples
     --------
@@ -67,20 +71,29 @@ def dpo_loss(
         V.float_tensor(t, name)
         V.same_shape(policy_chosen_logp, "policy_chosen_logp", t, name)
         V.same_device(policy_chosen_logp, "policy_chosen_logp", t, name)
-        V.no_nan(t, name)
+        V.logprob(t, name)
     if policy_chosen_logp.numel() == 0:
         raise ValueError("'policy_chosen_logp' is empty: no preference pair to average over")
-    b = V.scalar(beta, "beta")
     cd = V.compute_dtype(*(t.dtype for t in args.values()))
-    pc, pr, rc, rr = (t.to(cd) for t in args.values())
-    margin = b * ((pc - rc) - (pr - rr))  # (P,)
-    loss = -F.logsigmoid(margin).mean()
-    if bool(torch.isnan(loss)):
+    b = V.scalar(beta, "beta", dtype=cd)
+    pc, pr = policy_chosen_logp.to(cd), policy_rejected_logp.to(cd)
+    rc, rr = ref_chosen_logp.detach().to(cd), ref_rejected_logp.detach().to(cd)  # frozen
+    chosen, rejected = pc - rc, pr - rr  # (P,) log-ratios
+    for side, ratio in (("chosen", chosen), ("rejected", rejected)):
+        if bool(torch.isnan(ratio).any()):
+            i = V._first(torch.isnan(ratio))
+            raise ValueError(
+                f"'policy_{side}_logp' and 'ref_{side}_logp' are both -inf at index {i}: the "
+                "log-ratio -inf - (-inf) is undefined"
+            )
+    diff = chosen - rejected  # (P,)
+    if bool(torch.isnan(diff).any()):
+        i = V._first(torch.isnan(diff))
         raise ValueError(
-            "dpo_loss is undefined: a log-ratio is inf - inf (a -inf log-prob in both the "
-            "policy and the reference of the same completion?)"
+            f"the chosen and the rejected log-ratios are both {chosen[i].item()} at index {i} "
+            "('ref_chosen_logp' and 'ref_rejected_logp' -inf?): their difference is undefined"
         )
-    return loss
+    return -F.logsigmoid(b * diff).mean()
 
 
 def grpo_advantages(
@@ -101,16 +114,20 @@ def grpo_advantages(
     Parameters
     ----------
     rewards : torch.Tensor
-        ``(G, n)``: G groups (prompts) of n >= 2 samples each.
+        ``(G, n)``: G groups (prompts) of n >= 2 samples each; finite.
     scale : bool
-        Divide by the Bessel-corrected group std (GRPO) or not (Dr. GRPO).
+        ``True`` or ``False``: divide by the Bessel-corrected group std (GRPO) or not
+        (Dr. GRPO). Other values (``1``, ``"no"``) are refused.
     eps : float
         ``>= 0``, added to the std.
 
     Returns
     -------
     torch.Tensor
-        ``(G, n)`` advantages (fp32 for fp16/bf16/fp32 input); each group sums to 0.
+        ``(G, n)`` advantages (fp32 for fp16/bf16/fp32 input); each group sums to 0 up to
+        rounding, also for a nearly constant group with ``eps=0`` (the reductions run in
+        float64 on a per-group power-of-two scale, so rewards near the fp32 maximum do not
+        overflow).
 
     Examples
     --------
@@ -129,20 +146,37 @@ def grpo_advantages(
             f"'rewards' needs n >= 2 samples per group (the Bessel std of one sample is "
             f"undefined), got shape {tuple(rewards.shape)}"
         )
-    V.no_nan(rewards, "rewards")
-    if not bool(torch.isfinite(rewards).all()):
-        raise ValueError(f"'rewards' must be finite (shape {tuple(rewards.shape)})")
+    V.finite(rewards, "rewards")
+    scale = V.flag(scale, "scale")
     e = V.scalar(eps, "eps", allow_zero=True)
-    r = rewards.to(V.compute_dtype(rewards.dtype))  # (G, n)
+    out_dtype = V.compute_dtype(rewards.dtype)
+    # Reduce in float64 (MPS has none: fp32 there), after dividing each group by a power of two
+    # near its largest |reward| (exact): sums of 3e38-sized fp32 rewards cannot overflow, and a
+    # second centring pass makes each group sum to 0 up to rounding even when it is nearly
+    # constant and its tiny std would amplify the rounding of the mean.
+    wd = torch.float32 if rewards.device.type == "mps" else torch.float64
+    r = rewards.to(wd)  # (G, n)
+    big = r.abs().amax(-1, keepdim=True)  # (G, 1)
+    unit = torch.ldexp(torch.ones_like(big), torch.frexp(big).exponent - 1)  # (G, 1), 2^k
+    unit = torch.where(big > 0, unit, torch.ones_like(unit))
+    x = r / unit  # (G, n), |x| < 2
     const = (r == r[:, :1]).all(-1, keepdim=True)  # (G, 1)
-    centred = r - r.mean(-1, keepdim=True)  # (G, n)
-    zero = torch.zeros((), dtype=r.dtype, device=r.device)
+    centred = x - x.mean(-1, keepdim=True)  # (G, n)
+    centred = centred - centred.mean(-1, keepdim=True)
+    zero = torch.zeros((), dtype=wd, device=r.device)
     centred = torch.where(const, zero, centred)
     if not scale:
-        return centred
-    std = r.std(-1, keepdim=True, correction=1)  # (G, 1)
-    denom = torch.where(const, torch.ones_like(std), std + e)
-    return centred / denom
+        out = (centred * unit).to(out_dtype)
+        if not bool(torch.isfinite(out).all()):
+            raise ValueError(
+                f"'rewards' minus their group mean overflow {out_dtype}; pass scale=True or "
+                "smaller rewards"
+            )
+        return out
+    n = r.shape[1]
+    std = (centred.square().sum(-1, keepdim=True) / (n - 1)).sqrt()  # (G, 1), in units of unit
+    denom = torch.where(const, torch.ones_like(std), std + e / unit)
+    return (centred / denom).to(out_dtype)
 
 
 def ppo_clip_loss(
@@ -167,20 +201,27 @@ def ppo_clip_loss(
     logp : torch.Tensor
         ``(B, T)`` (any shape) log-probs of the sampled tokens under the current policy.
     old_logp : torch.Tensor
-        Same shape: log-probs under the policy that sampled them (no gradient needed).
+        Same shape: log-probs under the policy that sampled them. It is a constant of the
+        loss: it receives no gradient even when it requires grad.
     advantages : torch.Tensor
-        Broadcastable to ``logp`` (e.g. ``(B, T)`` per token or ``(B, 1)`` per sequence).
+        ``logp``'s shape, or size 1 where constant: ``(B, T)`` per token or ``(B, 1)`` per
+        sequence. A ``(B,)`` tensor is refused (it would broadcast along T when B == T).
+        Treated as constants (detached). Finite at kept positions.
     mask : torch.Tensor
-        Bool or 0/1 of ``logp``'s shape; must keep at least one token.
+        Bool or 0/1 of ``logp``'s shape; must keep at least one token. ``logp`` and
+        ``old_logp`` may hold -inf (not both, not NaN) at kept positions, anything but NaN at
+        masked ones.
     clip_eps : float
-        :math:`\varepsilon > 0`, the lower clip (and the upper one by default).
+        :math:`0 < \varepsilon < 1`, the lower clip (and the upper one by default).
     clip_eps_high : float, optional
         :math:`\varepsilon_{high} > 0`; a value above ``clip_eps`` is DAPO's clip-higher.
 
     Returns
     -------
     torch.Tensor
-        Scalar fp32 loss.
+        Scalar fp32 loss (fp64 for fp64 input). A clipped token has gradient exactly 0, also
+        when its ratio overflows (``old_logp = -inf``); a loss that overflows (a negative
+        advantage times a huge ratio) raises a ValueError instead of returning inf.
 
     Examples
     --------
@@ -197,26 +238,49 @@ def ppo_clip_loss(
     V.same_shape(logp, "logp", old_logp, "old_logp")
     V.same_device(logp, "logp", old_logp, "old_logp")
     V.same_device(logp, "logp", advantages, "advantages")
-    V.broadcasts_to(advantages, "advantages", logp, "logp")
+    V.per_token(advantages, "advantages", logp, "logp")
     keep = V.mask(mask, "mask", logp.shape, logp.device)
     V.nonempty(keep, "mask")
-    lo = V.scalar(clip_eps, "clip_eps")
+    lo = V.scalar(clip_eps, "clip_eps", below=1.0)
     hi = lo if clip_eps_high is None else V.scalar(clip_eps_high, "clip_eps_high")
-    for name, t in (("logp", logp), ("old_logp", old_logp), ("advantages", advantages)):
-        V.no_nan(t, name)
+    V.logprob(logp, "logp", where=keep)
+    V.logprob(old_logp, "old_logp", where=keep)
+    adv_kept = keep if advantages.shape == logp.shape else None
+    V.finite(advantages, "advantages", where=adv_kept)
+    both = torch.isneginf(logp) & torch.isneginf(old_logp) & keep
+    if bool(both.any()):
+        raise ValueError(
+            f"'logp' and 'old_logp' are both -inf at kept index {V._first(both)}: the ratio "
+            "exp(-inf - (-inf)) is undefined (mask that token out)"
+        )
     cd = V.compute_dtype(logp.dtype, old_logp.dtype, advantages.dtype)
     zero = torch.zeros((), dtype=cd, device=logp.device)
-    lp = torch.where(keep, logp.to(cd), zero)
-    olp = torch.where(keep, old_logp.to(cd), zero)
-    adv = advantages.to(cd).expand(logp.shape)  # (B, T)
-    ratio = torch.exp(lp - olp)  # (B, T)
+    lp = torch.where(keep, logp.to(cd), zero)  # (B, T)
+    olp = torch.where(keep, old_logp.detach().to(cd), zero)  # (B, T); old_logp gets no gradient
+    adv = torch.where(keep, advantages.detach().to(cd).expand(logp.shape), zero)  # (B, T)
+    log_ratio = lp - olp  # (B, T)
+    pos = adv >= 0
     # min(rho A, clip(rho) A) = A * min(rho, 1+eps_hi) if A >= 0 else A * max(rho, 1-eps):
     # the same value and gradient as the textbook form, without 0 * inf when rho overflows.
-    bounded = torch.where(adv >= 0, ratio.clamp(max=1 + hi), ratio.clamp(min=1 - lo))
+    # Where A >= 0, cap the log-ratio just above the clip before exp: a ratio that would
+    # overflow (old_logp = -90 or -inf) is clipped anyway, and its gradient stays exactly 0
+    # instead of 0 * inf = NaN.
+    cap = math.log1p(hi) + 1.0
+    ratio = torch.exp(torch.where(pos, log_ratio.clamp(max=cap), log_ratio))  # (B, T)
+    bounded = torch.where(pos, ratio.clamp(max=1 + hi), ratio.clamp(min=1 - lo))
     per_token = torch.where(keep, -adv * bounded, zero)  # (B, T)
-    loss = per_token.sum() / keep.sum()
-    if bool(torch.isnan(loss)):
+    if not bool(torch.isfinite(per_token).all()):
+        i = V._first(~torch.isfinite(per_token))
         raise ValueError(
-            "ppo_clip_loss is undefined: logp - old_logp is inf - inf at a kept position"
+            f"ppo_clip_loss overflows {cd} at kept index {i}: advantage {adv[i].item():.4g} and "
+            f"log-ratio logp - old_logp = {log_ratio[i].item():.4g} give an unbounded term (a "
+            "negative advantage is never clipped from above); recompute 'old_logp' from the "
+            "current policy or scale down 'advantages'"
+        )
+    loss = per_token.sum() / keep.sum()
+    if not bool(torch.isfinite(loss)):
+        raise ValueError(
+            f"ppo_clip_loss overflows {cd} when summing the per-token terms: scale down "
+            "'advantages'"
         )
     return loss

@@ -3,9 +3,11 @@ r"""Supervised fine-tuning (SFT) loss: next-token cross-entropy on the response 
 SFT maximises the likelihood of demonstration responses given their prompts (InstructGPT,
 Ouyang et al., 2022, step 1). As in the Hugging Face causal-LM losses, ``labels`` are the input ids
 with prompt and padding positions set to ``ignore_index``, and the loss shifts them itself: the
-logits at position t predict the label at t + 1. ``average="sequence"`` averages per sequence first,
-which weighs short and long answers equally -- the length-bias choice discussed in DAPO (Yu et al.,
-2025) and Dr. GRPO (Liu et al., 2025).
+logits at position t predict the label at t + 1. ``average="token"`` is the maximum-likelihood
+estimate: every kept token weighs the same. ``average="sequence"`` averages per sequence first, so
+every sequence weighs the same and each token of a sequence with :math:`|y_b|` kept tokens weighs
+:math:`1/|y_b|`, which pushes towards short answers -- the length-bias choice discussed in DAPO
+(Yu et al., 2025) and Dr. GRPO (Liu et al., 2025).
 """
 
 from __future__ import annotations
@@ -47,14 +49,24 @@ def sft_loss(
         ``(B, T)`` integer: the input ids, with prompt/padding positions set to ``ignore_index``.
     ignore_index : int
         Label value that is left out of the loss (default -100, as in PyTorch and Hugging Face).
+        The labels' dtype must be able to hold it: ``uint8`` labels with -100 are refused,
+        since writing -100 into them stores 156, a real token id. Any integer dtype that can
+        hold it works (labels are compared as int64).
     average : {"token", "sequence"}
-        ``"token"``: mean over all kept tokens of the batch (long answers weigh more);
-        ``"sequence"``: mean over sequences of each sequence's mean.
+        ``"token"``: mean over all kept tokens of the batch (maximum likelihood; a long answer
+        contributes more tokens); ``"sequence"``: mean over sequences of each sequence's mean
+        (a token of a short answer weighs more).
 
     Returns
     -------
     torch.Tensor
         Scalar fp32 loss in nats. Raises ValueError if no label is kept.
+
+    Notes
+    -----
+    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
+    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
+    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------
@@ -67,6 +79,7 @@ def sft_loss(
     """
     V.logits(logits)
     V.tensor(labels, "labels")
+    ig = V.integer(ignore_index, "ignore_index")
     if average not in ("token", "sequence"):
         raise ValueError(f"'average' must be 'token' or 'sequence', got {average!r}")
     if logits.dim() != 3:
@@ -78,22 +91,34 @@ def sft_loss(
         )
     if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
         raise TypeError(f"'labels' must be an integer tensor, got dtype {labels.dtype}")
+    V.same_device(logits, "logits", labels, "labels")
+    info = torch.iinfo(labels.dtype)
+    if not info.min <= ig <= info.max:
+        # uint8 labels cannot hold -100: writing -100 into them stores 156, a real token id
+        int64 = torch.iinfo(torch.int64)
+        exc = TypeError if int64.min <= ig <= int64.max else ValueError
+        raise exc(
+            f"'labels' of dtype {labels.dtype} (values {info.min}..{info.max}) cannot hold "
+            f"'ignore_index'={ig}: a value written into them wraps around to a real token id; "
+            "use int64 labels" + ("" if exc is TypeError else " and an int64 'ignore_index'")
+        )
+    labels = labels.long()  # compare in a wide type
     # Shift the labels, not the logits: logits[:, :-1] is not contiguous and would be copied.
     # target[b, t] = labels[b, t + 1]; the last position predicts nothing.
-    ignore = torch.full_like(labels[:, :1], ignore_index)  # (B, 1)
+    ignore = torch.full_like(labels[:, :1], ig)  # (B, 1)
     shifted = torch.cat([labels[:, 1:], ignore], dim=1)  # (B, T)
-    keep = shifted != ignore_index  # (B, T)
+    keep = shifted != ig  # (B, T)
     if not bool(keep.any()):
         raise ValueError(
             f"'labels' keeps no token after the causal shift (every label in labels[:, 1:] of "
-            f"shape {tuple(labels.shape)} equals ignore_index={ignore_index})"
+            f"shape {tuple(labels.shape)} equals ignore_index={ig})"
         )
     vocab = logits.shape[-1]
     kept = shifted[keep]
     lo, hi = int(kept.min()), int(kept.max())
     if lo < 0 or hi >= vocab:
         raise ValueError(
-            f"'labels' must lie in [0, V) = [0, {vocab}) or equal ignore_index={ignore_index}, "
+            f"'labels' must lie in [0, V) = [0, {vocab}) or equal ignore_index={ig}, "
             f"got kept values in [{lo}, {hi}]"
         )
     targets = torch.where(keep, shifted, torch.zeros((), dtype=shifted.dtype))  # (B, T)
