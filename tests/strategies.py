@@ -64,3 +64,106 @@ def log_ratios(draw) -> tuple[torch.Tensor, torch.Tensor]:
     logp = -torch.rand(k, generator=gen, dtype=torch.float64) * 20
     logq = -torch.rand(k, generator=gen, dtype=torch.float64) * 20
     return logp, logq
+
+
+# ---------------------------------------------------------------- the robustness suite
+# Dtypes, magnitudes, masks and shapes for every public core function (tests/core/test_robust_*).
+
+INF = float("inf")
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+MASK_KINDS = ("bool", "long", "float")
+
+
+def as_mask(keep: torch.Tensor, kind: str) -> torch.Tensor:
+    """A bool ``keep`` as the mask type a caller might pass: bool, 0/1 long or 0./1. float."""
+    return {"bool": keep, "long": keep.long(), "float": keep.float()}[kind]
+
+
+@dataclass
+class Batch:
+    """One drawn example of per-token data.
+
+    ``logits`` (*S, T, V) in ``dtype`` (the float64 values it was rounded from are ``exact``),
+    ``targets`` (*S, T), ``keep`` a bool mask with at least one kept token per row, ``mask`` the same
+    mask as bool/long/float, and ``scale`` the logits' standard deviation.
+    """
+
+    logits: torch.Tensor
+    exact: torch.Tensor
+    targets: torch.Tensor
+    keep: torch.Tensor
+    mask: torch.Tensor
+    dtype: torch.dtype
+    scale: float
+
+    def __repr__(self) -> str:
+        return f"Batch(shape={tuple(self.logits.shape)}, dtype={self.dtype}, scale={self.scale})"
+
+
+@st.composite
+def batches(
+    draw,
+    *,
+    min_dims: int = 1,
+    max_dims: int = 2,
+    max_size: int = 4,
+    max_v: int = 9,
+    scales=(1e-3, 0.3, 3.0, 30.0),
+    dtypes=FLOAT_DTYPES,
+) -> Batch:
+    """Logits with 1 to 3 batch dims (the last is T), any float dtype, every mask type."""
+    dims = draw(st.integers(min_dims, max_dims))
+    shape = tuple(draw(st.integers(1, max_size)) for _ in range(dims))
+    v = draw(st.integers(1, max_v))
+    dtype = draw(st.sampled_from(dtypes))
+    scale = draw(st.sampled_from(scales))
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**31 - 1)))
+    x = (torch.randn(*shape, v, generator=gen, dtype=torch.float64) * scale).to(dtype)
+    t = torch.randint(0, v, shape, generator=gen)
+    keep = torch.rand(shape, generator=gen) < draw(st.sampled_from([0.3, 0.7, 1.0]))
+    keep[..., 0] |= ~keep.any(-1)  # at least one kept token per row
+    return Batch(
+        x, x.double(), t, keep, as_mask(keep, draw(st.sampled_from(MASK_KINDS))), dtype, scale
+    )
+
+
+@dataclass
+class Rollout:
+    """Per-token RL data: ``logp``, ``old_logp`` (B, T) in ``dtype``, advantages, mask, scores."""
+
+    logp: torch.Tensor
+    old_logp: torch.Tensor
+    advantages: torch.Tensor
+    keep: torch.Tensor
+    mask: torch.Tensor
+    scores: torch.Tensor
+    dtype: torch.dtype
+
+    def __repr__(self) -> str:
+        return f"Rollout(shape={tuple(self.logp.shape)}, adv={tuple(self.advantages.shape)}, dtype={self.dtype})"
+
+
+@st.composite
+def rollouts(draw, *, dtypes=FLOAT_DTYPES, extreme: bool = False) -> Rollout:
+    """(B, T) log-probs, per-token or per-sequence advantages, a mask, and sequence scores.
+
+    With ``extreme``, some old log-probs are -90 or -inf (ratios that overflow fp32) and some
+    log-ratios are large (|log r| up to 30).
+    """
+    b, t = draw(st.integers(1, 4)), draw(st.integers(1, 6))
+    dtype = draw(st.sampled_from(dtypes))
+    spread = draw(st.sampled_from([0.01, 0.3, 3.0] + ([30.0] if extreme else [])))
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**31 - 1)))
+    old = -torch.rand(b, t, generator=gen, dtype=torch.float64) * 10  # (B, T)
+    lp = (old + torch.randn(b, t, generator=gen, dtype=torch.float64) * spread).clamp(max=0)
+    if extreme:
+        hit = torch.rand(b, t, generator=gen) < 0.3
+        old = torch.where(hit, torch.where(torch.rand(b, t, generator=gen) < 0.5, -90.0, -INF), old)
+    per_seq = draw(st.booleans())
+    mag = draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    adv = torch.randn(b, 1 if per_seq else t, generator=gen, dtype=torch.float64) * mag
+    keep = torch.rand(b, t, generator=gen) < draw(st.sampled_from([0.5, 1.0]))
+    keep[:, -1] |= ~keep.any(-1)  # at least one kept token per row
+    scores = torch.randn(b, generator=gen, dtype=torch.float64) * mag
+    mask = as_mask(keep, draw(st.sampled_from(MASK_KINDS)))
+    return Rollout(lp.to(dtype), old.to(dtype), adv.to(dtype), keep, mask, scores.to(dtype), dtype)
