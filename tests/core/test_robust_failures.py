@@ -98,7 +98,7 @@ def test_ppo_sequence_advantages_of_shape_b_are_refused_when_b_equals_t():
             torch.zeros(3, 3),
             torch.zeros(3, 3),
             torch.tensor([1.0, 2, 3]),
-            M[:, :3].repeat(2, 1)[:3],
+            torch.ones(3, 3, dtype=torch.bool),
         )
 
 
