@@ -171,7 +171,9 @@ def kl_penalized_rewards(
     The rewards are a fixed signal for the policy gradient: ``ref_logp`` receives no gradient
     (the reference is frozen), and ``logp`` is usually passed detached. A kept token with
     ``ref_logp = -inf`` (the reference forbids it) gets reward :math:`-\infty` when
-    ``beta > 0``, as its KL is infinite.
+    ``beta > 0``, as its KL is infinite; any other non-finite penalty (``beta`` times an
+    estimate overflowing the compute dtype, e.g. k3 of a log-ratio above 88 in fp32) is refused
+    with a ValueError naming ``beta``.
 
     Parameters
     ----------
@@ -243,6 +245,14 @@ def kl_penalized_rewards(
             kind,
         )  # (B, T)
         rewards = torch.where(keep, -b * k, torch.zeros((), dtype=k.dtype, device=k.device))
+        over = keep & ~torch.isfinite(rewards) & torch.isfinite(ref_logp)  # (B, T)
+        if bool(over.any()):
+            i = V._first(over)
+            raise ValueError(
+                f"the KL penalty -beta * {kind} overflows {cd} at kept index {i} ('beta'={b:g}, "
+                f"'logp'={logp[i].item():.4g}, 'ref_logp'={ref_logp[i].item():.4g}); use a "
+                "smaller beta, kind='k1' or float64 inputs"
+            )
     T = logp.shape[1]
     pos = torch.arange(T, device=logp.device)  # (T,)
     last = torch.where(keep, pos, -1).amax(-1)  # (B,) last kept position

@@ -364,3 +364,64 @@ def test_regularized_policy_gradient_matches_log_softmax():
     (F.log_softmax(ref + r2 / 0.7, -1) * w).sum().backward()
     torch.testing.assert_close(r1.grad, r2.grad)
     assert math.isfinite(r1.grad.abs().max().item())
+
+
+def test_kl_rewards_overflowing_penalty_is_named():
+    """A representable beta times a large k3 that overflows fp32 is refused naming 'beta'."""
+    logp = torch.tensor([[-100.0, -1.0]])  # log r = 100 at token 0: k3 = e^100 overflows fp32
+    with pytest.raises(ValueError, match="'beta'"):
+        pc.kl_penalized_rewards(torch.ones(1), logp, torch.zeros(1, 2), M[:1, :2], 0.1, kind="k3")
+
+
+def test_kl_rewards_forbidden_reference_token_is_minus_inf():
+    """A kept token the reference forbids (ref_logp = -inf) gets reward -inf, as documented."""
+    out = pc.kl_penalized_rewards(
+        torch.ones(1), torch.tensor([[-1.0, -1.0]]), torch.tensor([[-INF, -1.0]]), M[:1, :2], 0.1
+    )
+    assert out[0, 0].item() == -INF and out[0, 1].item() == 1.0
+
+
+CALLS = {
+    "token_logprobs": (pc.token_logprobs, ("x", "t")),
+    "sequence_logprob": (pc.sequence_logprob, ("x", "t", "m")),
+    "cross_entropy": (pc.cross_entropy, ("x", "t", "m")),
+    "perplexity": (pc.perplexity, ("x", "t", "m")),
+    "sft_loss": (pc.sft_loss, ("x", "labels")),
+    "entropy": (pc.entropy, ("x",)),
+    "kl_divergence": (pc.kl_divergence, ("x", "y")),
+    "kl_estimate": (pc.kl_estimate, ("lp", "old")),
+    "kl_penalized_rewards": (
+        lambda s, a, b, m: pc.kl_penalized_rewards(s, a, b, m, 0.1),
+        ("s", "lp", "old", "m"),
+    ),
+    "kl_regularized_policy": (lambda a, b: pc.kl_regularized_policy(a, b, 0.5), ("x", "y")),
+    "dpo_loss": (pc.dpo_loss, ("s", "s2", "s3", "s4")),
+    "grpo_advantages": (pc.grpo_advantages, ("lp",)),
+    "ppo_clip_loss": (pc.ppo_clip_loss, ("lp", "old", "lp", "m")),
+    "token_stats": (pc.token_stats, ("x", "t", "y")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_inputs_are_never_modified(name):
+    """No public function changes its arguments in place (values compared before and after)."""
+    gen = torch.Generator().manual_seed(7)
+    data = {
+        "x": torch.randn(2, 3, 5, generator=gen),
+        "y": torch.randn(2, 3, 5, generator=gen),
+        "t": torch.randint(0, 5, (2, 3), generator=gen),
+        "m": torch.tensor([[1, 1, 0], [1, 0, 1]]),
+        "labels": torch.tensor([[-100, 2, 3], [-100, -100, 4]]),
+        "lp": -torch.rand(2, 3, generator=gen),
+        "old": -torch.rand(2, 3, generator=gen),
+        "s": -torch.rand(2, generator=gen),
+        "s2": -torch.rand(2, generator=gen),
+        "s3": -torch.rand(2, generator=gen),
+        "s4": -torch.rand(2, generator=gen),
+    }
+    fn, names = CALLS[name]
+    args = [data[n] for n in names]
+    before = [a.clone() for a in args]
+    fn(*args)
+    for n, a, b in zip(names, args, before, strict=True):
+        assert torch.equal(a, b), f"{name} modified {n}"
