@@ -315,13 +315,16 @@ def kl_regularized_policy(
         raise ValueError(f"'rewards' contains +inf (shape {tuple(rewards.shape)})")
     if bool(torch.isposinf(ref_logits).any()):
         raise ValueError(f"'ref_logits' contains +inf (shape {tuple(ref_logits.shape)})")
-    r = rewards.to(cd)  # (..., V) or broadcastable
-    top = r.amax(-1, keepdim=True).detach()  # (..., 1)
-    # log_softmax is invariant to a per-row constant: subtracting the row's best reward first
-    # makes r / beta <= 0, so a small beta can only underflow a token to probability 0 (its
-    # limit), never overflow to +inf and give inf - inf = NaN.
-    r = r - torch.where(torch.isneginf(top), torch.zeros((), dtype=cd, device=r.device), top)
-    z = ref_logits.detach().to(cd) + r / b  # (..., V); the reference is frozen
+    ref = ref_logits.detach().to(cd)  # (..., V); the reference is frozen
+    r = rewards.to(cd).expand(ref.shape)  # (..., V)
+    allowed = ~torch.isneginf(ref)  # (..., V) tokens the reference can produce
+    neg_inf = torch.full((), float("-inf"), dtype=cd, device=ref.device)
+    top = torch.where(allowed, r, neg_inf).amax(-1, keepdim=True).detach()  # (..., 1)
+    # log_softmax is invariant to a per-row constant: subtracting the best reward among the
+    # allowed tokens first makes r / beta <= 0 there, so a small beta can only underflow a token
+    # to probability 0 (its limit), never overflow to +inf and give inf - inf = NaN.
+    r = r - torch.where(torch.isneginf(top), torch.zeros((), dtype=cd, device=ref.device), top)
+    z = torch.where(allowed, ref + r / b, neg_inf)  # (..., V)
     out = torch.log_softmax(z, dim=-1)  # (..., V)
     if bool(torch.isnan(out).any()):
         raise ValueError(

@@ -425,3 +425,13 @@ def test_inputs_are_never_modified(name):
     fn(*args)
     for n, a, b in zip(names, args, before, strict=True):
         assert torch.equal(a, b), f"{name} modified {n}"
+
+
+def test_regularized_policy_tiny_beta_with_forbidden_best_token():
+    """The limit for a tiny beta is the best token the reference allows, not an error.
+
+    Subtracting the best reward of all tokens would make every allowed token underflow to 0.
+    """
+    ref = torch.tensor([-INF, 0.0, 0.0])
+    out = pc.kl_regularized_policy(ref, torch.tensor([100.0, 0.0, 1.0]), 1e-37)
+    assert out[2].item() == 0.0 and out.exp().tolist() == [0.0, 0.0, 1.0]
