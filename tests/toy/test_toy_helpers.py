@@ -103,4 +103,3 @@ def test_tinylm_init_leaves_the_global_rng_alone():
     toy.TinyLM(seed=5)
     assert torch.equal(torch.rand(3), a)
     torch.testing.assert_close(toy.TinyLM(seed=5).tok_emb.weight, toy.TinyLM(seed=5).tok_emb.weight)
-
