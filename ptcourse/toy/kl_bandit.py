@@ -145,8 +145,7 @@ def bandit(
         )
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 < beta <= MAX_BETA:
         raise ValueError(
-            f"bandit: 'beta' must be > 0 (pi* divides by it) and <= {MAX_BETA:g}, "
-            f"got {beta!r}"
+            f"bandit: 'beta' must be > 0 (pi* divides by it) and <= {MAX_BETA:g}, got {beta!r}"
         )
     if steps < 1 or batch_size < 1:
         raise ValueError(

@@ -44,7 +44,7 @@ def new_history() -> dict[str, list]:
     return {"step": [], "loss": [], **{k: [] for k in TRAINING_METRICS}}
 
 
-def _lm_loop(model, ids, labels, *, steps, batch_size, lr, seed, eval_every):
+def _lm_loop(model, ids, labels, steps, batch_size, lr, seed, eval_every):
     """Shared next-token training loop of ``pretrain`` and ``sft`` (KL is to the starting model)."""
     check_loop_args(steps, batch_size, lr)
     ref = copy.deepcopy(model).eval()
@@ -111,16 +111,7 @@ def pretrain(
     model = model if model is not None else TinyLM(seed=seed)
     ids = TOKENIZER.batch(grammar.corpus(n_sentences, seed=seed))  # (N, T)
     labels = ids.masked_fill(ids == TOKENIZER.pad_id, -100)
-    return _lm_loop(
-        model,
-        ids,
-        labels,
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        eval_every=eval_every,
-    )
+    return _lm_loop(model, ids, labels, steps, batch_size, lr, seed, eval_every)
 
 
 def sft(
@@ -150,13 +141,4 @@ def sft(
     2
     """
     ids, labels = demo_batch(demos if demos is not None else train_demos())  # (N, T)
-    return _lm_loop(
-        model,
-        ids,
-        labels,
-        steps=steps,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        eval_every=eval_every,
-    )
+    return _lm_loop(model, ids, labels, steps, batch_size, lr, seed, eval_every)

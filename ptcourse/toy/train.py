@@ -12,46 +12,21 @@
 
 from __future__ import annotations
 
-from .data import (
-    MAX_NEW_TOKENS,
-    PROMPT_LEN,
-    decode_answers,
-    demo_batch,
-    heldout_demos,
-    prompt_ids,
-    response_mask,
-    train_demos,
-)
-from .evaluation import batch_metrics, demo_loglik, evaluate
+from . import data, evaluation, policy_gradient, sampling, supervised
+from .data import *  # noqa: F403
+from .evaluation import *  # noqa: F403
 from .metrics import DISTINCT_BLOCK, METRICS, TRAINING_METRICS
-from .policy_gradient import DEFAULT_BETA, MAX_BETA, RL_STEPS, reinforce_advantages, rl
-from .sampling import rollout, sample
-from .supervised import PRETRAIN_STEPS, SFT_STEPS, pretrain, sft
+from .policy_gradient import *  # noqa: F403
+from .sampling import *  # noqa: F403
+from .supervised import *  # noqa: F403
 
 __all__ = [
-    "PROMPT_LEN",
-    "MAX_NEW_TOKENS",
-    "DEFAULT_BETA",
-    "MAX_BETA",
-    "PRETRAIN_STEPS",
-    "SFT_STEPS",
-    "RL_STEPS",
+    *data.__all__,
+    *sampling.__all__,
+    *evaluation.__all__,
+    *supervised.__all__,
+    *policy_gradient.__all__,
     "DISTINCT_BLOCK",
     "METRICS",
     "TRAINING_METRICS",
-    "prompt_ids",
-    "demo_batch",
-    "response_mask",
-    "decode_answers",
-    "train_demos",
-    "heldout_demos",
-    "demo_loglik",
-    "batch_metrics",
-    "sample",
-    "rollout",
-    "evaluate",
-    "pretrain",
-    "sft",
-    "rl",
-    "reinforce_advantages",
 ]

@@ -32,23 +32,8 @@ imports only torch and the ptcourse core (no matplotlib, no ipywidgets).
 
 from __future__ import annotations
 
-from .examples import (
-    BETA_ANSWERS,
-    BETA_PROMPT,
-    BETA_REF_PROBS,
-    BETA_REWARDS,
-    DIALS,
-    ESTIMATOR_KINDS,
-    ESTIMATOR_NS,
-    ESTIMATOR_P_LOGITS,
-    ESTIMATOR_Q_LOGITS,
-    ESTIMATOR_REPEATS,
-    ESTIMATOR_SEED,
-    SLIDERS,
-    TEMPERATURE_LOGITS,
-    TEMPERATURE_PROMPT,
-    TEMPERATURE_TOKENS,
-)
+from . import examples
+from .examples import *  # noqa: F403  (the example data and slider settings, examples.__all__)
 from .page import DialHTML, html_dial
 from .states import (
     beta_state,
@@ -61,9 +46,9 @@ from .states import (
 )
 
 __all__ = [
-    "DIALS",
-    "SLIDERS",
+    *examples.__all__,
     "DialHTML",
+    "html_dial",
     "temperature_state",
     "beta_state",
     "estimators_state",
@@ -71,18 +56,4 @@ __all__ = [
     "state",
     "estimator_xlim",
     "slider_values",
-    "html_dial",
-    "TEMPERATURE_PROMPT",
-    "TEMPERATURE_TOKENS",
-    "TEMPERATURE_LOGITS",
-    "BETA_PROMPT",
-    "BETA_ANSWERS",
-    "BETA_REF_PROBS",
-    "BETA_REWARDS",
-    "ESTIMATOR_P_LOGITS",
-    "ESTIMATOR_Q_LOGITS",
-    "ESTIMATOR_KINDS",
-    "ESTIMATOR_REPEATS",
-    "ESTIMATOR_SEED",
-    "ESTIMATOR_NS",
 ]

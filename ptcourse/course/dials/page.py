@@ -35,8 +35,9 @@ def _asset(name: str) -> str:
 
 def _alt(name: str, state: dict) -> str:
     """Alt text describing the figure of a dial at ``state``."""
+    probs = state.get("probs", [])
+    i = max(range(len(probs)), key=probs.__getitem__, default=0)  # the most likely row
     if name == "temperature":
-        i = max(range(len(state["probs"])), key=state["probs"].__getitem__)
         return (
             f"Horizontal bar chart of the next-token probabilities of {len(state['tokens'])} "
             f"example tokens after '{state['prompt']}' at temperature T = {state['T']:.2f}; "
@@ -44,7 +45,6 @@ def _alt(name: str, state: dict) -> str:
             f"{state['probs'][i]:.2f}, and the entropy is {state['entropy']:.2f} nats."
         )
     if name == "beta":
-        i = max(range(len(state["probs"])), key=state["probs"].__getitem__)
         return (
             f"Horizontal bar chart comparing the reference policy π_ref (grey) with the "
             f"KL-regularised optimal policy π* (blue) over {len(state['answers'])} answers to "

@@ -16,23 +16,7 @@ import torch
 from ptcourse.entropy import entropy
 from ptcourse.kl import kl_divergence, kl_estimate, kl_regularized_policy
 
-from .examples import (
-    BETA_ANSWERS,
-    BETA_PROMPT,
-    BETA_REF_PROBS,
-    BETA_REWARDS,
-    DIALS,
-    ESTIMATOR_KINDS,
-    ESTIMATOR_NS,
-    ESTIMATOR_P_LOGITS,
-    ESTIMATOR_Q_LOGITS,
-    ESTIMATOR_REPEATS,
-    ESTIMATOR_SEED,
-    SLIDERS,
-    TEMPERATURE_LOGITS,
-    TEMPERATURE_PROMPT,
-    TEMPERATURE_TOKENS,
-)
+from . import examples as ex
 
 __all__ = [
     "temperature_state",
@@ -91,17 +75,17 @@ def temperature_state(T: float) -> dict:
     (1.598, 2.193)
     """
     T = _check_positive("T", T)
-    logits = torch.tensor(TEMPERATURE_LOGITS, dtype=torch.float64)  # (V,)
+    logits = torch.tensor(ex.TEMPERATURE_LOGITS, dtype=torch.float64)  # (V,)
     scaled = logits / T  # (V,)
     probs = torch.softmax(scaled, dim=-1)  # (V,)
     return {
         "T": T,
-        "prompt": TEMPERATURE_PROMPT,
-        "tokens": list(TEMPERATURE_TOKENS),
-        "logits": list(TEMPERATURE_LOGITS),
+        "prompt": ex.TEMPERATURE_PROMPT,
+        "tokens": list(ex.TEMPERATURE_TOKENS),
+        "logits": list(ex.TEMPERATURE_LOGITS),
         "probs": probs.tolist(),
         "entropy": float(entropy(scaled)),
-        "max_entropy": math.log(len(TEMPERATURE_TOKENS)),
+        "max_entropy": math.log(len(ex.TEMPERATURE_TOKENS)),
     }
 
 
@@ -140,16 +124,16 @@ def beta_state(beta: float) -> dict:
     0.08
     """
     beta = _check_positive("beta", beta)
-    ref_logits = torch.tensor(BETA_REF_PROBS, dtype=torch.float64).log()  # (Y,)
-    rewards = torch.tensor(BETA_REWARDS, dtype=torch.float64)  # (Y,)
+    ref_logits = torch.tensor(ex.BETA_REF_PROBS, dtype=torch.float64).log()  # (Y,)
+    rewards = torch.tensor(ex.BETA_REWARDS, dtype=torch.float64)  # (Y,)
     logpi = kl_regularized_policy(ref_logits, rewards, beta)  # (Y,) normalised log-probs
     probs = logpi.exp()  # (Y,)
     return {
         "beta": beta,
-        "prompt": BETA_PROMPT,
-        "answers": list(BETA_ANSWERS),
-        "ref_probs": list(BETA_REF_PROBS),
-        "rewards": list(BETA_REWARDS),
+        "prompt": ex.BETA_PROMPT,
+        "answers": list(ex.BETA_ANSWERS),
+        "ref_probs": list(ex.BETA_REF_PROBS),
+        "rewards": list(ex.BETA_REWARDS),
         "probs": probs.tolist(),
         "expected_reward": float((probs * rewards).sum()),
         "ref_expected_reward": float((ref_logits.exp() * rewards).sum()),
@@ -158,7 +142,7 @@ def beta_state(beta: float) -> dict:
 
 
 def estimators_state(
-    n: int, *, repeats: int = ESTIMATOR_REPEATS, seed: int = ESTIMATOR_SEED
+    n: int, *, repeats: int = ex.ESTIMATOR_REPEATS, seed: int = ex.ESTIMATOR_SEED
 ) -> dict:
     r"""Spread of the mean-of-``n`` Monte-Carlo estimates k1, k2, k3 of KL(p‖q) over many repeats.
 
@@ -201,8 +185,8 @@ def estimators_state(
         raise ValueError(f"n must be an int >= 1, got {n!r}")
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 2:
         raise ValueError(f"repeats must be an int >= 2, got {repeats!r}")
-    p_logits = torch.tensor(ESTIMATOR_P_LOGITS, dtype=torch.float64)  # (V,)
-    q_logits = torch.tensor(ESTIMATOR_Q_LOGITS, dtype=torch.float64)  # (V,)
+    p_logits = torch.tensor(ex.ESTIMATOR_P_LOGITS, dtype=torch.float64)  # (V,)
+    q_logits = torch.tensor(ex.ESTIMATOR_Q_LOGITS, dtype=torch.float64)  # (V,)
     logp_all = torch.log_softmax(p_logits, dim=-1)  # (V,)
     logq_all = torch.log_softmax(q_logits, dim=-1)  # (V,)
     gen = torch.Generator().manual_seed(seed)
@@ -210,7 +194,7 @@ def estimators_state(
     x = x.view(repeats, n)  # (R, n) token ids drawn from p
     levels = torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95], dtype=torch.float64)
     mean, std, quantiles = {}, {}, {}
-    for kind in ESTIMATOR_KINDS:
+    for kind in ex.ESTIMATOR_KINDS:
         # k(x) depends on x alone: evaluate it once per outcome, then look the samples up.
         per_outcome = kl_estimate(logp_all, logq_all, kind=kind).double()  # (V,)
         est = per_outcome[x].mean(dim=-1)  # (R,) mean of n samples
@@ -221,9 +205,9 @@ def estimators_state(
         "n": n,
         "repeats": repeats,
         "seed": seed,
-        "kinds": list(ESTIMATOR_KINDS),
-        "p_logits": list(ESTIMATOR_P_LOGITS),
-        "q_logits": list(ESTIMATOR_Q_LOGITS),
+        "kinds": list(ex.ESTIMATOR_KINDS),
+        "p_logits": list(ex.ESTIMATOR_P_LOGITS),
+        "q_logits": list(ex.ESTIMATOR_Q_LOGITS),
         "true_kl": float(kl_divergence(p_logits, q_logits)),
         "mean": mean,
         "std": std,
@@ -256,19 +240,19 @@ def slider_values(name: str) -> list:
     >>> slider_values("estimators")[:4]  # sample sizes n at the first four positions
     [1, 2, 3, 4]
     """
-    s = SLIDERS[check_name(name)]
+    s = ex.SLIDERS[check_name(name)]
     count = int(round((s["max"] - s["min"]) / s["step"])) + 1
     positions = [s["min"] + i * s["step"] for i in range(count)]
     if name == "temperature":
         return [round(v, 6) for v in positions]
     if name == "beta":
         return [10 ** round(v, 6) for v in positions]
-    return [ESTIMATOR_NS[int(v)] for v in positions]
+    return [ex.ESTIMATOR_NS[int(v)] for v in positions]
 
 
 def check_name(name: str) -> str:
-    if name not in DIALS:
-        raise ValueError(f"name must be one of {DIALS}, got {name!r}")
+    if name not in ex.DIALS:
+        raise ValueError(f"name must be one of {ex.DIALS}, got {name!r}")
     return name
 
 
