@@ -52,7 +52,7 @@ from .metrics import METRICS, Metric, distinct_n, grammatical_rate, hack_rate
 from .model import TinyConfig, TinyLM
 from .policy_gradient import DEFAULT_BETA, MAX_BETA, RL_STEPS, reinforce_advantages, rl
 from .proxy_reward import GRAMMAR_PAY, GREAT_PAY, hack_pattern, reward
-from .sampling import sample
+from .sampling import rollout, sample
 from .supervised import PRETRAIN_STEPS, SFT_STEPS, pretrain, sft
 from .tokenizer import TOKENIZER, Tokenizer
 
@@ -101,6 +101,7 @@ __all__ = [
     "reinforce_advantages",
     "response_mask",
     "reward",
+    "rollout",
     "rl",
     "run_demo",
     "sample",
