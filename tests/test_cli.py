@@ -30,7 +30,7 @@ def test_cli_json_last_line(capsys):
     out = json.loads(last)
     assert out["demo"] == "rl" and out["seed"] == 2
     assert out["params"]["beta"] == 0.5 and out["params"]["steps"] == 6
-    assert set(out["final"]) >= {"reward", "kl", "entropy", "distinct_2", "demo_loglik"}
+    assert tuple(out["final"]) == toy.demos.FINAL_METRICS
     assert len(out["history"]["reward"]) == 6
     assert out == json.loads(toy.to_json(toy.run_demo("rl", beta=0.5, steps=6, seed=2)))
 

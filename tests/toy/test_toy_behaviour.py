@@ -95,7 +95,7 @@ def test_histories_have_one_entry_per_step(rl_runs):
     """An RL history logs every metric once per step."""
     _, hist = rl_runs[toy.DEFAULT_BETA]
     assert hist["step"] == list(range(1, toy.RL_STEPS + 1))
-    for key in ("reward", "kl", "entropy", "demo_loglik", "distinct_2", "grammatical", "loss"):
+    for key in (*toy.metrics.TRAINING_METRICS, "loss"):
         assert len(hist[key]) == toy.RL_STEPS and all(math.isfinite(v) for v in hist[key])
 
 

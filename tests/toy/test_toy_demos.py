@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from ptcourse import toy
-
-FINAL_KEYS = {"reward", "kl", "entropy", "distinct_2", "demo_loglik"}
+from ptcourse.toy.demos import FINAL_METRICS
+from ptcourse.toy.metrics import TRAINING_METRICS
 
 
 @pytest.mark.parametrize("name,steps", [("rl", 8), ("grpo", 8), ("sft", 10), ("pretrain", 10)])
@@ -20,7 +20,8 @@ def test_demo_json_is_bitwise_deterministic(name, steps):
     assert a == b
     out = json.loads(a)
     assert set(out) >= {"demo", "seed", "params", "final", "history"}
-    assert set(out["final"]) >= FINAL_KEYS
+    assert tuple(out["final"]) == FINAL_METRICS
+    assert set(out["history"]) >= {"step", *TRAINING_METRICS}
     assert all(len(v) == len(out["history"]["step"]) for v in out["history"].values())
 
 
