@@ -93,11 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     demo = sub.add_parser(
         "demo",
-        help="run a toy-world demo (pretrain, sft, rl, grpo, bandit)",
-        description="Run a toy-world demo in seconds on a CPU. Demos: pretrain (next-token "
-        "pre-training), sft (fine-tune on demonstrations), rl (REINFORCE on a flawed reward "
-        "with a KL leash; try --beta 0), grpo (the same with GRPO advantages), bandit (one-step "
-        "policy gradient vs the closed-form pi*).",
+        help=f"run a toy-world demo ({', '.join(DEMOS)})",
+        description="Run a toy-world demo in seconds on a CPU. Demos: "
+        + "; ".join(f"{name}: {text}" for name, text in DEMOS.items())
+        + ".",
     )
     demo.add_argument(
         "name", choices=list(DEMOS), metavar="NAME", help="one of: " + ", ".join(DEMOS)
