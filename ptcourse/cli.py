@@ -7,7 +7,10 @@
 * ``ptcourse doctor ...`` checks the environment (``ptcourse.course.doctor.main``).
 * ``ptcourse notebooks ...`` writes the student notebooks (``ptcourse.course.student.main``).
 
-Everything heavy is imported lazily inside the subcommand, so ``ptcourse --help`` is instant.
+The demo names, their defaults and their step caps are read from ``ptcourse.toy.demos`` (their one
+home), so ``ptcourse demo --help`` imports torch (about 2 s on a laptop; ``import ptcourse`` does it
+anyway). ``doctor`` and ``notebooks`` are dispatched before the parser is built. Errors name the
+options the user typed (``--beta``, ``--steps``), never the library's internal names.
 ``python -m ptcourse`` runs the same ``main``.
 """
 
@@ -15,51 +18,58 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import time
 
 __all__ = ["main", "build_parser", "format_summary"]
 
-_DEMOS = ("pretrain", "sft", "rl", "grpo", "bandit")  # mirrors ptcourse.toy.DEMOS (tested)
-_ROWS = (
-    ("reward", "reward", "{:.3f}"),
-    ("kl", "KL to start [nats]", "{:.3f}"),
-    ("entropy", "entropy [nats/token]", "{:.3f}"),
-    ("distinct_2", "distinct-2", "{:.3f}"),
-    ("demo_loglik", "demo log-lik [nats/token]", "{:.3f}"),
-    ("grammatical", "grammatical", "{:.0%}"),
-    ("hack_rate", "'great great great'", "{:.0%}"),
-    ("tv", "TV to pi*", "{:.4f}"),
-)
+#: library argument name -> the command-line option a user types
+_OPTION_OF = {
+    "beta": "--beta",
+    "entropy_coef": "--entropy-coef",
+    "steps": "--steps",
+    "seed": "--seed",
+    "name": "NAME",
+}
 
 
-_FRACTIONS = {"grammatical", "hack_rate", "distinct_2"}  # trends drawn on a fixed 0..1 scale
+def _number(option: str):
+    """An argparse type: a float (its range is checked once, by the function that uses it)."""
 
-
-def _nonneg_float(name: str):
     def parse(text: str) -> float:
         try:
-            value = float(text)
+            return float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(value) or value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number >= 0, got {text!r}")
-        return value
+            raise argparse.ArgumentTypeError(f"{option} must be a number, got {text!r}") from None
 
     return parse
 
 
-def _int_at_least(name: str, low: int):
+def _integer(option: str):
+    """An argparse type: an int (its range is checked once, by ``run_demo``)."""
+
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            return int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{name} must be >= {low}, got {value}")
-        return value
+            raise argparse.ArgumentTypeError(f"{option} must be an integer, got {text!r}") from None
 
     return parse
+
+
+def _for_the_user(message: str) -> str:
+    """Rewrite a library error in the command line's words: ``rl: 'beta' ...`` -> ``--beta ...``.
+
+    Examples
+    --------
+    >>> _for_the_user("run_demo: 'steps' must be a positive int, got 0")
+    '--steps must be a positive int, got 0'
+    """
+    message = re.sub(r"^(?:\w+: )+", "", message)  # the function names: run_demo:, rl:, bandit:
+    for name, option in _OPTION_OF.items():
+        message = message.replace(f"'{name}'", option)
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.name, args.beta, args.json
     ('rl', 0.0, True)
     """
+    from .toy.demos import DEMOS, MAX_STEPS, demo_defaults
+    from .toy.policy_gradient import MAX_BETA
+
+    defaults = {name: demo_defaults(name) for name in DEMOS}
     parser = argparse.ArgumentParser(
         prog="ptcourse",
         description="Likelihood, KL and entropy: the ptcourse toy world and course tools.",
@@ -79,32 +93,35 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     demo = sub.add_parser(
         "demo",
-        help="run a toy-world demo (pretrain, sft, rl, grpo, bandit)",
-        description="Run a toy-world demo in seconds on a CPU. Demos: pretrain (next-token "
-        "pre-training), sft (fine-tune on demonstrations), rl (REINFORCE on a flawed reward "
-        "with a KL leash; try --beta 0), grpo (the same with GRPO advantages), bandit (one-step "
-        "policy gradient vs the closed-form pi*).",
+        help=f"run a toy-world demo ({', '.join(DEMOS)})",
+        description="Run a toy-world demo in seconds on a CPU. Demos: "
+        + "; ".join(f"{name}: {text}" for name, text in DEMOS.items())
+        + ".",
     )
-    demo.add_argument("name", choices=_DEMOS, metavar="NAME", help="one of: " + ", ".join(_DEMOS))
+    demo.add_argument(
+        "name", choices=list(DEMOS), metavar="NAME", help="one of: " + ", ".join(DEMOS)
+    )
     demo.add_argument(
         "--beta",
-        type=_nonneg_float("--beta"),
+        type=_number("--beta"),
         default=None,
-        help="KL coefficient (rl/grpo: >= 0, default 0.5; bandit: > 0, default 0.3)",
+        help=f"KL coefficient (rl/grpo: 0 to {MAX_BETA:g}, default {defaults['rl']['beta']}; "
+        f"bandit: above 0, default {defaults['bandit']['beta']})",
     )
     demo.add_argument(
         "--entropy-coef",
-        type=_nonneg_float("--entropy-coef"),
+        type=_number("--entropy-coef"),
         default=None,
         help="entropy bonus for rl/grpo (default 0)",
     )
+    caps = ", ".join(f"{n} {defaults[n]['steps']}/{MAX_STEPS[n]}" for n in DEMOS)
     demo.add_argument(
         "--steps",
-        type=_int_at_least("--steps", 1),
+        type=_integer("--steps"),
         default=None,
-        help="training steps (default depends on the demo)",
+        help=f"training steps, default/maximum per demo: {caps}",
     )
-    demo.add_argument("--seed", type=_int_at_least("--seed", 0), default=0, help="seed (default 0)")
+    demo.add_argument("--seed", type=_integer("--seed"), default=0, help="seed (default 0)")
     demo.add_argument(
         "--json", action="store_true", help="print one JSON object as the last line of stdout"
     )
@@ -150,12 +167,14 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
     samples:
       a
     """
+    from .toy.metrics import METRICS
+
     params = ", ".join(f"{k}={v}" for k, v in result["params"].items())
     head = f"ptcourse demo {result['demo']}  (seed {result['seed']}, {params})"
     if seconds is not None:
         head += f"  [{seconds:.1f} s]"
     final, start, hist = result["final"], result.get("start", {}), result.get("history", {})
-    rows = [(label, fmt, key) for key, label, fmt in _ROWS if final.get(key) is not None]
+    rows = [(m.label, m.fmt, key) for key, m in METRICS.items() if final.get(key) is not None]
     w = max(len("metric"), *(len(label) for label, _, _ in rows))
 
     def cell(d: dict, key: str, fmt: str) -> str:
@@ -166,7 +185,7 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
     for label, fmt, key in rows:
         lines.append(
             f"  {label:<{w}}  {cell(start, key, fmt):>7}  {cell(final, key, fmt):>7}   "
-            f"{_spark(hist.get(key, []), scale=(0.0, 1.0) if key in _FRACTIONS else None)}".rstrip()
+            f"{_spark(hist.get(key, []), scale=(0.0, 1.0) if METRICS[key].fraction else None)}".rstrip()
         )
     if result.get("samples"):
         lines += ["", "samples:"] + [f"  {s}" for s in result["samples"]]
@@ -186,7 +205,7 @@ def _demo(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except ValueError as err:
-        print(f"ptcourse demo: error: {err}", file=sys.stderr)
+        print(f"ptcourse demo: error: {_for_the_user(str(err))}", file=sys.stderr)
         return 2
     if args.json:
         print(to_json(result))
@@ -208,13 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     0
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if argv and argv[0] in ("doctor", "notebooks"):  # pass everything after to the subcommand
         if argv[0] == "doctor":
             from .course.doctor import main as sub_main
         else:
             from .course.student import main as sub_main
         return int(sub_main(argv[1:]) or 0)
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
         return _demo(args)

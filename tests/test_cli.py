@@ -12,9 +12,15 @@ import pytest
 from ptcourse import cli, toy
 
 
-def test_cli_demo_names_match_the_toy_demos():
-    """The CLI offers exactly the demos that ptcourse.toy.DEMOS defines."""
-    assert set(cli._DEMOS) == set(toy.DEMOS)
+def test_cli_help_reads_demos_defaults_and_caps_from_the_toy(capsys):
+    """`ptcourse demo --help` lists toy.DEMOS and each demo's default and maximum steps."""
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name in toy.DEMOS:
+        assert f"{name} {toy.demo_defaults(name)['steps']}/{toy.MAX_STEPS[name]}" in text
+    assert f"default {toy.demo_defaults('bandit')['beta']}" in text
+    assert f"default {toy.DEFAULT_BETA}" in text
 
 
 def test_cli_json_last_line(capsys):
@@ -24,7 +30,7 @@ def test_cli_json_last_line(capsys):
     out = json.loads(last)
     assert out["demo"] == "rl" and out["seed"] == 2
     assert out["params"]["beta"] == 0.5 and out["params"]["steps"] == 6
-    assert set(out["final"]) >= {"reward", "kl", "entropy", "distinct_2", "demo_loglik"}
+    assert tuple(out["final"]) == toy.demos.FINAL_METRICS
     assert len(out["history"]["reward"]) == 6
     assert out == json.loads(toy.to_json(toy.run_demo("rl", beta=0.5, steps=6, seed=2)))
 
@@ -41,11 +47,18 @@ def test_cli_human_summary(capsys):
     "argv,message",
     [
         (["demo", "dance"], "invalid choice: 'dance'"),
-        (["demo", "rl", "--beta", "-1"], "--beta must be a finite number >= 0"),
+        (["demo", "rl", "--beta", "-1"], "--beta must be >= 0 and <= 10000, got -1.0"),
+        (["demo", "rl", "--beta", "1e308"], "--beta must be >= 0 and <= 10000, got 1e+308"),
+        (["demo", "grpo", "--beta", "nan"], "--beta must be a number, got nan"),
+        (["demo", "bandit", "--beta", "0"], "--beta must be > 0"),
         (["demo", "rl", "--beta", "lots"], "--beta must be a number"),
-        (["demo", "rl", "--steps", "0"], "--steps must be >= 1"),
+        (["demo", "rl", "--entropy-coef", "-1"], "--entropy-coef must be a finite number >= 0"),
+        (["demo", "rl", "--steps", "0"], "--steps must be a positive int, got 0"),
+        (["demo", "rl", "--steps", "1000000"], "--steps is at most 1000 for the rl demo"),
+        (["demo", "bandit", "--steps", "4001"], "--steps is at most 4000 for the bandit demo"),
         (["demo", "rl", "--steps", "2.5"], "--steps must be an integer"),
-        (["demo", "sft", "--beta", "0.1"], "'beta' applies to rl/grpo/bandit only"),
+        (["demo", "rl", "--seed", "-3"], "--seed must be an int >= 0"),
+        (["demo", "sft", "--beta", "0.1"], "--beta applies to rl/grpo/bandit only"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -55,7 +68,10 @@ def test_cli_bad_arguments(argv, message, capsys):
         code = cli.main(argv)
         raise SystemExit(code)
     assert exc.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    for internal in ("run_demo", "rl:", "bandit:", "'beta'", "'steps'", "advantages", "MAX_"):
+        assert internal not in err, err  # only the names the user typed
 
 
 @pytest.mark.parametrize("command,module", [("doctor", "doctor"), ("notebooks", "student")])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,14 +32,15 @@ def test_parse_pins_sees_a_one_sided_change():
     lock_text = pins.LOCK.read_text()
     env_pins = pins.parse_pins(pins.render_environment(lock_text).splitlines())
     assert env_pins == pins.parse_pins(lock_text.splitlines())
-    changed = lock_text.replace("torch==2.13.0", "torch==2.12.0")
+    torch_version = pins.lock_pins()["torch"]
+    changed = lock_text.replace(f"torch=={torch_version}", "torch==0.0.1")
     assert pins.parse_pins(changed.splitlines()) != env_pins
 
 
 def test_lock_pins_the_toolchain():
-    """The lock pins torch 2.13.0 (the local CPU wheel) and Jupyter Book 1.x, which builds offline."""
+    """The lock pins torch exactly and Jupyter Book 1.x, which builds offline."""
     lock = pins.lock_pins()
-    assert lock["torch"] == "2.13.0"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", lock["torch"]), lock["torch"]
     assert lock["jupyter-book"].startswith("1."), lock["jupyter-book"]
     for name in ("jupytext", "nbval", "ipywidgets", "matplotlib", "numpy", "pytest", "hypothesis"):
         assert name in lock, f"{name} is not pinned in requirements.lock"
@@ -49,3 +52,22 @@ def test_package_keeps_loose_lower_bounds():
     deps = project["dependencies"]
     assert any(d.replace(" ", "").startswith("torch>=") for d in deps), deps
     assert not [d for d in deps if "==" in d or "<" in d], f"exact or upper pins in {deps}"
+
+
+def test_torch_pin_has_one_home():
+    """The torch version is written only in requirements.lock (and its generated environment.yml).
+
+    The Makefile reads it with grep (TORCH_PIN); a literal copy in the build files would drift.
+    """
+    version = pins.lock_pins()["torch"]
+    for name in ("Makefile", "mk/site.mk", "pyproject.toml", "tests/test_pins.py"):
+        assert version not in (ROOT / name).read_text(), f"{name} repeats torch {version}"
+    out = subprocess.run(
+        ["make", "-s", "-f", "Makefile", "-f", "-", "print-torch-pin"],
+        input="print-torch-pin:\n\t@echo $(TORCH_PIN)\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert out == f"torch=={version}"

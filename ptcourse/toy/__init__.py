@@ -3,11 +3,16 @@
 * ``grammar``: the synthetic "web" corpus, instruction demonstrations and ``is_grammatical``;
 * ``tokenizer``: word-level ``TOKENIZER`` with ``<pad> <bos> <eos> <q> <a>``;
 * ``model``: ``TinyLM``, a ~100k-parameter causal transformer returning logits ``(B, T, V)``;
-* ``reward``: the deliberately flawed ``reward`` (overpays for ``great``);
-* ``metrics``: ``distinct_n``, ``grammatical_rate``, ``hack_rate``;
-* ``train``: ``pretrain``, ``sft``, ``rl`` loops and ``evaluate``, each returning histories;
+* ``proxy_reward``: the deliberately flawed ``reward`` (overpays for ``great``);
+* ``metrics``: the metric registry ``METRICS`` (names and labels), ``distinct_n``,
+  ``grammatical_rate``, ``hack_rate``;
+* ``data``: prompts, demonstrations, masks and ``decode_answers``; ``sampling``: ``sample``;
+* ``evaluation``: ``evaluate`` and ``demo_loglik``;
+* ``supervised``: ``pretrain`` and ``sft``; ``policy_gradient``: ``rl`` and
+  ``reinforce_advantages`` (``train`` re-exports all of these);
 * ``checkpoints``: ``pretrained_model()``, ``sft_model()`` trained on the fly and cached;
-* ``bandit``: a one-step bandit checked against ``ptcourse.kl_regularized_policy``;
+* ``kl_bandit``: a one-step ``bandit`` checked against ``ptcourse.kl_regularized_policy``, and
+  ``policy_summary`` of a one-step policy;
 * ``demos``: ``run_demo(name, ...)``, the functions behind ``ptcourse demo NAME``.
 
 It imports the ``ptcourse`` core (``token_stats``, ``sft_loss``, ``kl_penalized_rewards``, ...),
@@ -21,58 +26,65 @@ never matplotlib. Inspired by minGPT/nanoGPT (Karpathy) for the model and by Ins
 
 from __future__ import annotations
 
-from .bandit import BANDIT_ARMS, BANDIT_REF_LOGITS, BANDIT_REWARDS, bandit
 from .checkpoints import checkpoint_history, pretrained_model, sft_model
-from .demos import DEMOS, run_demo, to_json
-from .grammar import EXPLOIT_WORD, corpus, demonstrations, is_grammatical, sentence
-from .metrics import distinct_n, grammatical_rate, hack_rate
-from .model import TinyConfig, TinyLM
-from .reward import GRAMMAR_PAY, GREAT_PAY, hack_pattern, reward
-from .tokenizer import TOKENIZER, Tokenizer
-from .train import (
-    DEFAULT_BETA,
+from .data import (
     MAX_NEW_TOKENS,
-    PRETRAIN_STEPS,
     PROMPT_LEN,
-    RL_STEPS,
-    SFT_STEPS,
+    decode_answers,
     demo_batch,
-    demo_loglik,
-    evaluate,
     heldout_demos,
-    next_token_distribution,
-    next_token_logits,
-    pretrain,
     prompt_ids,
     response_mask,
-    rl,
-    sample,
-    sft,
     train_demos,
 )
+from .demos import DEMOS, MAX_STEPS, demo_defaults, run_demo, to_json
+from .evaluation import demo_loglik, evaluate
+from .grammar import EXPLOIT_WORD, corpus, demonstrations, is_grammatical, sentence
+from .kl_bandit import (
+    BANDIT_ARMS,
+    BANDIT_REF_LOGITS,
+    BANDIT_REWARDS,
+    PolicySummary,
+    bandit,
+    policy_summary,
+)
+from .metrics import METRICS, Metric, distinct_n, grammatical_rate, hack_rate
+from .model import TinyConfig, TinyLM
+from .policy_gradient import DEFAULT_BETA, MAX_BETA, RL_STEPS, reinforce_advantages, rl
+from .proxy_reward import GRAMMAR_PAY, GREAT_PAY, hack_pattern, reward
+from .sampling import rollout, sample
+from .supervised import PRETRAIN_STEPS, SFT_STEPS, pretrain, sft
+from .tokenizer import TOKENIZER, Tokenizer
 
 __all__ = [
     "BANDIT_ARMS",
     "BANDIT_REF_LOGITS",
     "BANDIT_REWARDS",
     "DEFAULT_BETA",
+    "MAX_BETA",
     "PRETRAIN_STEPS",
     "SFT_STEPS",
     "RL_STEPS",
     "DEMOS",
+    "MAX_STEPS",
+    "METRICS",
     "EXPLOIT_WORD",
     "GRAMMAR_PAY",
     "GREAT_PAY",
     "MAX_NEW_TOKENS",
     "PROMPT_LEN",
     "TOKENIZER",
+    "Metric",
+    "PolicySummary",
     "TinyConfig",
     "TinyLM",
     "Tokenizer",
     "bandit",
     "checkpoint_history",
     "corpus",
+    "decode_answers",
     "demo_batch",
+    "demo_defaults",
     "demo_loglik",
     "demonstrations",
     "distinct_n",
@@ -82,13 +94,14 @@ __all__ = [
     "hack_rate",
     "heldout_demos",
     "is_grammatical",
-    "next_token_distribution",
-    "next_token_logits",
+    "policy_summary",
     "pretrain",
     "pretrained_model",
     "prompt_ids",
+    "reinforce_advantages",
     "response_mask",
     "reward",
+    "rollout",
     "rl",
     "run_demo",
     "sample",

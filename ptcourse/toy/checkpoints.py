@@ -1,13 +1,15 @@
 """Pretrained and SFT checkpoints of the toy world, trained on the fly and cached.
 
-Nothing is downloaded: ``pretrained_model(seed)`` runs ``train.pretrain`` and ``sft_model(seed)``
-runs ``train.sft`` on top of it, a few seconds on a CPU. Results are cached in the process
+Nothing is downloaded: ``pretrained_model(seed)`` runs ``supervised.pretrain`` and
+``sft_model(seed)`` runs ``supervised.sft`` on top of it, a few seconds on a CPU. Results are cached in the process
 (``functools.lru_cache``), so a chapter that asks for the SFT model five times trains it once;
 every call returns a fresh copy, so callers may train it in place.
 
 Set the environment variable ``PTCOURSE_TOY_CACHE`` to a directory to also cache the weights on
-disk (keyed by the seed, the torch version and a hash of the toy world's source code, so an edit to
-the grammar or the loops never loads stale weights).
+disk, keyed by the seed, the torch version and a hash of every source file training runs through
+(the core, ``ptcourse/*.py``, and the toy world, ``ptcourse/toy/*.py``; only the course layer,
+which training never imports, is left out), so an edit to the grammar, the loops or a core loss
+never loads stale weights.
 """
 
 from __future__ import annotations
@@ -21,26 +23,28 @@ from pathlib import Path
 import torch
 
 from .model import TinyLM
-from .train import PRETRAIN_STEPS, SFT_STEPS, pretrain, sft
+from .supervised import pretrain, sft
 
 __all__ = ["pretrained_model", "sft_model", "checkpoint_history"]
 
-_SOURCES = (
-    "grammar.py",
-    "tokenizer.py",
-    "model.py",
-    "train.py",
-    "reward.py",
-    "metrics.py",
-    "checkpoints.py",
-)
+_PACKAGE = Path(__file__).resolve().parents[1]  # ptcourse/
+
+
+def _sources() -> list[Path]:
+    """Every source file training runs through: the core and the toy world, in a fixed order."""
+    return sorted([*_PACKAGE.glob("*.py"), *(_PACKAGE / "toy").glob("*.py")])
+
+
+def _read_source(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 def _code_hash() -> str:
+    """Hash of the torch version and of every file of ``_sources()`` (its name and its bytes)."""
     h = hashlib.sha256(torch.__version__.encode())
-    here = Path(__file__).parent
-    for name in _SOURCES:
-        h.update((here / name).read_bytes())
+    for path in _sources():
+        h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        h.update(_read_source(path))
     return h.hexdigest()[:16]
 
 
@@ -58,9 +62,9 @@ def _trained(stage: str, seed: int) -> tuple[dict, dict]:
         blob = torch.load(path, weights_only=True)
         return blob["state_dict"], blob["history"]
     if stage == "pretrain":
-        model, hist = pretrain(steps=PRETRAIN_STEPS, seed=seed)
+        model, hist = pretrain(seed=seed)  # the signature's default steps
     else:
-        model, hist = sft(_model("pretrain", seed), steps=SFT_STEPS, seed=seed)
+        model, hist = sft(_model("pretrain", seed), seed=seed)
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +99,7 @@ def sft_model(seed: int = 0) -> TinyLM:
 
     Examples
     --------
-    >>> from ptcourse.toy.train import demo_loglik
+    >>> from ptcourse.toy import demo_loglik
     >>> demo_loglik(sft_model()) > demo_loglik(pretrained_model())  # SFT fits the demonstrations
     True
     """

@@ -2,12 +2,17 @@
 
 Every demo returns ``{"demo", "seed", "params", "final", "history", "start", "samples"}``:
 
-* ``final``: ``reward, kl, entropy, distinct_2, demo_loglik`` (plus ``demo_perplexity``,
-  ``grammatical``, ``hack_rate``) measured by ``train.evaluate`` on 256 fresh answers (``null``
-  where a metric does not apply, e.g. text metrics for the bandit);
+* ``final``: the ``FINAL_METRICS`` (``reward, kl, entropy, demo_loglik, distinct_2, grammatical,
+  hack_rate, demo_perplexity``; names and labels in ``metrics.METRICS``) measured by ``evaluate``
+  on 256 fresh answers (``null`` where a metric does not apply, e.g. text metrics for the bandit,
+  which adds ``tv``);
 * ``history``: metric -> list with one value per logged step;
 * ``start``: the same metrics as ``final`` for the starting model (the SFT model for ``rl``);
 * ``samples``: a few answers of the final model.
+
+A demo's defaults are those of the function it runs (``pretrain``, ``sft``, ``rl``, ``bandit``),
+read from their signatures by ``demo_defaults``; ``--steps`` is capped at ``MAX_STEPS[name]``, ten
+times the default (a minute or so on a laptop), so a typo cannot start a run of hours.
 
 The chapters, the tests and the command line call the same ``run_demo``, so a number in the book
 is the number an instructor gets live. Same seed, same machine: bitwise-identical result.
@@ -15,20 +20,21 @@ is the number an instructor gets live. Same seed, same machine: bitwise-identica
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import torch
 
-from ..entropy import entropy
-from .bandit import BANDIT_REWARDS, bandit
 from .checkpoints import checkpoint_history, pretrained_model, sft_model
+from .evaluation import evaluate
+from .kl_bandit import BANDIT_REF_LOGITS, BANDIT_REWARDS, bandit, policy_summary
+from .metrics import TRAINING_METRICS
 from .model import TinyLM
-from .train import DEFAULT_BETA, PRETRAIN_STEPS, RL_STEPS, SFT_STEPS, evaluate, pretrain, rl, sft
+from .policy_gradient import rl
+from .supervised import pretrain, sft
 
-__all__ = ["DEMOS", "BANDIT_BETA", "BANDIT_STEPS", "run_demo", "to_json"]
+__all__ = ["DEMOS", "MAX_STEPS", "FINAL_METRICS", "demo_defaults", "run_demo", "to_json"]
 
-BANDIT_BETA = 0.3
-BANDIT_STEPS = 400
 #: name -> one-line description (shown by ``ptcourse demo --help``)
 DEMOS = {
     "pretrain": "pre-train TinyLM on the grammar's web corpus (next-token loss)",
@@ -37,20 +43,47 @@ DEMOS = {
     "grpo": "the same with GRPO group-normalised advantages and a k3 KL loss term",
     "bandit": "one-step bandit: sampled policy gradient vs the closed-form pi*",
 }
-_FINAL = (
-    "reward",
-    "kl",
-    "entropy",
-    "distinct_2",
-    "demo_loglik",
-    "demo_perplexity",
-    "grammatical",
-    "hack_rate",
-)
+_RUNS = {"pretrain": pretrain, "sft": sft, "rl": rl, "grpo": rl, "bandit": bandit}
+#: what ``final`` and ``start`` report
+FINAL_METRICS = (*TRAINING_METRICS, "demo_perplexity")
 
 
-def _final(ev: dict) -> dict:
-    return {k: ev[k] for k in _FINAL}
+def demo_defaults(name: str) -> dict:
+    """The defaults of demo ``name``: ``steps`` and (``rl``, ``grpo``, ``bandit``) ``beta``.
+
+    They are read from the signature of the function the demo runs, their only home.
+
+    Examples
+    --------
+    >>> demo_defaults("bandit") == {"steps": 400, "beta": 0.3}  # bandit(steps=400, beta=0.3)
+    True
+    """
+    if name not in DEMOS:
+        raise ValueError(f"run_demo: unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
+    params = inspect.signature(_RUNS[name]).parameters
+    return {k: params[k].default for k in ("steps", "beta") if k in params}
+
+
+#: name -> the most ``steps`` a demo accepts: 10x its default
+MAX_STEPS = {name: 10 * demo_defaults(name)["steps"] for name in DEMOS}
+
+
+def _check(name, beta, entropy_coef, steps, seed) -> None:
+    demo_defaults(name)  # the name
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"run_demo: 'steps' must be a positive int, got {steps!r}")
+        if steps > MAX_STEPS[name]:
+            raise ValueError(
+                f"run_demo: 'steps' is at most {MAX_STEPS[name]} for the {name} demo (10x its "
+                f"default), got {steps}"
+            )
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"run_demo: 'seed' must be an int >= 0, got {seed!r}")
+    if name in ("pretrain", "sft", "bandit") and entropy_coef:
+        raise ValueError(f"run_demo: 'entropy_coef' applies to rl/grpo only, not to {name!r}")
+    if name in ("pretrain", "sft") and beta is not None:
+        raise ValueError(f"run_demo: 'beta' applies to rl/grpo/bandit only, not to {name!r}")
 
 
 def run_demo(
@@ -73,12 +106,13 @@ def run_demo(
     name : str
         One of ``DEMOS``: ``pretrain, sft, rl, grpo, bandit``.
     beta : float, optional
-        KL coefficient (``rl``/``grpo``: >= 0, default ``DEFAULT_BETA``; ``bandit``: > 0).
+        KL coefficient of ``rl``/``grpo`` (checked by ``rl``) or ``bandit`` (checked by
+        ``bandit``); default: that function's default (``demo_defaults(name)``).
     entropy_coef : float, optional
-        Entropy bonus (``rl``/``grpo``), default 0.
+        Entropy bonus (``rl``/``grpo`` only; checked by ``rl``), default 0.
     steps : int, optional
-        Steps of the demo's training loop (defaults: pretrain 200, sft 150, rl/grpo 100,
-        bandit 400).
+        Steps of the demo's training loop, at most ``MAX_STEPS[name]``; default: the loop's own
+        default (``demo_defaults(name)``).
     seed : int
         Seed of everything (checkpoints, rollouts, evaluation).
 
@@ -88,42 +122,27 @@ def run_demo(
     >>> sorted(out)  # the JSON contract
     ['demo', 'final', 'history', 'params', 'samples', 'seed', 'start']
     """
-    if name not in DEMOS:
-        raise ValueError(f"run_demo: unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
-    if steps is not None and (not isinstance(steps, int) or steps < 1):
-        raise ValueError(f"run_demo: 'steps' must be a positive int, got {steps!r}")
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"run_demo: 'seed' must be an int >= 0, got {seed!r}")
-    if beta is not None and not beta >= 0:
-        raise ValueError(f"run_demo: 'beta' must be >= 0, got {beta!r}")
-    if entropy_coef is not None and not entropy_coef >= 0:
-        raise ValueError(f"run_demo: 'entropy_coef' must be >= 0, got {entropy_coef!r}")
-    if name in ("pretrain", "sft", "bandit") and entropy_coef:
-        raise ValueError(f"run_demo: 'entropy_coef' applies to rl/grpo only, not to {name!r}")
-    if name in ("pretrain", "sft") and beta is not None:
-        raise ValueError(f"run_demo: 'beta' applies to rl/grpo/bandit only, not to {name!r}")
-
-    params: dict
+    _check(name, beta, entropy_coef, steps, seed)
+    default_steps = demo_defaults(name)["steps"]
+    steps = default_steps if steps is None else steps
+    if name == "bandit":
+        return _bandit_demo(demo_defaults(name)["beta"] if beta is None else beta, steps, seed)
+    params: dict = {"steps": steps}
     if name == "pretrain":
-        steps = steps or PRETRAIN_STEPS
-        params = {"steps": steps}
         start = TinyLM(seed=seed)
-        if steps == PRETRAIN_STEPS:
+        if steps == default_steps:
             model, hist = pretrained_model(seed), checkpoint_history("pretrain", seed)
         else:
             model, hist = pretrain(TinyLM(seed=seed), steps=steps, seed=seed)
     elif name == "sft":
-        steps = steps or SFT_STEPS
-        params = {"steps": steps}
         start = pretrained_model(seed)
-        if steps == SFT_STEPS:
+        if steps == default_steps:
             model, hist = sft_model(seed), checkpoint_history("sft", seed)
         else:
             model, hist = sft(pretrained_model(seed), steps=steps, seed=seed)
-    elif name in ("rl", "grpo"):
-        steps = steps or RL_STEPS
-        beta = DEFAULT_BETA if beta is None else float(beta)
-        entropy_coef = float(entropy_coef or 0.0)
+    else:
+        beta = demo_defaults(name)["beta"] if beta is None else beta
+        entropy_coef = 0.0 if entropy_coef is None else entropy_coef
         advantage = "reinforce" if name == "rl" else "grpo"
         params = {
             "beta": beta,
@@ -141,42 +160,24 @@ def run_demo(
             advantage=advantage,
             seed=seed,
         )
-    else:
-        return _bandit_demo(beta, steps, seed)
     ev = evaluate(model, start)
+    start_ev = evaluate(start, start)
     return {
         "demo": name,
         "seed": seed,
         "params": params,
-        "final": _final(ev),
+        "final": {k: ev[k] for k in FINAL_METRICS},
         "history": hist,
-        "start": _final(evaluate(start, start)),
+        "start": {k: start_ev[k] for k in FINAL_METRICS},
         "samples": ev["samples"],
     }
 
 
 def _bandit_demo(beta, steps, seed) -> dict:
-    beta = BANDIT_BETA if beta is None else float(beta)
-    if beta == 0:
-        raise ValueError("run_demo: the bandit's pi* divides by beta; 'beta' must be > 0")
-    steps = steps or BANDIT_STEPS
-    out = bandit(beta=beta, steps=steps, seed=seed)
-    ref = torch.tensor(out["ref_probs"])
-    r = torch.tensor(BANDIT_REWARDS)
-    none = {
-        "distinct_2": None,
-        "demo_loglik": None,
-        "demo_perplexity": None,
-        "grammatical": None,
-        "hack_rate": None,
-    }
-    start = {
-        "reward": float((ref * r).sum()),
-        "kl": 0.0,
-        "entropy": float(entropy(ref.log())),  # 0 log 0 = 0 for an arm with zero probability
-        **none,
-        "tv": None,
-    }
+    out = bandit(beta=beta, steps=steps, seed=seed)  # checks beta
+    ref = torch.tensor(BANDIT_REF_LOGITS)
+    start = policy_summary(ref, torch.tensor(BANDIT_REWARDS), ref)._asdict()
+    none = {k: None for k in FINAL_METRICS if k not in start}  # the text metrics do not apply
     arms = zip(
         out["arms"], out["ref_probs"], out["optimal_probs"], out["learned_probs"], strict=True
     )
@@ -186,7 +187,7 @@ def _bandit_demo(beta, steps, seed) -> dict:
         "params": {"beta": beta, "steps": steps},
         "final": {**out["final"], **none, "tv": out["tv"]},
         "history": out["history"],
-        "start": start,
+        "start": {**start, **none, "tv": None},
         "samples": [
             f"{a:>6}: ref {p0:.3f}  pi* {p1:.3f}  learned {p2:.3f}" for a, p0, p1, p2 in arms
         ],

@@ -1,4 +1,9 @@
-"""Sample-level metrics of the toy world: diversity (distinct-n), grammaticality, hack rate.
+"""The toy world's metrics: the one registry of their names and labels, and the sample-level ones.
+
+``METRICS`` is the single home of every metric a history, an evaluation or a demo reports: its key
+(the string used in every dict), a human label with its unit, the format a table prints it with, and
+whether it is a fraction on a fixed 0..1 scale. ``evaluate``, ``run_demo``, the ``ptcourse demo``
+table and ``viz.METRIC_LABELS`` all read it.
 
 distinct-n is the number of distinct n-grams divided by the number of n-grams over a set of samples
 (Li et al., 2016, *A diversity-promoting objective function for neural conversation models*); it
@@ -7,10 +12,57 @@ falls towards 0 when every sample repeats the same phrase (mode collapse).
 
 from __future__ import annotations
 
-from .grammar import is_grammatical
-from .reward import hack_pattern
+from typing import NamedTuple
 
-__all__ = ["distinct_n", "grammatical_rate", "hack_rate"]
+from .grammar import is_grammatical
+from .proxy_reward import hack_pattern
+
+__all__ = [
+    "Metric",
+    "METRICS",
+    "TRAINING_METRICS",
+    "DISTINCT_BLOCK",
+    "distinct_n",
+    "distinct_2",
+    "grammatical_rate",
+    "hack_rate",
+]
+
+
+class Metric(NamedTuple):
+    """One metric: its human ``label`` (with the unit), a table ``fmt``, and ``fraction`` (0..1)."""
+
+    label: str
+    fmt: str = "{:.3f}"
+    fraction: bool = False
+
+
+#: key -> Metric, in the order tables list them
+METRICS: dict[str, Metric] = {
+    "reward": Metric("reward"),
+    "kl": Metric("KL(π ‖ π_ref) [nats / answer]"),
+    "entropy": Metric("entropy [nats / token]"),
+    "distinct_2": Metric("distinct-2 (distinct word pairs)", fraction=True),
+    "demo_loglik": Metric("demo log-lik [nats / token]"),
+    "demo_perplexity": Metric("demo perplexity", "{:.2f}"),
+    "grammatical": Metric("grammatical [fraction]", "{:.0%}", fraction=True),
+    "hack_rate": Metric("hack rate ('great great great')", "{:.0%}", fraction=True),
+    "length": Metric("answer length [words]", "{:.1f}"),
+    "tv": Metric("total variation to π*", "{:.4f}"),
+    "loss": Metric("loss"),
+}
+#: what every training loop logs at each logged step (besides ``step`` and ``loss``)
+TRAINING_METRICS = (
+    "reward",
+    "kl",
+    "entropy",
+    "demo_loglik",
+    "distinct_2",
+    "grammatical",
+    "hack_rate",
+)
+#: distinct-2 is measured on blocks of this many answers (one RL batch): it falls with the count
+DISTINCT_BLOCK = 64
 
 
 def distinct_n(texts: list[str], n: int = 2) -> float:
@@ -36,6 +88,23 @@ def distinct_n(texts: list[str], n: int = 2) -> float:
         w = t.split()
         grams.extend(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
     return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def distinct_2(texts: list[str]) -> float:
+    """distinct-2 averaged over blocks of ``DISTINCT_BLOCK`` answers (it depends on the count).
+
+    Averaging over fixed-size blocks keeps histories (one RL batch), evaluations (256 answers) and
+    baselines comparable.
+
+    Examples
+    --------
+    >>> distinct_2(["the cat is small .", "the dog is small ."])  # one block: distinct_n(texts, 2)
+    0.75
+    """
+    if not texts:
+        raise ValueError("distinct_2: 'texts' is empty")
+    blocks = [texts[i : i + DISTINCT_BLOCK] for i in range(0, len(texts), DISTINCT_BLOCK)]
+    return sum(distinct_n(b, 2) for b in blocks) / len(blocks)
 
 
 def grammatical_rate(texts: list[str]) -> float:

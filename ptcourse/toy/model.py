@@ -87,18 +87,17 @@ class TinyLM(nn.Module):
     def __init__(self, config: TinyConfig | None = None, *, seed: int = 0) -> None:
         super().__init__()
         self.config = cfg = config or TinyConfig()
-        gen_state = torch.random.get_rng_state()
-        torch.manual_seed(seed)
-        self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.pos_emb = nn.Embedding(cfg.block_size, cfg.d_model)
-        self.blocks = nn.ModuleList(_Block(cfg) for _ in range(cfg.n_layer))
-        self.ln_f = nn.LayerNorm(cfg.d_model)
-        for name, p in self.named_parameters():  # init scaled for a narrow model (d=64)
-            if p.dim() == 2:
-                nn.init.normal_(p, std=0.3 if "emb" in name else cfg.d_model**-0.5)
-            elif name.endswith("bias"):
-                nn.init.zeros_(p)
-        torch.random.set_rng_state(gen_state)
+        with torch.random.fork_rng(devices=[]):  # seed the init without touching the global RNG
+            torch.manual_seed(seed)
+            self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
+            self.pos_emb = nn.Embedding(cfg.block_size, cfg.d_model)
+            self.blocks = nn.ModuleList(_Block(cfg) for _ in range(cfg.n_layer))
+            self.ln_f = nn.LayerNorm(cfg.d_model)
+            for name, p in self.named_parameters():  # init scaled for a narrow model (d=64)
+                if p.dim() == 2:
+                    nn.init.normal_(p, std=0.3 if "emb" in name else cfg.d_model**-0.5)
+                elif name.endswith("bias"):
+                    nn.init.zeros_(p)
 
     def num_parameters(self) -> int:
         """Return the number of parameters (the tied output layer counted once)."""

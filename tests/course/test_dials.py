@@ -218,7 +218,7 @@ def _parse(snippet):
 
 
 def _spec_of(snippet):
-    m = re.search(r"var S = (\{.*?\});\n", snippet)
+    m = re.search(r'\("ptc-dial-[\w-]+", (\{.*\})\);</script>', snippet)
     assert m, "inline script carries its frames as JSON"
     return json.loads(m.group(1))
 
@@ -286,6 +286,27 @@ def test_html_is_self_contained_and_small(name, snippets):
     urls = set(re.findall(r"https?://[^\s\"'<>]+", html))
     assert urls <= {"http://www.w3.org/2000/svg"}
     assert len(html.encode()) < 600_000
+
+
+def test_script_and_style_are_package_data(snippets):
+    """dial.js and dial.css are files of the package, shipped by pyproject, inlined in each snippet."""
+    import fnmatch
+    import importlib.resources
+    from pathlib import Path
+
+    import tomllib
+
+    root = importlib.resources.files("ptcourse.course.dials")
+    pyproject = Path(ptcourse.__file__).resolve().parents[1] / "pyproject.toml"
+    patterns = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"][
+        "ptcourse"
+    ]
+    for name in ("dial.js", "dial.css"):
+        text = root.joinpath(name).read_text(encoding="utf-8")
+        body = text.split("\n", 3)[-1].strip()  # past the header comment
+        assert all(body[:200] in snippets[n] for n in NAMES), name
+        assert any(fnmatch.fnmatch(f"course/dials/{name}", pat) for pat in patterns), patterns
+    assert "%(" not in root.joinpath("dial.js").read_text()  # no Python template left
 
 
 def test_html_ids_unique_per_instance():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from matplotlib.figure import Figure
 
 from ptcourse import toy, viz
@@ -37,63 +36,12 @@ def test_plot_histories_errors():
         viz.plot_histories({"a": {"reward": [1.0]}}, ["entropy"])
 
 
-def test_plot_next_token_bars_match_probabilities():
-    """plot_next_token draws one bar per token with the given heights; top_k sorts and cuts."""
-    p = torch.softmax(
-        torch.randn(len(toy.TOKENIZER), generator=torch.Generator().manual_seed(0)), -1
-    )
-    fig = viz.plot_next_token(p, highlight="cat")
-    heights = [b.get_height() for b in fig.axes[0].patches]
-    torch.testing.assert_close(torch.tensor(heights, dtype=torch.float32), p)
-    top = viz.plot_next_token(p, top_k=5)
-    top_h = [b.get_height() for b in top.axes[0].patches]
-    torch.testing.assert_close(
-        torch.tensor(top_h, dtype=torch.float32), p.sort(descending=True).values[:5]
-    )
-    assert _is_white(fig)
-
-
-def test_plot_next_token_errors():
-    """Negative/NaN probabilities or a label count mismatch raise ValueError."""
-    with pytest.raises(ValueError, match="'probs'"):
-        viz.plot_next_token(torch.tensor([0.5, float("nan")]))
-    with pytest.raises(ValueError, match="'tokens'"):
-        viz.plot_next_token(torch.tensor([0.5, 0.5]), ["a"])
-
-
-def test_plot_frontier_from_demo_results():
-    """plot_frontier places each beta at (KL, reward), sorted by beta."""
-    runs = [
-        {"params": {"beta": b}, "final": {"kl": k, "reward": r}}
-        for b, k, r in [(1.0, 0.1, 0.9), (0.0, 60.0, 11.0), (0.5, 1.0, 1.4)]
-    ]
-    fig = viz.plot_frontier(runs)
-    xs = list(fig.axes[0].lines[0].get_xdata())
-    assert xs == [60.0, 1.0, 0.1]
-
-
-def test_plot_bandit_and_distributions():
-    """plot_bandit draws ref, pi* and learned bars for every arm."""
-    fig = viz.plot_bandit(toy.bandit(steps=10))
-    assert len(fig.axes[0].patches) == 3 * len(toy.BANDIT_ARMS)
-    with pytest.raises(ValueError, match="different sizes"):
-        viz.plot_distributions({"a": [0.5, 0.5], "b": [1.0]})
-
-
-def test_plot_curves():
-    """plot_curves draws one line per curve and checks lengths."""
-    fig = viz.plot_curves([1, 2], {"a": [1, 2], "b": [2, 1]}, xlabel="x")
-    assert len(fig.axes[0].lines) == 2
-    with pytest.raises(ValueError, match="curve 'a'"):
-        viz.plot_curves([1, 2, 3], {"a": [1, 2]})
-
-
 def test_figures_are_not_registered_with_pyplot():
     """Helpers never leave figures open in pyplot (nothing to show twice, nothing leaks)."""
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    viz.plot_curves([1, 2], {"a": [1, 2]})
+    viz.plot_histories({"step": [1, 2], "reward": [0.0, 1.0]}, ["reward"])
     assert plt.get_fignums() == before
 
 
@@ -103,3 +51,26 @@ def test_figure_renders_to_png(tmp_path):
     path = tmp_path / "f.png"
     fig.savefig(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_metric_labels_come_from_the_registry():
+    """viz's axis labels are the labels of ptcourse.toy.METRICS, one home for names and labels."""
+    assert viz.METRIC_LABELS == {k: m.label for k, m in toy.METRICS.items()}
+    fig = viz.plot_histories({"step": [1, 2], "hack_rate": [0.0, 0.5]}, ["hack_rate"])
+    assert fig.axes[0].get_ylabel() == toy.METRICS["hack_rate"].label
+
+
+def test_notebook_display_hook_is_installed_on_the_first_figure_not_at_import(monkeypatch):
+    """Importing viz in a kernel registers nothing; the first figure() does, once."""
+    import importlib
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    fresh = importlib.reload(viz)
+    calls = []
+    monkeypatch.setattr(fresh, "_enable_notebook_display", lambda: calls.append(1))
+    assert calls == [] and not fresh._DISPLAY_READY
+    fresh.figure()
+    fresh.figure()
+    assert calls == [1]

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from ptcourse import toy
-
-FINAL_KEYS = {"reward", "kl", "entropy", "distinct_2", "demo_loglik"}
+from ptcourse.toy.demos import FINAL_METRICS
+from ptcourse.toy.metrics import TRAINING_METRICS
 
 
 @pytest.mark.parametrize("name,steps", [("rl", 8), ("grpo", 8), ("sft", 10), ("pretrain", 10)])
@@ -20,7 +20,8 @@ def test_demo_json_is_bitwise_deterministic(name, steps):
     assert a == b
     out = json.loads(a)
     assert set(out) >= {"demo", "seed", "params", "final", "history"}
-    assert set(out["final"]) >= FINAL_KEYS
+    assert tuple(out["final"]) == FINAL_METRICS
+    assert set(out["history"]) >= {"step", *TRAINING_METRICS}
     assert all(len(v) == len(out["history"]["step"]) for v in out["history"].values())
 
 
@@ -50,6 +51,12 @@ def test_bandit_demo_contract():
         ({"name": "dance"}, "unknown demo 'dance'"),
         ({"name": "rl", "steps": 0}, "'steps' must be a positive int"),
         ({"name": "rl", "beta": -1.0}, "'beta' must be >= 0"),
+        ({"name": "rl", "beta": 1e308}, "'beta' must be >= 0 and <= 10000"),
+        (
+            {"name": "rl", "steps": toy.MAX_STEPS["rl"] + 1},
+            "'steps' is at most 1000 for the rl demo",
+        ),
+        ({"name": "bandit", "steps": 4001}, "'steps' is at most 4000 for the bandit demo"),
         ({"name": "rl", "seed": -2}, "'seed'"),
         ({"name": "sft", "beta": 0.1}, "'beta' applies to rl/grpo/bandit only"),
         ({"name": "bandit", "beta": 0.0}, "'beta' must be > 0"),
@@ -85,3 +92,46 @@ def test_disk_cache_round_trip(tmp_path, monkeypatch):
     state2, hist2 = checkpoints._trained.__wrapped__("pretrain", 7)  # now read from disk
     assert hist2 == hist and state2.keys() == state.keys()
     assert all(torch.equal(state[k], state2[k]) for k in state)
+
+
+def test_demo_defaults_come_from_the_signatures():
+    """run_demo's defaults are those of the functions it runs, and the step caps are 10x them."""
+    import inspect
+
+    for name, fn in [
+        ("pretrain", toy.pretrain),
+        ("sft", toy.sft),
+        ("rl", toy.rl),
+        ("bandit", toy.bandit),
+    ]:
+        params = inspect.signature(fn).parameters
+        assert toy.demo_defaults(name)["steps"] == params["steps"].default
+        assert toy.MAX_STEPS[name] == 10 * params["steps"].default
+    assert toy.demo_defaults("rl")["beta"] == toy.DEFAULT_BETA
+    out = toy.run_demo("bandit", steps=5)
+    assert out["params"]["beta"] == inspect.signature(toy.bandit).parameters["beta"].default
+
+
+def test_cache_key_covers_core_sources_and_torch(monkeypatch):
+    """Editing the bytes of a core module (or another torch version) changes the checkpoint key."""
+    from ptcourse.toy import checkpoints
+
+    names = {p.relative_to(checkpoints._PACKAGE).as_posix() for p in checkpoints._sources()}
+    assert {"kl.py", "stats.py", "sft.py", "toy/model.py", "toy/supervised.py"} <= names
+    assert not any(n.startswith("course/") for n in names)  # the course layer never trains
+    before = checkpoints._code_hash()
+    real = checkpoints._read_source
+
+    def edited(path):
+        data = real(path)
+        return (
+            data + b"\n# edited\n"
+            if path.name == "kl.py" and path.parent.name == "ptcourse"
+            else data
+        )
+
+    monkeypatch.setattr(checkpoints, "_read_source", edited)
+    assert checkpoints._code_hash() != before
+    monkeypatch.setattr(checkpoints, "_read_source", real)
+    monkeypatch.setattr(torch, "__version__", torch.__version__ + "-other")
+    assert checkpoints._code_hash() != before

@@ -8,9 +8,12 @@ has the maximiser pi*(a) proportional to pi_ref(a) * exp(r(a) / beta) (``ptcours
 Ziebart, 2010; Korbak et al., 2022, *RL with KL penalties is better viewed as Bayesian inference*;
 Rafailov et al., 2023, *DPO*, eq. 4). ``bandit`` reaches it the way RLHF does, by sampling: REINFORCE
 on the KL-shaped rewards of ``ptcourse.kl_penalized_rewards``, through ``ptcourse.ppo_clip_loss``.
+``policy_summary`` gives the exact expected reward, KL and entropy of any one-step policy.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import torch
 
@@ -18,8 +21,16 @@ from ..entropy import entropy
 from ..kl import kl_divergence, kl_penalized_rewards, kl_regularized_policy
 from ..objectives import ppo_clip_loss
 from .grammar import ADJECTIVES
+from .policy_gradient import MAX_BETA
 
-__all__ = ["BANDIT_ARMS", "BANDIT_REF_LOGITS", "BANDIT_REWARDS", "bandit"]
+__all__ = [
+    "BANDIT_ARMS",
+    "BANDIT_REF_LOGITS",
+    "BANDIT_REWARDS",
+    "PolicySummary",
+    "policy_summary",
+    "bandit",
+]
 
 #: the arms: the adjectives of the toy language
 BANDIT_ARMS = ADJECTIVES
@@ -27,6 +38,58 @@ BANDIT_ARMS = ADJECTIVES
 BANDIT_REF_LOGITS = (1.0, 0.6, 0.8, 0.3, 0.2, -0.3, 0.0, -1.0)
 #: the (flawed) reward of each arm: ``great`` pays most
 BANDIT_REWARDS = (0.2, 0.1, 0.3, 0.0, 0.4, 0.3, 0.1, 1.0)
+
+
+class PolicySummary(NamedTuple):
+    """Exact ``reward`` (expected), ``kl`` to the reference and ``entropy`` of a one-step policy."""
+
+    reward: float
+    kl: float
+    entropy: float
+
+
+def policy_summary(
+    logits: torch.Tensor, rewards: torch.Tensor, ref_logits: torch.Tensor
+) -> PolicySummary:
+    r"""Expected reward, KL(pi || pi_ref) and entropy (nats) of a policy over K answers, exactly.
+
+    .. math::
+
+        \mathbb{E}_\pi[r] = \sum_a \pi(a)\, r(a), \qquad
+        \mathrm{KL}(\pi \,\|\, \pi_{\text{ref}}) = \sum_a \pi(a) \log\frac{\pi(a)}{\pi_{\text{ref}}(a)},
+        \qquad \mathcal H(\pi) = -\sum_a \pi(a) \log \pi(a)
+
+    Parameters
+    ----------
+    logits : torch.Tensor
+        The policy's logits or log-probabilities ``(K,)``.
+    rewards : torch.Tensor
+        The reward of each answer ``(K,)``.
+    ref_logits : torch.Tensor
+        The reference's logits or log-probabilities ``(K,)``.
+
+    Returns
+    -------
+    PolicySummary
+        ``(reward, kl, entropy)`` as floats; unpack it or read the fields.
+
+    Examples
+    --------
+    >>> ref = torch.tensor(BANDIT_REF_LOGITS)
+    >>> s = policy_summary(ref, torch.tensor(BANDIT_REWARDS), ref)
+    >>> s.kl  # the reference against itself
+    0.0
+    """
+    logits, rewards, ref_logits = (torch.as_tensor(t) for t in (logits, rewards, ref_logits))
+    if logits.dim() != 1 or rewards.shape != logits.shape or ref_logits.shape != logits.shape:
+        raise ValueError(
+            f"policy_summary: 'logits' {tuple(logits.shape)}, 'rewards' {tuple(rewards.shape)} and "
+            f"'ref_logits' {tuple(ref_logits.shape)} must be 1-D of the same length"
+        )
+    p = torch.softmax(logits, -1)
+    return PolicySummary(
+        float((p * rewards).sum()), float(kl_divergence(logits, ref_logits)), float(entropy(logits))
+    )
 
 
 def bandit(
@@ -54,7 +117,7 @@ def bandit(
     rewards : torch.Tensor, optional
         Reward of each arm ``(K,)`` (default ``BANDIT_REWARDS``).
     beta : float
-        KL coefficient, > 0.
+        KL coefficient, 0 < beta <= ``MAX_BETA``.
     steps, batch_size, lr : int, int, float
         Updates, sampled actions per update, Adam learning rate (decayed linearly to 0).
     seed : int
@@ -80,8 +143,10 @@ def bandit(
             f"bandit: 'ref_logits' {tuple(ref.shape)} and 'rewards' {tuple(r.shape)} "
             "must be 1-D of the same length"
         )
-    if not beta > 0:
-        raise ValueError(f"bandit: 'beta' must be > 0 (pi* divides by it), got {beta!r}")
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 < beta <= MAX_BETA:
+        raise ValueError(
+            f"bandit: 'beta' must be > 0 (pi* divides by it) and <= {MAX_BETA:g}, got {beta!r}"
+        )
     if steps < 1 or batch_size < 1:
         raise ValueError(
             f"bandit: 'steps' and 'batch_size' must be >= 1, got {steps}, {batch_size}"
@@ -110,12 +175,11 @@ def bandit(
         opt.step()
         sched.step()
         with torch.no_grad():
-            p = torch.softmax(theta, -1)
+            summary = policy_summary(theta, r, ref)
             hist["step"].append(step + 1)
-            hist["reward"].append(float((p * r).sum()))
-            hist["kl"].append(float(kl_divergence(theta, ref)))
-            hist["entropy"].append(float(entropy(theta)))
-            hist["tv"].append(float(0.5 * (p - optimal).abs().sum()))
+            for k, v in summary._asdict().items():
+                hist[k].append(v)
+            hist["tv"].append(float(0.5 * (torch.softmax(theta, -1) - optimal).abs().sum()))
     learned = torch.softmax(theta.detach(), -1)
     return {
         "arms": list(BANDIT_ARMS) if ref_logits is None else list(range(len(ref))),

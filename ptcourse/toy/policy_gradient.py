@@ -1,0 +1,231 @@
+"""Reinforcement learning on the toy world: ``rl``, policy gradient on the flawed ``reward``.
+
+By default REINFORCE with a per-position baseline on the KL-shaped per-token rewards of
+``ptcourse.kl_penalized_rewards`` (Williams, 1992; Ziegler et al., 2019; Ouyang et al., 2022;
+``reinforce_advantages``); with ``advantage="grpo"`` group-normalised sequence advantages
+(``ptcourse.grpo_advantages``) and the KL as a k3 loss term (Shao et al., 2024, *DeepSeekMath*),
+averaged over all tokens of the batch as in DAPO (Yu et al., 2025) rather than per answer first.
+Both go through ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), with an optional entropy bonus.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+
+from ..kl import kl_estimate, kl_penalized_rewards
+from ..objectives import grpo_advantages, ppo_clip_loss
+from ..stats import token_stats
+from .data import nouns_for, response_mask, torch_threads
+from .evaluation import batch_metrics
+from .model import TinyLM
+from .proxy_reward import reward
+from .sampling import rollout
+from .supervised import check_loop_args, new_history
+
+__all__ = ["DEFAULT_BETA", "MAX_BETA", "RL_STEPS", "rl", "reinforce_advantages"]
+
+DEFAULT_BETA = 0.5  # the default leash: keeps answers grammatical (see tests/toy)
+#: Largest accepted KL coefficient. The toy reward is at most 11.5 per answer, so at beta = 1e4 a
+#: KL of 0.002 nats already outweighs it: larger values only freeze the policy, and near 1e15
+#: Adam's squared gradients of beta * KL overflow float32 (NaN weights).
+MAX_BETA = 1e4
+RL_STEPS = 100
+
+
+def reinforce_advantages(rewards: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """REINFORCE advantages: each token's reward-to-go minus its batch mean at that position.
+
+    .. math::
+
+        G_t = \\sum_{t' \\ge t} r_{t'}, \\qquad
+        A_t = G_t - \\frac{\\sum_i m^{(i)}_t G^{(i)}_t}{\\max(1, \\sum_i m^{(i)}_t)}
+
+    Parameters
+    ----------
+    rewards : torch.Tensor
+        Per-token rewards ``(B, T)`` (e.g. from ``ptcourse.kl_penalized_rewards``).
+    mask : torch.Tensor
+        Boolean answer mask ``(B, T)``; advantages are 0 outside it (rewards there still count in
+        the reward-to-go: ``kl_penalized_rewards`` already makes them 0).
+
+    Returns
+    -------
+    torch.Tensor
+        Advantages ``(B, T)``, the baseline of a position averaging the rows where it is kept.
+
+    Examples
+    --------
+    >>> r = torch.tensor([[0.0, 1.0], [0.0, 3.0]])  # (B, T): a score at the last token
+    >>> reinforce_advantages(r, torch.ones(2, 2, dtype=torch.bool))  # reward-to-go minus its mean
+    tensor([[-1., -1.],
+            [ 1.,  1.]])
+    """
+    if rewards.shape != mask.shape or rewards.dim() != 2:
+        raise ValueError(
+            f"reinforce_advantages: 'rewards' {tuple(rewards.shape)} and 'mask' "
+            f"{tuple(mask.shape)} must both be (B, T)"
+        )
+    maskf = mask.to(rewards.dtype)
+    returns = rewards.flip(1).cumsum(1).flip(1) * maskf  # (B, T) reward-to-go
+    baseline = returns.sum(0) / maskf.sum(0).clamp_min(1)  # (T,) mean over the batch
+    return (returns - baseline) * maskf
+
+
+def _check_rl_args(
+    policy, beta, entropy_coef, advantage, group_size, batch_size, ppo_epochs, temperature, kl_kind
+):
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or math.isnan(beta):
+        raise ValueError(f"rl: 'beta' must be a number, got {beta!r}")
+    if not 0 <= beta <= MAX_BETA:
+        raise ValueError(f"rl: 'beta' must be >= 0 and <= {MAX_BETA:g}, got {beta!r}")
+    if not (isinstance(entropy_coef, (int, float)) and 0 <= entropy_coef < math.inf):
+        raise ValueError(f"rl: 'entropy_coef' must be a finite number >= 0, got {entropy_coef!r}")
+    if advantage not in ("reinforce", "grpo"):
+        raise ValueError(f"rl: 'advantage' must be 'reinforce' or 'grpo', got {advantage!r}")
+    if advantage == "grpo" and (group_size < 2 or batch_size % group_size):
+        raise ValueError(
+            f"rl: 'group_size'={group_size} must be >= 2 and divide batch_size={batch_size}"
+        )
+    if not (isinstance(ppo_epochs, int) and ppo_epochs >= 1):
+        raise ValueError(f"rl: 'ppo_epochs' must be an int >= 1, got {ppo_epochs!r}")
+    if not temperature > 0:
+        raise ValueError(f"rl: 'temperature' must be > 0, got {temperature!r}")
+    if kl_kind not in ("k1", "k2", "k3"):
+        raise ValueError(f"rl: 'kl_kind' must be 'k1', 'k2' or 'k3', got {kl_kind!r}")
+    if not any(p.requires_grad for p in policy.parameters()):
+        raise ValueError(
+            "rl: 'policy' has no trainable parameters (requires_grad is off); "
+            "pass a fresh model, e.g. toy.sft_model(), or call policy.requires_grad_(True)"
+        )
+
+
+def rl(
+    policy: TinyLM,
+    ref: TinyLM | None = None,
+    *,
+    beta: float = DEFAULT_BETA,
+    entropy_coef: float = 0.0,
+    steps: int = RL_STEPS,
+    batch_size: int = 64,
+    lr: float = 5e-4,
+    advantage: str = "reinforce",
+    group_size: int = 8,
+    kl_kind: str = "k1",
+    clip_eps: float = 0.2,
+    ppo_epochs: int = 1,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> tuple[TinyLM, dict]:
+    """Optimise the flawed ``reward`` by policy gradient, leashed to ``ref`` by a KL penalty.
+
+    .. math::
+
+        \\max_\\theta\\; \\mathbb{E}_{y \\sim \\pi_\\theta(\\cdot\\mid x)}\\big[r(y)\\big]
+        - \\beta\\,\\mathrm{KL}\\big(\\pi_\\theta \\,\\|\\, \\pi_{\\text{ref}}\\big)
+        + c\\,\\mathcal{H}(\\pi_\\theta)
+
+    ``advantage="reinforce"``: per-token rewards
+    :math:`r_t = -\\beta\\,\\hat k(y_t) + r(y)\\,\\mathbb 1[t = \\text{last}]`
+    (``kl_penalized_rewards``), advantages ``reinforce_advantages`` of them.
+    ``advantage="grpo"``: ``batch_size / group_size`` prompts with ``group_size`` answers each,
+    advantages ``grpo_advantages`` of the scores, plus :math:`\\beta\\,\\hat k_3` in the loss.
+    Either way the loss is ``ppo_clip_loss`` (``ppo_epochs`` passes over each batch) minus
+    ``entropy_coef`` times the mean token entropy.
+
+    Parameters
+    ----------
+    policy : TinyLM
+        Trained in place (copy it first to keep the original).
+    ref : TinyLM, optional
+        Frozen reference (default: a copy of ``policy`` at the start).
+    beta : float
+        KL coefficient, 0 <= beta <= ``MAX_BETA`` (0 = no leash).
+    entropy_coef : float
+        Weight of the entropy bonus, >= 0.
+    steps, batch_size, lr : int, int, float
+        Policy updates, answers per update, Adam learning rate.
+    advantage : {"reinforce", "grpo"}
+    group_size : int
+        Answers per prompt for GRPO (must divide ``batch_size``).
+    kl_kind : {"k1", "k2", "k3"}
+        Estimator inside ``kl_penalized_rewards`` (REINFORCE).
+    clip_eps, ppo_epochs : float, int
+        PPO clip range and passes per batch (1 pass = plain policy gradient).
+    temperature : float
+        Sampling temperature of the rollouts.
+    seed : int
+        Seed of the rollouts.
+
+    Returns
+    -------
+    (TinyLM, dict)
+        The policy and its history, one row per step. Every value of a row (``reward``, ``kl``,
+        ``entropy``, ``distinct_2``, ``grammatical``, ``hack_rate`` and ``demo_loglik``) is
+        measured on the policy that sampled that step's rollouts, before the step's update;
+        ``loss`` is the loss of the step's last pass.
+
+    Examples
+    --------
+    >>> pol, hist = rl(TinyLM(seed=0), steps=2, batch_size=8)
+    >>> sorted(hist)[:4], len(hist["reward"])
+    (['demo_loglik', 'distinct_2', 'entropy', 'grammatical'], 2)
+    """
+    check_loop_args(steps, batch_size, lr)
+    _check_rl_args(
+        policy,
+        beta,
+        entropy_coef,
+        advantage,
+        group_size,
+        batch_size,
+        ppo_epochs,
+        temperature,
+        kl_kind,
+    )
+    ref = ref if ref is not None else copy.deepcopy(policy)  # only ever run under no_grad
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(policy.parameters(), lr=lr, betas=(0.9, 0.98))
+    history = new_history()
+    with torch_threads():
+        for step in range(steps):
+            if advantage == "grpo":
+                groups = nouns_for(batch_size // group_size, gen)
+                nouns = [n for n in groups for _ in range(group_size)]
+            else:
+                nouns = nouns_for(batch_size, gen)
+            ids, texts = rollout(policy, nouns, temperature=temperature, generator=gen)  # (B, T)
+            scores = reward(texts)  # (B,)
+            mask = response_mask(ids)  # (B, T-1)
+            maskf = mask.float()
+            with torch.no_grad():
+                ref_logits = ref(ids)[:, :-1]  # (B, T-1, V)
+            for epoch in range(ppo_epochs):
+                st = token_stats(policy(ids)[:, :-1], ids[:, 1:], ref_logits)  # fields (B, T-1)
+                if epoch == 0:  # the policy that sampled the rollouts, before any update
+                    row = batch_metrics(st, mask, scores, texts, policy)
+                    old_logp = st.logp.detach()
+                    if advantage == "grpo":
+                        seq_adv = grpo_advantages(scores.view(-1, group_size)).reshape(-1)  # (B,)
+                        adv = seq_adv[:, None] * maskf  # (B, T-1)
+                    else:
+                        shaped = kl_penalized_rewards(
+                            scores, old_logp, st.ref_logp.detach(), mask, beta, kind=kl_kind
+                        )  # (B, T-1)
+                        adv = reinforce_advantages(shaped, mask)  # (B, T-1)
+                loss = ppo_clip_loss(st.logp, old_logp, adv, mask, clip_eps=clip_eps)
+                if advantage == "grpo" and beta > 0:
+                    k3 = kl_estimate(st.logp, st.ref_logp, kind="k3")  # (B, T-1)
+                    loss = loss + beta * (k3 * maskf).sum() / maskf.sum()
+                if entropy_coef > 0:
+                    loss = loss - entropy_coef * (st.entropy * maskf).sum() / maskf.sum()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            history["step"].append(step + 1)
+            history["loss"].append(float(loss.detach()))
+            for k, v in row.items():
+                history[k].append(v)
+    return policy, history

@@ -1,0 +1,65 @@
+"""Sampling answers from a toy model: prompts in, decoded answers out.
+
+``rollout`` is the one place that turns prompt nouns into sampled ids and their decoded answers;
+``sample`` (for a reader) and ``evaluate`` / ``rl`` (for the loops) go through it, so a chapter, an
+evaluation and a training step decode and score the same rollout the same way.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .data import MAX_NEW_TOKENS, decode_answers, nouns_for, prompt_ids, torch_threads
+from .model import TinyLM
+
+__all__ = ["sample", "rollout"]
+
+
+def rollout(
+    model: TinyLM,
+    nouns: list[str],
+    *,
+    temperature: float = 1.0,
+    seed: int = 0,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, list[str]]:
+    """Sample one answer per noun: the ids ``(B, T)`` (prompt included) and the decoded answers.
+
+    ``generator`` (if given) is drawn from instead of a fresh one seeded with ``seed``.
+
+    Examples
+    --------
+    >>> ids, answers = rollout(TinyLM(seed=0), ["cat", "dog"], seed=1)
+    >>> ids.shape[0], len(answers)  # one row and one answer per prompt
+    (2, 2)
+    """
+    with torch_threads():
+        ids = model.generate(
+            prompt_ids(nouns),
+            MAX_NEW_TOKENS,
+            temperature=temperature,
+            seed=seed,
+            generator=generator,
+        )  # (B, T)
+    return ids, decode_answers(ids)
+
+
+def sample(
+    model: TinyLM,
+    n: int = 8,
+    *,
+    nouns: list[str] | None = None,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> list[str]:
+    """Return ``n`` decoded answers of ``model`` to ``describe NOUN`` prompts.
+
+    ``nouns`` (if given) sets the prompts, one answer each; else ``n`` prompts cycle through the
+    nouns.
+
+    Examples
+    --------
+    >>> len(sample(TinyLM(seed=0), 3, seed=0))
+    3
+    """
+    return rollout(model, nouns or nouns_for(n), temperature=temperature, seed=seed)[1]

@@ -1,0 +1,76 @@
+"""tools/book_cache.py: myst-nb's execution cache is cleared exactly when ptcourse's sources change."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import book_cache  # noqa: E402
+
+
+def _tree(tmp_path):
+    pkg = tmp_path / "ptcourse"
+    (pkg / "toy").mkdir(parents=True)
+    (pkg / "kl.py").write_text("BETA = 1\n")
+    (pkg / "toy" / "model.py").write_text("D = 64\n")
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    (cache / "executed").mkdir(parents=True)
+    (cache / "executed" / "ch1.ipynb").write_text("{}")
+    return pkg, cache
+
+
+def test_cache_survives_while_the_package_is_unchanged(tmp_path):
+    """A first run without a stamp clears the cache; the next runs with the same sources keep it."""
+    pkg, cache = _tree(tmp_path)
+    assert book_cache.refresh(cache, pkg) is True  # no stamp yet: outputs of unknown provenance
+    (cache / "executed").mkdir(parents=True)
+    (cache / "executed" / "ch1.ipynb").write_text("{}")
+    assert book_cache.refresh(cache, pkg) is False
+    assert (cache / "executed" / "ch1.ipynb").is_file()
+
+
+@pytest.mark.parametrize("edit", ["core", "toy", "new file", "data file"])
+def test_any_package_edit_clears_the_cache(tmp_path, edit):
+    """Editing a core or toy module, or adding any file to the package, clears the cache once."""
+    pkg, cache = _tree(tmp_path)
+    book_cache.refresh(cache, pkg)
+    (cache / "executed").mkdir(parents=True)
+    (cache / "executed" / "ch1.ipynb").write_text("{}")
+    if edit == "core":
+        (pkg / "kl.py").write_text("BETA = 2\n")
+    elif edit == "toy":
+        (pkg / "toy" / "model.py").write_text("D = 32\n")
+    elif edit == "new file":
+        (pkg / "toy" / "extra.py").write_text("")
+    else:
+        (pkg / "dial.js").write_text("//")
+    assert book_cache.refresh(cache, pkg) is True
+    assert not cache.exists()
+    assert book_cache.refresh(cache, pkg) is False  # stamped: the next build reuses its outputs
+
+
+def test_refuses_a_directory_it_does_not_own(tmp_path):
+    """It never removes a directory that is not a jupyter cache."""
+    pkg, _ = _tree(tmp_path)
+    other = tmp_path / "notes"
+    other.mkdir()
+    with pytest.raises(ValueError, match="not a jupyter-cache directory"):
+        book_cache.refresh(other, pkg)
+    assert other.exists()
+
+
+def test_make_book_refreshes_the_cache_before_building():
+    """The Makefile's book recipe runs tools/book_cache.py before jupyter-book executes anything."""
+    text = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^book:.*?\n((?:\t.*\n)+)", text, re.M).group(1)
+    lines = [line.strip() for line in recipe.splitlines()]
+    helper = next(i for i, line in enumerate(lines) if "tools/book_cache.py" in line)
+    build = next(i for i, line in enumerate(lines) if "jupyter-book build" in line)
+    assert helper < build
+    assert book_cache.DEFAULT_CACHE == ROOT / "_build" / ".jupyter_cache"
