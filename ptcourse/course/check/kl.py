@@ -14,7 +14,7 @@ from ._common import randn as _randn
 from ._report import fmt
 from .harness import Check, CheckResult, Mistake, close, run
 
-MUSTS = {"kl_estimate": {"ValueError": "ValueError naming kind for an unknown kind"}}
+MUSTS = {"kl_estimate": {"ValueError": "an unknown kind raises a ValueError that names `kind`"}}
 
 
 def _kl_over(p: torch.Tensor, q: torch.Tensor, dim: int) -> torch.Tensor:

@@ -19,7 +19,7 @@ from ._common import randn as _randn
 from ._report import fmt
 from .harness import Check, CheckResult, run
 
-MUSTS = {"token_logprobs": {"float32": "float32 for half-precision logits"}}
+MUSTS = {"token_logprobs": {"float32": "the result is float32 even for half-precision logits"}}
 
 
 def token_logprobs(fn: Callable) -> CheckResult:

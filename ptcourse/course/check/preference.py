@@ -13,7 +13,7 @@ from ._common import randn as _randn
 from ._report import fmt, num
 from .harness import Check, CheckResult, run
 
-MUSTS = {"kl_regularized_policy": {"positive": "refuses beta <= 0 with a ValueError"}}
+MUSTS = {"kl_regularized_policy": {"positive": "beta <= 0 raises a ValueError that names `beta`"}}
 
 _H_LOGSPACE = (
     "exp(r / beta) overflows: work in log space: log_softmax(ref_logits + rewards / beta)."
@@ -43,7 +43,7 @@ def kl_regularized_policy(fn: Callable) -> CheckResult:
                   f"your policy is of shape {tuple(got.shape)}", where,
                   why=f"Expected log-probs of the reference's shape {tuple(ref.shape)}.")  # fmt: skip
         total = float(torch.logsumexp(got.double(), -1))
-        c.require("normalised", abs(total) < 1e-4 or abs(float(got.double().sum()) - 1) < 1e-4,
+        c.require("normalised", math.isnan(total) or abs(total) < 1e-4 or abs(float(got.double().sum()) - 1) < 1e-4,
                   "your policy is not normalised", where, got=fmt(got),
                   why=f"Its probabilities sum to {num(math.exp(total))}. pi* is a distribution: "
                   "subtract logsumexp (log_softmax).")  # fmt: skip

@@ -12,7 +12,7 @@ from ._common import randn as _randn
 from ._report import fmt
 from .harness import Check, CheckResult, run
 
-MUSTS = {"sft_loss": {"no label": "no NaN for a row with no label (average='sequence')"}}
+MUSTS = {"sft_loss": {"no label": "a row that keeps no label does not make average='sequence' NaN"}}
 
 _SHIFT = "logits[:, :-1] predict labels[:, 1:]"
 

@@ -14,7 +14,7 @@ from ._report import fmt
 from .harness import Check, CheckResult, close, run
 
 MUSTS = {
-    "grpo_advantages": {"all equal": "zeros for a constant group"},
+    "grpo_advantages": {"all equal": "a group whose rewards are all equal gives zeros"},
     "ppo_clip_loss": {"old_logp": "no gradient into old_logp"},
 }
 
