@@ -135,7 +135,9 @@ def test_an_error_in_the_learners_code_shows_their_line():
         check.entropy(entropy)
     err = info.value
     assert "raised IndexError" in str(err) and "not done" not in str(err)
-    assert err.code.endswith("of entropy: return p[:, 99]  # IndexError: the learner's bug"), err.code
+    assert err.code.endswith("of entropy: return p[:, 99]  # IndexError: the learner's bug"), (
+        err.code
+    )
 
 
 def test_a_wrong_answer_renders_as_a_short_block_in_ipython():
@@ -145,7 +147,9 @@ def test_a_wrong_answer_renders_as_a_short_block_in_ipython():
 
     shell = InteractiveShell.instance()
     shell.run_cell("from ptcourse import check\nimport torch")
-    shell.run_cell("def entropy(logits):\n    return -torch.special.entr(logits.softmax(-1)).sum(-1)")
+    shell.run_cell(
+        "def entropy(logits):\n    return -torch.special.entr(logits.softmax(-1)).sum(-1)"
+    )
     with capture_output() as cap:
         shell.run_cell("check.entropy(entropy)")
     text = cap.stdout + cap.stderr
