@@ -201,7 +201,8 @@ class Check:
             )  # fmt: skip
         raise self.fail(
             f"your {what} {self.are(what)} wrong", where, got=g, want=w,
-            why=hint or f"The {what} does not match the reference.",
+            why=hint or f"The {what} {'do' if self.are(what) == 'are' else 'does'} not match "
+            "the reference.",
         )  # fmt: skip
 
     def case(
