@@ -50,3 +50,10 @@ def probs_logits(probs) -> torch.Tensor:
 def logp_of(logits: torch.Tensor, targets: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """log_softmax over ``dim``, gathered at the targets: a learner's token log-probs (or a slip)."""
     return torch.log_softmax(logits, dim).gather(-1, targets[..., None])[..., 0]
+
+
+def close(a: torch.Tensor, b: torch.Tensor, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+    """Same shape and close everywhere; equal infinities count as close, NaN never does."""
+    if a.shape != b.shape:
+        return False
+    return bool(torch.isclose(a.double(), b.double(), rtol=rtol, atol=atol).all())

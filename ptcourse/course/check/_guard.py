@@ -25,6 +25,13 @@ _SKIP = (
 )
 
 
+TIMEOUT_S = 5.0  # seconds one call of the learner's function may take
+
+
+class NotDone(Exception):
+    """The learner's function raised NotImplementedError: the exercise is still open."""
+
+
 class TimedOut(BaseException):
     """Raised inside the learner's code at the deadline (a BaseException: ``except Exception`` in the
     learner's code cannot swallow it)."""

@@ -88,6 +88,21 @@ def test_an_endless_loop_is_stopped_with_a_message():
     assert time.monotonic() - t0 < check.harness.TIMEOUT_S + 3
 
 
+def test_an_endless_loop_is_stopped_in_an_ipython_cell():
+    """In IPython (as in Jupyter and Colab) the endless loop is stopped and reported in short."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("from ptcourse import check")
+    shell.run_cell("def entropy(logits):\n    while True:\n        pass")
+    with capture_output() as cap:
+        result = shell.run_cell("check.entropy(entropy)")
+    assert isinstance(result.error_in_exec, check.CheckFailed)
+    text = cap.stdout + cap.stderr
+    assert "did not return within 5 seconds" in text and "Traceback" not in text, text
+
+
 def test_an_endless_loop_is_stopped_outside_the_main_thread_too():
     """Where no SIGALRM can be used (another thread), a watchdog stops the loop just the same."""
     caught = []
