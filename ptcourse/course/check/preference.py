@@ -151,6 +151,7 @@ def dpo_loss(fn: Callable) -> CheckResult:
                inf_hint="log(sigmoid(x)) underflows to log(0) for very negative x: use "
                "F.logsigmoid, which is stable.",
                nan_hint="Use F.logsigmoid, which is stable for large margins.")  # fmt: skip
+        # the reference's log-probs come from a frozen model: their gradient is not compared
         c.gradient(where, args, wrt=("policy_chosen_logp", "policy_rejected_logp"),
                    what="DPO loss")  # fmt: skip
 

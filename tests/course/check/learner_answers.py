@@ -138,6 +138,16 @@ def ok_ppo_clip_loss_float_mask(logp, old_logp, advantages, mask, *, clip_eps=0.
     return -(obj * m).sum() / m.sum()
 
 
+def ok_kl_estimate_ref_detached(logp, logq, kind="k3"):
+    return ok_kl_estimate(logp, logq.detach(), kind)  # q as the frozen reference
+
+
+def ok_dpo_loss_ref_detached(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp,
+                             ref_rejected_logp, beta=0.1):  # fmt: skip
+    return ok_dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp.detach(),
+                       ref_rejected_logp.detach(), beta)  # fmt: skip
+
+
 def ok_cross_entropy_F(logits, targets, mask=None):
     nll = F.cross_entropy(logits.flatten(0, -2), targets.flatten(), reduction="none")
     if mask is None:
@@ -172,9 +182,9 @@ RIGHT = {
     "sft_loss": [ok_sft_loss, ok_sft_loss_F],
     "entropy": [ok_entropy, ok_entropy_categorical],
     "kl_divergence": [ok_kl_divergence, ok_kl_divergence_distributions],
-    "kl_estimate": [ok_kl_estimate],
+    "kl_estimate": [ok_kl_estimate, ok_kl_estimate_ref_detached],
     "kl_regularized_policy": [ok_kl_regularized_policy],
-    "dpo_loss": [ok_dpo_loss],
+    "dpo_loss": [ok_dpo_loss, ok_dpo_loss_ref_detached],
     "grpo_advantages": [ok_grpo_advantages, ok_grpo_advantages_where_guard],
     "ppo_clip_loss": [ok_ppo_clip_loss, ok_ppo_clip_loss_float_mask],
 }
