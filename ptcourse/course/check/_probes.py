@@ -23,8 +23,8 @@ _SLOW_FLOOR_S = 0.005  # below this a learner's run is too quick to call slow, w
 class Probes:
     """Must-raise, gradient and speed checks (a mixin of ``Check``)."""
 
-    def raises(self, label: str, where: str, args: Sequence, kwargs: dict, error, mentions: str):
-        """A "must raise": calling with a bad argument raises ``error`` naming ``mentions``."""
+    def raises(self, label, where, args: Sequence, kwargs: dict, error, mentions: str, bad: str):
+        """A "must raise": calling with the bad argument ``bad`` raises ``error`` naming ``mentions``."""
         try:
             with _guard.deadline(TIMEOUT_S):
                 self.fn(*args, **kwargs)
@@ -52,7 +52,7 @@ class Probes:
                 f"your {self.name} did not return within {TIMEOUT_S:g} seconds", where
             ) from None
         raise self.fail(
-            f"your {self.name} accepted it instead of raising {error.__name__}",
+            f"your {self.name} accepted {bad} instead of raising {error.__name__}",
             where,
             why=f"The exercise says: {label}.",
         )

@@ -43,7 +43,7 @@ def kl_divergence(fn: Callable) -> CheckResult:
             got = c.call(where, pl, ql)
             want = c.ref(pl, ql)
             c.require("never negative", got.numel() != 1 or not float(got) < -1e-6,
-                      f"your KL is negative for p={list(p)}, q={list(q)}", "", got=fmt(got),
+                      "your KL is negative", f"p={list(p)}, q={list(q)}", got=fmt(got),
                       want=fmt(want), why="KL is never negative.")  # fmt: skip
             c.expect(got, want, where, what="KL",
                      shape_hint="KL reduces the vocabulary (last) dimension only.", mistakes=(
@@ -129,7 +129,7 @@ def kl_estimate(fn: Callable) -> CheckResult:
         where2 = "random logp, logq of shape (2, 3), kind='k3'"
         c.case(where2, (lp2, lq2), {"kind": "k3"}, what="k3 estimates")
         c.raises(MUSTS["kl_estimate"]["ValueError"], f"{base}, kind='k4'", (logp, logq),
-                 {"kind": "k4"}, ValueError, "kind")  # fmt: skip
+                 {"kind": "k4"}, ValueError, "kind", bad="kind='k4'")  # fmt: skip
         # logq is often the frozen reference's: its gradient is neither required nor forbidden
         c.gradient(where2, (lp2, lq2), {"kind": "k3"}, wrt=("logp",), what="k3 estimates")
 

@@ -80,7 +80,7 @@ def kl_regularized_policy(fn: Callable) -> CheckResult:
         ))  # fmt: skip
         for bad in (0.0, -1.0):
             c.raises(MUSTS["kl_regularized_policy"]["positive"], f"{inputs}, beta={bad:g}",
-                     (ref, r, bad), {}, ValueError, "beta")  # fmt: skip
+                     (ref, r, bad), {}, ValueError, "beta", bad=f"beta={bad:g}")  # fmt: skip
         c.gradient(where3, (ref3, r3, 0.3), wrt=("ref_logits", "rewards"), what="log pi*")
         big = _randn(*MODERATE, seed=31)
         c.speed(f"ref_logits of shape {MODERATE}", (big, _randn(*MODERATE, seed=32), 0.5))
