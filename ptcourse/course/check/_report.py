@@ -20,6 +20,7 @@ import torch
 PASS, FAIL, OPEN = "\u2713", "\u2717", "\u2026"  # check mark, ballot x, ellipsis
 NOT_DONE = "not done yet"
 _WIDTH = 96  # characters per line of the failure block
+_MOST_LINES = 10  # lines of the failure block at most
 
 
 def num(x: float, digits: int = 4) -> str:
@@ -118,13 +119,15 @@ class CheckFailed(AssertionError):
         """At most about ten short lines: the headline, input, returned, expected and diagnosis."""
         rows = [("input", self.where), ("your code", self.code)]
         rows += [(self.of or "returned", self.got), ("expected", self.want), ("why", self.why)]
-        lines = [f"{FAIL} check.{self.name}: {self.headline}"]
+        head = textwrap.wrap(f"{FAIL} check.{self.name}: {self.headline}", _WIDTH)
+        lines = head[:1] + [f"  {h}" for h in head[1:2]]
         for label, value in rows:
             if not value:
                 continue
+            most = 3 if label == "why" else 2
             wrapped = textwrap.wrap(str(value), _WIDTH - 14) or [""]
-            if label == "why":
-                wrapped = wrapped[:4]
+            if len(wrapped) > most:
+                wrapped = wrapped[: most - 1] + [wrapped[most - 1] + " ..."]
             lines.append(f"  {label:<11} {wrapped[0]}")
-            lines += [f"  {'':<11} {w}" for w in wrapped[1 : 3 if label != "why" else 4]]
-        return lines
+            lines += [f"  {'':<11} {w}" for w in wrapped[1:]]
+        return lines[:_MOST_LINES]

@@ -75,6 +75,8 @@ def test_wrong_implementation_is_rejected_with_its_diagnosis(name, fn, pattern):
     plural = r"\b(log-probabilities|advantages|estimates) (is|does)\b"
     assert not re.search(plural, message), message
     assert info.value.result.status == "failed" and info.value.result.name == name
+    block = info.value._render_traceback_()  # what IPython shows
+    assert len(block) <= 10 and all(len(x) <= 100 for x in block), block
 
 
 @pytest.mark.parametrize("name", sorted(check.CHECKERS))
