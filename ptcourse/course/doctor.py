@@ -20,6 +20,10 @@ import platform
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ptcourse.course.check import CheckResult
 
 __all__ = ["device_name", "in_kernel", "main", "self_test"]
 
@@ -45,19 +49,26 @@ def in_kernel() -> bool:
     return shell is not None and hasattr(shell, "kernel")
 
 
-def self_test(checkers: dict[str, Callable] | None = None) -> dict[str, str | None]:
-    """Run each checker on ptcourse's own function: name -> None (passed) or the error message."""
+def self_test(checkers: dict[str, Callable] | None = None) -> dict[str, CheckResult]:
+    """Run each checker on ptcourse's own function: name -> its :class:`~ptcourse.check.CheckResult`.
+
+    A checker that rejects the reference, or crashes, gives a result whose status is "failed" and
+    whose message says why.
+    """
     import ptcourse
     from ptcourse import check
 
-    results: dict[str, str | None] = {}
+    results: dict[str, CheckResult] = {}
     for name, checker in (checkers or check.CHECKERS).items():
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                checker(getattr(ptcourse, name))
-            results[name] = None
-        except Exception as err:  # report every failure, whatever it is
-            results[name] = f"{type(err).__name__}: {err}"
+                results[name] = checker(getattr(ptcourse, name))
+        except check.CheckFailed as err:
+            results[name] = err.result
+        except Exception as err:  # a broken checker is reported like a failing one
+            results[name] = check.CheckResult(
+                name, "failed", message=f"{type(err).__name__}: {err}"
+            )
     return results
 
 
@@ -120,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             line("checks", "ptcourse.check imports")
             t0 = time.perf_counter()
             results = self_test()
-            failed = {k: v for k, v in results.items() if v is not None}
+            failed = {k: r.message for k, r in results.items() if not r.passed}
             seconds = time.perf_counter() - t0
             ok = len(results) - len(failed)
             line(

@@ -1,0 +1,224 @@
+"""The harness every checker runs in: call the learner's function safely, compare, diagnose.
+
+:class:`Check` calls the learner's function on the checker's own small tensors and turns every way it
+can go wrong into a :class:`~ptcourse.course.check._report.CheckFailed` that names it:
+
+* it never returns (an endless loop): stopped after ``TIMEOUT_S`` seconds (``_guard.deadline``);
+* it raises: reported as an error in the learner's code, with the learner's own line; a
+  ``NotImplementedError`` (the student stub) means "not done yet" instead;
+* it changes an argument in place: compared with a copy saved before the call, and named;
+* it returns something that is not a real floating-point tensor on the inputs' device (a Python number,
+  ``.item()``, ``.numpy()``, a complex or a meta tensor): rejected for every function;
+* its value differs from the reference: a known mistake is named, else the difference is shown;
+* its gradient differs from the reference's, or it carries none (``.detach()``), or it sends gradient
+  into an argument that must get none (``old_logp``): a backward pass on every differentiable loss;
+* it is right but more than ``SLOW_FACTOR`` times slower than the reference: it passes with a hint.
+
+The last three, and the "must raise" checks, are in :mod:`._probes`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+
+import torch
+
+import ptcourse
+
+from . import _guard
+from ._common import close
+from ._guard import TIMEOUT_S, NotDone
+from ._probes import Probes
+from ._report import CheckFailed, CheckResult, fmt, pair
+
+__all__ = ["TIMEOUT_S", "Check", "CheckResult", "Mistake", "NotDone", "close", "run"]
+
+Mistake = tuple[Callable[[], torch.Tensor], str]
+
+
+def _why(err: Exception, hint: str) -> str:
+    """The diagnosis of an error raised by the learner's code."""
+    text = str(err)
+    if "Dimension out of range" in text:
+        return ("Wrong dimension: this input has fewer dimensions than your code assumes. The "
+                "vocabulary is the LAST dimension (dim=-1), whatever the number of dimensions.")  # fmt: skip
+    if "in-place operation" in text:
+        return ("Your function changes an argument in place (x.clamp_(...), x[...] = ...): compute "
+                "on new tensors instead, so the caller's data stays as it was.")  # fmt: skip
+    return hint or "The error is in your function, on the line shown."
+
+
+def _unchanged(a: torch.Tensor, saved: torch.Tensor) -> bool:
+    if a.shape != saved.shape or a.dtype != saved.dtype:
+        return False
+    both_nan = torch.isnan(a) & torch.isnan(saved) if a.is_floating_point() else False
+    return bool(((a == saved) | both_nan).all())
+
+
+class Check(Probes):
+    """One checker's run: ``name`` is the exercise (and the ptcourse reference function)."""
+
+    def __init__(self, name: str, fn: Callable, quantity: str):
+        if not callable(fn):
+            raise TypeError(
+                f"check.{name} takes your function itself, e.g. check.{name}({name}); "
+                f"got {type(fn).__name__}"
+            )
+        self.name, self.fn, self.quantity = name, fn, quantity
+        self.ref = getattr(ptcourse, name)
+        self.params = list(inspect.signature(self.ref).parameters)
+        self.checks: list[str] = []
+        self.hints: list[str] = []
+
+    def fail(self, headline: str, where: str = "", **fields) -> CheckFailed:
+        err = CheckFailed(self.name, headline, where, **fields)
+        err.result.checks = list(self.checks)
+        return err
+
+    def are(self, what: str) -> str:
+        """'is' or 'are' for a quantity: "your advantages are", "your KL is"."""
+        return "are" if what.endswith(("ies", "ages", "ates")) else "is"
+
+    # ------------------------------------------------------------------------------------------
+
+    def call(self, where: str, *args, hint: str = "", **kwargs) -> torch.Tensor:
+        """Run the learner's function on the checker's tensors; return a real float tensor."""
+        names = self.params[: len(args)] + list(kwargs)
+        values = list(args) + list(kwargs.values())
+        saved = [(n, v, v.detach().clone()) for n, v in zip(names, values, strict=True)
+                 if isinstance(v, torch.Tensor)]  # fmt: skip
+        try:
+            with _guard.deadline(TIMEOUT_S):
+                out = self.fn(*args, **kwargs)
+        except NotImplementedError:
+            raise NotDone from None
+        except _guard.TimedOut:
+            raise self.fail(
+                f"your {self.name} did not return within {TIMEOUT_S:g} seconds",
+                where,
+                why="It was stopped. Look for a loop that never ends (a `while` whose condition "
+                "never changes); the checker's inputs are tiny, so a right answer takes "
+                "milliseconds.",
+            ) from None
+        except Exception as err:
+            raise self.fail(
+                f"your {self.name} raised {type(err).__name__}: {err}",
+                where,
+                code=_guard.learner_line(err),
+                why=_why(err, hint),
+            ) from err
+        for n, v, copy in saved:
+            if not _unchanged(v, copy):
+                raise self.fail(
+                    f"your {self.name} changed its argument `{n}` in place",
+                    where,
+                    why=f"The caller's `{n}` is now wrong. Compute on new tensors instead "
+                    "(x - m, not x.sub_(m); torch.where(...), not x[...] = ...; "
+                    "x.clamp(...), not x.clamp_(...)).",
+                )
+        return self._real(out, where, args)
+
+    def _real(self, out, where: str, args: Sequence) -> torch.Tensor:
+        if not isinstance(out, torch.Tensor):
+            raise self.fail(
+                f"your {self.name} returned a {type(out).__name__}, not a torch tensor",
+                where,
+                got=fmt(out),
+                why="Return the tensor itself: .item(), float(), .tolist() and .numpy() leave "
+                "torch, and a value outside torch carries no gradient, so a loss built on it "
+                "cannot train.",
+            )
+        device = next((a.device for a in args if isinstance(a, torch.Tensor)), out.device)
+        if out.is_complex() or not out.is_floating_point() or out.device != device:
+            raise self.fail(
+                f"your {self.name} returned a {out.dtype} tensor on {out.device}",
+                where,
+                why=f"Expected a real floating-point tensor on {device}, where the inputs are.",
+            )
+        return out
+
+    def require(self, label: str, ok: bool, headline: str, where: str = "", **fields) -> None:
+        """A property: record it, and fail with ``headline`` when it does not hold."""
+        if not ok:
+            raise self.fail(headline, where, **fields)
+        self.checks.append(label)
+
+    def expect(
+        self,
+        got: torch.Tensor,
+        want: torch.Tensor,
+        where: str,
+        *,
+        what: str | None = None,
+        mistakes: Sequence[Mistake] = (),
+        nan_hint: str = "",
+        inf_hint: str = "",
+        shape_hint: str = "",
+        hint: str = "",
+    ) -> None:
+        """Values: ``got`` must match the reference ``want``; a known mistake is named when not."""
+        what = what or self.quantity
+        want, got = want.detach().double(), got.detach().double()
+        if got.shape != want.shape:
+            raise self.fail(
+                f"your {what} {self.are(what)} of shape {tuple(got.shape)}, expected "
+                f"{tuple(want.shape)}",
+                where,
+                why=shape_hint,
+            )
+        if close(got, want):
+            self.checks.append(f"value: {where}")
+            return
+        g, w = pair(got, want)
+        for mistaken, why in mistakes:
+            try:
+                m = mistaken().detach().double()
+            except Exception:  # a mistake that cannot even be computed here is not the one made
+                continue
+            if close(got, m) and not close(m, want):
+                raise self.fail(
+                    f"your {what} {self.are(what)} wrong", where, got=g, want=w, why=why
+                )
+        if (torch.isnan(got) & ~torch.isnan(want)).any():
+            raise self.fail(
+                f"your {what} {self.are(what)} NaN", where, got=g, want=w,
+                why=nan_hint or "Nothing should be NaN here.",
+            )  # fmt: skip
+        if (torch.isinf(got) & torch.isfinite(want)).any():
+            raise self.fail(
+                f"your {what} {self.are(what)} infinite", where, got=g, want=w,
+                why=inf_hint or "The right answer is finite.",
+            )  # fmt: skip
+        raise self.fail(
+            f"your {what} {self.are(what)} wrong", where, got=g, want=w,
+            why=hint or f"The {what} {'do' if self.are(what) == 'are' else 'does'} not match "
+            "the reference.",
+        )  # fmt: skip
+
+    def case(
+        self, where: str, args: Sequence, kwargs: dict | None = None, **expect
+    ) -> torch.Tensor:
+        """Call the learner's function and compare with the reference on the same inputs."""
+        kwargs = kwargs or {}
+        hint = expect.pop("call_hint", "")
+        got = self.call(where, *args, hint=hint, **kwargs)
+        want = expect.pop("want", None)
+        if want is None:
+            want = self.ref(*args, **kwargs)
+        self.expect(got, want, where, **expect)
+        return got
+
+
+def run(name: str, fn: Callable, quantity: str, body: Callable[[Check], None]) -> CheckResult:
+    """Run ``body``, print the outcome and return it; a wrong answer raises :class:`CheckFailed`."""
+    c = Check(name, fn, quantity)
+    try:
+        body(c)
+    except NotDone:
+        result = CheckResult(name, "not done", list(c.checks))
+        print(result)
+        return result
+    result = CheckResult(name, "passed", list(c.checks), hints=list(c.hints))
+    print(result)
+    return result

@@ -1,0 +1,136 @@
+r"""Checkers of chapter 3's KL divergence and Schulman's k1/k2/k3 estimators.
+
+The estimators follow J. Schulman, "Approximating KL divergence" (2020).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ._common import H_BITS, H_DIM, LN2, MODERATE, probs_logits
+from ._common import randn as _randn
+from ._report import fmt
+from .harness import Check, CheckResult, Mistake, close, run
+
+MUSTS = {"kl_estimate": {"ValueError": "an unknown kind raises a ValueError that names `kind`"}}
+
+
+def _kl_over(p: torch.Tensor, q: torch.Tensor, dim: int) -> torch.Tensor:
+    lp, lq = torch.log_softmax(p, dim), torch.log_softmax(q, dim)
+    return (lp.exp() * (lp - lq)).sum(-1)
+
+
+def kl_divergence(fn: Callable) -> CheckResult:
+    r"""Check ``kl_divergence(p_logits, q_logits)``: the exact KL(p || q) over the last dimension.
+
+    .. math::
+
+        \mathrm{KL}(p \,\|\, q) = \sum_v p_v (\log p_v - \log q_v)
+
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.kl_divergence(ptcourse.kl_divergence).passed  # the reference passes
+    ✓ kl_divergence: correct -- all ... checks passed.
+    True
+    """
+
+    def body(c: Check) -> None:
+        for p, q in [((0.7, 0.3), (0.2, 0.8)), ((0.1, 0.6, 0.3), (0.4, 0.4, 0.2))]:
+            pl, ql = probs_logits(p), probs_logits(q)  # (V,)
+            where = f"p={list(p)}, q={list(q)} (given as logits log p, log q)"
+            got = c.call(where, pl, ql)
+            want = c.ref(pl, ql)
+            c.require("never negative", got.numel() != 1 or not float(got) < -1e-6,
+                      "your KL is negative", f"p={list(p)}, q={list(q)}", got=fmt(got),
+                      want=fmt(want), why="KL is never negative.")  # fmt: skip
+            c.expect(got, want, where, what="KL",
+                     shape_hint="KL reduces the vocabulary (last) dimension only.", mistakes=(
+                (lambda pl=pl, ql=ql: c.ref(ql, pl), "You computed KL(q||p): the arguments are "
+                 "swapped. KL(p||q) = sum over tokens of p * (log p - log q), weighted by p, the "
+                 "first argument."),
+                (lambda want=want: want / LN2, H_BITS),
+                (lambda want=want, pl=pl: want / pl.shape[-1],
+                 "Sum over the vocabulary; don't average."),
+            ))  # fmt: skip
+            got_s = c.call(f"p=q={list(p)}", pl, pl)
+            c.require("KL(p||p) = 0", close(got_s.reshape(-1), torch.zeros(1), atol=1e-6),
+                      "your KL(p||p) is not 0", f"p=q={list(p)}", got=fmt(got_s), want="0",
+                      why="A distribution's KL from itself is 0.")  # fmt: skip
+
+        pb, qb = _randn(2, 3, 5, seed=9), _randn(2, 3, 5, seed=10)  # (B, T, V)
+        where_b = "random logits p, q of shape (2, 3, 5)"
+        c.case(where_b, (pb, qb), what="KL",
+               shape_hint="One KL per position: reduce only the vocabulary (last) dimension.",
+               mistakes=((lambda: _kl_over(pb, qb, 0), H_DIM), (lambda: _kl_over(pb, qb, 1), H_DIM),
+                         (lambda: (pb.softmax(-1) * (pb - qb)).sum(-1), "Logits are not "
+                          "log-probabilities: normalise them first with log_softmax.")))  # fmt: skip
+
+        pz = probs_logits([(0.5, 0.0, 0.5), (1.0, 0.0, 0.0)])  # zeros in p (and in q, row 2)
+        qz = probs_logits([(1 / 3, 1 / 3, 1 / 3), (0.5, 0.0, 0.5)])
+        c.case("p=[[0.5, 0, 0.5], [1, 0, 0]], q=[[1/3, 1/3, 1/3], [0.5, 0, 0.5]]", (pz, qz),
+               what="KL", nan_hint="Tokens with p = 0 contribute nothing (0 * log 0 = 0), even "
+               "where q is 0 too; but 0 * (-inf) and (-inf) - (-inf) are NaN in floating point, "
+               "so zero those terms out (torch.where(p > 0, ..., 0)).")  # fmt: skip
+
+        pi, qi = probs_logits((0.5, 0.5)), probs_logits((1.0, 0.0))
+        got_i = c.call("p=[0.5, 0.5], q=[1, 0]", pi, qi)
+        c.require("+inf where q = 0 < p", bool(torch.isposinf(got_i).all()),
+                  "your KL is not +inf", "p=[0.5, 0.5], q=[1, 0]", got=fmt(got_i), want="inf",
+                  why="When q gives probability 0 to a token that p can produce, KL(p||q) is "
+                  "infinite.")  # fmt: skip
+        c.gradient(where_b, (pb, qb), wrt=("p_logits", "q_logits"), what="KL")
+        c.speed(
+            f"logits of shape {MODERATE}", (_randn(*MODERATE, seed=29), _randn(*MODERATE, seed=30))
+        )
+
+    return run("kl_divergence", fn, "KL", body)
+
+
+def kl_estimate(fn: Callable) -> CheckResult:
+    r"""Check ``kl_estimate(logp, logq, kind="k3")``: Schulman's per-sample estimators of KL(p || q).
+
+    .. math::
+
+        k_1 = -\log r,\quad k_2 = \tfrac12 (\log r)^2,\quad k_3 = (r - 1) - \log r,\quad \log r = \log q - \log p
+
+    >>> import ptcourse
+    >>> from ptcourse import check
+    >>> check.kl_estimate(ptcourse.kl_estimate).passed  # the reference passes
+    ✓ kl_estimate: correct -- all ... checks passed.
+    True
+    """
+
+    def body(c: Check) -> None:
+        logp = torch.tensor([-1.0, -2.0, -0.5, -3.0])  # log p(x) of 4 samples x ~ p
+        logq = torch.tensor([-1.5, -1.0, -0.5, -4.0])  # log q(x) of the same samples
+        base = f"logp={fmt(logp)}, logq={fmt(logq)}"
+        lr_sw = logp - logq  # the swapped log-ratio
+        swapped = {"k1": -lr_sw, "k2": 0.5 * lr_sw**2, "k3": lr_sw.exp() - 1 - lr_sw}
+        sw_msg = ("You swapped the log-ratio: with samples from p, log r = logq - logp (the "
+                  "reference over the policy).")  # fmt: skip
+        for kind in ("k1", "k2", "k3"):
+            where = f"{base}, kind={kind!r}"
+            got = c.call(where, logp, logq, kind=kind)
+            want = c.ref(logp, logq, kind=kind)
+            mistakes: tuple[Mistake, ...] = ((lambda s=swapped[kind]: s, sw_msg),)
+            if kind == "k2":
+                mistakes += ((lambda w=want: 2 * w, "k2 is HALF the squared log-ratio."),)
+            if kind == "k3":
+                mistakes += ((lambda w=want: -w, "k3 is (r - 1) - log r: the sign is wrong, and "
+                              "k3 is never negative."),)  # fmt: skip
+            mistakes += ((lambda w=want: w / LN2, H_BITS),)
+            c.expect(got, want, where, what=f"{kind} estimates", mistakes=mistakes,
+                     shape_hint="The estimate is per sample: same shape as logp.")  # fmt: skip
+        c.case(f"{base} and no kind", (logp, logq), what="default estimates",
+               hint="The default kind is 'k3'.")  # fmt: skip
+        lp2, lq2 = _randn(2, 3, seed=11) - 2.0, _randn(2, 3, seed=12) - 2.0  # (B, T)
+        where2 = "random logp, logq of shape (2, 3), kind='k3'"
+        c.case(where2, (lp2, lq2), {"kind": "k3"}, what="k3 estimates")
+        c.raises(MUSTS["kl_estimate"]["ValueError"], f"{base}, kind='k4'", (logp, logq),
+                 {"kind": "k4"}, ValueError, "kind", bad="kind='k4'")  # fmt: skip
+        # logq is often the frozen reference's: its gradient is neither required nor forbidden
+        c.gradient(where2, (lp2, lq2), {"kind": "k3"}, wrt=("logp",), what="k3 estimates")
+
+    return run("kl_estimate", fn, "KL estimates", body)
