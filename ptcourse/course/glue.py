@@ -1,18 +1,36 @@
-"""Publish a computed value to the book's prose (myst-nb ``glue``), and do nothing elsewhere.
+"""Publish computed values to the book's prose (myst-nb ``glue``), and check what the prose claims.
 
 The chapters put every number in their text through ``glue`` so that the prose can never drift from
-the code. In Colab or a plain Jupyter kernel myst-nb is not installed, so this shim falls back to a
+the code. In Colab or a plain Jupyter kernel myst-nb is not installed, so ``glue`` falls back to a
 no-op there; the chapter's own ``print`` lines show the numbers instead.
 
->>> from ptcourse.glue import glue
+A number in the text is only half of a sentence such as "the reward rises above 1.5": the other half
+is the claim that the number says what the sentence says. ``claim`` glues the value *and* asserts the
+stated bound, so that when a run stops supporting its sentence the book build fails with the claim's
+name. The assertion runs everywhere (book build, Colab, plain Jupyter); only the glue is skipped
+where myst-nb is missing. The idea is QuantEcon's executed lectures with the asserted claims of a
+test suite: "a claim about an experiment lives next to the code that ran it".
+
+>>> from ptcourse.glue import glue, claim
 >>> glue("answer", 42)  # no error whether or not myst-nb is installed
+>>> claim("reward_rises", 1.7, at_least=1.0)  # glued as 'reward_rises', and checked
+1.7
+>>> claim("reward_rises", 0.2, at_least=1.0)
+Traceback (most recent call last):
+...
+ptcourse.course.glue.ClaimError: claim 'reward_rises' does not hold: 0.2 is below at_least=1
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-__all__ = ["glue"]
+__all__ = ["ClaimError", "claim", "glue"]
+
+
+class ClaimError(AssertionError):
+    """A chapter's sentence is no longer supported by the run next to it; the message names it."""
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -24,3 +42,92 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     except ImportError:
         return
     _myst_glue(name, value, display=display)
+
+
+def _as_float(name: str, value: Any, what: str) -> float:
+    """``value`` as a finite float; a tensor with one element is accepted."""
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"claim {name!r}: {what} must be a real number, got {value!r}")
+    value = float(value)
+    if math.isnan(value):
+        raise ClaimError(f"claim {name!r} does not hold: the {what} is NaN")
+    return value
+
+
+def claim(
+    name: str,
+    value: Any,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    glue_it: bool = True,
+    display: bool = False,
+) -> Any:
+    r"""Glue ``value`` under ``name`` and assert the bound the prose states about it.
+
+    .. math::
+
+        \text{at\_least} \;\le\; \text{value} \;\le\; \text{at\_most}
+
+    Parameters
+    ----------
+    name : str
+        The glue key, and the claim's name in the error message (so make it say what the sentence
+        says, e.g. ``"sft_on_topic"``).
+    value : float, int, bool or one-element tensor
+        The measured number. A ``bool`` with no bounds is a yes/no claim ("the fit lands on the
+        heavier bump") and is asserted true, not glued.
+    at_least, at_most : float, optional
+        The bounds the sentence states (inclusive). At least one is required for a number. Choose
+        them from the number's known noise (say so in a comment next to the call), not from
+        today's value plus a hair.
+    glue_it : bool
+        Set to False to check a number without publishing it.
+    display : bool
+        Passed on to myst-nb's ``glue``.
+
+    Returns
+    -------
+    The ``value`` itself, unchanged, so the call can sit inside an expression.
+
+    Raises
+    ------
+    ClaimError
+        When the value is NaN, outside a bound, or a yes/no claim is false; the message names the
+        claim, the value and the bound.
+    ValueError
+        When the arguments themselves are wrong (no bound, bounds in the wrong order, not a number).
+
+    Examples
+    --------
+    >>> claim("kl_small", 0.03, at_most=0.1)  # glued, and checked against the stated bound
+    0.03
+    >>> claim("fit_on_heavier_bump", True)  # a yes/no claim
+    True
+    >>> claim("kl_small", 0.3, at_most=0.1)
+    Traceback (most recent call last):
+    ...
+    ptcourse.course.glue.ClaimError: claim 'kl_small' does not hold: 0.3 is above at_most=0.1
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"claim: 'name' must be a non-empty string, got {name!r}")
+    if isinstance(value, bool) and at_least is None and at_most is None:
+        if not value:
+            raise ClaimError(f"claim {name!r} does not hold: the condition is False")
+        return value
+    if at_least is None and at_most is None:
+        raise ValueError(f"claim {name!r}: give 'at_least', 'at_most' or both")
+    low = None if at_least is None else _as_float(name, at_least, "'at_least'")
+    high = None if at_most is None else _as_float(name, at_most, "'at_most'")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"claim {name!r}: 'at_least'={low} is above 'at_most'={high}")
+    x = _as_float(name, value, "value")
+    if low is not None and not x >= low:
+        raise ClaimError(f"claim {name!r} does not hold: {x:.6g} is below at_least={low:.6g}")
+    if high is not None and not x <= high:
+        raise ClaimError(f"claim {name!r} does not hold: {x:.6g} is above at_most={high:.6g}")
+    if glue_it:
+        glue(name, value.item() if hasattr(value, "item") else value, display=display)
+    return value

@@ -1,0 +1,41 @@
+r"""Does an answer talk about what it was asked about? The on-topic rate of ``describe NOUN`` answers.
+
+The SFT demonstrations answer ``<q> describe cat <a>`` with a sentence whose subject is *the cat*.
+A model can learn that format (start with ``the``, write one sentence) long before it learns the
+task (the subject must be the animal asked for); the on-topic rate measures the task:
+
+.. math::
+
+    \text{on-topic} = \frac{1}{n} \sum_{i=1}^{n} \mathbb 1\big[\text{first noun of } y_i = \text{noun}_i\big]
+
+With 8 nouns, a model that ignores the prompt scores about 1/8 (chance).
+"""
+
+from __future__ import annotations
+
+from . import grammar
+
+__all__ = ["on_topic_rate"]
+
+
+def on_topic_rate(answers: list[str], nouns: list[str]) -> float:
+    """Fraction of answers whose first noun (the sentence's subject) is the noun they were asked about.
+
+    Examples
+    --------
+    >>> on_topic_rate(["the cat is red .", "a dog sees the cat ."], ["cat", "cat"])  # the 2nd: a dog
+    0.5
+    """
+    if len(answers) != len(nouns) or not answers:
+        raise ValueError(
+            f"on_topic_rate: 'answers' and 'nouns' must be non-empty and of equal length, "
+            f"got {len(answers)} and {len(nouns)}"
+        )
+    bad = sorted(set(nouns) - set(grammar.NOUNS))
+    if bad:
+        raise ValueError(f"on_topic_rate: 'nouns' must be toy nouns {grammar.NOUNS}, got {bad}")
+    hits = 0
+    for answer, noun in zip(answers, nouns, strict=True):
+        first = next((w for w in answer.split() if w in grammar.NOUNS), None)
+        hits += first == noun
+    return hits / len(answers)
