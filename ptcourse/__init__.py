@@ -20,11 +20,11 @@ import importlib.abc
 import importlib.util
 import sys
 
-from .entropy import entropy
 from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
 from .logprobs import cross_entropy, perplexity, sequence_logprob, token_logprobs
 from .objectives import dpo_loss, grpo_advantages, ppo_clip_loss
 from .sft import sft_loss
+from .spread import entropy
 from .stats import TokenStats, token_stats
 
 __version__ = "0.1.0"

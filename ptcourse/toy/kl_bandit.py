@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 import torch
 
-from ..entropy import entropy
 from ..kl import kl_divergence, kl_penalized_rewards, kl_regularized_policy
 from ..objectives import ppo_clip_loss
+from ..spread import entropy
 from .grammar import ADJECTIVES
 from .policy_gradient import MAX_BETA
 

@@ -13,8 +13,8 @@ import math
 
 import torch
 
-from ptcourse.entropy import entropy
 from ptcourse.kl import kl_divergence, kl_estimate, kl_regularized_policy
+from ptcourse.spread import entropy
 
 from . import examples as ex
 
