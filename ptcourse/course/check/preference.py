@@ -13,7 +13,10 @@ from ._common import randn as _randn
 from ._report import fmt, num
 from .harness import Check, CheckResult, run
 
-MUSTS = {"kl_regularized_policy": {"positive": "beta <= 0 raises a ValueError that names `beta`"}}
+MUSTS = {
+    "kl_regularized_policy": {"positive": "beta <= 0 raises a ValueError that names `beta`"},
+    "dpo_loss": {"frozen": "no gradient into ref_chosen_logp"},
+}
 
 _H_LOGSPACE = (
     "exp(r / beta) overflows: work in log space: log_softmax(ref_logits + rewards / beta)."
@@ -81,7 +84,8 @@ def kl_regularized_policy(fn: Callable) -> CheckResult:
         for bad in (0.0, -1.0):
             c.raises(MUSTS["kl_regularized_policy"]["positive"], f"{inputs}, beta={bad:g}",
                      (ref, r, bad), {}, ValueError, "beta", bad=f"beta={bad:g}")  # fmt: skip
-        c.gradient(where3, (ref3, r3, 0.3), wrt=("ref_logits", "rewards"), what="log pi*")
+        # ref_logits come from the frozen reference (ptcourse detaches them): only rewards are compared
+        c.gradient(where3, (ref3, r3, 0.3), wrt=("rewards",), what="log pi*")
         big = _randn(*MODERATE, seed=31)
         c.speed(f"ref_logits of shape {MODERATE}", (big, _randn(*MODERATE, seed=32), 0.5))
 
@@ -151,8 +155,8 @@ def dpo_loss(fn: Callable) -> CheckResult:
                inf_hint="log(sigmoid(x)) underflows to log(0) for very negative x: use "
                "F.logsigmoid, which is stable.",
                nan_hint="Use F.logsigmoid, which is stable for large margins.")  # fmt: skip
-        # the reference's log-probs come from a frozen model: their gradient is not compared
+        # the reference's log-probs come from a frozen model: the loss sends them no gradient
         c.gradient(where, args, wrt=("policy_chosen_logp", "policy_rejected_logp"),
-                   what="DPO loss")  # fmt: skip
+                   frozen=("ref_chosen_logp", "ref_rejected_logp"), what="DPO loss")  # fmt: skip
 
     return run("dpo_loss", fn, "DPO loss", body)

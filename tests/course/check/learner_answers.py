@@ -108,7 +108,8 @@ def ok_kl_regularized_policy(ref_logits, rewards, beta):
 
 def ok_dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp,
                 beta=0.1):  # fmt: skip
-    margin = (policy_chosen_logp - ref_chosen_logp) - (policy_rejected_logp - ref_rejected_logp)
+    rc, rr = ref_chosen_logp.detach(), ref_rejected_logp.detach()  # the frozen reference
+    margin = (policy_chosen_logp - rc) - (policy_rejected_logp - rr)
     return -F.logsigmoid(beta * margin).mean()
 
 
@@ -142,10 +143,12 @@ def ok_kl_estimate_ref_detached(logp, logq, kind="k3"):
     return ok_kl_estimate(logp, logq.detach(), kind)  # q as the frozen reference
 
 
-def ok_dpo_loss_ref_detached(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp,
-                             ref_rejected_logp, beta=0.1):  # fmt: skip
-    return ok_dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp.detach(),
-                       ref_rejected_logp.detach(), beta)  # fmt: skip
+def ok_dpo_loss_torch_no_grad_ref(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp,
+                                  ref_rejected_logp, beta=0.1):  # fmt: skip
+    with torch.no_grad():
+        ref_margin = ref_chosen_logp - ref_rejected_logp
+    margin = (policy_chosen_logp - policy_rejected_logp) - ref_margin
+    return -F.logsigmoid(beta * margin).mean()
 
 
 def ok_cross_entropy_F(logits, targets, mask=None):
@@ -184,7 +187,7 @@ RIGHT = {
     "kl_divergence": [ok_kl_divergence, ok_kl_divergence_distributions],
     "kl_estimate": [ok_kl_estimate, ok_kl_estimate_ref_detached],
     "kl_regularized_policy": [ok_kl_regularized_policy],
-    "dpo_loss": [ok_dpo_loss, ok_dpo_loss_ref_detached],
+    "dpo_loss": [ok_dpo_loss, ok_dpo_loss_torch_no_grad_ref],
     "grpo_advantages": [ok_grpo_advantages, ok_grpo_advantages_where_guard],
     "ppo_clip_loss": [ok_ppo_clip_loss, ok_ppo_clip_loss_float_mask],
 }
@@ -753,6 +756,10 @@ def _dpo_detached(pc, pr, rc, rr, beta=0.1):
     return ok_dpo_loss(pc.detach(), pr.detach(), rc, rr, beta)
 
 
+def _dpo_ref_trained(pc, pr, rc, rr, beta=0.1):
+    return -F.logsigmoid(beta * ((pc - rc) - (pr - rr))).mean()  # the reference gets gradient
+
+
 def _grpo_sub_(rewards, *, scale=True, eps=1e-4):
     rewards.sub_(rewards.mean(-1, keepdim=True))  # changes the caller's rewards
     return ok_grpo_advantages(rewards, scale=scale, eps=eps)
@@ -809,6 +816,7 @@ WRONG["dpo_loss"] += [
     ("beta on one side", _dpo_beta_one_side, r"not one side"),
     (".item()", _dpo_item, r"not a torch tensor"),
     ("policy detached", _dpo_detached, r"carries no gradient"),
+    ("reference not detached", _dpo_ref_trained, r"sends gradient into `ref_chosen_logp`"),
 ]
 WRONG["grpo_advantages"] += [
     ("std over the whole batch", _grpo(std="batch"), r"std of the whole batch"),
