@@ -306,7 +306,8 @@ def run_notebook(
     expected = {f"ptcourse=={version}"} if fresh else set()
     if removed or added != expected:
         problems.append(f"pip freeze changed beyond ptcourse: removed {removed}, added {added}")
-    said = cell_text(nb["cells"][0]) if nb["cells"] else ""
+    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    said = cell_text(code_cells[0]) if code_cells else ""
     if fresh and f"ptcourse {version} installed from PyPI" not in said:
         problems.append(f"the install cell did not say where ptcourse came from: {said!r}")
     if not fresh and said.strip():

@@ -260,8 +260,8 @@ def build_index(book: Path, site: str) -> Index:
 
 
 def code_hash(nb) -> str:
-    """Hash of a chapter's code cells: the glued values depend on nothing else in the chapter."""
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    """Hash of a chapter's code cells after the install cell: the glued values depend on nothing else."""
+    code = [c.source for c in nb.cells if c.cell_type == "code"][1:]
     return hashlib.sha256(json.dumps(code).encode()).hexdigest()[:16]
 
 
@@ -635,7 +635,8 @@ def render_chapter(md_path: Path, kind: str, *, index: Index, glue: dict[str, st
         source = cell.source
         if first_code:
             source, first_code = install, False
-            meta["tags"] = ["install"]
+            # Folded: Colab shows the form's title (the "# @title" line), JupyterLab a collapsed cell.
+            meta = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["install"]}
         elif "remove-cell" in tags and kind == "student":
             continue
         elif "solution" in tags:
@@ -738,6 +739,38 @@ def first_code_cell(md: Path) -> str:
     raise RenderError(f"{md.name} has no code cell")
 
 
+def sync_install_cells(root: Path = ROOT, log=print) -> list[Path]:
+    """Rewrite the first code cell of each chapter whose install cell differs from the template
+    (keeping its option lines), and re-pair that chapter's twin with jupytext. Returns the chapters
+    rewritten. Nothing else of a chapter is touched."""
+    import jupytext
+
+    config = load_config(root)
+    install = install_cell(repository_url(config), package_version(root))
+    changed = []
+    for md in chapters(root / "book"):
+        if first_code_cell(md) == install:
+            continue
+        text = md.read_text(encoding="utf-8")
+        m = re.search(r"^(```\{code-cell\}[^\n]*\n)(.*?)^```[ \t]*$", text, flags=re.S | re.M)
+        body = m.group(2).splitlines(keepends=True)
+        options = []
+        while body and (body[0].startswith(":") or not body[0].strip()):
+            options.append(body.pop(0))
+        if not options or options[-1].strip():
+            options.append("\n")
+        new = m.group(1) + "".join(options) + install + "\n"
+        md.write_text(text[: m.start()] + new + text[m.end(2) :], encoding="utf-8")
+        twin = root / "notebooks" / f"{md.stem}.ipynb"
+        if twin.exists():
+            jupytext.write(jupytext.read(md), twin, fmt="ipynb")
+        log(
+            f"[render] {md.relative_to(root)}: first code cell set to the install cell (twin re-paired)"
+        )
+        changed.append(md)
+    return changed
+
+
 def written_by_us(path: Path) -> bool:
     try:
         meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
@@ -791,6 +824,7 @@ def main(argv: list[str] | None = None) -> int:
         print("[render] rendered notebooks are up to date")
         return 0
     try:
+        sync_install_cells()
         glue = refresh_glue(glue, execute_all=args.execute)
         GLUE_FILE.write_text(json.dumps(glue, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         want = build_all(glue)
