@@ -562,20 +562,20 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
-def header_note(kind: str, doc: str, title: str, site: str, version: str, index: Index) -> str:
-    page = index.page(doc)
+def header_note(kind: str, doc: str, course: str, version: str, index: Index) -> str:
+    """The note under a rendered notebook's title: what it is and where the site is."""
+    page, n = index.page(doc), chapter_number(doc)
     if kind == "student":
         return (
-            f'> **This is the student notebook of "{title}"**, a chapter of the course on '
-            f"likelihood, KL divergence and entropy (ptcourse {version}). Run the cells from the "
-            "top. Each exercise leaves a function for you to write, followed by a cell that checks "
-            f"it. The course site has the same text with interactive figures and a glossary: "
-            f"[this chapter on the site]({page}) · [course home]({site})."
+            f"> **This is the student notebook** of chapter {n} of *{course}* (ptcourse {version}). "
+            "Run the cells from the top; write the function each exercise leaves empty, and the "
+            f"cell after it checks your answer. Full text, interactive figures and the glossary: "
+            f"[this chapter on the course site]({page}) · [course home]({index.site})."
         )
     return (
-        f'> **Instructor notebook of "{title}"** (ptcourse {version}): the student notebook with '
-        "every solution included, written ones folded under *Solution*. Learners open the student "
-        f"notebook. Site: [this chapter]({page}) · [course home]({site})."
+        f"> **Instructor notebook** of chapter {n} of *{course}* (ptcourse {version}): the "
+        "student notebook with every solution, written ones folded under *Solution*. "
+        f"[This chapter on the course site]({page}) · [course home]({index.site})."
     )
 
 
@@ -602,8 +602,16 @@ def _student_module():
     return sys.modules[name]
 
 
-def render_chapter(md_path: Path, kind: str, *, index: Index, glue: dict[str, str],
-                   install: str, version: str) -> dict:  # fmt: skip
+def render_chapter(
+    md_path: Path,
+    kind: str,
+    *,
+    index: Index,
+    glue: dict[str, str],
+    install: str,
+    version: str,
+    course: str = "the course",
+) -> dict:
     """The rendered notebook (nbformat 4 dict) of one chapter, for ``kind`` student or instructor."""
     import jupytext
 
@@ -622,10 +630,8 @@ def render_chapter(md_path: Path, kind: str, *, index: Index, glue: dict[str, st
             if text is None:
                 continue
             if first_md:
-                title = index.titles.get(doc, doc)
-                text = _insert_after_title(
-                    text, header_note(kind, doc, title, index.site, version, index)
-                )
+                note = header_note(kind, doc, course, version, index)
+                text = _insert_after_title(text, note)
                 first_md = False
             cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
             continue
@@ -722,8 +728,9 @@ def build_all(glue: dict, root: Path = ROOT) -> dict[Path, str]:
     for md in chapters(root / "book"):
         values = glue.get(md.stem, {}).get("values", {})
         for kind in SETS:
+            title = config.get("title", "the course")
             nb = render_chapter(
-                md, kind, index=index, glue=values, install=install, version=version
+                md, kind, index=index, glue=values, install=install, version=version, course=title
             )
             out[root / rendered_notebook_path(kind, md.stem)] = serialise(nb)
     return out

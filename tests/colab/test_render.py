@@ -249,3 +249,88 @@ def test_rendering_check_fails_on_a_broken_fixture_file(tmp_path, capsys):
     (tmp_path / "student" / "bad.ipynb").write_text(json.dumps(_nb(BROKEN["MyST role"])))
     assert render_check.main([str(tmp_path / "student")]) == 1
     assert "bad.ipynb cell 0: MyST role" in capsys.readouterr().err
+
+
+CHAPTER_MD = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A chapter
+
+Some prose with {term}`entropy`.
+
+```{code-cell} ipython3
+print("install")
+```
+
+```{code-cell} ipython3
+---
+tags: [hide-input]
+---
+fig = "a picture from a hidden cell"
+```
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+assert 1 + 1 == 2, "a claim check of the prose"
+```
+
+```{exercise} Write f
+:label: ex-f
+Write `f`.
+```
+
+```{solution-start} ex-f
+:class: dropdown
+```
+
+```{code-cell} ipython3
+:tags: [solution]
+
+def f(x):
+    \"\"\"Double x.\"\"\"
+    return 2 * x
+```
+
+```{solution-end}
+```
+
+```{code-cell} ipython3
+check.f(f)
+```
+"""
+
+
+def test_render_chapter_drops_claim_cells_for_students_and_keeps_hidden_pictures(tmp_path):
+    """remove-cell cells leave the student set only; hide-input cells (pictures) stay, folded;
+    the solution becomes a stub followed directly by its checker; the install cell comes first."""
+    md = tmp_path / "07_demo.md"
+    md.write_text(CHAPTER_MD)
+    index = rn.build_index(tmp_path, SITE)
+    index.terms = INDEX.terms
+    out = {
+        kind: rn.render_chapter(md, kind, index=index, glue={}, install="# install", version="9.9")
+        for kind in rn.SETS
+    }
+    student = [_src(c) for c in out["student"]["cells"]]
+    instructor = [_src(c) for c in out["instructor"]["cells"]]
+    assert not any("claim check" in s for s in student)
+    assert any("claim check" in s for s in instructor)
+    hidden = [c for c in out["student"]["cells"] if "picture" in _src(c)]
+    assert hidden and hidden[0]["metadata"]["jupyter"] == {"source_hidden": True}
+    code = [
+        s for s, c in zip(student, out["student"]["cells"], strict=True) if c["cell_type"] == "code"
+    ]
+    assert code[0] == "# install"
+    stub = next(i for i, s in enumerate(student) if "NotImplementedError" in s)
+    assert student[stub + 1] == "check.f(f)" and "return 2 * x" not in "".join(student)
+    assert "return 2 * x" in "".join(instructor)
+    assert "### Exercise 7.1: Write f" in "".join(student)
