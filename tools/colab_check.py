@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -339,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student", default=str(ROOT / "notebooks" / "student"))
     parser.add_argument("--instructor", default=str(ROOT / "notebooks" / "instructor"))
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument("--jobs", type=int, default=2, help="instructor notebooks run at once")
     args = parser.parse_args(argv)
 
     t_start = time.perf_counter()
@@ -361,18 +363,30 @@ def main(argv: list[str] | None = None) -> int:
     assert_colab_like(torch, colab)
 
     failed = []
-    runs = [(p, True) for p in student] + [(p, False) for p in instructor]
-    for path, fresh in runs:
-        problems, seconds, n_checks = run_notebook(
-            path, version, args.timeout, fresh=fresh, install=install
-        )
-        status = "ok" if not problems else "FAILED"
+
+    def report(path: Path, result: tuple[list[str], float, int]) -> None:
+        problems, seconds, n_checks = result
         name = f"{path.parent.name}/{path.name}"
-        log(f"{name}: {status} in {seconds:.1f}s ({n_checks} checker cells)")
+        log(
+            f"{name}: {'ok' if not problems else 'FAILED'} in {seconds:.1f}s ({n_checks} checker cells)"
+        )
         for p in problems:
             log(f"    {p}")
         if problems:
             failed.append(name)
+
+    # Student notebooks one after the other: each starts without ptcourse and installs the wheel.
+    for path in student:
+        report(path, run_notebook(path, version, args.timeout, fresh=True, install=install))
+    # Instructor notebooks change nothing in the venv (ptcourse is there), so they run side by side.
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = pool.map(
+            lambda p: run_notebook(p, version, args.timeout, fresh=False, install=install),
+            instructor,
+        )
+        for path, result in zip(instructor, results, strict=True):
+            report(path, result)
+    runs = student + instructor
 
     skip = install_cell_skips_when_present(install)
     log("install cell with ptcourse present: " + ("skips (ok)" if not skip else skip[0]))

@@ -19,7 +19,7 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
   says exactly what the site says). The values live in ``notebooks/glue.json``, keyed by a hash of
   each chapter's code: when a chapter's code changes, this tool re-reads them from the book's
   execution cache (``_build/.jupyter_cache``, filled by ``make book``) or, failing that (or with
-  ``--execute``), executes the chapter's twin ``notebooks/NN_name.ipynb`` with nbclient;
+  ``--execute``), executes the chapter with nbclient (as the book build does, myst-nb's glue on);
 * ``{term}`` links to the glossary entry on the published site, ``{cite}`` becomes "(Author, year)"
   linked to the references page, ``{ref}``/``{numref}``/``{doc}`` become links to the site;
 * a labelled display equation gets ``\\tag{N}``, numbered per page in order as Sphinx numbers it on the
@@ -701,17 +701,12 @@ def refresh_glue(glue: dict, *, execute_all: bool = False, log=print) -> dict:
         h = code_hash(nb)
         if not execute_all and glue.get(md.stem, {}).get("code") == h:
             continue
-        twin = (
-            jupytext.read(NOTEBOOKS / f"{md.stem}.ipynb")
-            if (NOTEBOOKS / f"{md.stem}.ipynb").exists()
-            else nb
-        )
-        executed = (
-            None if execute_all else executed_from_cache(twin, ROOT / "_build" / ".jupyter_cache")
-        )
+        # myst-nb caches the notebook it reads from the chapter, so that is the one looked up.
+        cache = ROOT / "_build" / ".jupyter_cache"
+        executed = None if execute_all else executed_from_cache(nb, cache)
         if executed is None:
             log(f"[render] executing {md.stem} for its glued values")
-            executed = execute(twin, md.stem)
+            executed = execute(nb, md.stem)
         else:
             log(f"[render] {md.stem}: glued values from the book's execution cache")
         glue[md.stem] = {"code": h, "values": glue_from_executed(executed)}
