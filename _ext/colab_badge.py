@@ -1,10 +1,14 @@
-"""Sphinx extension: an "Open in Colab" badge on every chapter that has a student notebook.
+"""Sphinx extension: an "Open in Colab" badge on every chapter that has a rendered student notebook.
 
 Jupyter Book's own Colab launch button opens the chapter's ``.md`` source, which Colab cannot run.
-This badge instead points at the chapter's student notebook ``notebooks/student/<name>.ipynb``, and
-its URL is built from the single repository setting in ``_config.yml`` (``repository.url`` /
-``repository.branch``), which Jupyter Book passes to Sphinx as ``html_theme_options["repository_url"]``
-and ``["repository_branch"]``. Colab's GitHub URL scheme is documented at
+This badge instead points at the chapter's *rendered* student notebook
+``notebooks/student/<name>.ipynb`` (plain Jupyter markdown, made by tools/render_notebooks.py, never
+the jupytext twin ``notebooks/<name>.ipynb``) **at the release tag** ``v<version>``, where
+``<version>`` is ``ptcourse.__version__`` (read from ``ptcourse/__init__.py``): the install cell
+pins that same version, so the notebook a learner opens always matches the package it installs.
+The repository comes from the single setting in ``_config.yml`` (``repository.url``), which Jupyter
+Book passes to Sphinx as ``html_theme_options["repository_url"]``. The release workflow
+(.github/workflows/release.yml) creates the tag. Colab's GitHub URL scheme is documented at
 https://colab.research.google.com/github/googlecolab/colabtools/blob/main/notebooks/colab-github-demo.ipynb
 
 The badge is a ``<div>`` (not a ``<p>``) right under the chapter title, so that sphinx-tippy's
@@ -15,6 +19,7 @@ The browser tests (tests/site/) check that every badge's URL names a notebook th
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -27,8 +32,8 @@ COLAB_GITHUB = "https://colab.research.google.com/github/"
 def colab_url(repository_url: str, branch: str, notebook_path: str) -> str:
     """Colab's GitHub URL for ``notebook_path`` (relative to the repository root).
 
-    >>> colab_url("https://github.com/o/r/", "main", "notebooks/student/01_x.ipynb")
-    'https://colab.research.google.com/github/o/r/blob/main/notebooks/student/01_x.ipynb'
+    >>> colab_url("https://github.com/o/r/", "v1.2.0", "notebooks/student/01_x.ipynb")
+    'https://colab.research.google.com/github/o/r/blob/v1.2.0/notebooks/student/01_x.ipynb'
     """
     if not repository_url.startswith("https://github.com/"):
         raise ConfigError(
@@ -36,6 +41,15 @@ def colab_url(repository_url: str, branch: str, notebook_path: str) -> str:
         )
     slug = repository_url.rstrip("/").removeprefix("https://github.com/").removesuffix(".git")
     return f"{COLAB_GITHUB}{slug}/blob/{branch}/{notebook_path}"
+
+
+def release_ref(srcdir: str | Path) -> str:
+    """The git ref of this release, ``v`` + ``__version__`` of ``<srcdir>/ptcourse/__init__.py``."""
+    init = Path(srcdir) / "ptcourse" / "__init__.py"
+    m = re.search(r'^__version__ = "([^"]+)"', init.read_text(encoding="utf-8"), re.M)
+    if not m:
+        raise ConfigError(f"{init} has no __version__ line (the Colab badges open tag v<version>)")
+    return f"v{m.group(1)}"
 
 
 def _add_badge(app, doctree) -> None:
@@ -52,7 +66,7 @@ def _add_badge(app, doctree) -> None:
     opts = app.config.html_theme_options
     if "repository_url" not in opts:
         raise ConfigError("_config.yml needs repository.url (the Colab badges are built from it)")
-    url = colab_url(opts["repository_url"], opts.get("repository_branch") or "main", notebook)
+    url = colab_url(opts["repository_url"], release_ref(app.srcdir), notebook)
     static = "../" * docname.count("/") + "_static"
     badge = (
         f'<div class="colab-badge"><a class="reference external" href="{html.escape(url)}" '

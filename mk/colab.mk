@@ -1,10 +1,13 @@
-# mk/colab.mk -- exercises, student notebooks, the Colab-like check and the offline bundle (issue 6).
+# mk/colab.mk -- the notebooks learners open, the Colab-faithful check and the offline bundle.
 # Included by the top-level Makefile, which provides VENV, PY, `install` and `book`.
 #
-#   make student      regenerate notebooks/student/*.ipynb (solutions -> stubs) from notebooks/*.ipynb
-#   make colab-check  fast tests of the check, then every student notebook in a Colab-like venv
-#                     (.venv-colab: torch 2.13.0, numpy, matplotlib, ipywidgets, kernel; no dev tools),
-#                     installing ptcourse from the freshly built wheel
+#   make student      render book/*.md into notebooks/student/ (no solutions) and notebooks/instructor/
+#                     (solutions folded): plain Jupyter markdown, glued numbers filled in from the
+#                     executed book (notebooks/glue.json), install cell from tools/install_cell.py.in
+#   make colab-check  fast tests, the rendering check (no MyST syntax, no solutions for students), then
+#                     every student and instructor notebook in .venv-colab: Colab's versions of what the
+#                     notebooks import (tests/colab/colab-pip-freeze.txt), torch at the lock's version,
+#                     ptcourse installed by the install cell from the freshly built wheel
 #   make wheel        dist/ptcourse-<version>-py3-none-any.whl
 #   make dist         dist/ptcourse-workshop-<version>.tar.gz: site, notebooks, wheel, SHA256SUMS
 
@@ -12,14 +15,18 @@ PTCOURSE_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' ptcourse/__i
 WHEEL := dist/ptcourse-$(PTCOURSE_VERSION)-py3-none-any.whl
 WORKSHOP := dist/ptcourse-workshop-$(PTCOURSE_VERSION).tar.gz
 
-.PHONY: student colab-check wheel dist
+.PHONY: student colab-check render-check wheel dist
 
 student: install
-	$(PY) -m ptcourse.course.student --student notebooks/student --src notebooks
+	$(PY) tools/render_notebooks.py
 
-colab-check: install
+render-check: install
+	$(PY) tools/render_notebooks.py --check
+	$(PY) tools/render_check.py notebooks/student notebooks/instructor
+
+colab-check: install render-check
 	$(VENV)/bin/pytest -q tests/colab
-	$(PY) tools/colab_check.py --notebooks notebooks/student
+	$(PY) tools/colab_check.py --student notebooks/student --instructor notebooks/instructor
 
 wheel: install
 	rm -rf build $(WHEEL)

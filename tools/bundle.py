@@ -100,10 +100,14 @@ def stage(staging: Path, version: str, site: Path, notebooks: Path, wheel: Path)
                 f"bundle: the {what} {path} does not exist (run `make book` / `make wheel`)"
             )
     shutil.copytree(site, root / "site")
-    instructor = sorted(Path(notebooks).glob("*.ipynb"))
+    # The rendered notebooks (tools/render_notebooks.py), never the jupytext twins notebooks/*.ipynb.
+    instructor = sorted((Path(notebooks) / "instructor").glob("*.ipynb"))
     student = sorted((Path(notebooks) / "student").glob("*.ipynb"))
     if not instructor or not student:
-        raise SystemExit(f"bundle: need {notebooks}/*.ipynb and {notebooks}/student/*.ipynb")
+        raise SystemExit(
+            f"bundle: need {notebooks}/instructor/*.ipynb and {notebooks}/student/*.ipynb "
+            "(make student)"
+        )
     for sub, files in (("instructor", instructor), ("student", student)):
         (root / "notebooks" / sub).mkdir(parents=True)
         for f in files:

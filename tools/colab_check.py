@@ -1,21 +1,28 @@
-"""The Colab-like check: student notebooks run in a venv that holds only what Colab already has.
+"""The Colab-faithful check: every rendered notebook runs in a venv that holds what Colab holds.
 
 Usage (from the repository root; `make colab-check` runs it)::
 
-    .venv/bin/python tools/colab_check.py [--notebooks notebooks/student] [--keep-going]
+    .venv/bin/python tools/colab_check.py [--notebooks notebooks/student notebooks/instructor]
 
 1. Build the ptcourse wheel into dist/ (``python -m build --wheel --no-isolation``).
-2. Create (or reuse, when its stamp is fresh) ``.venv-colab``: python, torch==2.13.0 installed first
-   (the local CPU wheel), then numpy, matplotlib, ipywidgets, and ipykernel + nbclient to run the
-   notebooks, as Colab has a kernel. None of the course's dev tools (myst-nb, jupytext, pytest,
-   hypothesis, nbval): if a chapter needed one, the run fails here as it would in Colab.
-3. For each student notebook: uninstall ptcourse, then execute the notebook end to end with nbclient
-   in a scratch directory (so the repository's sources cannot be imported), with pip pointed at the
-   wheel only (PIP_FIND_LINKS=dist, PIP_NO_INDEX=1). The install cell must install the wheel's pinned
-   version. Afterwards ptcourse must import at the wheel's version from the venv, ``pip freeze`` must
-   differ only by ptcourse (torch, numpy, ... not replaced, nothing else pulled in), no cell may error,
-   and every ``check.<name>(...)`` cell must print "not done yet" (never raise).
-4. Once: with ptcourse present, the install cell must do nothing (no pip call) and succeed offline.
+2. Create (or reuse, when its stamp is fresh) ``.venv-colab``: torch at the version of
+   requirements.lock first (Colab's own torch, 2.11 for Python 3.13, has no wheel for this Python),
+   then the packages the notebooks import (ipywidgets, ipykernel, IPython, numpy, matplotlib) and
+   nbclient to run them, with every version constrained to Colab's published package list
+   (tests/colab/colab-pip-freeze.txt, a copy of googlecolab/backend-info's pip-freeze.txt): so
+   ipywidgets 7.7.1, ipykernel 6.17.1, IPython 7.34.0, numpy 2.1.3, matplotlib 3.10.0. Everything
+   comes from the local registries; nothing needs the internet. None of the course's dev tools
+   (myst-nb, jupytext, pytest, ...): if a notebook needed one, the run fails here as in Colab.
+3. For each student notebook: uninstall ptcourse, then execute the notebook top to bottom with
+   nbclient in a scratch directory (so the repository's sources cannot be imported), with pip
+   pointed at the wheel only (PIP_FIND_LINKS=dist, PIP_NO_INDEX=1). Its first cell must be the
+   install cell of tools/install_cell.py.in, which installs the wheel with ``--no-deps``.
+   Afterwards ptcourse must import at the wheel's version from the venv, ``pip freeze`` must differ
+   only by ptcourse (torch, numpy, ... not replaced, nothing else pulled in), no cell may error, and
+   every ``check.<name>(...)`` cell must print "not done yet" (never raise).
+4. For each instructor notebook, with ptcourse now installed: execute it top to bottom (the install
+   cell must do nothing); every checker must pass on the solutions (no "not done yet").
+5. Once: with ptcourse present, the install cell succeeds with pip unable to reach anything.
 
 Exit status 0 when every notebook passes; the report lists each notebook's time.
 """
@@ -32,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,11 +47,13 @@ HERE = Path(__file__).resolve().parent
 VENV = ROOT / ".venv-colab"
 DIST = ROOT / "dist"
 STAMP = VENV / ".ptcourse-colab.stamp"
-TORCH = "torch==2.13.0"
-# What a Colab runtime already has (besides python and torch), plus the kernel machinery to run notebooks.
-COLAB_PACKAGES = ["numpy", "matplotlib", "ipywidgets", "ipykernel", "nbclient"]
+COLAB_FREEZE = ROOT / "tests" / "colab" / "colab-pip-freeze.txt"
+# What the notebooks import from a Colab runtime (besides torch), plus nbclient to run them.
+COLAB_PACKAGES = ["numpy", "matplotlib", "ipywidgets", "ipykernel", "ipython", "nbclient"]
+# Versions that must match Colab's exactly in the venv (what the notebooks touch).
+MUST_MATCH = ["ipywidgets", "ipykernel", "ipython", "numpy", "matplotlib"]
 DEV_TOOLS = ["myst-nb", "jupytext", "pytest", "hypothesis", "nbval", "jupyter-book"]
-INSTALL_RE = re.compile(r'"ptcourse==([^"]+)"')
+INSTALL_RE = re.compile(r'^PTCOURSE = "([^"]+)"', re.M)
 CHECK_RE = re.compile(r"^\s*check\.(\w+)\(", re.M)
 NOT_DONE = "not done yet"
 
@@ -72,13 +82,31 @@ def lock_pins(lock: Path = ROOT / "requirements.lock") -> dict[str, str]:
     return pins
 
 
+def torch_requirement(pins: dict[str, str]) -> str:
+    """``torch==<the lock's version>``; the lock is the one place torch's version is written."""
+    if "torch" not in pins:
+        raise SystemExit("requirements.lock pins no torch version")
+    return f"torch=={pins['torch']}"
+
+
+def colab_pins(freeze: Path = COLAB_FREEZE) -> dict[str, str]:
+    """name -> version of Colab's ``pip freeze`` (lines ``name==version``; URL lines such as torch's
+    ``torch @ https://...`` are left out: those wheels exist for Colab's Python only)."""
+    pins = {}
+    for line in freeze.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)$", line.strip())
+        if m:
+            pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return pins
+
+
 def colab_requirements(pins: dict[str, str]) -> list[str]:
-    """The Colab-like package list, pinned to the lock's versions where the lock has them."""
+    """The packages the notebooks import, each pinned to Colab's version where Colab lists it."""
     return [f"{name}=={pins[name]}" if name in pins else name for name in COLAB_PACKAGES]
 
 
 def install_pin(source: str) -> str | None:
-    """The version an install cell pins (``"ptcourse==X"``), or None when it pins none."""
+    """The version an install cell pins (``PTCOURSE = "X"``), or None when it pins none."""
     m = INSTALL_RE.search(source)
     return m.group(1) if m else None
 
@@ -103,8 +131,9 @@ def cell_text(cell: dict) -> str:
     return "".join(parts)
 
 
-def checker_problems(nb: dict) -> tuple[int, list[str]]:
-    """(number of checker cells, problems): each check.<name>(...) cell must print 'not done yet'."""
+def checker_problems(nb: dict, expect_done: bool = False) -> tuple[int, list[str]]:
+    """(number of checker cells, problems). A student notebook's checkers must print 'not done yet';
+    with ``expect_done`` (an instructor notebook, solutions present) none may."""
     n, problems = 0, []
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
@@ -113,7 +142,9 @@ def checker_problems(nb: dict) -> tuple[int, list[str]]:
         for name in CHECK_RE.findall(src):
             n += 1
             text = cell_text(cell)
-            if f"{name}: {NOT_DONE}" not in text:
+            if expect_done and NOT_DONE in text:
+                problems.append(f"cell {i}: check.{name} says '{NOT_DONE}' on the solution")
+            elif not expect_done and f"{name}: {NOT_DONE}" not in text:
                 problems.append(f"cell {i}: check.{name} did not print '{NOT_DONE}' (got {text!r})")
     return n, problems
 
@@ -153,20 +184,23 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def ensure_venv(requirements: list[str]) -> None:
-    """Create .venv-colab with torch then the Colab packages, unless its stamp is fresh."""
+def ensure_venv(torch: str, requirements: list[str], constraints: dict[str, str]) -> None:
+    """Create .venv-colab: torch first, then the Colab packages under Colab's versions."""
     stamp = hashlib.sha256(
-        json.dumps([sys.version, TORCH, requirements, COLAB_PACKAGES]).encode()
+        json.dumps([sys.version, torch, requirements, sorted(constraints.items())]).encode()
     ).hexdigest()
     if venv_python().exists() and STAMP.exists() and STAMP.read_text() == stamp:
         log(f"reusing {VENV.name} (stamp fresh)")
         return
-    log(f"creating {VENV.name}: {TORCH} first, then {' '.join(requirements)}")
+    log(f"creating {VENV.name}: {torch} first, then {' '.join(requirements)} (Colab's versions)")
     shutil.rmtree(VENV, ignore_errors=True)
     base = getattr(sys, "_base_executable", sys.executable)
     run([base, "-m", "venv", str(VENV)])
+    VENV.mkdir(exist_ok=True)
+    cfile = VENV / "colab-constraints.txt"
+    cfile.write_text("".join(f"{k}=={v}\n" for k, v in sorted(constraints.items())))
     pip = [str(venv_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    for step in ([*pip, TORCH], [*pip, *requirements]):  # torch first: the local CPU wheel
+    for step in ([*pip, torch], [*pip, "-c", str(cfile), *requirements]):
         proc = subprocess.run(step, text=True, capture_output=True)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(step)} failed:\n{proc.stdout}{proc.stderr}")
@@ -181,15 +215,26 @@ def pip_freeze() -> list[str]:
     return sorted(line for line in out.splitlines() if line.strip())
 
 
-def assert_colab_like() -> None:
-    """The venv holds torch 2.13.0 and none of the course's dev tools."""
-    names = {line.split("==")[0].split(" @ ")[0].lower() for line in pip_freeze()}
-    present = sorted(set(DEV_TOOLS) & names)
-    if present:
-        raise SystemExit(f"{VENV.name} is not Colab-like: it has {present}")
-    torch_line = [line for line in pip_freeze() if line.lower().startswith("torch==")]
-    if not torch_line or not torch_line[0].startswith("torch==2.13.0"):
-        raise SystemExit(f"{VENV.name} should hold {TORCH}, has {torch_line}")
+def colab_like_problems(freeze: list[str], torch: str, colab: dict[str, str]) -> list[str]:
+    """Where a venv's ``pip freeze`` differs from Colab: dev tools present, a version not Colab's."""
+    have = {}
+    for line in freeze:
+        name, _, version = line.partition("==")
+        have[name.split(" @ ")[0].strip().lower().replace("_", "-")] = version
+    problems = [f"has the dev tool {t}" for t in DEV_TOOLS if t in have]
+    want_torch = torch.split("==")[1]
+    if have.get("torch", "").split("+")[0] != want_torch:
+        problems.append(f"torch is {have.get('torch')!r}, the lock says {want_torch}")
+    for name in MUST_MATCH:
+        if name in colab and have.get(name) != colab[name]:
+            problems.append(f"{name} is {have.get(name)!r}, Colab has {colab[name]}")
+    return problems
+
+
+def assert_colab_like(torch: str, colab: dict[str, str]) -> None:
+    problems = colab_like_problems(pip_freeze(), torch, colab)
+    if problems:
+        raise SystemExit(f"{VENV.name} is not Colab-like: " + "; ".join(problems))
 
 
 def kernel_env(find_links: Path) -> dict[str, str]:
@@ -209,21 +254,26 @@ def kernel_env(find_links: Path) -> dict[str, str]:
     return env
 
 
-def run_notebook(path: Path, version: str, timeout: int) -> tuple[list[str], float, int]:
-    """Execute one student notebook from scratch; return (problems, seconds, checker cells)."""
+def run_notebook(
+    path: Path, version: str, timeout: int, *, fresh: bool, install: str
+) -> tuple[list[str], float, int]:
+    """Execute one rendered notebook; return (problems, seconds, checker cells).
+
+    ``fresh``: uninstall ptcourse first, so the install cell must install the wheel (a student
+    notebook, as a learner opens it in a new runtime); else ptcourse stays and the install cell must
+    do nothing (an instructor notebook run after it).
+    """
     problems: list[str] = []
     nb_src = json.loads(path.read_text())
     codes = code_sources(nb_src)
-    if not codes or install_pin(codes[0]) != version:
-        pin = install_pin(codes[0]) if codes else None
-        problems.append(
-            f"first code cell must be the install cell pinning ptcourse=={version}: {pin}"
+    if not codes or codes[0] != install:
+        problems.append("first code cell is not the install cell of tools/install_cell.py.in")
+    if fresh:
+        subprocess.run(
+            [str(venv_python()), "-m", "pip", "uninstall", "-y", "-q", "ptcourse"],
+            check=False,
+            capture_output=True,
         )
-    subprocess.run(
-        [str(venv_python()), "-m", "pip", "uninstall", "-y", "-q", "ptcourse"],
-        check=False,
-        capture_output=True,
-    )
     before = pip_freeze()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="colab-") as tmp:
@@ -239,7 +289,7 @@ def run_notebook(path: Path, version: str, timeout: int) -> tuple[list[str], flo
                 str(timeout),
             ],
             cwd=tmp,
-            env=kernel_env(DIST),
+            env=kernel_env(DIST if fresh else Path(tmp)),
             text=True,
             capture_output=True,
         )
@@ -254,9 +304,16 @@ def run_notebook(path: Path, version: str, timeout: int) -> tuple[list[str], flo
     if not info["ptcourse_file"].startswith(str(VENV)):
         problems.append(f"ptcourse imported from {info['ptcourse_file']}, not from {VENV.name}")
     removed, added = freeze_diff(before, pip_freeze())
-    if removed or added != {f"ptcourse=={version}"}:
+    expected = {f"ptcourse=={version}"} if fresh else set()
+    if removed or added != expected:
         problems.append(f"pip freeze changed beyond ptcourse: removed {removed}, added {added}")
-    n_checks, check_problems = checker_problems(nb)
+    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    said = cell_text(code_cells[0]) if code_cells else ""
+    if fresh and f"ptcourse {version} installed from PyPI" not in said:
+        problems.append(f"the install cell did not say where ptcourse came from: {said!r}")
+    if not fresh and said.strip():
+        problems.append(f"the install cell should do nothing with ptcourse present, said {said!r}")
+    n_checks, check_problems = checker_problems(nb, expect_done=not fresh)
     problems += check_problems
     return problems, seconds, n_checks
 
@@ -280,35 +337,58 @@ def install_cell_skips_when_present(source: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--notebooks", default=str(ROOT / "notebooks" / "student"))
+    parser.add_argument("--student", default=str(ROOT / "notebooks" / "student"))
+    parser.add_argument("--instructor", default=str(ROOT / "notebooks" / "instructor"))
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument("--jobs", type=int, default=2, help="instructor notebooks run at once")
     args = parser.parse_args(argv)
 
     t_start = time.perf_counter()
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(HERE))
+    from render_notebooks import install_cell, load_config, repository_url
+
     from ptcourse import __version__ as version
 
-    notebooks = sorted(Path(args.notebooks).resolve().glob("*.ipynb"))
-    if not notebooks:
-        log(f"no notebooks in {args.notebooks}: run `make student` first")
+    install = install_cell(repository_url(load_config()), version)
+    student = sorted(Path(args.student).resolve().glob("*.ipynb"))
+    instructor = sorted(Path(args.instructor).resolve().glob("*.ipynb"))
+    if not student or not instructor:
+        log(f"no notebooks in {args.student} or {args.instructor}: run `make student` first")
         return 1
     wheel = build_wheel(version)
     log(f"built {wheel.relative_to(ROOT)}")
-    ensure_venv(colab_requirements(lock_pins()))
-    assert_colab_like()
+    torch, colab = torch_requirement(lock_pins()), colab_pins()
+    ensure_venv(torch, colab_requirements(colab), colab)
+    assert_colab_like(torch, colab)
 
     failed = []
-    for path in notebooks:
-        problems, seconds, n_checks = run_notebook(path, version, args.timeout)
-        status = "ok" if not problems else "FAILED"
-        log(f"{path.name}: {status} in {seconds:.1f}s ({n_checks} checker cells)")
+
+    def report(path: Path, result: tuple[list[str], float, int]) -> None:
+        problems, seconds, n_checks = result
+        name = f"{path.parent.name}/{path.name}"
+        log(
+            f"{name}: {'ok' if not problems else 'FAILED'} in {seconds:.1f}s ({n_checks} checker cells)"
+        )
         for p in problems:
             log(f"    {p}")
         if problems:
-            failed.append(path.name)
+            failed.append(name)
 
-    first = code_sources(json.loads(notebooks[0].read_text()))[0]
-    skip = install_cell_skips_when_present(first)
+    # Student notebooks one after the other: each starts without ptcourse and installs the wheel.
+    for path in student:
+        report(path, run_notebook(path, version, args.timeout, fresh=True, install=install))
+    # Instructor notebooks change nothing in the venv (ptcourse is there), so they run side by side.
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = pool.map(
+            lambda p: run_notebook(p, version, args.timeout, fresh=False, install=install),
+            instructor,
+        )
+        for path, result in zip(instructor, results, strict=True):
+            report(path, result)
+    runs = student + instructor
+
+    skip = install_cell_skips_when_present(install)
     log("install cell with ptcourse present: " + ("skips (ok)" if not skip else skip[0]))
     if skip:
         failed.append("install-cell-skip")
@@ -316,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         log(f"FAILED: {', '.join(failed)}")
         return 1
-    log("all student notebooks run in a Colab-like venv")
+    log(f"all {len(runs)} rendered notebooks run in a Colab-faithful venv")
     return 0
 
 

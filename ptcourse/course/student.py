@@ -11,7 +11,20 @@ r"""Student notebooks from the instructor notebooks: every exercise solution bec
 
 A checker given a stub prints "not done yet" instead of raising (``ptcourse.check``), so a student
 notebook runs end to end. With ``--check`` nothing is written: the command exits 1 and lists the
-student notebooks that are missing, stale, or orphaned (regenerate them with ``make student``).
+student notebooks that are missing, stale, or orphaned.
+
+What it will not do, because OUT may hold a learner's own work (issue 14):
+
+* it never deletes anything, and it overwrites only a file that it wrote itself (a notebook whose
+  metadata carries ``ptcourse.generated``); any other file in OUT with a name it would write makes it
+  stop before writing anything, naming that file;
+* it refuses OUT equal to SRC, and any OUT where an output would land on a source notebook (a
+  symlink, say); OUT inside SRC (the default ``notebooks/student``) is fine, since SRC is not
+  searched recursively;
+* it fails (exit 1) when SRC holds no notebook, instead of "writing" zero notebooks.
+
+The course's own Colab/Jupyter notebooks are rendered from the chapters by ``tools/render_notebooks.py``
+(``make student``), which uses :func:`stub_source` from here.
 
 Only the standard library is used (json, ast): this runs on instructor machines and in CI, never in
 Colab. The idea of one source with tagged solutions follows QuantEcon's lectures and nbgrader's
@@ -40,6 +53,7 @@ __all__ = [
     "SOLUTION_TAG",
     "main",
     "out_of_date",
+    "refusals",
     "student_notebook",
     "stub_cell",
     "stub_source",
@@ -48,7 +62,10 @@ __all__ = [
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
 STUB = 'raise NotImplementedError("Exercise: write this function, then run the check below.")'
-REGENERATE = "make student   (runs: .venv/bin/ptcourse notebooks --student notebooks/student)"
+REGENERATE = "make student"
+# Written into every notebook this module writes; only such files may be overwritten later.
+GENERATED_KEY = "ptcourse"
+GENERATED = {"generated": "student notebook (ptcourse notebooks --student); edits are overwritten"}
 
 
 class SolutionCellError(ValueError):
@@ -131,7 +148,45 @@ def student_notebook(nb: dict, name: str) -> dict:
             new["source"] = "".join(new["source"])
         cells.append(new)
     meta = {k: v for k, v in nb.get("metadata", {}).items() if k in ("kernelspec", "language_info")}
+    meta[GENERATED_KEY] = dict(GENERATED)
     return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
+
+
+def written_by_us(path: Path) -> bool:
+    """True when ``path`` is a notebook this module wrote (its metadata carries the marker)."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    return isinstance(meta, dict) and isinstance(meta.get(GENERATED_KEY), dict)
+
+
+def refusals(src: Path, out: Path, names: list[str]) -> list[str]:
+    """Why writing ``names`` from ``src`` into ``out`` would destroy something ([] when it is safe)."""
+    src, out = Path(src), Path(out)
+    if out.resolve() == src.resolve():
+        return [
+            f"--student {out} is the same directory as --src {src}: that would overwrite the "
+            "notebooks with solutions by their stubs. Choose another directory."
+        ]
+    problems = []
+    for name in names:
+        target = out / name
+        if not target.exists():
+            continue
+        if target.resolve() == (src / name).resolve() or any(
+            target.samefile(p) for p in src.glob("*.ipynb")
+        ):
+            problems.append(
+                f"{target} is a source notebook in --src {src}; refusing to overwrite it"
+            )
+        elif not written_by_us(target):
+            problems.append(
+                f"{target} exists and was not written by `ptcourse notebooks`; refusing to "
+                "overwrite it (move it away, or choose another --student directory)"
+            )
+    return problems
 
 
 def render(nb: dict) -> str:
@@ -162,7 +217,7 @@ def out_of_date(src: Path, out: Path) -> list[str]:
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{path} is stale")
     for path in sorted(Path(out).glob("*.ipynb")):
-        if path.name not in want:
+        if path.name not in want and written_by_us(path):
             problems.append(f"{path} has no instructor notebook {Path(src) / path.name}")
     return problems
 
@@ -185,29 +240,37 @@ def main(argv: list[str] | None = None) -> int:
     if not src.is_dir():
         parser.error(f"--src {src} is not a directory")
     try:
-        if args.check:
-            problems = out_of_date(src, out)
-            if problems:
-                print("student notebooks are out of date:", file=sys.stderr)
-                for p in problems:
-                    print(f"  {p}", file=sys.stderr)
-                print(f"regenerate with: {REGENERATE}", file=sys.stderr)
-                return 1
-            print(f"{out}: {len(build(src))} student notebooks up to date")
-            return 0
         notebooks = build(src)
     except SolutionCellError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if not notebooks:
+        print(f"error: --src {src} holds no *.ipynb notebook: nothing to write", file=sys.stderr)
+        return 1
+    if args.check:
+        problems = out_of_date(src, out)
+        if problems:
+            print("student notebooks are out of date:", file=sys.stderr)
+            for p in problems:
+                print(f"  {p}", file=sys.stderr)
+            print(
+                f"regenerate with: ptcourse notebooks --student {out} --src {src}", file=sys.stderr
+            )
+            return 1
+        print(f"{out}: {len(notebooks)} student notebooks up to date")
+        return 0
+    refused = refusals(src, out, list(notebooks))
+    if refused:
+        for r in refused:
+            print(f"error: {r}", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     for name, text in notebooks.items():
         path = out / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-    for path in out.glob("*.ipynb"):
-        if path.name not in notebooks:
-            path.unlink()
-    print(f"wrote {len(notebooks)} student notebooks to {out}")
+    print(f"wrote {len(notebooks)} student notebooks to {out} (nothing else there was touched)")
     return 0
 
 

@@ -23,7 +23,8 @@ def inputs(tmp_path):
     (site / "book" / "01.html").write_text("<html>one</html>")
     nbs = tmp_path / "notebooks"
     (nbs / "student").mkdir(parents=True)
-    (nbs / "01.ipynb").write_text('{"cells": ["solution"]}')
+    (nbs / "instructor").mkdir(parents=True)
+    (nbs / "instructor" / "01.ipynb").write_text('{"cells": ["solution"]}')
     (nbs / "student" / "01.ipynb").write_text('{"cells": ["stub"]}')
     wheel = tmp_path / "ptcourse-9.9.9-py3-none-any.whl"
     wheel.write_bytes(b"PK wheel bytes")

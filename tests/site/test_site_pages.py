@@ -58,7 +58,9 @@ def _source_root() -> Path:
 def _repository() -> tuple[str, str]:
     config = yaml.safe_load((_source_root() / "_config.yml").read_text(encoding="utf8"))
     repo = config["repository"]
-    return repo["url"], repo.get("branch", "main")
+    return repo["url"], "v" + re.search(
+        r'__version__ = "(.+)"', (_source_root() / "ptcourse/__init__.py").read_text()
+    ).group(1)  # badges open the release tag (_ext/colab_badge.py)
 
 
 _AUDITS: dict[str, dict[str, list[str]]] = {}

@@ -1,0 +1,150 @@
+"""The rendering check: no MyST syntax and (in student notebooks) no solution reaches a learner.
+
+Usage (from the repository root; ``make colab-check`` runs it)::
+
+    .venv/bin/python tools/render_check.py [NOTEBOOK_DIR ...]   # default: notebooks/student notebooks/instructor
+
+Each markdown cell is converted with markdown-it-py's CommonMark renderer (what Jupyter and Colab
+use is CommonMark too), and the HTML is searched for what MyST syntax turns into when a CommonMark
+renderer does not know it:
+
+* a role, ``{term}`x``` -> ``{term}<code>x</code>``;
+* a directive fence, ```` ```{exercise} ```` -> ``<code class="language-{exercise}">``, or a colon fence
+  ``:::{note}`` left as text;
+* a directive option line, ``:label: ex-kl`` or ``:class: dropdown``;
+* an equation label, ``$$ (eq-kl-def)``, or a target line ``(sec-intro)=``;
+* a ``{{ substitution }}``.
+
+In a notebook of the student set (metadata ``ptcourse.generated`` starting with "student", or a
+directory named ``student``), it also fails on solution text: a "Solution" summary or heading, and
+any line of a chapter's solutions (written ones, and the bodies of code ones) found in the notebook.
+Exit status 1 on any problem, each named with notebook and cell.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PATTERNS = [
+    ("MyST role", re.compile(r"\{[A-Za-z][\w:-]*\}(?:<code>|`)")),
+    ("directive fence", re.compile(r'class="language-\{|(?:^|\n|>)\s*(?:`{3,}|:{3,})\{[\w:-]+\}')),
+    (
+        "directive option",
+        re.compile(
+            r"(?:^|\n|>)\s*:(?:label|class|name|tags|nowrap|dropdown|open|"
+            r"sorted|style|width|align|alt|hidden|number|enumerated):\s"
+        ),
+    ),  # fmt: skip
+    ("equation label", re.compile(r"\$\$\s*\([\w:.-]+\)")),
+    ("target", re.compile(r"(?:^|\n|>)\([\w:.-]+\)=")),
+    ("substitution", re.compile(r"\{\{[^{}]*\}\}")),
+]
+SOLUTION_MARKERS = re.compile(r"<summary>[^<]*(?:<b>)?\s*Solution|^#+\s*Solution|Solution to Exercise",
+                              re.M | re.I)  # fmt: skip
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def to_html(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).render(markdown)
+
+
+def solution_lines(book: Path = ROOT / "book") -> set[str]:
+    """Distinctive lines (stripped, 25+ characters) of every solution in the chapters."""
+    lines: set[str] = set()
+    for md in sorted(book.glob("*.md")):
+        text = md.read_text(encoding="utf-8")
+        for m in re.finditer(r"^```\{solution\}[^\n]*\n(.*?)^```\s*$", text, re.S | re.M):
+            lines |= {ln.strip() for ln in m.group(1).splitlines() if not ln.startswith(":")}
+        for m in re.finditer(r"^```\{solution-start\}.*?^```\{solution-end\}", text, re.S | re.M):
+            for code in re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```", m.group(0), re.S | re.M):
+                code = "\n".join(ln for ln in code.splitlines() if not ln.startswith(":"))
+                lines |= _body_lines(code)
+    return {ln for ln in lines if len(ln) >= 25}
+
+
+def _body_lines(code: str) -> set[str]:
+    """Lines of a function's body after its signature and docstring (what a stub removes)."""
+    try:
+        fn = ast.parse(code).body[0]
+    except (SyntaxError, IndexError):
+        return set(code.splitlines())
+    body = fn.body if isinstance(fn, ast.FunctionDef) else []
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+    ):
+        body = body[1:]
+    src = code.splitlines()
+    return {src[i].strip() for node in body for i in range(node.lineno - 1, node.end_lineno)}
+
+
+def is_student(path: Path, nb: dict) -> bool:
+    generated = nb.get("metadata", {}).get("ptcourse", {}).get("generated", "")
+    return generated.startswith("student") or path.parent.name == "student"
+
+
+def check_notebook(path: Path, nb: dict, solutions: set[str]) -> list[str]:
+    problems = []
+    student = is_student(path, nb)
+    for i, cell in enumerate(nb.get("cells", [])):
+        src = _source(cell)
+        where = f"{path.name} cell {i}"
+        if cell.get("cell_type") == "markdown":
+            html = to_html(src)
+            for what, pattern in PATTERNS:
+                m = pattern.search(html) or pattern.search(src)
+                if m:
+                    problems.append(f"{where}: {what} reaches the output: {m.group(0).strip()!r}")
+            if student and (m := SOLUTION_MARKERS.search(src)):
+                problems.append(f"{where}: solution text in a student notebook: {m.group(0)!r}")
+        if student:
+            for line in src.splitlines():
+                if line.strip() in solutions:
+                    problems.append(
+                        f"{where}: solution text in a student notebook: {line.strip()!r}"
+                    )
+                    break
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    dirs = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or [
+        ROOT / "notebooks" / "student",
+        ROOT / "notebooks" / "instructor",
+    ]
+    solutions = solution_lines()
+    problems, n = [], 0
+    for d in dirs:
+        paths = sorted(d.glob("*.ipynb")) if d.is_dir() else [d]
+        if not paths:
+            problems.append(f"{d}: no notebooks")
+        for path in paths:
+            n += 1
+            problems += check_notebook(
+                path, json.loads(path.read_text(encoding="utf-8")), solutions
+            )
+    for p in problems:
+        print(f"[render-check] {p}", file=sys.stderr)
+    if problems:
+        return 1
+    print(
+        f"[render-check] {n} notebooks: no MyST syntax in the markdown, no solutions for students"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
