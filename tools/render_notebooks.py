@@ -260,9 +260,13 @@ def build_index(book: Path, site: str) -> Index:
 
 
 def code_hash(nb) -> str:
-    """Hash of a chapter's code cells after the install cell: the glued values depend on nothing else."""
+    """Hash of what a chapter's glued values depend on: its code cells after the install cell, and
+    the sources of the ptcourse package they run (the same hash that clears the book's cache)."""
+    from book_cache import package_hash  # tools/book_cache.py, beside this file
+
     code = [c.source for c in nb.cells if c.cell_type == "code"][1:]
-    return hashlib.sha256(json.dumps(code).encode()).hexdigest()[:16]
+    blob = json.dumps({"code": code, "package": package_hash(ROOT / "ptcourse")})
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def glue_from_executed(nb) -> dict[str, str]:
@@ -791,7 +795,7 @@ def problems(glue: dict, root: Path = ROOT) -> list[str]:
     for md in chapters(root / "book"):
         if glue.get(md.stem, {}).get("code") != code_hash(jupytext.read(md)):
             found.append(
-                f"{GLUE_FILE.name}: the glued values of {md.name} are stale (its code changed)"
+                f"{GLUE_FILE.name}: the glued values of {md.name} are stale (its code or ptcourse changed)"
             )
         if first_code_cell(md) != install:
             found.append(
