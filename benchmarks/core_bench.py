@@ -1,29 +1,40 @@
-"""Speed and memory of the ptcourse core against torch's fused kernel and the naive compositions.
+"""Speed and memory of the ptcourse core against torch's fused kernel, TRL, the naive compositions
+and a compiled floor, side by side in one run.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/core_bench.py                  # N=1024, V=131072, fp32
-    .venv/bin/python benchmarks/core_bench.py --n 256 --v 32768 --repeats 5
+    .venv/bin/python benchmarks/core_bench.py                  # N=1024, V=131072, fp32, 2 threads
+    .venv/bin/python benchmarks/core_bench.py --n 256 --v 32768 --repeats 5 --no-compile
 
-Time: every case runs once to warm up, then the cases run round-robin ``--repeats`` times in this
-one process (interleaving spreads machine noise over all cases alike); the table reports the median
-time and its ratio to ``F.cross_entropy(reduction="none")`` and to the naive composition that
-computes the same quantity.
+Peers, reimplemented here from their published source (``trl`` itself is not a dependency):
+TRL's ``selective_log_softmax`` and ``entropy_from_logits`` from ``trl/trainer/utils.py`` at
+huggingface/trl commit f2cd57710ae3 (2026-07-24, version 1.10.0.dev0): the fp32 branch of
+``selective_log_softmax`` gathers the target logits and subtracts a per-row ``torch.logsumexp``
+(a Python loop over rows); ``entropy_from_logits`` loops over 128-row chunks of
+``-(exp(log_softmax) * log_softmax).sum(-1)``.
 
-Memory: each case runs once in a fresh subprocess (``--memory-case``). It allocates and touches its
-inputs, reads the resident-set high-water mark (``resource.getrusage(RUSAGE_SELF).ru_maxrss``),
-runs the case, reads it again; the difference is the case's extra peak memory, reported as a
-percentage of one logits tensor. (torch's CPU allocator returns large blocks to the OS, so RSS
-tracks live tensors; a fresh process keeps earlier cases from hiding or inflating the peak.)
+The compiled floor is ptcourse's own optional fused path (``compile=True``: each chunk through
+``torch.compile``), i.e. what inductor makes of the same chunked formulas.
 
-The table is printed as markdown and written to ``benchmarks/results/core.md``. This is a
-benchmark, not a test: nothing here asserts a timing.
+Time: every case runs once to warm up (compiling the fused kernels), then the cases run
+round-robin ``--repeats`` times in this one process, interleaved so that machine noise falls on
+all alike; the table reports medians and ratios to ``F.cross_entropy(reduction="none")``.
+
+Memory: each case runs once in a fresh subprocess (``--memory-case``): it allocates and touches its
+inputs, reads the resident-set high-water mark (``ru_maxrss``), runs the case and reads it again;
+the difference, as a percentage of one logits tensor, is the extra peak memory (torch's CPU
+allocator returns large blocks to the OS, so RSS tracks live tensors). Compiled cases are not
+measured for memory (each subprocess would compile again).
+
+The table, with the CPU model, its cache sizes and the machine's load (``/proc/loadavg``) before
+and after, is printed and written to ``benchmarks/results/core.md``. Nothing here asserts a timing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -39,16 +50,36 @@ import ptcourse as pc
 
 Cat = torch.distributions.Categorical
 RESULTS = Path(__file__).resolve().parent / "results" / "core.md"
+TRL_SOURCE = "huggingface/trl@f2cd57710ae3 (1.10.0.dev0), trl/trainer/utils.py"
 
 
-def _inputs(n: int, v: int, dtype: torch.dtype, grad: bool = False):
-    gen = torch.Generator().manual_seed(0)
-    x = torch.randn(n, v, generator=gen, dtype=torch.float32).to(dtype)  # (N, V)
-    y = torch.randn(n, v, generator=gen, dtype=torch.float32).to(dtype)  # (N, V)
-    t = torch.randint(0, v, (n,), generator=gen)  # (N,)
-    if grad:
-        x.requires_grad_()
-    return x, y, t
+# ------------------------------------------------------------------ peers
+
+
+def trl_selective_log_softmax(logits, index):
+    """TRL's fp32 branch: gather, minus a per-row logsumexp computed in a Python loop."""
+    selected = torch.gather(logits, dim=-1, index=index.unsqueeze(-1)).squeeze(-1)
+    lse = torch.stack([torch.logsumexp(lg, dim=-1) for lg in logits])  # loop: lower peak memory
+    return selected - lse
+
+
+def trl_entropy_from_logits(logits, chunk_size: int = 128):
+    """TRL's chunked entropy: -(exp(logp) * logp).sum(-1) over 128-row chunks."""
+    flat = logits.reshape(-1, logits.shape[-1])
+    out = [
+        -(torch.exp(lp) * lp).sum(-1)
+        for lp in (F.log_softmax(c, dim=-1) for c in flat.split(chunk_size))
+    ]
+    return torch.cat(out).reshape(logits.shape[:-1])
+
+
+def chunked_kl(x, y, chunk_size: int = 128):
+    """The chunked log_softmax composition of the exact KL (what one writes by hand)."""
+    out = []
+    for xc, yc in zip(x.split(chunk_size), y.split(chunk_size), strict=True):
+        zx, zy = F.log_softmax(xc, -1), F.log_softmax(yc, -1)
+        out.append((zx.exp() * (zx - zy)).sum(-1))
+    return torch.cat(out)
 
 
 def naive_logprobs(x, t):
@@ -57,45 +88,95 @@ def naive_logprobs(x, t):
 
 def naive_stats(x, y, t):
     p, q = Cat(logits=x.float()), Cat(logits=y.float())
-    return (
-        naive_logprobs(x, t),
-        p.entropy(),
-        torch.distributions.kl_divergence(p, q),
-        naive_logprobs(y, t),
-    )
+    kl = torch.distributions.kl_divergence(p, q)
+    return naive_logprobs(x, t), p.entropy(), kl, naive_logprobs(y, t)
 
 
-def _backward(out):
-    out.sum().backward()
+def _bwd(out):
+    (sum(o.sum() for o in out) if isinstance(out, tuple) else out.sum()).backward()
 
 
-# name -> (function of (x, y, t), naive counterpart's name or None, needs grad)
+def _stats(s):
+    return s.logp, s.entropy, s.kl
+
+
+# name -> (quantity, function of (x, y, t), needs grad, compiled)
 CASES = {
-    "F.cross_entropy": (lambda x, y, t: F.cross_entropy(x, t, reduction="none"), None, False),
-    "token_logprobs": (lambda x, y, t: pc.token_logprobs(x, t), "log_softmax+gather", False),
-    "log_softmax+gather": (lambda x, y, t: naive_logprobs(x, t), None, False),
-    "entropy": (lambda x, y, t: pc.entropy(x), "Categorical.entropy", False),
-    "Categorical.entropy": (lambda x, y, t: Cat(logits=x).entropy(), None, False),
-    "kl_divergence": (lambda x, y, t: pc.kl_divergence(x, y), "distributions.kl_divergence", False),
+    "F.cross_entropy": ("baseline", lambda x, y, t: F.cross_entropy(x, t, reduction="none"), 0, 0),
+    "ptcourse.token_logprobs": ("log-probs", lambda x, y, t: pc.token_logprobs(x, t), 0, 0),
+    "TRL selective_log_softmax": (
+        "log-probs",
+        lambda x, y, t: trl_selective_log_softmax(x, t),
+        0,
+        0,
+    ),
+    "log_softmax+gather": ("log-probs", lambda x, y, t: naive_logprobs(x, t), 0, 0),
+    "ptcourse.entropy": ("entropy", lambda x, y, t: pc.entropy(x), 0, 0),
+    "TRL entropy_from_logits": ("entropy", lambda x, y, t: trl_entropy_from_logits(x), 0, 0),
+    "Categorical.entropy": ("entropy", lambda x, y, t: Cat(logits=x).entropy(), 0, 0),
+    "compiled floor: entropy": (
+        "entropy",
+        lambda x, y, t: pc.token_stats(x, t, compile=True).entropy,
+        0,
+        1,
+    ),
+    "ptcourse.kl_divergence": ("exact KL", lambda x, y, t: pc.kl_divergence(x, y), 0, 0),
+    "chunked log_softmax KL": ("exact KL", lambda x, y, t: chunked_kl(x, y), 0, 0),
     "distributions.kl_divergence": (
+        "exact KL",
         lambda x, y, t: torch.distributions.kl_divergence(Cat(logits=x), Cat(logits=y)),
-        None,
-        False,
+        0,
+        0,
     ),
-    "token_stats": (lambda x, y, t: pc.token_stats(x, t, y), "naive stats", False),
-    "naive stats": (lambda x, y, t: naive_stats(x, y, t), None, False),
-    "token_logprobs fwd+bwd": (
-        lambda x, y, t: _backward(pc.token_logprobs(x, t)),
-        "log_softmax+gather fwd+bwd",
-        True,
+    "ptcourse.token_stats": ("token_stats", lambda x, y, t: pc.token_stats(x, t, y), 0, 0),
+    "naive stats (4 pieces)": ("token_stats", lambda x, y, t: naive_stats(x, y, t), 0, 0),
+    "compiled floor: token_stats": (
+        "token_stats",
+        lambda x, y, t: pc.token_stats(x, t, y, compile=True),
+        0,
+        1,
     ),
-    "log_softmax+gather fwd+bwd": (lambda x, y, t: _backward(naive_logprobs(x, t)), None, True),
+    "ptcourse.token_stats fwd+bwd": (
+        "fwd+bwd",
+        lambda x, y, t: _bwd(_stats(pc.token_stats(x, t, y))),
+        1,
+        0,
+    ),
+    "ptcourse.token_logprobs fwd+bwd": (
+        "fwd+bwd",
+        lambda x, y, t: _bwd(pc.token_logprobs(x, t)),
+        1,
+        0,
+    ),
+    "log_softmax+gather fwd+bwd": ("fwd+bwd", lambda x, y, t: _bwd(naive_logprobs(x, t)), 1, 0),
 }
+
+#: (case, reference case, ceiling) from issue 18.
+TARGETS = [
+    ("ptcourse.token_logprobs", "F.cross_entropy", 0.6),
+    ("ptcourse.entropy", "F.cross_entropy", 1.0),
+    ("ptcourse.kl_divergence", "F.cross_entropy", 2.0),
+    ("ptcourse.token_stats", "F.cross_entropy", 2.0),
+    ("ptcourse.token_stats fwd+bwd", "log_softmax+gather fwd+bwd", 2.0),
+]
+
+
+# ------------------------------------------------------------------ running
+
+
+def _inputs(n: int, v: int, dtype: torch.dtype, grad: bool = False):
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, v, generator=gen, dtype=torch.float32).to(dtype)  # (N, V)
+    y = torch.randn(n, v, generator=gen, dtype=torch.float32).to(dtype)  # (N, V), frozen
+    t = torch.randint(0, v, (n,), generator=gen)  # (N,)
+    if grad:
+        x.requires_grad_()
+    return x, y, t
 
 
 def _run(name, x, y, t):
-    fn = CASES[name][0]
-    if CASES[name][2]:
+    fn, grad = CASES[name][1], CASES[name][2]
+    if grad:
         x.grad = None
         fn(x, y, t)
     else:
@@ -103,14 +184,13 @@ def _run(name, x, y, t):
             fn(x, y, t)
 
 
-def time_cases(n: int, v: int, dtype: torch.dtype, repeats: int) -> dict[str, float]:
-    plain = _inputs(n, v, dtype)
-    with_grad = _inputs(n, v, dtype, grad=True)
-    times: dict[str, list[float]] = {name: [] for name in CASES}
-    for name in CASES:  # warm-up
+def time_cases(names, n, v, dtype, repeats) -> dict[str, float]:
+    plain, with_grad = _inputs(n, v, dtype), _inputs(n, v, dtype, grad=True)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # warm-up (and compile)
         _run(name, *(with_grad if CASES[name][2] else plain))
     for _ in range(repeats):
-        for name in CASES:
+        for name in names:
             args = with_grad if CASES[name][2] else plain
             start = time.perf_counter()
             _run(name, *args)
@@ -135,28 +215,73 @@ def measure_memory(name: str, n: int, v: int, dtype_name: str) -> float:
     return json.loads(out.strip().splitlines()[-1])["extra_bytes"]
 
 
-def table(n, v, dtype_name, repeats, times, memory, logits_bytes) -> str:
+# ------------------------------------------------------------------ the machine
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cache_sizes() -> str:
+    """e.g. 'L1d 32K, L2 512K, L3 32768K' (per core for L1/L2 as sysfs reports them for cpu0)."""
+    parts = []
+    for d in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            kind = (d / "type").read_text().strip()
+            if kind == "Instruction":
+                continue
+            level = (d / "level").read_text().strip()
+            size = (d / "size").read_text().strip()
+        except OSError:
+            continue
+        parts.append(f"L{level}{'d' if kind == 'Data' else ''} {size}")
+    return ", ".join(parts) or "unknown"
+
+
+def load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:  # pragma: no cover - not Linux
+        return "unknown"
+
+
+def table(args, names, times, memory, logits_bytes, load_before, load_after) -> str:
     ce = times["F.cross_entropy"]
     lines = [
-        f"Core benchmark: N={n}, V={v}, {dtype_name}; one logits tensor = "
-        f"{logits_bytes / 2**20:.0f} MiB; median of {repeats} interleaved repeats; "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"{platform.processor() or platform.machine()}.",
+        f"### Core benchmark: N={args.n}, V={args.v}, {args.dtype}",
         "",
-        "| case | time (ms) | vs F.cross_entropy | vs naive | extra peak memory (% of logits) |",
-        "|---|---:|---:|---:|---:|",
+        f"- machine: {cpu_model()}, {os.cpu_count()} logical CPUs; caches (cpu0): {cache_sizes()}",
+        f"- torch {torch.__version__}, {torch.get_num_threads()} threads; "
+        f"median of {args.repeats} interleaved repeats; one logits tensor = "
+        f"{logits_bytes / 2**20:.0f} MiB",
+        f"- load average (1, 5, 15 min) before: {load_before}; after: {load_after} "
+        f"(on {os.cpu_count()} CPUs: above {os.cpu_count()} means other work shared the cores)",
+        f"- TRL peers reimplemented from {TRL_SOURCE}",
+        "",
+        "| quantity | implementation | time (ms) | vs F.cross_entropy | extra peak memory (% of logits) |",
+        "|---|---|---:|---:|---:|",
     ]
-    for name, (_, naive, _) in CASES.items():
-        vs_naive = f"{times[name] / times[naive]:.2f}x" if naive else ""
+    for name in names:
         mem = f"{100 * memory[name] / logits_bytes:.1f}%" if name in memory else "n/a"
         lines.append(
-            f"| {name} | {1e3 * times[name]:.1f} | {times[name] / ce:.2f}x | {vs_naive} | {mem} |"
+            f"| {CASES[name][0]} | {name} | {1e3 * times[name]:.1f} | {times[name] / ce:.2f}x | {mem} |"
         )
+    lines += ["", "| target (issue 18) | measured | ceiling | met |", "|---|---:|---:|---|"]
+    for name, ref, ceiling in TARGETS:
+        if name in times and ref in times:
+            r = times[name] / times[ref]
+            ok = "yes" if r <= ceiling else "no"
+            lines.append(f"| {name} / {ref} | {r:.2f}x | {ceiling:.1f}x | {ok} |")
     lines += [
         "",
-        "Naive counterparts: token_logprobs -> log_softmax+gather, entropy -> Categorical.entropy, "
-        "kl_divergence -> distributions.kl_divergence, token_stats -> all four naive pieces. "
-        "Forward cases run under no_grad; fwd+bwd cases include the (N, V) gradient itself.",
+        "Forward cases run under no_grad; fwd+bwd cases differentiate the policy logits only "
+        "(the reference is frozen) and include the (N, V) gradient itself (>= 100 % memory).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -167,8 +292,9 @@ def main(argv=None) -> None:
     ap.add_argument("--v", type=int, default=131072, help="vocabulary size")
     ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (0: torch's default)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    ap.add_argument("--no-compile", action="store_true", help="skip the compiled floor")
     ap.add_argument("--memory-case", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--append", action="store_true", help="append to --out instead of replacing")
@@ -179,13 +305,16 @@ def main(argv=None) -> None:
     if args.memory_case:
         memory_case(args.memory_case, args.n, args.v, dtype)
         return
+    names = [k for k, c in CASES.items() if not (args.no_compile and c[3])]
+    load_before = load()
     memory = {}
     if not args.no_memory:
-        for name in CASES:
-            memory[name] = measure_memory(name, args.n, args.v, args.dtype)
-    times = time_cases(args.n, args.v, dtype, args.repeats)
+        for name in names:
+            if not CASES[name][3]:
+                memory[name] = measure_memory(name, args.n, args.v, args.dtype)
+    times = time_cases(names, args.n, args.v, dtype, args.repeats)
     logits_bytes = args.n * args.v * torch.tensor([], dtype=dtype).element_size()
-    md = table(args.n, args.v, args.dtype, args.repeats, times, memory, logits_bytes)
+    md = table(args, names, times, memory, logits_bytes, load_before, load())
     print(md)
     if args.out.exists() and args.append:
         md = args.out.read_text() + "\n" + md

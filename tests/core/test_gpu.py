@@ -74,3 +74,24 @@ def test_mixed_devices_rejected():
     x, _, t, _, _ = _inputs()
     with pytest.raises(ValueError, match="'targets'"):
         pc.token_logprobs(x.cuda(), t)
+
+
+def test_cuda_engine_edge_cases():
+    """On CUDA: expanded logits, 1e30 offsets and second derivatives give the CPU results."""
+    gen = torch.Generator().manual_seed(1)
+    base = torch.randn(2, 1, 40, generator=gen, dtype=torch.float64)
+    t = torch.randint(0, 40, (2, 5), generator=gen)
+    for dev in ("cpu", "cuda"):
+        x = base.to(dev).expand(2, 5, 40)  # not viewable as (N, V): copied chunk by chunk
+        s = pc.token_stats(x, t.to(dev), x.flip(-1), chunk_size=3)
+        big = pc.entropy(torch.tensor([[1e30, 1e30, -1e30]], device=dev))
+        leaf = base.to(dev).requires_grad_()
+        (g,) = torch.autograd.grad(pc.entropy(leaf).sum(), leaf, create_graph=True)
+        (h,) = torch.autograd.grad(g.square().sum(), leaf)
+        out = [s.logp, s.entropy, s.kl, big, h]
+        if dev == "cpu":
+            cpu = out
+    for a, b in zip(cpu, out, strict=True):
+        assert b.device.type == "cuda"
+        torch.testing.assert_close(b.cpu(), a, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(cpu[3], torch.tensor([0.6931472]))

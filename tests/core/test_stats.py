@@ -1,4 +1,4 @@
-"""Tests for ptcourse.stats: token_stats, the one-pass chunked engine, and its memory bound."""
+"""Tests for ptcourse.stats: token_stats, the chunked engine of ptcourse._vocab, its memory bound."""
 
 from __future__ import annotations
 
@@ -153,10 +153,10 @@ class _LargestTensor(TorchDispatchMode):
 )
 def test_forward_never_builds_full_temporary(fn, monkeypatch):
     """In the forward pass no op creates a tensor larger than a small fraction of (N, V)."""
-    import ptcourse.stats as stats
+    import ptcourse._vocab as engine
 
-    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", 4096)
-    n, v = 256, 1024  # default chunk = 4 rows
+    monkeypatch.setattr(engine, "default_chunk_rows", lambda *args: 4)
+    n, v = 256, 1024  # chunks of 4 rows
     x, y = torch.randn(n, v, requires_grad=True), torch.randn(n, v)
     t = torch.randint(0, v, (n,))
     with _LargestTensor() as mode:
@@ -166,9 +166,9 @@ def test_forward_never_builds_full_temporary(fn, monkeypatch):
 
 def test_backward_saves_only_inputs_and_writes_one_gradient(monkeypatch):
     """Autograd saves no (N, V) activation beyond the inputs; backward's only full tensor is the grad."""
-    import ptcourse.stats as stats
+    import ptcourse._vocab as engine
 
-    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", 4096)
+    monkeypatch.setattr(engine, "default_chunk_rows", lambda *args: 4)
     n, v = 128, 512
     x, y = torch.randn(n, v, requires_grad=True), torch.randn(n, v, requires_grad=True)
     t = torch.randint(0, v, (n,))

@@ -1,0 +1,311 @@
+r"""The chunked vocabulary engine behind token_logprobs, entropy, kl_divergence, token_stats (private).
+
+A vocabulary of 128k tokens makes ``(N, V)`` tensors large: the naive composition
+``log_softmax(logits).gather(...)`` builds a full ``(N, V)`` temporary and, under autograd, keeps it
+alive for the backward pass. Here rows are processed in chunks sized for the CPU cache
+(:func:`ptcourse._chunks.default_chunk_rows`); the forward pass keeps only the input logits (alive
+anyway) and O(N) results, and the backward pass recomputes each chunk's log-softmax, writing
+straight into the single ``(N, V)`` gradient. The same idea drives the chunked cross-entropy
+kernels of Liger-Kernel (Hsu et al., 2024) and "Cut Your Losses in Large-Vocabulary Language
+Models" (Wijmans et al., 2024).
+
+Per chunk, with :math:`z = \log\mathrm{softmax}(x)`, :math:`p = e^z` and :math:`z^{ref}` the
+reference's log-softmax (torch's fused log-softmax subtracts the row maximum first, so every result
+depends only on logit differences, even at magnitudes of 1e30):
+
+* :math:`\log p_t = z_t`, :math:`H = -\sum_j p_j z_j`,
+  :math:`\mathrm{KL} = \sum_j p_j (z_j - z^{ref}_j)` -- one log-softmax, one ``exp`` and one row
+  dot product per statistic, all into reused buffers (``out=``), the softmax shared by H and KL;
+* gradients :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
+  :math:`\partial H/\partial x_j = -p_j(z_j + H)`,
+  :math:`\partial\,\mathrm{KL}/\partial x_j = p_j(z_j - z^{ref}_j - \mathrm{KL})`,
+  :math:`\partial\,\mathrm{KL}/\partial y_j = q_j - p_j`.
+
+Rows where this meets ``0 * (-inf)`` (some logits are -inf) are recomputed carefully
+(:math:`0 \log 0 = 0`) and flagged so that backward treats them carefully too. Inputs that cannot
+be viewed as ``(N, V)`` (expanded, permuted) are copied one chunk at a time. A second derivative
+(``create_graph=True``) runs a differentiable, unchunked backward; ``torch.func`` transforms are
+refused by name. ``compile=True`` or ``PTCOURSE_COMPILE=1`` runs each forward chunk through a
+``torch.compile``-d kernel (:mod:`ptcourse._fused`).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import _validate as V
+from ._chunks import (
+    LOG_FLOOR,
+    Rows,
+    Workspace,
+    caller_name,
+    check_rows,
+    chunk_rows,
+    default_chunk_rows,
+    refuse_functorch,
+    want_compile,
+)
+
+__all__: list[str] = []
+
+
+def _rowdot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise dot product of two (c, V) tensors without a (c, V) temporary."""
+    return torch.bmm(a.unsqueeze(1), b.unsqueeze(2)).view(a.shape[0])  # (c,)
+
+
+def _exact_chunk(xc, yc, want_kl):
+    """Careful entropy and KL of a few rows, exact with -inf logits (0 log 0 = 0; p > 0 = q: +inf)."""
+    zx = torch.log_softmax(xc, dim=-1)  # (c, V) log p
+    px = zx.exp()  # (c, V)
+    zx.clamp_(min=LOG_FLOOR)
+    ent = -(px * zx).sum(-1)
+    kl = None
+    if want_kl:
+        d = (zx - torch.log_softmax(yc, dim=-1)).masked_fill_(px == 0, 0.0)  # (c, V)
+        kl = (px * d).sum(-1)
+    return ent, kl
+
+
+def _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl):
+    """(logp, H, ref_logp, KL) of one chunk, each (c,) or None; xc, yc contiguous in compute dtype."""
+    c = xc.shape[0]
+    zx = torch.log_softmax(xc, dim=-1, out=ws.get("z", c))  # (c, V)
+    logp = zx.gather(1, tc).squeeze(1) if want_logp else None
+    if not (want_ent or want_kl or yc is not None):
+        return logp, None, None, None
+    px = torch.exp(zx, out=ws.get("p", c))  # (c, V), one softmax for H and KL
+    h = -_rowdot(px, zx) if want_ent else None
+    ref = k = None
+    if yc is not None:
+        zy = torch.log_softmax(yc, dim=-1, out=ws.get("w", c))  # (c, V)
+        ref = zy.gather(1, tc).squeeze(1) if want_logp else None
+        if want_kl:
+            k = _rowdot(px, torch.sub(zx, zy, out=zy)).clamp_(min=0.0)  # (c,)
+    return logp, h, ref, k
+
+
+class _VocabStats(torch.autograd.Function):
+    """Chunked statistics of ``x`` (..., V) and optionally ``y`` (same shape); targets ``t`` (N,).
+
+    Outputs, each (N,) in the compute dtype or an empty tensor when not requested:
+    ``logp = log softmax(x)[t]``, ``ent = H(softmax x)``, ``kl = KL(softmax x || softmax y)``,
+    ``ref_logp = log softmax(y)[t]``. Only the inputs and O(N) row statistics are saved.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, t, want_logp, want_ent, want_kl, rows, fused):
+        ctx.set_materialize_grads(False)
+        xr, yr = Rows(x), (Rows(y) if y is not None else None)
+        n, vocab = xr.n, xr.vocab
+        cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
+        empty = x.new_empty(0, dtype=cd)
+
+        def alloc(flag):
+            return x.new_empty(n, dtype=cd) if flag else empty
+
+        logp, ent, kl = alloc(want_logp), alloc(want_ent), alloc(want_kl)
+        ref_logp = alloc(want_logp and y is not None)
+        careful = torch.zeros(n, dtype=torch.bool, device=x.device)  # rows with -inf logits
+        ws = Workspace(min(rows, n), vocab, cd, x.device)
+        if fused:
+            from ._fused import fused_chunk
+        for s in range(0, n, rows):
+            e = min(n, s + rows)
+            tc = t[s:e, None] if t is not None else None  # (c, 1)
+            if fused:
+                xc, yc = xr(s, e), (yr(s, e) if yr is not None else None)
+                outs = fused_chunk(xc, yc, tc, want_logp, want_ent, want_kl, cd)
+            else:
+                xc, yc = (
+                    ws.cast("x", xr(s, e)),
+                    (ws.cast("y", yr(s, e)) if yr is not None else None),
+                )
+                outs = _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl)
+            lp, h, ref, k = outs
+            bad = torch.zeros(e - s, dtype=torch.bool, device=x.device)
+            for o in (h, k):
+                if o is not None:
+                    bad |= torch.isnan(o)
+            if bool(bad.any()):  # -inf logits (or bad input): redo those rows carefully
+                idx = bad.nonzero().squeeze(1)
+                xb = xc[idx].to(cd)
+                h2, k2 = _exact_chunk(xb, yc[idx].to(cd) if k is not None else None, k is not None)
+                if h is not None:
+                    h[idx] = h2
+                if k is not None:
+                    k[idx] = k2
+                careful[s:e] = bad
+            for dst, src in ((logp, lp), (ent, h), (ref_logp, ref), (kl, k)):
+                if src is not None:
+                    dst[s:e] = src
+        ctx.rows = rows
+        ctx.save_for_backward(x, y, t, ent, kl, careful)
+        outs = (logp, ent, kl, ref_logp)
+        for o in outs:
+            if o.numel() == 0 and n:
+                ctx.mark_non_differentiable(o)
+        return outs
+
+    @staticmethod
+    def backward(ctx, g_logp, g_ent, g_kl, g_ref):
+        x, y, t, ent, kl, careful = ctx.saved_tensors
+        need_x = ctx.needs_input_grad[0] and any(g is not None for g in (g_logp, g_ent, g_kl))
+        need_y = ctx.needs_input_grad[1] and y is not None and (g_kl, g_ref) != (None, None)
+        if not (need_x or need_y):
+            return None, None, None, None, None, None, None, None
+        if torch.is_grad_enabled():  # create_graph=True: a differentiable backward
+            gx, gy = _graph_backward(x, y, t, g_logp, g_ent, g_kl, g_ref)
+            grads = (gx if need_x else None, gy if need_y else None)
+        else:
+            grads = _chunked_backward(
+                ctx.rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g_ent, g_kl, g_ref
+            )
+        return (*grads, None, None, None, None, None, None)
+
+
+def _chunked_backward(rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g_ent, g_kl, g_ref):
+    """First-order gradients, chunk by chunk; the only (N, V) tensors are the gradients."""
+    xr, yr = Rows(x), (Rows(y) if y is not None else None)
+    n, vocab = xr.n, xr.vocab
+    cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
+    gx = x.new_empty(n, vocab) if need_x else None  # (N, V)
+    gy = y.new_empty(n, vocab) if need_y else None  # (N, V)
+    zero = x.new_zeros((), dtype=cd)
+    ws = Workspace(min(rows, n), vocab, cd, x.device)
+
+    def col(g, s, e):
+        return g[s:e, None] if g is not None else zero  # (c, 1) or ()
+
+    for s in range(0, n, rows):
+        e = min(n, s + rows)
+        c = e - s
+        gl, ge, gk, gr = col(g_logp, s, e), col(g_ent, s, e), col(g_kl, s, e), col(g_ref, s, e)
+        zx = torch.log_softmax(ws.cast("x", xr(s, e)), dim=-1, out=ws.get("z", c))  # (c, V)
+        px = torch.exp(zx, out=ws.get("p", c))  # (c, V)
+        zy = None
+        if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
+            zy = torch.log_softmax(ws.cast("y", yr(s, e)), dim=-1, out=ws.get("w", c))
+        if gx is not None:
+            out = gx[s:e] if gx.dtype == cd else ws.get("g", c)
+            const = -gl  # (c, 1): the parts of coef that are constant along the row
+            if g_ent is not None:
+                const = const - ge * ent[s:e, None]
+            if g_kl is not None:
+                const = const - gk * kl[s:e, None]
+            flags = (g_ent is not None, g_kl is not None, bool(careful[s:e].any()))
+            _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, *flags)
+            if g_logp is not None:
+                out.scatter_add_(1, t[s:e, None], gl.to(cd))
+            if gx.dtype != cd:
+                gx[s:e] = out
+        if gy is not None:
+            gc = torch.exp(zy, out=ws.get("c", c)).mul_(gk - gr)  # (c, V) q (g_kl - g_ref)
+            if g_kl is not None:
+                gc.addcmul_(px, -gk)  # dKL/dy = q - p
+            if g_ref is not None:
+                gc.scatter_add_(1, t[s:e, None], gr.to(cd))
+            gy[s:e] = gc
+    gx = gx.view(x.shape) if gx is not None else None
+    return gx, (gy.view(y.shape) if gy is not None else None)
+
+
+def _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, has_ent, has_kl, careful):
+    """Write ``p * coef`` of one chunk into ``out`` (c, V): the x-gradient but its one-hot part.
+
+    ``coef = const - g_ent z + g_kl (z - z_ref)`` with ``const = -g_logp - g_ent H - g_kl KL``.
+    """
+    c = out.shape[0]
+    if not (has_ent or has_kl):
+        coef = const
+    elif not careful:
+        coef = torch.addcmul(const, zx, gk - ge, out=ws.get("c", c))  # (c, V)
+        if has_kl:
+            coef.addcmul_(zy, -gk)
+    else:  # some logits are -inf: clamp log p, and let p = 0 contribute 0
+        zc = zx.clamp(min=LOG_FLOOR)
+        coef = torch.addcmul(const, zc, -ge, out=ws.get("c", c))  # (c, V)
+        if has_kl:
+            coef.addcmul_((zc - zy).masked_fill_(px == 0, 0.0), gk)
+    torch.mul(px, coef, out=out)  # (c, V)
+
+
+def _graph_backward(x, y, t, g_logp, g_ent, g_kl, g_ref):
+    """The same gradients from differentiable (unchunked) torch ops, for second derivatives."""
+    vocab = x.shape[-1]
+    cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
+    zx = torch.log_softmax(x.reshape(-1, vocab).to(cd), dim=-1)  # (N, V)
+    p = zx.exp()
+    zc = zx.clamp(min=LOG_FLOOR)
+    coef = torch.zeros((), dtype=cd, device=x.device)
+    if g_logp is not None:
+        coef = coef - g_logp[:, None]
+    if g_ent is not None:
+        coef = coef - g_ent[:, None] * (zc + (-(p * zc).sum(-1, keepdim=True)))
+    gy = None
+    if y is not None:
+        zy = torch.log_softmax(y.reshape(-1, vocab).to(cd), dim=-1)  # (N, V)
+        if g_kl is not None:
+            d = (zc - zy).masked_fill(p == 0, 0.0)
+            coef = coef + g_kl[:, None] * (d - (p * d).sum(-1, keepdim=True))
+        gk = g_kl[:, None] if g_kl is not None else 0.0
+        gr = g_ref[:, None] if g_ref is not None else 0.0
+        gy = zy.exp() * (gk - gr) - gk * p
+        if g_ref is not None:
+            gy = gy.scatter_add(1, t[:, None], g_ref[:, None].to(cd))
+        gy = gy.to(y.dtype).view(y.shape)
+    gx = p * coef
+    if g_logp is not None:
+        gx = gx.scatter_add(1, t[:, None], g_logp[:, None].to(cd))
+    return gx.to(x.dtype).view(x.shape), gy
+
+
+def vocab_stats(
+    logits: torch.Tensor,
+    targets: torch.Tensor | None,
+    ref_logits: torch.Tensor | None,
+    *,
+    want_logp: bool,
+    want_ent: bool,
+    want_kl: bool,
+    chunk_size: int | None,
+    names: tuple[str, str, str] = ("logits", "targets", "ref_logits"),
+    compile: bool | None = None,
+):
+    """Validate, run the chunked engine, reshape back. (Internal.)
+
+    Returns ``(logp, ent, kl, ref_logp)`` with the logits' batch shape (``None`` if not wanted).
+    """
+    refuse_functorch(caller_name())
+    x_name, t_name, y_name = names
+    V.logits(logits, x_name)
+    vocab = logits.shape[-1]
+    batch = logits.shape[:-1]
+    t = None
+    if want_logp and targets is None:
+        raise ValueError(f"'{t_name}' is required: token ids of shape {tuple(batch)}, got None")
+    if targets is not None:
+        t = V.targets(targets, t_name, batch, vocab, logits.device).reshape(-1)  # (N,)
+    if want_kl and ref_logits is None:
+        raise ValueError(f"'{y_name}' is required: logits of shape {tuple(logits.shape)}, got None")
+    if ref_logits is not None:
+        V.logits(ref_logits, y_name)
+        V.same_shape(logits, x_name, ref_logits, y_name)
+        V.same_device(logits, x_name, ref_logits, y_name)
+    fused = want_compile(compile)
+    n_inputs = 1 if ref_logits is None else 2
+    n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3
+    rows = chunk_rows(chunk_size) or default_chunk_rows(
+        vocab, logits.element_size(), n_inputs, n_buffers, logits.device.type
+    )
+    outs = _VocabStats.apply(logits, ref_logits, t, want_logp, want_ent, want_kl, rows, fused)
+    logp, ent, kl, ref_logp = outs
+    outs = (
+        logp if want_logp else None,
+        ent if want_ent else None,
+        kl if want_kl else None,
+        ref_logp if (want_logp and ref_logits is not None) else None,
+    )
+    xr, yr = Rows(logits), (Rows(ref_logits) if ref_logits is not None else None)
+    check_rows(outs, xr, x_name, yr, y_name)
+    return tuple(None if o is None else o.reshape(batch) for o in outs)
