@@ -27,7 +27,9 @@ RUNTIME_ICONS = {("fa-solid", "xmark")}
 _PACKS = {"fab": "fa-brands", "far": "fa-regular", "fas": "fa-solid"}
 _STYLES = {"fa-brands", "fa-regular", "fa-solid"}
 _SHORT = {"fab": "fa-brands", "far": "fa-regular", "fas": "fa-solid"}  # Font Awesome 5 spellings
-_ICON_CLASS = re.compile(r'<i class="([^"]*\bfa-[^"]*)"')
+_ICON_CLASS = re.compile(
+    r'<(?:i|span) class="([^"]*\b(?:fa-solid|fa-regular|fa-brands|fas|far|fab)\b[^"]*)"'
+)
 # One icon in fontawesome.js: name:[width,height,[aliases],"unicode","path"] (quoted if it has "-").
 _ICON_DEF = re.compile(
     r'(?:"([a-z0-9-]+)"|([a-z0-9]+)):\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","([^"]+)"\]'

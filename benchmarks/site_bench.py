@@ -101,6 +101,7 @@ def main(argv=None) -> int:
     parser.add_argument("--kbps", type=float, default=400.0, help="link speed, kbit/s (both ways)")
     parser.add_argument("--rtt", type=float, default=400.0, help="round-trip time, ms")
     parser.add_argument("--timeout", type=float, default=120.0, help="per page, seconds")
+    parser.add_argument("--pages", nargs="*", help="only these pages (e.g. book/03_kl_leash.html)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "site.md")
     args = parser.parse_args(argv)
     if not (args.site / "index.html").is_file():
@@ -108,6 +109,8 @@ def main(argv=None) -> int:
     chapters = sorted(
         p.relative_to(args.site).as_posix() for p in (args.site / "book").glob("[0-9][0-9]_*.html")
     )
+    if args.pages:
+        chapters = args.pages
     from playwright.sync_api import sync_playwright
 
     server = checks.LocalServer(args.site)

@@ -578,9 +578,21 @@ def check_page_weight(browser, url: str, limit: int = MAX_PAGE_BYTES) -> list[st
 
 
 def check_icons_drawn(page) -> list[str]:
-    """Every Font Awesome ``<i class="fa-...">`` icon on the page was drawn (is an SVG now)."""
-    left = page.eval_on_selector_all("i[class*='fa-']", "els => els.map(e => e.className)")
-    return [f"icon not drawn (no SVG for it): <i class={c!r}>" for c in left]
+    """Every Font Awesome icon (``<i>`` / ``<span class="fa-solid fa-...">``) was drawn as SVG."""
+    styles = ["fa-solid", "fa-regular", "fa-brands", "fas", "far", "fab"]
+    selector = ", ".join(f"{tag}.{c}" for c in styles for tag in ("i", "span"))
+    left = page.eval_on_selector_all(selector, "els => els.map(e => e.className)")
+    problems = [f"icon not drawn (no SVG for it): class={c!r}" for c in left]
+    # Each visible button of the article header shows something: an icon of nonzero size or text.
+    blank = page.eval_on_selector_all(
+        ".article-header-buttons button, .article-header-buttons a.btn",
+        """els => els.filter(b => b.getClientRects().length && getComputedStyle(b).visibility !== 'hidden')
+           .filter(b => ![...b.querySelectorAll('svg, img')].some(i => i.getBoundingClientRect().width > 4)
+                        && !b.innerText.trim())
+           .map(b => b.getAttribute('aria-label') || b.getAttribute('title') || b.className)""",
+    )
+    problems += [f"header button shows no icon: {label!r}" for label in blank]
+    return problems
 
 
 def check_solution_title_opens(page, timeout_ms: int = 1000) -> list[str]:

@@ -360,3 +360,17 @@ def test_references_check_passes_author_year_with_backlink(page, fixture_site):
     """An author-year entry with a "Cited in" link passes."""
     _open(page, fixture_site, "references_good.html")
     assert checks.check_references(page) == []
+
+
+def test_icon_check_fails_on_undrawn_and_hidden_icons(page, fixture_site):
+    """An <i> left undrawn and a colour switch whose icon lost the attribute its CSS needs fail."""
+    _open(page, fixture_site, "icons_broken.html")
+    problems = checks.check_icons_drawn(page)
+    assert any("fa-magnifying-glass" in p for p in problems), problems
+    assert any("'Color mode'" in p for p in problems), problems
+
+
+def test_icon_check_passes_drawn_icons(page, fixture_site):
+    """Header buttons that each show a drawn SVG icon pass."""
+    _open(page, fixture_site, "icons_good.html")
+    assert checks.check_icons_drawn(page) == []

@@ -34,14 +34,12 @@ def test_same_name_in_two_packs_keeps_each_shape(icons):
 
 
 def test_used_icons_reads_style_and_name_and_skips_sizes():
-    """An <i> yields (style, name); size classes are not icons; a bare name is solid."""
-    html = (
-        '<i class="fa-solid fa-sun fa-lg"></i><i class="fab fa-github"></i><i class="fa-bars"></i>'
-    )
+    """An <i> or <span> with a style class yields (style, name); size classes are not icons."""
+    html = '<i class="fa-solid fa-sun fa-lg"></i><i class="fab fa-github"></i><span class="fa-solid fa-list"></span><i class="fa-bars"></i>'
     assert site_ui.used_icons(html) == {
         ("fa-solid", "sun"),
         ("fa-brands", "github"),
-        ("fa-solid", "bars"),
+        ("fa-solid", "list"),
     }
 
 
