@@ -1,6 +1,6 @@
 """Sphinx extension: keep the site's browser assets local, so the site works with no network.
 
-MathJax 3, tippy.js and Popper are vendored from npm (``package.json`` / ``package-lock.json``) into
+MathJax 4, tippy.js and Popper are vendored from npm (``package.json`` / ``package-lock.json``) into
 ``_static/vendor/`` by ``make vendor`` (``mk/site.mk``); ``_config.yml`` points ``mathjax_path`` and
 sphinx-tippy's ``tippy_js`` at them instead of the default CDNs (jsDelivr, unpkg).
 

@@ -438,3 +438,267 @@ class LocalServer:
         """Stop serving and release the port."""
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# --- issue 15: the site on every screen -------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+# At most this share of a page's display equations may need a sideways scroll at phone width.
+MAX_SCROLLING_EQUATIONS = 0.1
+# A chapter's first visit, all requests together (uncompressed bytes).
+MAX_PAGE_BYTES = 2_500_000
+
+_TOGGLE_STATE_JS = """(kind) => {
+  const dialog = document.getElementById(`pst-${kind}-sidebar-modal`);
+  const sidebar = document.getElementById(`pst-${kind}-sidebar`);
+  const shown = (el) => !!el && el.getClientRects().length > 0
+      && getComputedStyle(el).visibility !== 'hidden' && el.getBoundingClientRect().width > 1;
+  return {dialog: !!dialog && dialog.open && shown(dialog)
+                  && dialog.querySelector('nav, .bd-toc-nav, .bd-docs-nav, .toc-entry, a') !== null,
+          sidebar: shown(sidebar) && !sidebar.classList.contains('pst-sidebar-hidden')};
+}"""
+
+
+def check_sidebar_toggle(page, kind: str = "primary", timeout_ms: int = 2000) -> list[str]:
+    """Clicking the *visible* ``.{kind}-toggle`` button opens its drawer or toggles its sidebar.
+
+    ``kind`` is ``primary`` (site navigation) or ``secondary`` (this page's contents). On a phone
+    the themes open a ``<dialog id="pst-{kind}-sidebar-modal">`` holding the sidebar's links; on a
+    desktop the primary button collapses or restores the sidebar. Either change counts; neither
+    (a button that only shows its tooltip) is reported.
+    """
+    if kind not in ("primary", "secondary"):
+        raise ValueError(f"kind must be 'primary' or 'secondary', got {kind!r}")
+    buttons = page.locator(f".{kind}-toggle")
+    visible = [buttons.nth(i) for i in range(buttons.count()) if buttons.nth(i).is_visible()]
+    if not visible:
+        return [f"no visible .{kind}-toggle button"]
+    problems = []
+    for button in visible:
+        before = page.evaluate(_TOGGLE_STATE_JS, kind)
+        button.click()
+        after = before
+        for _ in range(max(1, timeout_ms // 100)):
+            page.wait_for_timeout(100)
+            after = page.evaluate(_TOGGLE_STATE_JS, kind)
+            if after["dialog"] or after["sidebar"] != before["sidebar"]:
+                break
+        label = button.get_attribute("aria-label") or button.get_attribute("title") or kind
+        if not (after["dialog"] or after["sidebar"] != before["sidebar"]):
+            problems.append(
+                f"clicking the visible {kind} button ({label!r}) opened no drawer and "
+                "did not toggle the sidebar"
+            )
+        if after["dialog"]:
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(200)
+        elif after["sidebar"] != before["sidebar"]:
+            button.click()  # put the sidebar back for the next check
+            page.wait_for_timeout(200)
+    return problems
+
+
+_EQUATION_OVERFLOW_JS = """() => [...document.querySelectorAll('mjx-container[display="true"]')]
+  .map(el => {
+    const s = getComputedStyle(el);
+    const scrollable = ['auto', 'scroll'].includes(s.overflowX);
+    const cue = scrollable && (s.borderBottomStyle !== 'none' || s.backgroundImage !== 'none');
+    return {id: (el.closest('[id]') || {}).id || '?', needed: el.scrollWidth,
+            available: el.clientWidth, overflows: el.scrollWidth > el.clientWidth + 2, cue};
+  })"""
+
+
+def check_equations_fit(page, max_share: float = MAX_SCROLLING_EQUATIONS) -> list[str]:
+    """At most ``max_share`` of the display equations need a sideways scroll, each with a cue.
+
+    Run at phone width (``PHONE``). An equation needs a scroll when its content is wider than its
+    box; the cue is a scrollable box with a visible marker (a border or a fade) so that a reader
+    knows there is more to the right.
+    """
+    if not 0 <= max_share <= 1:
+        raise ValueError(f"max_share must lie in [0, 1], got {max_share!r}")
+    equations = page.evaluate(_EQUATION_OVERFLOW_JS)
+    wide = [e for e in equations if e["overflows"]]
+    problems = []
+    if equations and len(wide) > max_share * len(equations):
+        problems.append(
+            f"{len(wide)} of {len(equations)} display equations need a sideways scroll "
+            f"(at most {max_share:.0%} may): near "
+            + ", ".join(f"#{e['id']} ({e['needed']}px in {e['available']}px)" for e in wide[:8])
+        )
+    for e in wide:
+        if not e["cue"]:
+            problems.append(
+                f"display equation near #{e['id']} scrolls sideways with no visible cue"
+            )
+    return problems
+
+
+def page_weight(browser, url: str, viewport=DESKTOP) -> tuple[int, dict[str, int]]:
+    """Bytes of every response on a first visit to ``url`` (fresh context, so nothing cached).
+
+    Waits for the load event, MathJax's typeset and the fonts it then asks for (network idle).
+    Returns the total and the bytes per URL, largest first.
+    """
+    context = browser.new_context(viewport=viewport)
+    sizes: dict[str, int] = {}
+    try:
+        page = context.new_page()
+
+        def on_finished(request):
+            response = request.response()
+            if response is None:
+                return
+            try:
+                sizes[request.url] = len(response.body())
+            except Exception:  # a redirect or an aborted body has no bytes to count
+                sizes.setdefault(request.url, 0)
+
+        page.on("requestfinished", on_finished)
+        page.goto(url, wait_until="load")
+        page.evaluate(_MATHJAX_READY_JS)
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    ordered = dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
+    return sum(ordered.values()), ordered
+
+
+def check_page_weight(browser, url: str, limit: int = MAX_PAGE_BYTES) -> list[str]:
+    """A first visit to ``url`` downloads at most ``limit`` bytes (uncompressed), all requests."""
+    total, sizes = page_weight(browser, url)
+    if total <= limit:
+        return []
+    top = ", ".join(
+        f"{urlsplit(u).path.rsplit('/', 1)[-1]} {n / 1e6:.2f} MB"
+        for u, n in list(sizes.items())[:5]
+    )
+    return [f"first visit weighs {total / 1e6:.2f} MB > {limit / 1e6:.2f} MB; largest: {top}"]
+
+
+def check_icons_drawn(page) -> list[str]:
+    """Every Font Awesome icon (``<i>`` / ``<span class="fa-solid fa-...">``) was drawn as SVG."""
+    styles = ["fa-solid", "fa-regular", "fa-brands", "fas", "far", "fab"]
+    selector = ", ".join(f"{tag}.{c}" for c in styles for tag in ("i", "span"))
+    left = page.eval_on_selector_all(selector, "els => els.map(e => e.className)")
+    problems = [f"icon not drawn (no SVG for it): class={c!r}" for c in left]
+    # Each visible button of the article header shows something: an icon of nonzero size or text.
+    blank = page.eval_on_selector_all(
+        ".article-header-buttons button, .article-header-buttons a.btn",
+        """els => els.filter(b => b.getClientRects().length && getComputedStyle(b).visibility !== 'hidden')
+           .filter(b => ![...b.querySelectorAll('svg, img')].some(i => i.getBoundingClientRect().width > 4)
+                        && !b.innerText.trim())
+           .map(b => b.getAttribute('aria-label') || b.getAttribute('title') || b.className)""",
+    )
+    problems += [f"header button shows no icon: {label!r}" for label in blank]
+    return problems
+
+
+def check_solution_title_opens(page, timeout_ms: int = 1000) -> list[str]:
+    """Clicking the link in a closed solution's title opens the solution (not a jump away).
+
+    sphinx-exercise titles a solution "Solution to <a href=#exercise>Exercise N</a>"; the rest of
+    the title toggles it (sphinx-togglebutton). The check clicks the link of the first solution
+    and expects the solution's content to be shown, and the page not to have scrolled away.
+    """
+    solution = page.locator(".solution.dropdown:has(> .admonition-title a)").first
+    if solution.count() == 0:
+        return []
+    body = solution.locator(":scope > :not(.admonition-title)").first
+    if body.count() and body.is_visible():
+        return ["a closed solution is already shown before its title is clicked"]
+    link = solution.locator(":scope > .admonition-title a").first
+    link.scroll_into_view_if_needed()
+    before = page.evaluate("() => window.scrollY")
+    link.click()
+    shown = False
+    for _ in range(max(1, timeout_ms // 100)):
+        page.wait_for_timeout(100)
+        if body.count() and body.is_visible():
+            shown = True
+            break
+    problems = []
+    if not shown:
+        problems.append("clicking the solution title's link did not open the solution")
+    after = page.evaluate("() => window.scrollY")
+    if abs(after - before) > 200:
+        problems.append(
+            f"clicking the solution title's link scrolled the page ({before} -> {after})"
+        )
+    return problems
+
+
+_OVERFLOWING_PRE_JS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter(el => el.getClientRects().length && el.scrollWidth > el.clientWidth + 2)
+  .map(el => el.textContent.trim().slice(0, 60))"""
+
+
+def check_outputs_wrap(page) -> list[str]:
+    """No code cell output needs a sideways scroll: long output lines wrap."""
+    wide = page.evaluate(_OVERFLOWING_PRE_JS, ".cell_output pre")
+    return [f"cell output scrolls sideways instead of wrapping: {t!r}" for t in wide]
+
+
+def check_print(page) -> list[str]:
+    """In print, code lines wrap at the margin and no "Show code cell source" bar is printed."""
+    page.emulate_media(media="print")
+    try:
+        wide = page.evaluate(_OVERFLOWING_PRE_JS, "pre")
+        bars = page.eval_on_selector_all(
+            "details > summary",
+            "els => els.filter(e => e.getClientRects().length).map(e => e.textContent.trim())",
+        )
+    finally:
+        page.emulate_media(media="screen")
+    problems = [f"printed code line cut at the margin: {t!r}" for t in wide]
+    problems += [f"printed toggle bar: {t!r}" for t in bars if t]
+    return problems
+
+
+def check_favicon(page) -> list[str]:
+    """The page names a favicon (``<link rel="icon">``); a missing file fails the load check."""
+    icons = page.eval_on_selector_all("link[rel~='icon']", "els => els.map(e => e.href)")
+    return [] if icons else ["no favicon (<link rel='icon'>)"]
+
+
+def check_search_snippets(page) -> list[str]:
+    """The snippets under the search results on the page hold prose, not menus or raw TeX.
+
+    Run on ``search.html?q=...`` once its results are in. Flags the download menu's text
+    (".md", ".ipynb") and TeX source (``\\frac``, ``\\(`` ...) in any snippet.
+    """
+    page.wait_for_timeout(500)  # snippets arrive one fetch per result, after the list
+    snippets = page.eval_on_selector_all(
+        "#search-results p.context", "els => els.map(e => e.textContent)"
+    )
+    problems = []
+    for text in snippets:
+        short = text.strip()[:90]
+        if re.search(r"\.\.\.\.md|\.ipynb\s*\.md|\.md\s*\.pdf", text):
+            problems.append(f"search snippet shows the download menu: {short!r}")
+        if RAW_TEX.search(text) or re.search(r"\\[(\[]", text):
+            problems.append(f"search snippet shows raw TeX: {short!r}")
+    return problems
+
+
+def check_references(page) -> list[str]:
+    """Each bibliography entry is labelled author-year (as the chapters cite) and links back.
+
+    sphinxcontrib-bibtex's entries are ``div.citation``; the back links are the "Cited in" links
+    that ``_ext/cite_backlinks.py`` adds (any link out of the entry to another page's ``#id``).
+    """
+    entries = page.eval_on_selector_all(
+        "div.citation",
+        """els => els.map(e => ({label: (e.querySelector('.label') || {}).textContent || '',
+              back: [...e.querySelectorAll('a[href*="#"]')].filter(a => !a.closest('.label')
+                      && !/^https?:/.test(a.getAttribute('href'))).length}))""",
+    )
+    problems = []
+    for e in entries:
+        label = e["label"].strip().strip("[]")
+        if re.fullmatch(r"\d+", label):
+            problems.append(f"numbered entry [{label}] while the chapters cite author-year")
+        if not e["back"]:
+            problems.append(f"entry {e['label'].strip()!r} has no link back to where it is cited")
+    return problems

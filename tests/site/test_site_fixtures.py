@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 import site_checks as checks
+import sphinx_togglebutton
+import yaml
 from site_checks import REPO_ROOT, LocalServer
 
 pytestmark = pytest.mark.site
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NODE = REPO_ROOT / "node_modules"
+TOGGLEBUTTON = Path(sphinx_togglebutton.__file__).parent / "_static"
 REPO_URL, BRANCH = "https://github.com/ptcourse/ptcourse", "main"
 
 
@@ -26,18 +29,31 @@ REPO_URL, BRANCH = "https://github.com/ptcourse/ptcourse", "main"
 def fixture_site(tmp_path_factory):
     """The fixture pages plus the npm assets they load, served on localhost."""
     assets = {
-        "mathjax": NODE / "mathjax" / "es5",
+        "vendor/mathjax": REPO_ROOT / "_static" / "vendor" / "mathjax",
+        "ptc-site.js": REPO_ROOT / "_static" / "ptc-site.js",
+        "ptc-site.css": REPO_ROOT / "_static" / "ptc-site.css",
+        "togglebutton.js": TOGGLEBUTTON / "togglebutton.js",
+        "togglebutton.css": TOGGLEBUTTON / "togglebutton.css",
         "vendor/popper.min.js": NODE / "@popperjs" / "core" / "dist" / "umd" / "popper.min.js",
         "vendor/tippy-bundle.umd.min.js": NODE / "tippy.js" / "dist" / "tippy-bundle.umd.min.js",
     }
     missing = [str(p) for p in assets.values() if not p.exists()]
     if missing:
-        pytest.fail(f"npm assets missing ({', '.join(missing)}); run `make vendor` (npm ci)")
+        pytest.fail(
+            f"assets missing ({', '.join(missing)}); run `make vendor` (npm ci + _static/vendor/)"
+        )
     root = tmp_path_factory.mktemp("fixture_site")
     shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
     for name, source in assets.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).symlink_to(source)
+    # The site's own MathJax configuration (_config.yml), as Sphinx writes it into every page.
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf8"))
+    mathjax = config["sphinx"]["config"]["mathjax3_config"]
+    mathjax.setdefault("options", {})["processHtmlClass"] = "math"
+    (root / "mathjax-config.js").write_text(f"window.MathJax = {json.dumps(mathjax)};\n")
+    # 3 MB of script for the page-weight check's broken fixture.
+    (root / "heavy.js").write_text("//" + "x" * 3_000_000 + "\n")
     server = LocalServer(root)
     yield root, server
     server.close()
@@ -198,3 +214,163 @@ def test_glossary_check_fails_on_raw_tex_in_tooltip(page, fixture_site):
     _open(page, fixture_site, "glossary_rawtex.html")
     problems = checks.check_glossary_hover(page, "glossary_target.html#term-softmax")
     assert any("raw TeX" in p for p in problems), problems
+
+
+def _open_at(browser, fixture_site, name, viewport):
+    """A fresh context at ``viewport`` showing fixture ``name`` (closed by the caller)."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    load = checks.load_page(page, f"{fixture_site[1].url}/{name}")
+    return context, page, load
+
+
+@pytest.mark.parametrize("viewport", [checks.PHONE, checks.DESKTOP], ids=["phone", "desktop"])
+def test_toggle_check_fails_when_only_a_hidden_button_has_the_handler(
+    browser, fixture_site, viewport
+):
+    """A visible menu button whose click reaches no handler (theme wired the hidden one) is reported."""
+    context, page, _ = _open_at(browser, fixture_site, "nav_broken.html", viewport)
+    try:
+        problems = checks.check_sidebar_toggle(page, "primary", timeout_ms=800)
+    finally:
+        context.close()
+    assert any("opened no drawer" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("viewport", [checks.PHONE, checks.DESKTOP], ids=["phone", "desktop"])
+def test_toggle_check_passes_with_the_site_fix(browser, fixture_site, viewport):
+    """With _static/ptc-site.js the visible menu button opens the drawer the hidden one owns."""
+    context, page, load = _open_at(browser, fixture_site, "nav_good.html", viewport)
+    try:
+        assert load.problems() == []
+        assert checks.check_sidebar_toggle(page, "primary") == []
+    finally:
+        context.close()
+
+
+def test_toggle_check_rejects_unknown_kind(page, fixture_site):
+    """A sidebar kind other than primary/secondary is refused, naming the argument."""
+    _open(page, fixture_site, "nav_good.html")
+    with pytest.raises(ValueError, match="kind"):
+        checks.check_sidebar_toggle(page, "tertiary")
+
+
+def test_equation_check_fails_on_unbroken_equations_at_phone_width(browser, fixture_site):
+    """Long display equations left unbroken at 390 px exceed the one-in-ten share, with no cue."""
+    context, page, _ = _open_at(browser, fixture_site, "math_phone_broken.html", checks.PHONE)
+    try:
+        problems = checks.check_equations_fit(page)
+    finally:
+        context.close()
+    assert any("need a sideways scroll" in p for p in problems), problems
+    assert any("no visible cue" in p for p in problems), problems
+
+
+def test_equation_check_passes_with_the_site_mathjax_config(browser, fixture_site):
+    """The site's MathJax 4 config (line breaking) fits all but at most one in ten at 390 px."""
+    context, page, load = _open_at(browser, fixture_site, "math_phone_good.html", checks.PHONE)
+    try:
+        assert load.problems() == []
+        assert page.locator('mjx-container[display="true"]').count() == 10
+        assert checks.check_equations_fit(page) == []
+    finally:
+        context.close()
+
+
+def test_weight_check_fails_on_heavy_page(browser, fixture_site):
+    """A page that downloads 3 MB of script is reported over the 2.5 MB budget."""
+    problems = checks.check_page_weight(browser, f"{fixture_site[1].url}/weight_broken.html")
+    assert any("heavy.js" in p and "MB >" in p for p in problems), problems
+
+
+def test_weight_check_passes_light_page(browser, fixture_site):
+    """A small page is within the budget, and its weight counts the page's own bytes."""
+    url = f"{fixture_site[1].url}/links_good.html"
+    total, sizes = checks.page_weight(browser, url)
+    assert sizes[url] == (fixture_site[0] / "links_good.html").stat().st_size
+    assert total == sum(sizes.values())
+    assert checks.check_page_weight(browser, url) == []
+
+
+def test_solution_check_fails_when_title_link_scrolls_away(page, fixture_site):
+    """A solution whose title link jumps to the exercise and opens nothing is reported."""
+    _open(page, fixture_site, "solution_broken.html")
+    problems = checks.check_solution_title_opens(page)
+    assert any("did not open the solution" in p for p in problems), problems
+    assert any("scrolled the page" in p for p in problems), problems
+
+
+def test_solution_check_passes_with_the_site_fix(page, fixture_site):
+    """With _static/ptc-site.js the title link opens the solution in place."""
+    load = _open(page, fixture_site, "solution_good.html")
+    assert load.problems() == []
+    assert checks.check_solution_title_opens(page) == []
+
+
+def test_wrap_and_print_checks_fail_without_the_site_css(browser, fixture_site):
+    """A long output line scrolls at 390 px, and print cuts code and shows the toggle bar."""
+    context, page, _ = _open_at(browser, fixture_site, "wrap_broken.html", checks.PHONE)
+    try:
+        wrap = checks.check_outputs_wrap(page)
+        printed = checks.check_print(page)
+        favicon = checks.check_favicon(page)
+    finally:
+        context.close()
+    assert any("step 100" in p for p in wrap), wrap
+    assert any("cut at the margin" in p for p in printed), printed
+    assert any("Show code cell source" in p for p in printed), printed
+    assert favicon == ["no favicon (<link rel='icon'>)"]
+
+
+def test_wrap_and_print_checks_pass_with_the_site_css(browser, fixture_site):
+    """With _static/ptc-site.css outputs wrap, print wraps code and hides the bars."""
+    context, page, load = _open_at(browser, fixture_site, "wrap_good.html", checks.PHONE)
+    try:
+        assert load.problems() == []
+        assert checks.check_outputs_wrap(page) == []
+        assert checks.check_print(page) == []
+        assert checks.check_favicon(page) == []
+    finally:
+        context.close()
+
+
+def test_search_snippet_check_fails_on_menu_text_and_raw_tex(page, fixture_site):
+    """Snippets made of the download menu ("....md") or TeX source are both reported."""
+    _open(page, fixture_site, "search_broken.html")
+    problems = checks.check_search_snippets(page)
+    assert any("download menu" in p for p in problems), problems
+    assert any("raw TeX" in p for p in problems), problems
+
+
+def test_search_snippet_check_passes_prose_snippets(page, fixture_site):
+    """Snippets of plain prose (a formula shown as …) pass."""
+    _open(page, fixture_site, "search_good.html")
+    assert checks.check_search_snippets(page) == []
+
+
+def test_references_check_fails_on_numbered_entries_without_backlinks(page, fixture_site):
+    """A numbered entry [1] with no link back to its citation is reported twice over."""
+    _open(page, fixture_site, "references_broken.html")
+    problems = checks.check_references(page)
+    assert any("numbered entry [1]" in p for p in problems), problems
+    assert any("no link back" in p for p in problems), problems
+
+
+def test_references_check_passes_author_year_with_backlink(page, fixture_site):
+    """An author-year entry with a "Cited in" link passes."""
+    _open(page, fixture_site, "references_good.html")
+    assert checks.check_references(page) == []
+
+
+def test_icon_check_fails_on_undrawn_and_hidden_icons(page, fixture_site):
+    """An <i> left undrawn and a colour switch whose icon lost the attribute its CSS needs fail."""
+    _open(page, fixture_site, "icons_broken.html")
+    problems = checks.check_icons_drawn(page)
+    assert any("fa-magnifying-glass" in p for p in problems), problems
+    assert any("'Color mode'" in p for p in problems), problems
+
+
+def test_icon_check_passes_drawn_icons(page, fixture_site):
+    """Header buttons that each show a drawn SVG icon pass."""
+    _open(page, fixture_site, "icons_good.html")
+    assert checks.check_icons_drawn(page) == []
