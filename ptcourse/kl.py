@@ -27,6 +27,9 @@ __all__ = ["kl_divergence", "kl_estimate", "kl_penalized_rewards", "kl_regulariz
 def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tensor:
     r"""Exact KL divergence :math:`\mathrm{KL}(p \,\|\, q)` between softmax distributions.
 
+    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
+    ``grad``): it raises an error naming the function; use ordinary autograd.
+
     .. math::
 
         \mathrm{KL}(p \,\|\, q) = \sum_{v} p(v) \, \big(\log p(v) - \log q(v)\big),
@@ -45,12 +48,6 @@ def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tenso
     -------
     torch.Tensor
         Shape ``(...)``, non-negative, fp32 (fp64 for fp64 input); differentiable in both.
-
-    Notes
-    -----
-    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
-    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
-    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------

@@ -27,6 +27,9 @@ def token_logprobs(
 ) -> torch.Tensor:
     r"""Log-probability of each target token under the softmax of its logits.
 
+    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
+    ``grad``): it raises an error naming the function; use ordinary autograd.
+
     .. math::
 
         \log p(t) = x_t - \log \sum_{v=1}^{V} e^{x_v}
@@ -45,12 +48,6 @@ def token_logprobs(
     -------
     torch.Tensor
         Shape ``(...)``, in nats, fp32 (fp64 for fp64 input); differentiable.
-
-    Notes
-    -----
-    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
-    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
-    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------
@@ -93,6 +90,9 @@ def sequence_logprob(
 ) -> torch.Tensor:
     r"""Log-likelihood of each sequence: the sum of its kept token log-probabilities.
 
+    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
+    ``grad``): it raises an error naming the function; use ordinary autograd.
+
     .. math::
 
         \log p(y_{1:T}) = \sum_{t=1}^{T} m_t \, \log p(y_t \mid y_{<t})
@@ -112,12 +112,6 @@ def sequence_logprob(
     torch.Tensor
         Shape ``(...)``: one log-likelihood (nats, fp32) per sequence.
 
-    Notes
-    -----
-    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
-    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
-    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
-
     Examples
     --------
     >>> import torch
@@ -134,6 +128,9 @@ def cross_entropy(
     logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
     r"""Mean negative log-likelihood over the selected tokens (a scalar).
+
+    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
+    ``grad``): it raises an error naming the function; use ordinary autograd.
 
     .. math::
 
@@ -152,12 +149,6 @@ def cross_entropy(
     -------
     torch.Tensor
         Scalar fp32 in nats; equals ``F.cross_entropy`` on the kept tokens.
-
-    Notes
-    -----
-    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
-    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
-    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------
@@ -187,6 +178,9 @@ def perplexity(
 ) -> torch.Tensor:
     r"""Perplexity: the exponential of the mean negative log-likelihood.
 
+    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
+    ``grad``): it raises an error naming the function; use ordinary autograd.
+
     .. math::
 
         \mathrm{PPL} = \exp(\mathrm{CE})
@@ -203,12 +197,6 @@ def perplexity(
     -------
     torch.Tensor
         Scalar fp32, at least 1 (``inf`` when the cross-entropy exceeds about 88 nats in fp32).
-
-    Notes
-    -----
-    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
-    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
-    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------

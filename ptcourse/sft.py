@@ -29,6 +29,9 @@ def sft_loss(
 ) -> torch.Tensor:
     r"""Causal-LM SFT loss with the shift done inside (position t predicts label t+1).
 
+    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
+    ``grad``): it raises an error naming the function; use ordinary autograd.
+
     With kept-token indicator :math:`m_{b,t} = [\,\ell_{b,t+1} \ne \text{ignore}\,]` and
     :math:`\ell_{b,t} = -\log p(\text{labels}_{b,t+1} \mid \text{input}_{b,\le t})`:
 
@@ -61,12 +64,6 @@ def sft_loss(
     -------
     torch.Tensor
         Scalar fp32 loss in nats. Raises ValueError if no label is kept.
-
-    Notes
-    -----
-    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
-    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
-    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------

@@ -19,6 +19,9 @@ __all__ = ["entropy"]
 def entropy(logits: torch.Tensor) -> torch.Tensor:
     r"""Entropy of the softmax of ``logits`` over the last dimension.
 
+    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
+    ``grad``): it raises an error naming the function; use ordinary autograd.
+
     .. math::
 
         H(p) = -\sum_{v=1}^{V} p(v) \log p(v), \qquad p = \mathrm{softmax}(x),
@@ -36,12 +39,6 @@ def entropy(logits: torch.Tensor) -> torch.Tensor:
     -------
     torch.Tensor
         Shape ``(...)`` in nats, fp32 (fp64 for fp64 input); differentiable.
-
-    Notes
-    -----
-    Runs on the chunked engine of :mod:`ptcourse.stats`, a custom autograd function:
-    ``torch.func`` transforms (``vmap``, ``grad``, ``jacrev``) are not supported and raise an
-    error; use ordinary autograd (``loss.backward()``, ``torch.autograd.grad``).
 
     Examples
     --------
