@@ -235,11 +235,11 @@ def test_numpy_integer_chunk_size_accepted(gen):
 
 
 def test_missing_targets_or_reference_named(gen):
-    """None for targets or for the reference logits raises a ValueError naming the argument."""
+    """None for targets or for the reference logits raises a TypeError naming the argument."""
     x = torch.randn(2, 5, generator=gen)
-    with pytest.raises(ValueError, match="'targets'"):
+    with pytest.raises(TypeError, match="'targets'"):
         pc.token_logprobs(x, None)
-    with pytest.raises(ValueError, match="'q_logits'"):
+    with pytest.raises(TypeError, match="'q_logits'"):
         pc.kl_divergence(x, None)
 
 
