@@ -73,17 +73,19 @@ class _CourseAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def find_spec(self, fullname, path=None, target=None):
         head, _, name = fullname.partition(".")
-        if head == __name__ and name in _COURSE_ALIASES:
-            return importlib.util.spec_from_loader(fullname, self)
-        return None
+        if head != __name__ or name not in _COURSE_ALIASES:
+            return None
+        real = importlib.import_module(f"{__name__}.course.{name}")
+        spec = importlib.util.spec_from_loader(fullname, self)
+        spec.loader_state = real.__spec__  # the module the alias names, by its own spec
+        return spec
 
     def create_module(self, spec):
-        real = importlib.import_module(f"{__name__}.course.{spec.name.partition('.')[2]}")
-        self._real_spec = real.__spec__
-        return real
+        return sys.modules[spec.loader_state.name]
 
     def exec_module(self, module):
-        module.__spec__ = self._real_spec  # the import system stamped the alias's spec on it
+        # the import system stamped the alias's spec on the real module: give it its own back
+        module.__spec__ = module.__spec__.loader_state
 
 
 if not any(isinstance(f, _CourseAlias) for f in sys.meta_path):

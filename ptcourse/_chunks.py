@@ -8,14 +8,11 @@ diagnosis. The engine itself (and the maths) is described in :mod:`ptcourse._voc
 from __future__ import annotations
 
 import functools
-import operator
 import os
 import sys
 from pathlib import Path
 
 import torch
-
-from . import _validate as V
 
 __all__: list[str] = []
 
@@ -69,17 +66,6 @@ def default_chunk_rows(
     budget = CACHE_BYTES if CACHE_BYTES is not None else cache_bytes()
     floor = 1 if CACHE_BYTES is not None else MIN_ROWS_PER_THREAD * torch.get_num_threads()
     return max(1, floor, budget // per_row)
-
-
-def chunk_rows(c, name: str = "chunk_size") -> int | None:
-    """``chunk_size``: a positive integer (int, numpy integer, ...) or None; bools and floats refused."""
-    if c is None or isinstance(c, bool):
-        return V.chunk_size(c, name)
-    try:
-        c = operator.index(c)  # numpy.int64(8) -> 8; 8.0 and "8" raise TypeError
-    except TypeError:
-        raise ValueError(f"'{name}' must be a positive int or None, got {c!r}") from None
-    return V.chunk_size(c, name)
 
 
 def want_compile(flag: bool | None) -> bool:

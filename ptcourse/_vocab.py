@@ -40,7 +40,6 @@ from ._chunks import (
     Workspace,
     caller_name,
     check_rows,
-    chunk_rows,
     default_chunk_rows,
     refuse_functorch,
     want_compile,
@@ -295,7 +294,7 @@ def vocab_stats(
     fused = want_compile(compile)
     n_inputs = 1 if ref_logits is None else 2
     n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3
-    rows = chunk_rows(chunk_size) or default_chunk_rows(
+    rows = V.chunk_size(chunk_size) or default_chunk_rows(
         vocab, logits.element_size(), n_inputs, n_buffers, logits.device.type
     )
     outs = _VocabStats.apply(logits, ref_logits, t, want_logp, want_ent, want_kl, rows, fused)

@@ -74,3 +74,22 @@ def test_make_book_refreshes_the_cache_before_building():
     build = next(i for i, line in enumerate(lines) if "jupyter-book build" in line)
     assert helper < build
     assert book_cache.DEFAULT_CACHE == ROOT / "_build" / ".jupyter_cache"
+
+
+def test_a_package_change_also_drops_sphinxs_environment(tmp_path):
+    """Sphinx's saved environment goes with the execution cache, so unchanged chapters re-execute."""
+    pkg = tmp_path / "ptcourse"
+    pkg.mkdir()
+    (pkg / "core.py").write_text("x = 1\n")
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    doctrees = tmp_path / "_build" / ".doctrees"
+    doctrees.mkdir()
+    (doctrees / "environment.pickle").write_bytes(b"env")
+    book_cache.refresh(cache, pkg)  # first stamp
+    cache.mkdir(exist_ok=True)
+    doctrees.mkdir(exist_ok=True)
+    (doctrees / "environment.pickle").write_bytes(b"env")
+    (pkg / "core.py").write_text("x = 2\n")
+    assert book_cache.refresh(cache, pkg)
+    assert not cache.exists() and not doctrees.exists()

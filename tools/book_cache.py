@@ -49,6 +49,11 @@ def refresh(cache: Path, package: Path = PACKAGE) -> bool:
     cleared = False
     if cache.exists() and (not stamp.is_file() or stamp.read_text().strip() != digest):
         shutil.rmtree(cache)
+        # Sphinx re-reads (and so re-executes) only the documents it thinks changed: drop its
+        # environment too, or chapters whose text did not change keep their old outputs.
+        doctrees = cache.with_name(".doctrees")
+        if (doctrees / "environment.pickle").is_file():
+            shutil.rmtree(doctrees)
         cleared = True
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(digest + "\n")

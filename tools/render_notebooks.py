@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -259,13 +260,19 @@ def build_index(book: Path, site: str) -> Index:
 # ------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def _package_hash() -> str:
+    """The ptcourse sources' hash, read once per run (the same one that clears the book's cache)."""
+    from book_cache import package_hash  # tools/book_cache.py, beside this file
+
+    return package_hash(ROOT / "ptcourse")
+
+
 def code_hash(nb) -> str:
     """Hash of what a chapter's glued values depend on: its code cells after the install cell, and
     the sources of the ptcourse package they run (the same hash that clears the book's cache)."""
-    from book_cache import package_hash  # tools/book_cache.py, beside this file
-
     code = [c.source for c in nb.cells if c.cell_type == "code"][1:]
-    blob = json.dumps({"code": code, "package": package_hash(ROOT / "ptcourse")})
+    blob = json.dumps({"code": code, "package": _package_hash()})
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
