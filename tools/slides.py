@@ -149,17 +149,19 @@ def markdown_to_html(md: str) -> str:
     return md_it.render(md)
 
 
-def figure_html(cell: dict, doc: str) -> str:
-    """The figure of an executed code cell as an inline ``<img>`` (PNG or SVG)."""
+def figure_html(cell: dict, doc: str, alt: str = "") -> str:
+    """The figure of an executed code cell as an inline ``<img>`` (PNG or SVG), with the cell's
+    alt text (its ``mystnb.image.alt``, as on the site)."""
+    alt = html.escape(" ".join(alt.split()) or "figure of the chapter")
     for out in cell.get("outputs", []):
         data = out.get("data", {})
         if "image/svg+xml" in data:
             svg = "".join(data["image/svg+xml"])
             src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-            return f'<img class="figure" src="{src}" alt="figure">'
+            return f'<img class="figure" src="{src}" alt="{alt}">'
         if "image/png" in data:
             png = "".join(data["image/png"]).replace("\n", "")
-            return f'<img class="figure" src="data:image/png;base64,{png}" alt="figure">'
+            return f'<img class="figure" src="data:image/png;base64,{png}" alt="{alt}">'
     raise SlideError(f"{doc}: a cell tagged '{SLIDE_TAG}' has no figure in the executed book")
 
 
@@ -225,7 +227,8 @@ def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=No
                     raise SlideError(f"{nb_path.relative_to(ROOT)} is missing: run `make book`")
                 ex = [c for c in executed_nb.cells if c.cell_type == "code"]
                 match = [c for c in ex if c.source.strip() == cell.source.strip()]
-                deck.slide(None).parts.append(figure_html((match or [ex[code_i]])[0], doc))
+                alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+                deck.slide(None).parts.append(figure_html((match or [ex[code_i]])[0], doc, alt))
             continue
         if cell.cell_type != "markdown":
             continue
