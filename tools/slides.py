@@ -272,10 +272,12 @@ PAGE = """<!doctype html>
 <link rel="stylesheet" href="vendor/reveal/reveal.css">
 <link rel="stylesheet" href="vendor/reveal/white.css">
 <style>
-.reveal h2 {{ font-size: 1.5em; }}
+.reveal h1, .reveal h2 {{ text-transform: none; }}
+.reveal h2 {{ font-size: 1.3em; }}
 .reveal section p, .reveal section li, .reveal table {{ font-size: 0.75em; }}
 .reveal img.figure {{ max-height: 52vh; max-width: 95%; margin: 0.3em auto; display: block; }}
-.reveal table.demo td, .reveal table.demo th {{ padding: 0.1em 0.6em; }}
+.reveal table.demo {{ font-size: 0.55em; }}
+.reveal table.demo td, .reveal table.demo th {{ padding: 0.05em 0.6em; }}
 .reveal pre.command {{ width: 100%; font-size: 0.6em; box-shadow: none; }}
 .reveal .sample code {{ font-size: 0.9em; }}
 .reveal .from {{ font-size: 0.5em; color: #666; }}
