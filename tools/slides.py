@@ -290,7 +290,7 @@ PAGE = """<!doctype html>
 <script src="vendor/reveal/reveal.js"></script>
 <script src="vendor/reveal/notes.js"></script>
 <script>
-Reveal.initialize({{hash: true, slideNumber: true, plugins: [RevealNotes]}});
+Reveal.initialize({{hash: false, slideNumber: false, plugins: [RevealNotes]}});  // no "#/" links
 window.MathJax = {mathjax};
 window.MathJax.startup.pageReady = () =>
   MathJax.startup.defaultPageReady().then(() => {{ document.body.dataset.mathReady = "1"; Reveal.layout(); }});
