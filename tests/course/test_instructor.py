@@ -104,7 +104,7 @@ def test_the_faq_answers_the_rooms_questions():
     faq = section("Questions the room will ask")
     for q in (
         'also say "great"',
-        "57 nats",
+        "KL of the `--beta 0` run {glue:text}",
         "distinct-2 and the hack rate",
         "REINFORCE and not PPO",
         "TRL",
