@@ -28,6 +28,7 @@ help:
 	@echo "make sync   re-pair book/*.md chapters with notebooks/*.ipynb (jupytext) and regenerate student notebooks"
 	@echo "make bench  run the benchmarks (figures quoted in README)"
 	@echo "make dist   offline workshop bundle (site, notebooks, wheel, SHA256SUMS)"
+	@echo "make slides one offline slide deck per chapter, into _build/html/slides/ (after make book)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version.split()[0]}"'
@@ -41,6 +42,7 @@ install: $(STAMP)
 
 include mk/site.mk   # vendor, site-test (browser assets and browser checks)
 include mk/colab.mk  # student, colab-check, dist (Colab-like run, workshop kit)
+include mk/slides.mk # slides (a reveal.js deck per chapter, from its slide markers)
 
 # myst-nb's execution cache keys a chapter on its code cells only: tools/book_cache.py clears it when
 # ptcourse's sources changed, so a package edit always re-executes the chapters (fresh glued numbers).
