@@ -28,7 +28,7 @@ help:
 	@echo "make sync   re-pair book/*.md chapters with notebooks/*.ipynb (jupytext) and regenerate student notebooks"
 	@echo "make bench  run the benchmarks (figures quoted in README)"
 	@echo "make dist   offline workshop bundle (site, notebooks, wheel, SHA256SUMS)"
-	@echo "make slides one offline slide deck per chapter, into _build/html/slides/ (after make book)"
+	@echo "make slides one offline slide deck per chapter, into _build/html/slides/ (make book does it too)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version.split()[0]}"'
@@ -49,6 +49,7 @@ include mk/slides.mk # slides (a reveal.js deck per chapter, from its slide mark
 book: install vendor
 	$(PY) tools/book_cache.py
 	PTCOURSE_BOOK=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+	$(BUILD_SLIDES)
 	@echo "Site built: open $(CURDIR)/_build/html/index.html"
 
 lint: install

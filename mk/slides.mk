@@ -3,12 +3,16 @@
 #
 #   make slides   _build/slides/<chapter>.html (+ index.html, vendored reveal.js and MathJax), also
 #                 copied into the built site as _build/html/slides/. Reads the executed book
-#                 (_build/jupyter_execute), so it runs after `make book`; it executes nothing itself.
+#                 (_build/jupyter_execute) and executes nothing itself; `make book` ends with it
+#                 (BUILD_SLIDES), since the instructor page links the decks.
 
 SLIDES_DIR := _build/slides
 
 .PHONY: slides
 
+define BUILD_SLIDES
+rm -rf $(SLIDES_DIR) _build/html/slides
+$(PY) tools/slides.py --out $(SLIDES_DIR) --site _build/html
+endef
+
 slides: book
-	rm -rf $(SLIDES_DIR) _build/html/slides
-	$(PY) tools/slides.py --out $(SLIDES_DIR) --site _build/html
