@@ -20,9 +20,9 @@ import importlib.abc
 import importlib.util
 import sys
 
+from .aggregation import aggregate_loss
 from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
 from .logprobs import cross_entropy, perplexity, sequence_logprob, token_logprobs
-from .aggregation import aggregate_loss
 from .objectives import dpo_loss, grpo_advantages, ipo_loss, ppo_clip_loss
 from .sft import sft_loss
 from .spread import entropy
