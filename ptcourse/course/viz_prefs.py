@@ -14,7 +14,9 @@ from .viz import PALETTE, figure
 __all__ = ["plot_pair_runs", "plot_pass_at_k"]
 
 
-def plot_pair_runs(runs: Mapping[str, Mapping[str, list[float]]], *, target: float | None = None) -> Figure:
+def plot_pair_runs(
+    runs: Mapping[str, Mapping[str, list[float]]], *, target: float | None = None
+) -> Figure:
     """Two panels per set of runs (``train_on_pairs`` histories): the mean margin, and how far the
     chosen (solid) and rejected (dashed) log-likelihoods moved from the reference.
 
