@@ -139,7 +139,16 @@ def check_trl_ipo():
     torch.testing.assert_close(got, want)
 
 
+def check_verl_grpo_std():
+    """verl compute_grpo_outcome_advantage: torch.std (Bessel) of the group, + 1e-6."""
+    r = torch.rand(3, 5, generator=GEN, dtype=torch.float64)
+    want = (r - r.mean(1, keepdim=True)) / (r.std(1, keepdim=True) + 1e-6)
+    torch.testing.assert_close(pc.grpo_advantages(r, scale="group", eps=1e-6), want)
+    torch.testing.assert_close(pc.grpo_advantages(r, scale="none"), r - r.mean(1, keepdim=True))
+
+
 CHECKS = {
+    "verl_grpo_std": check_verl_grpo_std,
     "trl_beta": check_kl_k3,
     "trl_loss_type": check_trl_loss_type,
     "trl_scale_rewards": check_trl_scale_rewards,
