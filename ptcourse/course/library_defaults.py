@@ -8,7 +8,9 @@ library's formula, written out in the test, so the table stays true of the packa
 
 from __future__ import annotations
 
-__all__ = ["ROWS", "SOURCES", "markdown_table"]
+import html
+
+__all__ = ["ROWS", "SOURCES", "html_table", "markdown_table"]
 
 #: library -> (version, commit, repository) the defaults were read at.
 SOURCES = {
@@ -78,6 +80,41 @@ ROWS: tuple[dict, ...] = (
          meaning="PPO clip range; eps_clip_low_high sets the two sides apart (clip-higher)",
          path="openrlhf/cli/train_ppo_ray.py", ptcourse="ppo_clip_loss(..., clip_eps, clip_eps_high)"),
 )  # fmt: skip
+
+
+def _cells(row: dict) -> list[tuple[str, bool]]:
+    """A row's six cells as (text, is_code)."""
+    version, commit, _ = SOURCES[row["library"]]
+    return [
+        (f"{row['library']} {version} ({commit}, {row['path']})", False),
+        (row["setting"], True),
+        (row["default"], True),
+        (row["options"], False),
+        (row["meaning"], False),
+        (row["ptcourse"], True) if row["ptcourse"] else ("not implemented", False),
+    ]
+
+
+HEADER = ("library", "setting", "default", "other values", "what it does", "ptcourse")
+
+
+def html_table() -> str:
+    """The table as one HTML ``<table>`` (what the chapter shows: Jupyter and the site render it).
+
+    Examples
+    --------
+    >>> html_table().count("<tr>") == 1 + len(ROWS)  # a header and one line per row
+    True
+    """
+    head = "".join(f"<th>{h}</th>" for h in HEADER)
+    body = []
+    for row in ROWS:
+        cells = "".join(
+            f"<td><code>{html.escape(t)}</code></td>" if code else f"<td>{html.escape(t)}</td>"
+            for t, code in _cells(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def markdown_table() -> str:

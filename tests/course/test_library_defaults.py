@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import ptcourse as pc
-from ptcourse.course.library_defaults import ROWS, SOURCES, markdown_table
+from ptcourse.course.library_defaults import ROWS, SOURCES, html_table, markdown_table
 
 GEN = torch.Generator().manual_seed(0)
 
@@ -181,3 +181,7 @@ def test_table_renders_every_row_with_its_source():
     assert len(lines) == 2 + len(ROWS)
     for lib, (_, commit, _) in SOURCES.items():
         assert any(lib in line and commit in line for line in lines[2:])
+    rows = html_table().split("<tr>")[2:]  # the chapter shows the HTML form
+    assert len(rows) == len(ROWS) and all(
+        r["setting"].split(" ")[0] in h for r, h in zip(ROWS, rows, strict=True)
+    )
