@@ -23,6 +23,8 @@ import sys
 from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
 from .logprobs import cross_entropy, perplexity, sequence_logprob, token_logprobs
 from .objectives import dpo_loss, grpo_advantages, ppo_clip_loss
+from .objectives import rloo_advantages
+from .reward_model import bradley_terry_loss
 from .sft import sft_loss
 from .spread import entropy
 from .stats import TokenStats, token_stats
@@ -52,6 +54,8 @@ __all__ = [
     "dpo_loss",
     "grpo_advantages",
     "ppo_clip_loss",
+    "rloo_advantages",
+    "bradley_terry_loss",
     "TokenStats",
     "token_stats",
 ]
