@@ -22,8 +22,7 @@ import sys
 
 from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
 from .logprobs import cross_entropy, perplexity, sequence_logprob, token_logprobs
-from .objectives import dpo_loss, grpo_advantages, ppo_clip_loss
-from .objectives import rloo_advantages
+from .objectives import dpo_loss, grpo_advantages, ppo_clip_loss, rloo_advantages
 from .reward_model import bradley_terry_loss
 from .sft import sft_loss
 from .spread import entropy

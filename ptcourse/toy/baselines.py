@@ -66,7 +66,9 @@ def bandit_gradients(n: int = 8, batches: int = 20000, *, seed: int = 0) -> dict
     True
     """
     if not (isinstance(n, int) and n >= 2 and isinstance(batches, int) and batches >= 2):
-        raise ValueError(f"bandit_gradients: need ints n >= 2 and batches >= 2, got {n!r}, {batches!r}")
+        raise ValueError(
+            f"bandit_gradients: need ints n >= 2 and batches >= 2, got {n!r}, {batches!r}"
+        )
     logits = torch.tensor(BANDIT_REF_LOGITS, dtype=torch.float64)
     r = torch.tensor(BANDIT_REWARDS, dtype=torch.float64)
     p = logits.softmax(-1)  # (A,)

@@ -52,8 +52,12 @@ class AdaptiveKLController:
     def update(self, current: float, n_steps: int) -> None:
         """Move ``value`` by the clipped proportional error of ``current`` KL after ``n_steps``."""
         if not math.isfinite(current) or current < 0:
-            raise ValueError(f"AdaptiveKLController.update: 'current' must be a KL >= 0, got {current!r}")
+            raise ValueError(
+                f"AdaptiveKLController.update: 'current' must be a KL >= 0, got {current!r}"
+            )
         if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 1:
-            raise ValueError(f"AdaptiveKLController.update: 'n_steps' must be an int >= 1, got {n_steps!r}")
+            raise ValueError(
+                f"AdaptiveKLController.update: 'n_steps' must be an int >= 1, got {n_steps!r}"
+            )
         error = min(max(current / self.target - 1.0, -0.2), 0.2)
         self.value *= 1.0 + error * n_steps / self.horizon

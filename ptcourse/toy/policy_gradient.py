@@ -117,7 +117,9 @@ def _check_practice_args(
     reward_fn, kl_in, kl_target, kl_horizon, minibatches, batch_size, clip_eps_high, clip_cov
 ):
     if reward_fn is not None and not callable(reward_fn):
-        raise ValueError(f"rl: 'reward_fn' must be callable (texts, nouns) -> (B,), got {reward_fn!r}")
+        raise ValueError(
+            f"rl: 'reward_fn' must be callable (texts, nouns) -> (B,), got {reward_fn!r}"
+        )
     if kl_in not in (None, "reward", "loss"):
         raise ValueError(f"rl: 'kl_in' must be None, 'reward' or 'loss', got {kl_in!r}")
     if kl_target is not None and not (
@@ -304,8 +306,7 @@ def rl(
         for k in ("beta", "clip_frac", "approx_kl"):
             history[k] = []
         history["updates"] = {
-            k: []
-            for k in ("step", "epoch", "clip_frac", "clip_high_frac", "approx_kl", "cov_cut")
+            k: [] for k in ("step", "epoch", "clip_frac", "clip_high_frac", "approx_kl", "cov_cut")
         }
     with torch_threads():
         for step in range(steps):
@@ -318,7 +319,6 @@ def rl(
             ids, texts = rollout(policy, nouns, temperature=temperature, generator=gen)  # (B, T)
             scores = reward(texts) if reward_fn is None else _scores(reward_fn, texts, nouns)
             mask = response_mask(ids)  # (B, T-1)
-            maskf = mask.float()
             with torch.no_grad():
                 ref_logits = ref(ids)[:, :-1]  # (B, T-1, V)
             if minibatches > 1:  # measure the sampling policy on the whole batch first
@@ -372,7 +372,9 @@ def rl(
                         u["epoch"].append(epoch)
                         u["clip_frac"].append(float(clipped.sum() / m.sum()))
                         u["clip_high_frac"].append(float(high.sum() / m.sum()))
-                        u["approx_kl"].append(float(((olp - st.logp.detach()) * mf).sum() / mf.sum()))
+                        u["approx_kl"].append(
+                            float(((olp - st.logp.detach()) * mf).sum() / mf.sum())
+                        )
                         u["cov_cut"].append(int((m & ~keep).sum()))
             history["step"].append(step + 1)
             history["loss"].append(float(loss.detach()))

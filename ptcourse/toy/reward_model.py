@@ -203,5 +203,3 @@ def fit_reward_model(
         hist["accuracy"].append(float((rc > rr).float().mean()))
     rm.requires_grad_(False)
     return rm, hist
-
-
