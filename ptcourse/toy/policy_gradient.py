@@ -30,6 +30,7 @@ from .data import nouns_for, response_mask, torch_threads
 from .evaluation import batch_metrics
 from .kl_control import AdaptiveKLController
 from .model import TinyLM
+from .ppo import check_practice_args, cov_selected, scores_of
 from .proxy_reward import reward
 from .sampling import rollout
 from .supervised import check_loop_args, new_history
@@ -111,65 +112,6 @@ def _check_rl_args(
             "rl: 'policy' has no trainable parameters (requires_grad is off); "
             "pass a fresh model, e.g. toy.sft_model(), or call policy.requires_grad_(True)"
         )
-
-
-def _check_practice_args(
-    reward_fn, kl_in, kl_target, kl_horizon, minibatches, batch_size, clip_eps_high, clip_cov
-):
-    if reward_fn is not None and not callable(reward_fn):
-        raise ValueError(
-            f"rl: 'reward_fn' must be callable (texts, nouns) -> (B,), got {reward_fn!r}"
-        )
-    if kl_in not in (None, "reward", "loss"):
-        raise ValueError(f"rl: 'kl_in' must be None, 'reward' or 'loss', got {kl_in!r}")
-    if kl_target is not None and not (
-        isinstance(kl_target, (int, float)) and 0 < kl_target < math.inf
-    ):
-        raise ValueError(f"rl: 'kl_target' must be None or a finite number > 0, got {kl_target!r}")
-    if not (isinstance(kl_horizon, (int, float)) and 0 < kl_horizon < math.inf):
-        raise ValueError(f"rl: 'kl_horizon' must be a finite number > 0, got {kl_horizon!r}")
-    if not (isinstance(minibatches, int) and 1 <= minibatches <= batch_size):
-        raise ValueError(
-            f"rl: 'minibatches' must be an int from 1 to batch_size={batch_size}, got {minibatches!r}"
-        )
-    if clip_eps_high is not None and not (
-        isinstance(clip_eps_high, (int, float)) and 0 < clip_eps_high < math.inf
-    ):
-        raise ValueError(f"rl: 'clip_eps_high' must be None or a number > 0, got {clip_eps_high!r}")
-    if clip_cov is not None:
-        ok = isinstance(clip_cov, (tuple, list)) and len(clip_cov) == 3
-        ok = ok and all(isinstance(v, (int, float)) and math.isfinite(v) for v in clip_cov)
-        if not (ok and 0 < clip_cov[0] <= 1 and clip_cov[1] < clip_cov[2]):
-            raise ValueError(
-                "rl: 'clip_cov' must be None or (fraction, lower, upper) with 0 < fraction <= 1 "
-                f"and lower < upper, got {clip_cov!r}"
-            )
-
-
-def _cov_selected(logp, adv, mask, clipped, clip_cov, gen):
-    """Clip-Cov's tokens (Cui et al., 2025): a random ``fraction`` of the kept, not yet clipped
-    tokens whose centred covariance term lies strictly between ``lower`` and ``upper``.
-
-    .. math::
-
-        c_t = \\big(A_t - \\bar A\\big)\\big(\\log\\pi(y_t) - \\overline{\\log\\pi}\\big)
-
-    (means over the kept tokens), as in verl's ``compute_policy_loss_clip_cov``
-    (``verl/trainer/ppo/core_algos.py``): their gradient is cut for this update.
-    """
-    fraction, lower, upper = clip_cov
-    maskf = mask.float()
-    n = maskf.sum()
-    a = adv.expand_as(logp)
-    lp = logp.detach()
-    cov = (a - (a * maskf).sum() / n) * (lp - (lp * maskf).sum() / n)  # (B, T)
-    eligible = mask & ~clipped & (cov > lower) & (cov < upper)
-    where = torch.nonzero(eligible.reshape(-1)).squeeze(1)
-    k = max(int(fraction * int(n)), 1)
-    picked = where[torch.randperm(len(where), generator=gen)[:k]]
-    sel = torch.zeros(eligible.numel(), dtype=torch.bool)
-    sel[picked] = True
-    return sel.view_as(eligible)
 
 
 def rl(
@@ -291,7 +233,7 @@ def rl(
         temperature,
         kl_kind,
     )
-    _check_practice_args(
+    check_practice_args(
         reward_fn, kl_in, kl_target, kl_horizon, minibatches, batch_size, clip_eps_high, clip_cov
     )
     kl_in = kl_in or ("loss" if advantage == "grpo" else "reward")
@@ -317,7 +259,7 @@ def rl(
             else:
                 nouns = nouns_for(batch_size, gen)
             ids, texts = rollout(policy, nouns, temperature=temperature, generator=gen)  # (B, T)
-            scores = reward(texts) if reward_fn is None else _scores(reward_fn, texts, nouns)
+            scores = reward(texts) if reward_fn is None else scores_of(reward_fn, texts, nouns)
             mask = response_mask(ids)  # (B, T-1)
             with torch.no_grad():
                 ref_logits = ref(ids)[:, :-1]  # (B, T-1, V)
@@ -351,7 +293,7 @@ def rl(
                     clipped = high | (~pos & (ratio < 1 - clip_eps) & m)
                     keep = m
                     if clip_cov is not None:
-                        cut = _cov_selected(st.logp, a, m, clipped, clip_cov, gen)
+                        cut = cov_selected(st.logp, a, m, clipped, clip_cov, gen)
                         keep = m & ~cut
                     loss = ppo_clip_loss(
                         st.logp, olp, a, keep, clip_eps=clip_eps, clip_eps_high=clip_eps_high
@@ -387,18 +329,6 @@ def rl(
             if ctrl is not None:
                 ctrl.update(row["kl"], batch_size)
     return policy, history
-
-
-def _scores(reward_fn, texts: list[str], nouns: list[str]) -> torch.Tensor:
-    out = reward_fn(texts, nouns)
-    if not isinstance(out, torch.Tensor) or out.shape != (len(texts),):
-        raise ValueError(
-            f"rl: 'reward_fn' must return a tensor of shape ({len(texts)},), got "
-            f"{getattr(out, 'shape', type(out).__name__)}"
-        )
-    if not bool(torch.isfinite(out).all()):
-        raise ValueError("rl: 'reward_fn' returned a non-finite score")
-    return out.detach().float()
 
 
 def _advantages(st, mask, scores, texts, policy, advantage, kl_in, beta, kl_kind, group_size):

@@ -74,7 +74,7 @@ class BowRewardModel(torch.nn.Module):
     --------
     >>> rm = BowRewardModel()
     >>> rm(["the cat is red ."], ["cat"])  # untrained: every score 0
-    tensor([0.], grad_fn=<AddBackward0>)
+    tensor([0.], grad_fn=<SqueezeBackward1>)
     """
 
     def __init__(self) -> None:
