@@ -301,7 +301,9 @@ def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
     The baseline of sample i does not depend on sample i, so the policy-gradient estimate stays
     unbiased (the batch-mean baseline, which includes sample i, shrinks it by
     :math:`(n-1)/n`). TRL's ``RLOOTrainer`` computes the same
-    ``baseline = (rewards.sum(0) - rewards) / (k - 1)``.
+    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards that already
+    include the sequence-level KL penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)``
+    (``trl/trainer/rloo_trainer.py``, commit bfe2075, line 433).
 
     Parameters
     ----------
