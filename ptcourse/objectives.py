@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from . import _validate as V
 
-__all__ = ["dpo_loss", "grpo_advantages", "ipo_loss", "ppo_clip_loss"]
+__all__ = ["dpo_loss", "grpo_advantages", "ipo_loss", "ppo_clip_loss", "rloo_advantages"]
 
 
 def _pair_ratios(
@@ -409,3 +409,63 @@ def ppo_clip_loss(
             "'advantages'"
         )
     return loss
+
+
+def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
+    r"""Leave-one-out advantages (RLOO): each reward minus the mean of the *other* rewards of its group.
+
+    For group g with rewards :math:`r_{g,1}, \dots, r_{g,n}` (Kool et al., 2019; Ahmadian et al.,
+    2024, *Back to basics: revisiting REINFORCE-style optimization for learning from human
+    feedback in LLMs*):
+
+    .. math::
+
+        A_{g,i} = r_{g,i} - \frac{1}{n-1} \sum_{j \ne i} r_{g,j}
+                = \frac{n}{n-1}\,\big(r_{g,i} - \bar r_g\big)
+
+    The baseline of sample i does not depend on sample i, so the policy-gradient estimate stays
+    unbiased (the batch-mean baseline, which includes sample i, shrinks it by
+    :math:`(n-1)/n`). TRL's ``RLOOTrainer`` computes the same
+    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards that already
+    include the sequence-level KL penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)``
+    (``trl/trainer/rloo_trainer.py``, commit bfe2075, line 433).
+
+    Parameters
+    ----------
+    rewards : torch.Tensor
+        ``(G, n)``: G groups (prompts) of n >= 2 samples each; finite.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(G, n)`` advantages (fp32 for fp16/bf16/fp32 input, fp64 for fp64); each group sums to 0
+        up to rounding, and a constant group gives exactly 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import rloo_advantages
+    >>> rloo_advantages(torch.tensor([[1.0, 0.0, 0.0, 3.0]]))  # 1 - (0 + 0 + 3) / 3 = 0, ...
+    tensor([[ 0.0000, -1.3333, -1.3333,  2.6667]])
+    """
+    V.float_tensor(rewards, "rewards")
+    if rewards.dim() != 2:
+        raise ValueError(f"'rewards' must have shape (G, n), got {tuple(rewards.shape)}")
+    n = rewards.shape[1]
+    if n < 2:
+        raise ValueError(
+            f"'rewards' needs n >= 2 samples per group (a leave-one-out baseline needs another "
+            f"sample), got shape {tuple(rewards.shape)}"
+        )
+    V.finite(rewards, "rewards")
+    out_dtype = V.compute_dtype(rewards.dtype)
+    wd = torch.float32 if rewards.device.type == "mps" else torch.float64
+    r = rewards.to(wd)  # (G, n)
+    # centre with a per-group shift first: exact for a constant group, no overflow from the sum
+    shift = r[:, :1]  # (G, 1)
+    x = r - shift  # (G, n)
+    others = (x.sum(-1, keepdim=True) - x) / (n - 1)  # (G, n) mean of the other n - 1
+    out = (x - others).to(out_dtype)
+    if not bool(torch.isfinite(out).all()):
+        raise ValueError(f"'rewards' differences overflow {out_dtype}; pass smaller rewards")
+    return out
