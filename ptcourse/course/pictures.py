@@ -1,0 +1,457 @@
+"""The course's explanatory pictures (issue 15): each drawn from the package's own functions.
+
+The causal shift and prompt mask (``plot_shift_and_mask``), the three KL estimators against the
+ratio (``plot_kl_estimators``), the exact KL at each token of a response (``plot_token_kl``),
+:math:`e^H` as an effective number of tokens (``plot_effective_tokens``), DPO's weight
+:math:`\\sigma(-\\beta m)` (``plot_dpo_weight``), one GRPO group's advantages
+(``plot_group_advantages``), the covariance behind Clip-Cov (``plot_covariance``) and chapter 5's
+template map (``plot_template_map``). They are re-exported by ``ptcourse.viz``.
+
+matplotlib is reached only through ``ptcourse.viz`` (imported inside each function), so importing
+this module stays light. Sources: Schulman (2020), *Approximating KL divergence* (k1, k2, k3);
+Rafailov et al. (2023), eq. 7 (the DPO gradient's weight); Shao et al. (2024), eq. 3 (GRPO's group
+standardisation); Cui et al. (2025), arXiv 2505.22617, sec. 4 (Clip-Cov's centred product).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from ..kl import kl_estimate
+from ..objectives import dpo_loss, grpo_advantages
+from ..spread import entropy
+
+__all__ = [
+    "plot_shift_and_mask",
+    "plot_kl_estimators",
+    "plot_token_kl",
+    "plot_effective_tokens",
+    "plot_dpo_weight",
+    "plot_group_advantages",
+    "plot_covariance",
+    "plot_template_map",
+    "TEMPLATE_MAP",
+]
+
+
+def _viz():
+    from . import viz
+
+    return viz
+
+
+def plot_shift_and_mask(tokens: Sequence[str], labels: Sequence[int], *, ignore_index=-100):
+    """Diagram of the causal shift: the logits at position t are scored against ``labels[t + 1]``.
+
+    One row per position t: ``input_ids[t]`` (its token), the logits it produces, and
+    ``labels[t]``; an arrow runs from the logits at t to the label at t + 1, solid when that label
+    counts in the loss, dashed grey when it is ``ignore_index`` (the prompt's -100).
+
+    .. math::
+
+        \\mathcal L = -\\sum_{t:\\ \\text{labels}[t+1] \\neq -100}
+        \\log \\mathrm{softmax}(z_t)[\\text{labels}[t+1]]
+
+    Examples
+    --------
+    >>> fig = plot_shift_and_mask(["<bos>", "hi", "there", "<eos>"], [-100, -100, 5, 6])
+    >>> sum(1 for p in fig.axes[0].patches if p.get_linestyle() == "-")  # 2 counted arrows
+    2
+    """
+    viz = _viz()
+    tokens, labels = list(tokens), [int(v) for v in labels]
+    if len(tokens) != len(labels) or len(tokens) < 2:
+        raise ValueError(
+            f"plot_shift_and_mask: 'tokens' and 'labels' must have the same length >= 2, "
+            f"got {len(tokens)} and {len(labels)}"
+        )
+    from matplotlib.patches import FancyArrowPatch
+
+    T = len(tokens)
+    fig, ax = viz.figure(width=5.0, height=0.9 + 0.36 * T)
+    ax.set_axis_off()
+    ax.set(xlim=(-0.2, 3.6), ylim=(T - 0.4, -1.2))
+    blue, grey = viz.PALETTE[0], viz.GREY
+    for x, head in [(0.0, "t"), (0.9, "input_ids[t]"), (1.9, "logits z_t"), (3.0, "labels[t]")]:
+        ax.text(x, -0.9, head, ha="center", va="center", weight="bold")
+    for t, (tok, lab) in enumerate(zip(tokens, labels, strict=True)):
+        ax.text(0.0, t, str(t), ha="center", va="center", color="#555555")
+        ax.text(0.9, t, tok, ha="center", va="center", family="monospace")
+        ax.text(
+            1.9,
+            t,
+            f"z_{t}",
+            ha="center",
+            va="center",
+            color=blue if t < T - 1 else grey,
+            bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": blue if t < T - 1 else grey},
+        )
+        masked = lab == ignore_index
+        ax.text(
+            3.0,
+            t,
+            str(ignore_index) if masked else tokens[t],
+            ha="center",
+            va="center",
+            family="monospace",
+            color=grey if masked else blue,
+        )
+        if t + 1 < T:
+            counted = labels[t + 1] != ignore_index
+            ax.add_patch(
+                FancyArrowPatch(
+                    (2.15, t + 0.05),
+                    (2.65, t + 0.95),
+                    arrowstyle="-|>",
+                    mutation_scale=12,
+                    color=blue if counted else grey,
+                    lw=1.6 if counted else 1.0,
+                    linestyle="-" if counted else "--",
+                )
+            )
+    ax.text(
+        1.75,
+        T - 0.45,
+        "solid: scored against the next label; dashed: -100, ignored",
+        ha="center",
+        va="top",
+        color="#444444",
+    )
+    return fig
+
+
+def plot_kl_estimators(r_min: float = 0.05, r_max: float = 4.0, n: int = 400):
+    """The three single-sample KL estimators against the ratio :math:`r = q(x)/p(x)`.
+
+    .. math::
+
+        k_1 = -\\log r, \\quad k_2 = \\tfrac12(\\log r)^2, \\quad k_3 = (r - 1) - \\log r
+
+    computed by ``ptcourse.kl_estimate``. k1 is negative for every r > 1; k3 is never negative.
+
+    Examples
+    --------
+    >>> fig = plot_kl_estimators()
+    >>> [line.get_label() for line in fig.axes[0].lines][:3]
+    ['$k_1 = -\\\\log r$', '$k_2 = \\\\frac{1}{2}(\\\\log r)^2$', '$k_3 = (r-1) - \\\\log r$']
+    """
+    if not 0 < r_min < 1 < r_max or n < 3:
+        raise ValueError(
+            f"plot_kl_estimators: need 0 < r_min < 1 < r_max and n >= 3, got {r_min}, {r_max}, {n}"
+        )
+    viz = _viz()
+    r = torch.logspace(math.log10(r_min), math.log10(r_max), n, dtype=torch.float64)
+    logp = torch.zeros_like(r)  # log p(x) = 0, so log q(x) = log r
+    fig, ax = viz.figure(width=5.0, height=3.4)
+    names = {
+        "k1": r"$k_1 = -\log r$",
+        "k2": r"$k_2 = \frac{1}{2}(\log r)^2$",
+        "k3": r"$k_3 = (r-1) - \log r$",
+    }
+    for i, (kind, label) in enumerate(names.items()):
+        ax.plot(
+            r,
+            kl_estimate(logp, r.log(), kind=kind),
+            color=viz.PALETTE[i],
+            lw=2.2,
+            ls=("-", "--", "-")[i],
+            label=label,
+        )
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.axvline(1, color=viz.GREY, lw=0.8, ls=":")
+    ax.fill_between(r, -2, 0, color=viz.PALETTE[3], alpha=0.08, lw=0)
+    ax.text(r_max * 0.95, -1.1, "k1 < 0 here", ha="right", color=viz.PALETTE[3])
+    ax.set(xlabel="ratio r = q(x) / p(x)", ylabel="estimate (nats)", ylim=(-1.5, 3.0))
+    viz.legend_above(fig, ncols=2)
+    return fig
+
+
+def plot_token_kl(tokens: Sequence[str], kl: torch.Tensor, *, title: str | None = None):
+    """Bars of the exact per-token KL along one response; their sum is the response's KL.
+
+    .. math::
+
+        \\mathrm{KL}(\\pi_\\theta \\| \\pi_{ref})(y) =
+        \\sum_t \\mathrm{KL}\\big(\\pi_\\theta(\\cdot \\mid x, y_{<t}) \\,\\|\\,
+        \\pi_{ref}(\\cdot \\mid x, y_{<t})\\big)
+
+    Examples
+    --------
+    >>> fig = plot_token_kl(["the", "cat", "<eos>"], torch.tensor([0.1, 0.5, 0.2]))
+    >>> len(fig.axes[0].patches)  # one bar per token
+    3
+    """
+    kl = torch.as_tensor(kl, dtype=torch.float64).flatten()
+    if len(tokens) != len(kl) or not len(kl):
+        raise ValueError(
+            f"plot_token_kl: 'tokens' ({len(tokens)}) and 'kl' ({len(kl)}) must "
+            "have the same non-zero length"
+        )
+    if not bool(torch.isfinite(kl).all()) or bool((kl < -1e-6).any()):
+        raise ValueError("plot_token_kl: 'kl' must be finite and >= 0 (an exact KL)")
+    viz = _viz()
+    fig, ax = viz.figure(width=5.4, height=3.2)
+    ax.bar(range(len(kl)), kl, color=viz.PALETTE[0])
+    ax.set_xticks(range(len(kl)), list(tokens), rotation=45, ha="right", family="monospace")
+    ax.set(ylabel="KL at this token (nats)")
+    ax.set_title(title or f"sum over the response: {kl.sum().item():.2f} nats", loc="left")
+    return fig
+
+
+def plot_effective_tokens(logits: dict[str, torch.Tensor]):
+    """Each distribution's sorted probabilities, with :math:`e^H` tokens of equal mass drawn over it.
+
+    :math:`e^{H}` (``ptcourse.entropy``) is the number of equally likely tokens that would have the
+    same entropy: a uniform distribution over k tokens has :math:`e^H = k`.
+
+    Examples
+    --------
+    >>> fig = plot_effective_tokens({"uniform over 4": torch.tensor([0.0] * 4 + [-1e9] * 6)})
+    >>> fig.axes[0].get_title(loc="left")  # e^H of 4 equally likely tokens
+    'uniform over 4: e^H = 4.0 tokens'
+    """
+    if not logits:
+        raise ValueError("plot_effective_tokens: 'logits' is empty")
+    viz = _viz()
+    n = len(logits)
+    fig, axes = viz.figure(n, 1, width=5.0, height=0.5 + 1.6 * n)
+    axes = [axes] if n == 1 else list(axes)
+    for ax, (name, z) in zip(axes, logits.items(), strict=True):
+        z = torch.as_tensor(z, dtype=torch.float64)
+        p = z.softmax(-1).sort(descending=True).values
+        eff = entropy(z).exp().item()
+        ax.bar(range(len(p)), p, color=viz.PALETTE[0], label="probability (sorted)")
+        ax.fill_between(
+            [-0.5, eff - 0.5],
+            0,
+            1 / eff,
+            color=viz.PALETTE[1],
+            alpha=0.35,
+            lw=0,
+            label="e^H tokens of equal mass",
+            zorder=3,
+        )
+        ax.axvline(eff - 0.5, color=viz.PALETTE[1], lw=1.5)
+        ax.set_title(f"{name}: e^H = {eff:.1f} tokens", loc="left")
+        ax.set(ylim=(0, 1.05), xticks=range(len(p)), xticklabels=[])
+    axes[-1].set_xlabel("tokens, most likely first")
+    viz.legend_above(fig, axes[0], ncols=2)
+    return fig
+
+
+def plot_dpo_weight(beta: float = 0.1, margin_max: float = 60.0):
+    """DPO's per-pair gradient weight :math:`\\sigma(-\\beta m)` against the log-ratio margin m.
+
+    .. math::
+
+        -\\frac{\\partial \\mathcal L_{DPO}}{\\partial m} = \\beta\\,\\sigma(-\\beta m)
+
+    read from autograd through ``ptcourse.dpo_loss`` (divided by beta): pairs the policy already
+    ranks right (large m) stop pulling; wrongly ranked pairs (m < 0) pull with weight near 1.
+
+    Examples
+    --------
+    >>> fig = plot_dpo_weight(beta=0.1)
+    >>> y = fig.axes[0].lines[0].get_ydata()
+    >>> bool(abs(y[len(y) // 2] - 0.5) < 1e-6)  # sigma(0) = 1/2 at margin 0
+    True
+    """
+    if not beta > 0 or not margin_max > 0:
+        raise ValueError(
+            f"plot_dpo_weight: 'beta' and 'margin_max' must be > 0, got {beta}, {margin_max}"
+        )
+    viz = _viz()
+    m = torch.linspace(-margin_max, margin_max, 241, dtype=torch.float64, requires_grad=True)
+    zero = torch.zeros_like(m)
+    # dpo_loss averages over pairs: sum the per-pair losses by scaling with the number of pairs
+    (len(m) * dpo_loss(m, zero, zero, zero, beta=beta)).backward()
+    weight = (-m.grad / beta).detach()
+    fig, ax = viz.figure(width=5.0, height=3.0)
+    ax.plot(m.detach(), weight, color=viz.PALETTE[0], lw=2.2)
+    ax.axvline(0, color=viz.GREY, lw=0.8, ls=":")
+    ax.text(-margin_max * 0.95, 0.1, "ranked wrong:\nfull pull", color="#333333")
+    ax.text(margin_max * 0.95, 0.75, "ranked right:\npull fades", ha="right", color="#333333")
+    ax.set(
+        xlabel="margin m (policy log-ratio, chosen - rejected)",
+        ylabel=f"weight σ(-β m), β = {beta:g}",
+        ylim=(0, 1.05),
+    )
+    return fig
+
+
+def plot_group_advantages(rewards: torch.Tensor, **kwargs):
+    """One GRPO group: each answer's reward and the advantage ``ptcourse.grpo_advantages`` gives it.
+
+    .. math::
+
+        A_i = \\frac{r_i - \\operatorname{mean}(r)}{\\operatorname{std}(r) + \\epsilon}
+
+    Examples
+    --------
+    >>> fig = plot_group_advantages(torch.tensor([1.0, 0.0, 0.0, 1.0]))
+    >>> [round(float(p.get_height()), 2) for p in fig.axes[1].patches]  # above the mean: +; below: -
+    [0.87, -0.87, -0.87, 0.87]
+    """
+    rewards = torch.as_tensor(rewards, dtype=torch.float32).flatten()
+    if rewards.numel() < 2:
+        raise ValueError("plot_group_advantages: 'rewards' must hold a group of at least 2 answers")
+    adv = grpo_advantages(rewards.view(1, -1), **kwargs).view(-1)
+    viz = _viz()
+    fig, (ax1, ax2) = viz.figure(1, 2, width=6.0, height=3.0)
+    idx = range(1, len(rewards) + 1)
+    ax1.bar(idx, rewards, color=viz.GREY)
+    ax1.axhline(rewards.mean().item(), color="#333333", ls="--", lw=1.2)
+    ax1.set_title("rewards (dashed: mean)", loc="left")
+    ax2.bar(idx, adv, color=[viz.PALETTE[2] if a >= 0 else viz.PALETTE[3] for a in adv.tolist()])
+    ax2.axhline(0, color="#333333", lw=0.8)
+    ax2.set_title("advantages", loc="left")
+    for ax in (ax1, ax2):
+        ax.set(xlabel="answer in the group", xticks=list(idx))
+    return fig
+
+
+def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor):
+    """Clip-Cov's picture: each token's centred log-prob against its centred advantage.
+
+    .. math::
+
+        c_i = \\big(\\log\\pi(y_i) - \\overline{\\log\\pi}\\big)\\big(A_i - \\bar A\\big)
+
+    Tokens in the shaded quadrants (c > 0) lower the entropy; ``clipped`` (indices or a boolean
+    mask) marks the ones Clip-Cov would take out of the update. Repeated points (the same token
+    drawn several times) are drawn once, their area growing with the count.
+
+    Examples
+    --------
+    >>> lp, a = torch.tensor([-0.1, -2.0, -0.1, -3.0]), torch.tensor([1.0, -1.0, 1.0, 0.5])
+    >>> fig = plot_covariance(lp, a, clipped=torch.tensor([0]))
+    >>> len(fig.axes[0].collections) >= 2  # tokens, and the clipped ones ringed
+    True
+    """
+    logp, adv = torch.as_tensor(logp).flatten().double(), torch.as_tensor(adv).flatten().double()
+    if logp.shape != adv.shape or logp.numel() < 2:
+        raise ValueError("plot_covariance: 'logp' and 'adv' must have the same length >= 2")
+    mask = torch.zeros(len(logp), dtype=torch.bool)
+    clipped = torch.as_tensor(clipped)
+    mask[clipped if clipped.dtype != torch.bool else clipped.nonzero().flatten()] = True
+    x, y = logp - logp.mean(), adv - adv.mean()
+    viz = _viz()
+    fig, ax = viz.figure(width=5.0, height=3.6)
+    pts = torch.stack([x, y], 1)
+    uniq, inverse, counts = pts.unique(dim=0, return_inverse=True, return_counts=True)
+    pos = (uniq[:, 0] * uniq[:, 1]) > 0
+    ax.scatter(
+        uniq[:, 0],
+        uniq[:, 1],
+        s=20 + 6 * counts,
+        alpha=0.8,
+        c=[viz.PALETTE[3] if p else viz.PALETTE[0] for p in pos.tolist()],
+        lw=0,
+        label="token (area: how often drawn)",
+    )
+    hit = inverse[mask].unique()
+    ax.scatter(
+        uniq[hit, 0],
+        uniq[hit, 1],
+        s=60 + 6 * counts[hit],
+        facecolors="none",
+        edgecolors="black",
+        lw=1.8,
+        label="clipped by Clip-Cov",
+    )
+    lim_x, lim_y = 1.15 * x.abs().max().item(), 1.15 * y.abs().max().item()
+    ax.fill_between([0, lim_x], 0, lim_y, color=viz.PALETTE[3], alpha=0.07, lw=0)
+    ax.fill_between([-lim_x, 0], -lim_y, 0, color=viz.PALETTE[3], alpha=0.07, lw=0)
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set(
+        xlim=(-lim_x, lim_x),
+        ylim=(-lim_y, lim_y),
+        xlabel="log π(y) − mean",
+        ylabel="advantage − mean",
+    )
+    viz.legend_above(fig, ncols=1)
+    return fig
+
+
+#: chapter 5's map: each method's four pieces (which likelihood, its weight, the leash, entropy)
+TEMPLATE_MAP = {
+    "pieces": ("likelihood\nof…", "weight\nw(y)", "KL\nleash", "entropy"),
+    "SFT": ("demonstrations", "1", "none\n(early stop)", "none"),
+    "PPO": ("own samples", "advantage", "in the reward,\nper token", "optional\nbonus"),
+    "DPO": ("chosen and\nrejected", "σ-weighted\n+1 / −1", "implicit,\nvia π_ref, β", "none"),
+    "GRPO": (
+        "a group of\nown samples",
+        "group-\nstandardised",
+        "k3 term\nin the loss",
+        "optional\nbonus",
+    ),
+}
+
+
+def plot_template_map(rows: dict = TEMPLATE_MAP):
+    """Schematic of chapter 5's template: four pieces (columns), one row per method.
+
+    .. math::
+
+        \\mathcal L = -\\mathbb E[w(y)\\log\\pi_\\theta(y\\mid x)] + \\beta\\,\\mathrm{KL}
+        - \\alpha H
+
+    Cells reading "none" are drawn pale, so the pieces a method leaves out stand out.
+
+    Examples
+    --------
+    >>> fig = plot_template_map()
+    >>> len(fig.axes[0].patches)  # 4 headers + 4 methods x 4 pieces
+    20
+    """
+    pieces = rows.get("pieces")
+    if not pieces or any(len(v) != len(pieces) for v in rows.values()):
+        raise ValueError("plot_template_map: 'rows' needs a 'pieces' header and rows as long")
+    from matplotlib.patches import FancyBboxPatch
+
+    viz = _viz()
+    methods = [k for k in rows if k != "pieces"]
+    fig, ax = viz.figure(width=6.4, height=1.0 + 0.85 * (len(methods) + 1))
+    ax.set_axis_off()
+    n = len(pieces)
+    ax.set(xlim=(-1.0, n), ylim=(len(methods) + 0.6, -0.6))
+    colours = viz.PALETTE[:n]
+    for j, (name, colour) in enumerate(zip(pieces, colours, strict=True)):
+        ax.add_patch(
+            FancyBboxPatch(
+                (j + 0.04, -0.4), 0.92, 0.8, boxstyle="round,pad=0.02", fc=colour, ec="none"
+            )
+        )
+        ax.text(j + 0.5, 0, name, ha="center", va="center", color="white", weight="bold")
+    for i, method in enumerate(methods, start=1):
+        ax.text(-0.5, i, method, ha="center", va="center", weight="bold")
+        for j, (cell, colour) in enumerate(zip(rows[method], colours, strict=True)):
+            none = cell.startswith("none")
+            ax.add_patch(
+                FancyBboxPatch(
+                    (j + 0.04, i - 0.4),
+                    0.92,
+                    0.8,
+                    boxstyle="round,pad=0.02",
+                    fc="white" if none else colour,
+                    alpha=1 if none else 0.18,
+                    ec=colour,
+                    lw=1.2,
+                    ls=":" if none else "-",
+                )
+            )
+            ax.text(
+                j + 0.5,
+                i,
+                cell,
+                ha="center",
+                va="center",
+                color="#888888" if none else "#222222",
+                linespacing=1.05,
+            )
+    ax.set_title("L = −E[ w(y) log π(y|x) ] + β KL − α H", loc="left", family="serif")
+    return fig
