@@ -242,15 +242,19 @@ def plot_effective_tokens(logits: dict[str, torch.Tensor]):
     return fig
 
 
-def plot_dpo_weight(beta: float = 0.1, margin_max: float = 60.0):
-    """DPO's per-pair gradient weight :math:`\\sigma(-\\beta m)` against the log-ratio margin m.
+def plot_dpo_weight(beta: float = 0.1, margin_max: float = 6.0):
+    """DPO's per-pair gradient weight :math:`\\sigma(-\\text{margin})` against the margin.
+
+    The margin is :math:`\\beta m`, with m the policy's log-ratio to the reference of the
+    chosen answer minus that of the rejected one (the argument of the sigmoid in the loss).
 
     .. math::
 
         -\\frac{\\partial \\mathcal L_{DPO}}{\\partial m} = \\beta\\,\\sigma(-\\beta m)
 
-    read from autograd through ``ptcourse.dpo_loss`` (divided by beta): pairs the policy already
-    ranks right (large m) stop pulling; wrongly ranked pairs (m < 0) pull with weight near 1.
+    read from autograd through ``ptcourse.dpo_loss`` (divided by beta) and drawn against the
+    margin :math:`\\beta m`: pairs the policy already ranks right (large margin) pull less and
+    less; wrongly ranked pairs (margin < 0) pull with weight near 1.
 
     Examples
     --------
@@ -264,19 +268,20 @@ def plot_dpo_weight(beta: float = 0.1, margin_max: float = 60.0):
             f"plot_dpo_weight: 'beta' and 'margin_max' must be > 0, got {beta}, {margin_max}"
         )
     viz = _viz()
-    m = torch.linspace(-margin_max, margin_max, 241, dtype=torch.float64, requires_grad=True)
+    m = torch.linspace(-margin_max / beta, margin_max / beta, 241, dtype=torch.float64)
+    m.requires_grad_(True)  # (P,) log-ratio margins, one pair each
     zero = torch.zeros_like(m)
     # dpo_loss averages over pairs: sum the per-pair losses by scaling with the number of pairs
     (len(m) * dpo_loss(m, zero, zero, zero, beta=beta)).backward()
     weight = (-m.grad / beta).detach()
     fig, ax = viz.figure(width=5.0, height=3.0)
-    ax.plot(m.detach(), weight, color=viz.PALETTE[0], lw=2.2)
+    ax.plot(beta * m.detach(), weight, color=viz.PALETTE[0], lw=2.2)
     ax.axvline(0, color=viz.GREY, lw=0.8, ls=":")
     ax.text(-margin_max * 0.95, 0.1, "ranked wrong:\nfull pull", color="#333333")
     ax.text(margin_max * 0.95, 0.75, "ranked right:\npull fades", ha="right", color="#333333")
     ax.set(
-        xlabel="margin m (policy log-ratio, chosen - rejected)",
-        ylabel=f"weight σ(-β m), β = {beta:g}",
+        xlabel="margin β·(log-ratio chosen − rejected)",
+        ylabel="weight σ(−margin)",
         ylim=(0, 1.05),
     )
     return fig

@@ -214,10 +214,11 @@ def test_effective_tokens_is_exp_entropy():
 
 def test_dpo_weight_is_sigmoid_of_minus_beta_margin():
     """The drawn weight equals sigma(-beta m), read by autograd through ptcourse.dpo_loss."""
-    fig = viz.plot_dpo_weight(beta=0.2, margin_max=30)
+    fig = viz.plot_dpo_weight(beta=0.2, margin_max=5)
     line = fig.axes[0].lines[0]
-    m, w = torch.as_tensor(line.get_xdata()), torch.as_tensor(line.get_ydata())
-    torch.testing.assert_close(w, torch.sigmoid(-0.2 * m))
+    margin, w = torch.as_tensor(line.get_xdata()), torch.as_tensor(line.get_ydata())
+    torch.testing.assert_close(w, torch.sigmoid(-margin))
+    assert margin.min() == pytest.approx(-5) and margin.max() == pytest.approx(5)
     with pytest.raises(ValueError, match="'beta'"):
         viz.plot_dpo_weight(beta=0)
 
