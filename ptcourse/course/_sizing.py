@@ -145,7 +145,25 @@ def display_png(fig) -> tuple[bytes, dict[str, int]]:
         if width_px / dpi <= 1.05 * width_in:
             break
         width_in = width_px / dpi
-    return data, {"width": math.ceil(width_px / PIXEL_RATIO)}
+    return _palette_png(data, png_metadata(fig), dpi), {"width": math.ceil(width_px / PIXEL_RATIO)}
+
+
+def _palette_png(data: bytes, text: dict[str, str], dpi: float) -> bytes:
+    """The same picture with an adaptive 256-colour palette: a third of the bytes, no visible change.
+
+    A figure has a few flat colours and their anti-aliased edges, which 256 colours (median cut,
+    no dithering) keep; the text chunks and the dpi are written again.
+    """
+    from PIL import Image, PngImagePlugin
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    palette = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    info = PngImagePlugin.PngInfo()
+    for key, value in text.items():
+        info.add_text(key, value)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", pnginfo=info, dpi=(dpi, dpi))
+    return out.getvalue()
 
 
 def raise_small_text(fig, pt: float) -> int:

@@ -310,15 +310,17 @@ def plot_histories(
 
 # The explanatory pictures live in their own module (one concept each); viz is their public home.
 from .pictures import (  # noqa: E402 - after the style they draw with
+    plot_effective_tokens,
+    plot_kl_estimators,
+    plot_shift_and_mask,
+    plot_token_kl,
+)
+from .pictures_methods import (  # noqa: E402
     TEMPLATE_MAP,
     plot_covariance,
     plot_dpo_weight,
-    plot_effective_tokens,
     plot_group_advantages,
-    plot_kl_estimators,
-    plot_shift_and_mask,
     plot_template_map,
-    plot_token_kl,
 )
 
 __all__ += [
