@@ -133,13 +133,17 @@ def _tippy_tables(path: Path) -> tuple[str, dict] | None:
     return (text, json.loads(m.group(2))) if m else None
 
 
-def _prerender(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    node = shutil.which("node")
+def prerender_site(outdir: Path, node: str | None = None) -> tuple[int, list[str]]:
+    """Pre-render every formula under ``outdir`` (a built site) in place.
+
+    Returns the number of distinct formulas and one message per formula MathJax cannot typeset.
+    Writes ``_static/ptc-math.css`` (the stylesheet of all of them) and ``.ptc-math.json``.
+    """
+    node = node or shutil.which("node")
     if node is None:
         raise ExtensionError("prerender_math: `node` not found; install Node.js (see mk/site.mk)")
-    outdir = Path(app.outdir)
+    outdir = Path(outdir)
+    failures: list[str] = []
     cache_file = outdir / CACHE
     try:
         remembered = json.loads(cache_file.read_text(encoding="utf8"))
@@ -167,9 +171,7 @@ def _prerender(app, exception) -> None:
         rel = path.relative_to(outdir).as_posix()
         for item in dict.fromkeys(found):
             if item in errors:
-                logger.warning(
-                    f"prerender_math: {rel}: MathJax cannot typeset {item[0]!r}: {errors[item]}"
-                )
+                failures.append(f"{rel}: MathJax cannot typeset {item[0]!r}: {errors[item]}")
         if path.suffix == ".html":
             old = path.read_text(encoding="utf8")
             new = replace_math(old, rendered)
@@ -181,9 +183,19 @@ def _prerender(app, exception) -> None:
             m = _TIPPY_TABLE.search(text)
             text = text[: m.start(2)] + json.dumps(new) + text[m.end(2) :]
             path.write_text(text, encoding="utf8")
+    (outdir / "_static").mkdir(exist_ok=True)
     (outdir / "_static" / STYLESHEET).write_text(css, encoding="utf8")
     cache_file.write_text(json.dumps(remembered), encoding="utf8")
-    logger.info(f"prerender_math: {len(every)} formulas on {len(remembered)} files pre-rendered")
+    return len(every), failures
+
+
+def _prerender(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    count, failures = prerender_site(Path(app.outdir))
+    for failure in failures:
+        logger.warning(f"prerender_math: {failure}")
+    logger.info(f"prerender_math: {count} formulas pre-rendered")
 
 
 def setup(app):
