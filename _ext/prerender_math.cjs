@@ -51,7 +51,8 @@ async function main() {
     const html = [];
     let error = null;
     for (const width of widths) {
-      const node = MathJax.tex2chtml(item.tex, {
+      // The promise form: a macro may autoload its TeX package, a character its font data.
+      const node = await MathJax.tex2chtmlPromise(item.tex, {
         display: Boolean(item.display),
         em: 16,
         ex: 8,

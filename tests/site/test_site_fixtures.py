@@ -152,19 +152,6 @@ def test_late_math_check_passes_pre_rendered_math(browser, fixture_site):
     assert checks.check_math_without_js(browser, url, checks.DESKTOP) == []
 
 
-def test_prerender_reports_tex_mathjax_cannot_typeset(tmp_path):
-    """An unknown macro or a missing brace is reported with its page, not drawn as red text."""
-    (tmp_path / "page.html").write_text(
-        '<p><span class="math notranslate nohighlight">\\(\\nosuchmacro x\\)</span>'
-        '<span class="math notranslate nohighlight">\\(\\frac{a}{\\)</span></p>',
-        encoding="utf8",
-    )
-    count, failures = prerender_math.prerender_site(tmp_path)
-    assert count == 2
-    assert any("page.html" in f and "nosuchmacro" in f for f in failures), failures
-    assert any("Missing close brace" in f for f in failures), failures
-
-
 def test_glossary_order_check_fails_on_two_runs(page, fixture_site):
     """Two glossary lists, each sorted, are reported as two lists and as out of order."""
     _open(page, fixture_site, "glossary_order_broken.html")
