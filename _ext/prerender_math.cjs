@@ -1,6 +1,7 @@
 // Pre-renders TeX to MathJax 4 CommonHTML at build time (issue 15), for _ext/prerender_math.py.
 //
-// stdin:  {"items": [{"tex": "...", "display": true}, ...], "widths": [680, 340], "fontURL": "..."}
+// stdin:  {"items": [{"tex": "...", "display": true}, ...], "widths": [660, 330], "scale": 1.18,
+//          "fontURL": "..."}
 // stdout: {"results": [{"html": ["<mjx-container ...>", ...one per width], "error": null}, ...],
 //          "css": "the CHTML stylesheet for every character and font variant"}
 //
@@ -52,11 +53,14 @@ async function main() {
     let error = null;
     for (const width of widths) {
       // The promise form: a macro may autoload its TeX package, a character its font data.
+      // scale: the size MathJax would pick in a browser to match the text's x-height; the
+      // breaking width is divided by it, so a broken equation still fits at that size.
       const node = await MathJax.tex2chtmlPromise(item.tex, {
         display: Boolean(item.display),
         em: 16,
         ex: 8,
-        containerWidth: width,
+        scale: request.scale,
+        containerWidth: width / request.scale,
       });
       const out = adaptor.outerHTML(node);
       const merror = adaptor.tags(node, "mjx-merror");

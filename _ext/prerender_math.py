@@ -43,6 +43,10 @@ FONT_URL = "vendor/mathjax/fonts/mathjax-tex-font/chtml/woff2"
 # less an equation number) and a phone's (390x844: 358 px less padding).
 WIDE_PX = 660
 NARROW_PX = 330
+# Math size relative to the text. In a browser MathJax scales its font so that its x-height
+# (0.442 em) matches the text's; the theme's system-ui fonts have x-heights of about 0.50-0.55 em
+# (Segoe UI, SF, Roboto, DejaVu Sans: 9 px at 16 px in Debian's Chromium), so 0.52 / 0.442.
+SCALE = 1.18
 
 # Sphinx's MathJax markup (sphinx.ext.mathjax): inline \(..\) in a span, display \[..\] (or a bare
 # amsmath environment) in a div, after an optional equation number.
@@ -103,6 +107,7 @@ def render(items: list[tuple[str, bool]], node: str = "node") -> tuple[dict, dic
     request = {
         "items": [{"tex": t, "display": d} for t, d in items],
         "widths": [WIDE_PX, NARROW_PX],
+        "scale": SCALE,
         "fontURL": FONT_URL,
     }
     done = subprocess.run(
