@@ -68,3 +68,23 @@ def site_server(built_site):
     server = checks.LocalServer(built_site)
     yield server
     server.close()
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (``-n 2``), keep each page's checks on one worker.
+
+    ``test_site_pages.py`` runs every per-page check in one audit per page and caches it in the
+    worker; xdist's default ``load`` scheduling would spread one page's tests over both workers,
+    each auditing the page again. ``loadgroup`` sends a group (a page, ``pytest_collection_
+    modifyitems`` below) to one worker and balances the rest as ``load`` does.
+    """
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group the tests that share a page's cached audit (``site_page``) for xdist's loadgroup."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "site_page" in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(f"page:{callspec.params['site_page']}"))

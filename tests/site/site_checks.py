@@ -14,9 +14,11 @@ MathJax 3's ``MathJax.startup.promise`` (https://docs.mathjax.org/en/v3.2-latest
 from __future__ import annotations
 
 import functools
+import gzip
 import os
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -423,11 +425,38 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-class LocalServer:
-    """A threaded ``http.server`` serving ``root`` on a free localhost port, until ``close``."""
+class _GzipHandler(_QuietHandler):
+    """Compresses text files (HTML, CSS, JS, SVG, JSON) with gzip, as GitHub Pages serves them."""
 
-    def __init__(self, root: Path):
-        handler = functools.partial(_QuietHandler, directory=str(root))
+    COMPRESSED = {".html", ".css", ".js", ".svg", ".json", ".txt", ".inv"}
+
+    def do_GET(self):  # noqa: N802 - name fixed by http.server
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        wants = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (wants and path.suffix in self.COMPRESSED and path.is_file()):
+            return super().do_GET()
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+
+class LocalServer:
+    """A threaded ``http.server`` serving ``root`` on a free localhost port, until ``close``.
+
+    ``compress``: gzip text files, as GitHub Pages does (the benchmark's second case).
+    """
+
+    def __init__(self, root: Path, compress: bool = False):
+        handler = functools.partial(
+            _GzipHandler if compress else _QuietHandler, directory=str(root)
+        )
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -500,6 +529,7 @@ def check_sidebar_toggle(page, kind: str = "primary", timeout_ms: int = 2000) ->
 
 
 _EQUATION_OVERFLOW_JS = """() => [...document.querySelectorAll('mjx-container[display="true"]')]
+  .filter(el => el.getClientRects().length > 0)  // the shown one of a phone/desktop pair
   .map(el => {
     const s = getComputedStyle(el);
     const scrollable = ['auto', 'scroll'].includes(s.overflowX);
@@ -538,7 +568,7 @@ def check_equations_fit(page, max_share: float = MAX_SCROLLING_EQUATIONS) -> lis
 def page_weight(browser, url: str, viewport=DESKTOP) -> tuple[int, dict[str, int]]:
     """Bytes of every response on a first visit to ``url`` (fresh context, so nothing cached).
 
-    Waits for the load event, MathJax's typeset and the fonts it then asks for (network idle).
+    Waits for the load event, MathJax's typeset if the page typesets, and the fonts (network idle).
     Returns the total and the bytes per URL, largest first.
     """
     context = browser.new_context(viewport=viewport)
@@ -547,12 +577,11 @@ def page_weight(browser, url: str, viewport=DESKTOP) -> tuple[int, dict[str, int
         page = context.new_page()
 
         def on_finished(request):
-            response = request.response()
-            if response is None:
-                return
             try:
-                sizes[request.url] = len(response.body())
-            except Exception:  # a redirect or an aborted body has no bytes to count
+                response = request.response()
+                if response is not None:
+                    sizes[request.url] = len(response.body())
+            except Exception:  # a redirect, an aborted body, a closed page: no bytes to count
                 sizes.setdefault(request.url, 0)
 
         page.on("requestfinished", on_finished)
@@ -565,16 +594,85 @@ def page_weight(browser, url: str, viewport=DESKTOP) -> tuple[int, dict[str, int
     return sum(ordered.values()), ordered
 
 
+# Requests a page of this site must not make (issue 15): MathJax's JavaScript (the math is
+# pre-rendered at build time, _ext/prerender_math.py) and Font Awesome's webfonts (icons are SVG).
+_NEEDLESS = (
+    (re.compile(r"/mathjax/.*\.js$"), "MathJax JavaScript (math should be pre-rendered)"),
+    (re.compile(r"/webfonts/fa-[^/]*$"), "a Font Awesome webfont (icons should be SVG)"),
+)
+
+
 def check_page_weight(browser, url: str, limit: int = MAX_PAGE_BYTES) -> list[str]:
-    """A first visit to ``url`` downloads at most ``limit`` bytes (uncompressed), all requests."""
+    """A first visit to ``url`` downloads at most ``limit`` bytes (uncompressed), all requests,
+    and never MathJax's JavaScript or a Font Awesome webfont."""
     total, sizes = page_weight(browser, url)
+    problems = []
+    for u in sizes:
+        path = urlsplit(u).path
+        for pattern, what in _NEEDLESS:
+            if pattern.search(path):
+                problems.append(f"first visit loads {what}: {path.rsplit('/', 1)[-1]}")
     if total <= limit:
-        return []
+        return problems
     top = ", ".join(
         f"{urlsplit(u).path.rsplit('/', 1)[-1]} {n / 1e6:.2f} MB"
         for u, n in list(sizes.items())[:5]
     )
-    return [f"first visit weighs {total / 1e6:.2f} MB > {limit / 1e6:.2f} MB; largest: {top}"]
+    return [
+        f"first visit weighs {total / 1e6:.2f} MB > {limit / 1e6:.2f} MB; largest: {top}",
+        *problems,
+    ]
+
+
+def check_math_without_js(browser, url: str, viewport=PHONE) -> list[str]:
+    """Every formula is readable with JavaScript off: it arrived rendered (issue 15, late math).
+
+    A site that typesets in the browser shows raw TeX until its MathJax has downloaded and run
+    (about 10 s on a slow link); pre-rendered math is in the HTML. With scripts disabled, each
+    ``.math`` element must already hold MathJax output and no TeX may be visible.
+    """
+    context = browser.new_context(viewport=viewport, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        bare = page.eval_on_selector_all(
+            "span.math, div.math",
+            "els => els.filter(e => !e.querySelector('mjx-container')).length",
+        )
+        problems = check_math(page)
+    finally:
+        context.close()
+    if bare:
+        problems.insert(0, f"{bare} formula(s) show no rendered math without JavaScript")
+    return problems
+
+
+def check_glossary_sorted(page) -> list[str]:
+    """The glossary is one list in alphabetical order (case and accents ignored).
+
+    Only an entry's first name is compared (the others are its aliases). Two ``{glossary}``
+    blocks, each sorted, read as two alphabetical runs: reported as such.
+    """
+    lists = page.eval_on_selector_all(
+        "dl.glossary",
+        """els => els.map(dl => [...dl.children].filter((c, i, all) =>
+              c.tagName === 'DT' && (i === 0 || all[i - 1].tagName === 'DD'))
+            .map(dt => dt.textContent.replace(/[#¶]$/, '').trim()))""",
+    )
+    if not lists:
+        return ["no glossary list (dl.glossary) on the page"]
+    problems = []
+    if len(lists) > 1:
+        problems.append(f"the glossary is {len(lists)} separate lists, not one")
+    terms = [t for run in lists for t in run]
+
+    def key(term: str) -> str:
+        return unicodedata.normalize("NFD", term).lower()
+
+    for before, after in zip(terms, terms[1:], strict=False):
+        if key(after) < key(before):
+            problems.append(f"glossary out of order: {after!r} comes after {before!r}")
+    return problems
 
 
 def check_icons_drawn(page) -> list[str]:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import site_checks as checks
 import sphinx_togglebutton
-import yaml
 from site_checks import REPO_ROOT, LocalServer
+
+sys.path.insert(0, str(REPO_ROOT / "_ext"))
+import prerender_math  # noqa: E402
 
 pytestmark = pytest.mark.site
 
@@ -23,6 +26,30 @@ FIXTURES = Path(__file__).parent / "fixtures"
 NODE = REPO_ROOT / "node_modules"
 TOGGLEBUTTON = Path(sphinx_togglebutton.__file__).parent / "_static"
 REPO_URL, BRANCH = "https://github.com/ptcourse/ptcourse", "main"
+# MathJax 4 typesetting in the browser (the site's configuration before math was pre-rendered).
+RUNTIME_MATHJAX = {
+    "loader": {
+        "load": [
+            "core",
+            "input/tex-base",
+            "[tex]/ams",
+            "[tex]/autoload",
+            "[tex]/require",
+            "[tex]/configmacros",
+            "[tex]/noundefined",
+            "output/chtml",
+            "a11y/assistive-mml",
+        ],
+        "paths": {"fonts": "[mathjax]/fonts"},
+    },
+    "tex": {"packages": ["base", "ams", "autoload", "require", "configmacros", "noundefined"]},
+    "output": {
+        "font": "mathjax-tex",
+        "displayOverflow": "linebreak",
+        "linebreaks": {"inline": True, "width": "100%"},
+    },
+    "options": {"processHtmlClass": "math"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +74,21 @@ def fixture_site(tmp_path_factory):
     for name, source in assets.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).symlink_to(source)
-    # The site's own MathJax configuration (_config.yml), as Sphinx writes it into every page.
-    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf8"))
-    mathjax = config["sphinx"]["config"]["mathjax3_config"]
-    mathjax.setdefault("options", {})["processHtmlClass"] = "math"
-    (root / "mathjax-config.js").write_text(f"window.MathJax = {json.dumps(mathjax)};\n")
+    # MathJax typesetting in the browser, as the site did before issue 15 (the broken twins).
+    (root / "mathjax-config.js").write_text(f"window.MathJax = {json.dumps(RUNTIME_MATHJAX)};\n")
+    # The good math twins: TeX as Sphinx writes it, pre-rendered by the site's own extension.
+    pre = root / "prerendered"
+    for name in ("ptc-site.js", "ptc-site.css"):
+        (pre / "_static" / name).parent.mkdir(parents=True, exist_ok=True)
+        (pre / "_static" / name).symlink_to(assets[name])
+    (pre / "_static" / "vendor").mkdir()
+    (pre / "_static" / "vendor" / "mathjax").symlink_to(assets["vendor/mathjax"])
+    count, failures = prerender_math.prerender_site(pre)
+    assert count > 0 and not failures, failures
     # 3 MB of script for the page-weight check's broken fixture.
     (root / "heavy.js").write_text("//" + "x" * 3_000_000 + "\n")
+    (root / "webfonts").mkdir()
+    (root / "webfonts" / "fa-solid-900.woff2").write_bytes(b"wOF2" + bytes(60))
     server = LocalServer(root)
     yield root, server
     server.close()
@@ -96,11 +131,39 @@ def test_math_check_fails_on_raw_tex(page, fixture_site):
 
 
 def test_math_check_passes_rendered_math(page, fixture_site):
-    """Math typeset by the npm MathJax leaves no raw TeX and has MathJax output."""
-    load = _open(page, fixture_site, "math_good.html")
+    """Math pre-rendered by _ext/prerender_math.py leaves no raw TeX and has MathJax output."""
+    load = _open(page, fixture_site, "prerendered/math_good.html")
     assert load.problems() == []
     assert page.locator("mjx-container").count() == 2
     assert checks.check_math(page) == []
+
+
+def test_late_math_check_fails_on_math_typeset_in_the_browser(browser, fixture_site):
+    """TeX left for MathJax to typeset in the browser shows no math with JavaScript off."""
+    problems = checks.check_math_without_js(browser, f"{fixture_site[1].url}/math_late.html")
+    assert any("2 formula(s) show no rendered math" in p for p in problems), problems
+    assert any("raw TeX" in p for p in problems), problems
+
+
+def test_late_math_check_passes_pre_rendered_math(browser, fixture_site):
+    """Pre-rendered math is all there with JavaScript off, on a phone and a desktop."""
+    url = f"{fixture_site[1].url}/prerendered/math_good.html"
+    assert checks.check_math_without_js(browser, url, checks.PHONE) == []
+    assert checks.check_math_without_js(browser, url, checks.DESKTOP) == []
+
+
+def test_glossary_order_check_fails_on_two_runs(page, fixture_site):
+    """Two glossary lists, each sorted, are reported as two lists and as out of order."""
+    _open(page, fixture_site, "glossary_order_broken.html")
+    problems = checks.check_glossary_sorted(page)
+    assert "the glossary is 2 separate lists, not one" in problems
+    assert any("'bandit' comes after 'token'" in p for p in problems), problems
+
+
+def test_glossary_order_check_passes_one_sorted_list(page, fixture_site):
+    """One alphabetical list (an alias such as β not compared) passes."""
+    _open(page, fixture_site, "glossary_order_good.html")
+    assert checks.check_glossary_sorted(page) == []
 
 
 def test_math_check_fails_on_equation_wider_than_its_column(page, fixture_site):
@@ -266,12 +329,15 @@ def test_equation_check_fails_on_unbroken_equations_at_phone_width(browser, fixt
     assert any("no visible cue" in p for p in problems), problems
 
 
-def test_equation_check_passes_with_the_site_mathjax_config(browser, fixture_site):
-    """The site's MathJax 4 config (line breaking) fits all but at most one in ten at 390 px."""
-    context, page, load = _open_at(browser, fixture_site, "math_phone_good.html", checks.PHONE)
+def test_equation_check_passes_with_the_site_prerendered_math(browser, fixture_site):
+    """Math pre-rendered by the site's extension (phone line breaks) fits at 390 px."""
+    context, page, load = _open_at(
+        browser, fixture_site, "prerendered/math_phone_good.html", checks.PHONE
+    )
     try:
         assert load.problems() == []
-        assert page.locator('mjx-container[display="true"]').count() == 10
+        shown = page.locator('mjx-container[display="true"]:visible')
+        assert shown.count() == 10
         assert checks.check_equations_fit(page) == []
     finally:
         context.close()
@@ -281,6 +347,13 @@ def test_weight_check_fails_on_heavy_page(browser, fixture_site):
     """A page that downloads 3 MB of script is reported over the 2.5 MB budget."""
     problems = checks.check_page_weight(browser, f"{fixture_site[1].url}/weight_broken.html")
     assert any("heavy.js" in p and "MB >" in p for p in problems), problems
+
+
+def test_weight_check_fails_on_mathjax_script_and_icon_webfont(browser, fixture_site):
+    """A light page that still loads MathJax's JavaScript and Font Awesome's font is reported."""
+    problems = checks.check_page_weight(browser, f"{fixture_site[1].url}/weight_needless.html")
+    assert any("MathJax JavaScript" in p and "startup.js" in p for p in problems), problems
+    assert any("Font Awesome webfont" in p for p in problems), problems
 
 
 def test_weight_check_passes_light_page(browser, fixture_site):

@@ -167,3 +167,20 @@ def test_page_contents_highlight_the_current_section(browser, site_server, built
         context.close()
     assert active == [target] or target in active, f"scrolled to {target}, highlighted {active}"
     assert int(weight) >= 600, f"the highlighted entry is not set apart (font-weight {weight})"
+
+
+@pytest.mark.parametrize("rel", chapter_pages())
+def test_math_is_readable_without_javascript(browser, site_server, built_site, rel):
+    """Every formula of a chapter arrives rendered (no MathJax needed): readable on first paint.
+
+    The time this saves on a slow link is a benchmark, not a test (benchmarks/site_bench.py).
+    """
+    problems = checks.check_math_without_js(browser, f"{site_server.url}/{rel}", checks.PHONE)
+    assert not problems, "\n".join(problems[:10])
+
+
+def test_glossary_is_one_alphabetical_list(page, site_server, built_site):
+    """The glossary says its terms are in alphabetical order: one list, in that order."""
+    checks.load_page(page, f"{site_server.url}/book/glossary.html")
+    problems = checks.check_glossary_sorted(page)
+    assert not problems, "\n".join(problems)

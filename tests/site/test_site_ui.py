@@ -55,3 +55,35 @@ def test_greek_index_group_is_filed_under_its_latin_letter():
     assert [k for k, _ in merged] == ["A", "B", "K"]
     assert [name for name, _ in dict(merged)["B"]] == ["baseline", "β (beta)"]
     assert site_ui.latin_letter("Β") == "B" and site_ui.latin_letter("Z") == "Z"
+
+
+def test_admonition_icons_become_svg_masks_of_the_theme_icons():
+    """Each admonition kind of the theme's CSS gets a mask of its own Font Awesome icon's path."""
+    import pydata_sphinx_theme
+
+    theme = Path(pydata_sphinx_theme.__file__).parent / "theme/pydata_sphinx_theme/static/styles"
+    css = site_ui.admonition_icon_css(
+        (theme / "pydata-sphinx-theme.css").read_text(encoding="utf8"),
+        site_ui._fontawesome_js().read_text(encoding="utf8"),
+    )
+    solid = site_ui.fontawesome_icons(site_ui._fontawesome_js().read_text(encoding="utf8"))
+    bell, warning = solid[("fa-solid", "bell")][2], solid[("fa-solid", "triangle-exclamation")][2]
+    rules = css.strip().split("\n")
+    assert rules[0].startswith("div.admonition > .admonition-title::after")
+    assert bell[:40] in rules[0]  # the default icon is the bell
+    assert any(r.startswith("div.admonition.warning ") and warning[:40] in r for r in rules)
+    assert all("content: '' !important" in r and "mask:" in r for r in rules)
+
+
+def test_search_scripts_are_deferred_and_nothing_else():
+    """Sphinx's three search scripts get defer; other scripts are left as they were."""
+    head = (
+        '<script src="../_static/doctools.js?v=1"></script>'
+        '<script src="../_static/searchtools.js"></script>'
+        '<script src="../_static/language_data.js"></script>'
+        '<script src="../searchindex.js"></script>'
+    )
+    out = site_ui.defer_search_scripts(head)
+    assert out.count('defer="defer"') == 3
+    assert '<script src="../_static/doctools.js?v=1"></script>' in out
+    assert '<script defer="defer" src="../searchindex.js"></script>' in out
