@@ -44,7 +44,7 @@ $(VENDOR_STAMP): $(NODE_STAMP) mk/site.mk
 	@touch $@
 
 site-test: $(NODE_STAMP)
-	$(VENV)/bin/pytest tests/site -m site
+	$(VENV)/bin/pytest tests/site -m site -n 2  # both cores; tests/site/conftest.py groups by page
 
 clean-vendor:
 	rm -rf $(VENDOR_DIR) node_modules
