@@ -66,22 +66,48 @@ def _exact_chunk(xc, yc, want_kl):
     return ent, kl
 
 
-def _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl):
-    """(logp, H, ref_logp, KL) of one chunk, each (c,) or None; xc, yc contiguous in compute dtype."""
+def _shifted_exp(ws, xc, dname, ename):
+    """Row max ``m``, ``d = x - m`` and ``e = exp(d)`` in buffers, ``S = sum e``: one exp per value.
+
+    Returns ``(m, d, e, log S)`` with ``m`` and ``log S`` of shape (c, 1). ``log softmax = d - log S``
+    exactly as torch computes it (max and log-sum subtracted separately, so huge logits keep
+    their small differences), and ``softmax = e / S``.
+    """
     c = xc.shape[0]
-    zx = torch.log_softmax(xc, dim=-1, out=ws.get("z", c))  # (c, V)
-    logp = zx.gather(1, tc).squeeze(1) if want_logp else None
+    m = xc.amax(dim=-1, keepdim=True)  # (c, 1)
+    d = torch.sub(xc, m, out=ws.get(dname, c))  # (c, V), <= 0
+    e = torch.exp(d, out=ws.get(ename, c))  # (c, V), in (0, 1]
+    return m, d, e, e.sum(dim=-1, keepdim=True).log_()
+
+
+def _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl):
+    """(logp, H, ref_logp, KL, parts) of one chunk; xc, yc contiguous in compute dtype.
+
+    Each statistic is (c,) or None; ``parts`` is ``(m_x, log S_x, m_y, log S_y)`` (each (c,) or
+    None) for the backward pass, or None when only log-probs were asked for (one fused
+    log-softmax is then the fastest way). One exponential per logit: with ``d = x - max x``,
+    ``e = exp d``, ``S = sum e``: ``H = log S - (e . d) / S`` and
+    ``KL = (e . (d_x - d_y)) / S_x - log S_x + log S_y``.
+    """
+    c = xc.shape[0]
     if not (want_ent or want_kl or yc is not None):
-        return logp, None, None, None
-    px = torch.exp(zx, out=ws.get("p", c))  # (c, V), one softmax for H and KL
-    h = -_rowdot(px, zx) if want_ent else None
-    ref = k = None
-    if yc is not None:
-        zy = torch.log_softmax(yc, dim=-1, out=ws.get("w", c))  # (c, V)
-        ref = zy.gather(1, tc).squeeze(1) if want_logp else None
-        if want_kl:
-            k = _rowdot(px, torch.sub(zx, zy, out=zy)).clamp_(min=0.0)  # (c,)
-    return logp, h, ref, k
+        zx = torch.log_softmax(xc, dim=-1, out=ws.get("z", c))  # (c, V)
+        return (zx.gather(1, tc).squeeze(1) if want_logp else None), None, None, None, None
+    my = lsy = ref = k = None
+    if yc is not None:  # the reference first: its exponentials are scratch, only S_y is kept
+        my, dy, _, lsy = _shifted_exp(ws, yc, "w", "p")
+        if want_logp:
+            ref = (dy.gather(1, tc) - lsy).squeeze(1)
+    mx, dx, ex, lsx = _shifted_exp(ws, xc, "z", "p")
+    inv_s = torch.exp(-lsx).squeeze(1)  # (c,) 1 / S_x
+    logp = (dx.gather(1, tc) - lsx).squeeze(1) if want_logp else None
+    h = (lsx.squeeze(1) - _rowdot(ex, dx) * inv_s) if want_ent else None
+    if want_kl:
+        diff = torch.sub(dx, dy, out=dy)  # (c, V) d_x - d_y = z_x - z_y + log S_x - log S_y
+        k = (_rowdot(ex, diff) * inv_s - lsx.squeeze(1) + lsy.squeeze(1)).clamp_(min=0.0)
+    parts = (mx.squeeze(1), lsx.squeeze(1), None if my is None else my.squeeze(1))
+    parts = (*parts, None if lsy is None else lsy.squeeze(1))
+    return logp, h, ref, k, parts
 
 
 class _VocabStats(torch.autograd.Function):
@@ -107,6 +133,8 @@ class _VocabStats(torch.autograd.Function):
         ref_logp = alloc(want_logp and y is not None)
         careful = torch.zeros(n, dtype=torch.bool, device=x.device)  # rows with -inf logits
         ws = Workspace(min(rows, n), vocab, cd, x.device)
+        # (m_x, log S_x, m_y, log S_y) per row, kept (O(N)) so backward needs no log-softmax
+        parts = x.new_empty(4, n, dtype=cd) if not fused and n else None
         if fused:
             from ._fused import fused_chunk
         for s in range(0, n, rows):
@@ -114,14 +142,20 @@ class _VocabStats(torch.autograd.Function):
             tc = t[s:e, None] if t is not None else None  # (c, 1)
             if fused:
                 xc, yc = xr(s, e), (yr(s, e) if yr is not None else None)
-                outs = fused_chunk(xc, yc, tc, want_logp, want_ent, want_kl, cd)
+                outs = (*fused_chunk(xc, yc, tc, want_logp, want_ent, want_kl, cd), None)
             else:
                 xc, yc = (
                     ws.cast("x", xr(s, e)),
                     (ws.cast("y", yr(s, e)) if yr is not None else None),
                 )
                 outs = _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl)
-            lp, h, ref, k = outs
+            lp, h, ref, k, pc = outs
+            if pc is None:
+                parts = None
+            elif parts is not None:
+                for i, src in enumerate(pc):
+                    if src is not None:
+                        parts[i, s:e] = src
             bad = torch.zeros(e - s, dtype=torch.bool, device=x.device)
             for o in (h, k):
                 if o is not None:
@@ -139,7 +173,7 @@ class _VocabStats(torch.autograd.Function):
                 if src is not None:
                     dst[s:e] = src
         ctx.rows = rows
-        ctx.save_for_backward(x, y, t, ent, kl, careful)
+        ctx.save_for_backward(x, y, t, ent, kl, careful, parts if parts is not None else empty)
         outs = (logp, ent, kl, ref_logp)
         for o in outs:
             if o.numel() == 0 and n:
@@ -148,7 +182,7 @@ class _VocabStats(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, g_logp, g_ent, g_kl, g_ref):
-        x, y, t, ent, kl, careful = ctx.saved_tensors
+        x, y, t, ent, kl, careful, parts = ctx.saved_tensors
         need_x = ctx.needs_input_grad[0] and any(g is not None for g in (g_logp, g_ent, g_kl))
         need_y = ctx.needs_input_grad[1] and y is not None and (g_kl, g_ref) != (None, None)
         if not (need_x or need_y):
@@ -158,13 +192,33 @@ class _VocabStats(torch.autograd.Function):
             grads = (gx if need_x else None, gy if need_y else None)
         else:
             grads = _chunked_backward(
-                ctx.rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g_ent, g_kl, g_ref
+                ctx.rows,
+                need_x,
+                need_y,
+                x,
+                y,
+                t,
+                ent,
+                kl,
+                careful,
+                parts,
+                g_logp,
+                g_ent,
+                g_kl,
+                g_ref,
             )
         return (*grads, None, None, None, None, None, None)
 
 
-def _chunked_backward(rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g_ent, g_kl, g_ref):
-    """First-order gradients, chunk by chunk; the only (N, V) tensors are the gradients."""
+def _chunked_backward(
+    rows, need_x, need_y, x, y, t, ent, kl, careful, parts, g_logp, g_ent, g_kl, g_ref
+):
+    """First-order gradients, chunk by chunk; the only (N, V) tensors are the gradients.
+
+    With the forward pass's row maxima and log-sums (``parts``), a chunk's log-softmax is two
+    subtractions, ``z = (x - m) - log S``, and its softmax one exponential; without them (the
+    compiled path) they are recomputed.
+    """
     xr, yr = Rows(x), (Rows(y) if y is not None else None)
     n, vocab = xr.n, xr.vocab
     cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
@@ -172,19 +226,30 @@ def _chunked_backward(rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g
     gy = y.new_empty(n, vocab) if need_y else None  # (N, V)
     zero = x.new_zeros((), dtype=cd)
     ws = Workspace(min(rows, n), vocab, cd, x.device)
+    have = parts.numel() > 0
 
     def col(g, s, e):
         return g[s:e, None] if g is not None else zero  # (c, 1) or ()
+
+    def logsm(src, i, s, e, name):
+        """log softmax of rows s:e of src (x: i=0, y: i=2) into buffer ``name``."""
+        c = e - s
+        if have:
+            z = torch.sub(
+                ws.cast(name[0] + "in", src(s, e)), parts[i, s:e, None], out=ws.get(name, c)
+            )
+            return z.sub_(parts[i + 1, s:e, None])
+        return torch.log_softmax(ws.cast(name[0] + "in", src(s, e)), dim=-1, out=ws.get(name, c))
 
     for s in range(0, n, rows):
         e = min(n, s + rows)
         c = e - s
         gl, ge, gk, gr = col(g_logp, s, e), col(g_ent, s, e), col(g_kl, s, e), col(g_ref, s, e)
-        zx = torch.log_softmax(ws.cast("x", xr(s, e)), dim=-1, out=ws.get("z", c))  # (c, V)
+        zx = logsm(xr, 0, s, e, "z")  # (c, V)
         px = torch.exp(zx, out=ws.get("p", c))  # (c, V)
         zy = None
         if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
-            zy = torch.log_softmax(ws.cast("y", yr(s, e)), dim=-1, out=ws.get("w", c))
+            zy = logsm(yr, 2, s, e, "w")  # (c, V)
         if gx is not None:
             out = gx[s:e] if gx.dtype == cd else ws.get("g", c)
             const = -gl  # (c, 1): the parts of coef that are constant along the row
