@@ -241,15 +241,23 @@ def _chunked_backward(
             return z.sub_(parts[i + 1, s:e, None])
         return torch.log_softmax(ws.cast(name[0] + "in", src(s, e)), dim=-1, out=ws.get(name, c))
 
+    done: list = [None, None]
+
+    def _logsoftmaxes(s, e):
+        """(z_x, p_x, z_y or None) of rows s:e, computed once per chunk."""
+        if done[0] != s:
+            zx = logsm(xr, 0, s, e, "z")  # (c, V)
+            px = torch.exp(zx, out=ws.get("p", e - s))  # (c, V)
+            zy = None
+            if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
+                zy = logsm(yr, 2, s, e, "w")  # (c, V)
+            done[:] = [s, (zx, px, zy)]
+        return done[1]
+
     for s in range(0, n, rows):
         e = min(n, s + rows)
         c = e - s
         gl, ge, gk, gr = col(g_logp, s, e), col(g_ent, s, e), col(g_kl, s, e), col(g_ref, s, e)
-        zx = logsm(xr, 0, s, e, "z")  # (c, V)
-        px = torch.exp(zx, out=ws.get("p", c))  # (c, V)
-        zy = None
-        if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
-            zy = logsm(yr, 2, s, e, "w")  # (c, V)
         if gx is not None:
             out = gx[s:e] if gx.dtype == cd else ws.get("g", c)
             const = -gl  # (c, 1): the parts of coef that are constant along the row
@@ -258,12 +266,21 @@ def _chunked_backward(
             if g_kl is not None:
                 const = const - gk * kl[s:e, None]
             flags = (g_ent is not None, g_kl is not None, bool(careful[s:e].any()))
+            if have and gy is None and not flags[2]:
+                _fast_grad_x_chunk(ws, out, xr(s, e), yr, parts[:, s:e, None], const, ge, gk, s, e)
+                if g_logp is not None:
+                    out.scatter_add_(1, t[s:e, None], gl.to(cd))
+                if gx.dtype != cd:
+                    gx[s:e] = out
+                continue
+            zx, px, zy = _logsoftmaxes(s, e)
             _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, *flags)
             if g_logp is not None:
                 out.scatter_add_(1, t[s:e, None], gl.to(cd))
             if gx.dtype != cd:
                 gx[s:e] = out
         if gy is not None:
+            zx, px, zy = _logsoftmaxes(s, e)
             gc = torch.exp(zy, out=ws.get("c", c)).mul_(gk - gr)  # (c, V) q (g_kl - g_ref)
             if g_kl is not None:
                 gc.addcmul_(px, -gk)  # dKL/dy = q - p
@@ -272,6 +289,32 @@ def _chunked_backward(
             gy[s:e] = gc
     gx = gx.view(x.shape) if gx is not None else None
     return gx, (gy.view(y.shape) if gy is not None else None)
+
+
+def _fast_grad_x_chunk(ws, out, xin, yr, pc, const, ge, gk, s, e):
+    """``p * coef`` of one chunk without -inf logits, from the saved row max and log-sum ``pc``.
+
+    With ``d = x - m`` and ``z = d - log S``, ``coef = const - g_ent z + g_kl (z_x - z_y)`` is
+    ``k + a d_x + b d_y`` for row constants ``a = g_kl - g_ent``, ``b = -g_kl`` and
+    ``k = const - a log S_x - b log S_y``; folding ``1 / S_x`` into them makes the gradient
+    ``exp(d_x) * coef'``: two subtractions, one exponential and two multiply-adds per logit.
+    """
+    c = out.shape[0]
+    dx = torch.sub(ws.cast("zin", xin), pc[0], out=ws.get("z", c))  # (c, V)
+    ex = torch.exp(dx, out=ws.get("p", c))  # (c, V) = S_x softmax(x)
+    inv = torch.exp(-pc[1])  # (c, 1) 1 / S_x
+    a, b = gk - ge, -gk
+    k = const - a * pc[1]
+    if yr is not None and gk.dim():
+        k = k - b * pc[3]
+        coef = torch.addcmul(k * inv, dx, a * inv, out=ws.get("c", c))
+        dy = torch.sub(ws.cast("win", yr(s, e)), pc[2], out=ws.get("w", c))  # (c, V)
+        coef.addcmul_(dy, b * inv)
+    elif ge.dim() or gk.dim():
+        coef = torch.addcmul(k * inv, dx, a * inv, out=ws.get("c", c))
+    else:  # log-probs only: coef is constant along the row
+        coef = k * inv
+    torch.mul(ex, coef, out=out)  # (c, V)
 
 
 def _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, has_ent, has_kl, careful):
@@ -358,7 +401,8 @@ def vocab_stats(
         V.same_device(logits, x_name, ref_logits, y_name)
     fused = want_compile(compile)
     n_inputs = 1 if ref_logits is None else 2
-    n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3
+    # forward buffers: the log-softmax alone; d and e = exp d; and d_y for a reference
+    n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3 - (n_inputs == 1)
     rows = V.chunk_size(chunk_size) or default_chunk_rows(
         vocab, logits.element_size(), n_inputs, n_buffers, logits.device.type
     )
