@@ -9,17 +9,21 @@ straight into the single ``(N, V)`` gradient. The same idea drives the chunked c
 kernels of Liger-Kernel (Hsu et al., 2024) and "Cut Your Losses in Large-Vocabulary Language
 Models" (Wijmans et al., 2024).
 
-Per chunk, with :math:`z = \log\mathrm{softmax}(x)`, :math:`p = e^z` and :math:`z^{ref}` the
-reference's log-softmax (torch's fused log-softmax subtracts the row maximum first, so every result
+Per chunk, with :math:`m = \max_j x_j`, :math:`d = x - m`, :math:`e = e^{d}`,
+:math:`S = \sum_j e_j`, so that :math:`z = \log\mathrm{softmax}(x) = d - \log S` and
+:math:`p = e/S` (max and log-sum subtracted separately, as torch's log-softmax does, so every result
 depends only on logit differences, even at magnitudes of 1e30):
 
-* :math:`\log p_t = z_t`, :math:`H = -\sum_j p_j z_j`,
-  :math:`\mathrm{KL} = \sum_j p_j (z_j - z^{ref}_j)` -- one log-softmax, one ``exp`` and one row
-  dot product per statistic, all into reused buffers (``out=``), the softmax shared by H and KL;
+* :math:`\log p_t = d_t - \log S`, :math:`H = \log S - (e\cdot d)/S`,
+  :math:`\mathrm{KL} = (e\cdot(d - d^{ref}))/S - \log S + \log S^{ref}` -- one exponential per
+  logit, a row dot product per statistic, all into reused buffers (``out=``); :math:`m` and
+  :math:`\log S` of both inputs are kept (O(N)) so that backward rebuilds :math:`z` with two
+  subtractions instead of a log-softmax;
 * gradients :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
   :math:`\partial H/\partial x_j = -p_j(z_j + H)`,
   :math:`\partial\,\mathrm{KL}/\partial x_j = p_j(z_j - z^{ref}_j - \mathrm{KL})`,
-  :math:`\partial\,\mathrm{KL}/\partial y_j = q_j - p_j`.
+  :math:`\partial\,\mathrm{KL}/\partial y_j = q_j - p_j`; with a frozen reference the x-gradient
+  is :math:`e_j (k + a\,d_j + b\,d^{ref}_j)` for per-row constants (one exponential per logit).
 
 Rows where this meets ``0 * (-inf)`` (some logits are -inf) are recomputed carefully
 (:math:`0 \log 0 = 0`) and flagged so that backward treats them carefully too. Inputs that cannot
@@ -403,6 +407,8 @@ def vocab_stats(
     n_inputs = 1 if ref_logits is None else 2
     # forward buffers: the log-softmax alone; d and e = exp d; and d_y for a reference
     n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3 - (n_inputs == 1)
+    if logits.dtype != V.compute_dtype(logits.dtype):  # fp16/bf16: chunk copies in fp32 too
+        n_buffers += n_inputs
     rows = V.chunk_size(chunk_size) or default_chunk_rows(
         vocab, logits.element_size(), n_inputs, n_buffers, logits.device.type
     )
