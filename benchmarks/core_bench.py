@@ -298,6 +298,11 @@ def main(argv=None) -> None:
     ap.add_argument("--memory-case", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--append", action="store_true", help="append to --out instead of replacing")
+    ap.add_argument(
+        "--targets-only",
+        action="store_true",
+        help="run only the cases the issue-18 targets compare (no peers, no compiled floor)",
+    )
     args = ap.parse_args(argv)
     dtype = getattr(torch, args.dtype)
     if args.threads:
@@ -306,6 +311,9 @@ def main(argv=None) -> None:
         memory_case(args.memory_case, args.n, args.v, dtype)
         return
     names = [k for k, c in CASES.items() if not (args.no_compile and c[3])]
+    if args.targets_only:
+        wanted = {n for pair in TARGETS for n in pair[:2]}
+        names = [k for k in names if k in wanted]
     load_before = load()
     memory = {}
     if not args.no_memory:

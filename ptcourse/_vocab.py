@@ -9,17 +9,21 @@ straight into the single ``(N, V)`` gradient. The same idea drives the chunked c
 kernels of Liger-Kernel (Hsu et al., 2024) and "Cut Your Losses in Large-Vocabulary Language
 Models" (Wijmans et al., 2024).
 
-Per chunk, with :math:`z = \log\mathrm{softmax}(x)`, :math:`p = e^z` and :math:`z^{ref}` the
-reference's log-softmax (torch's fused log-softmax subtracts the row maximum first, so every result
+Per chunk, with :math:`m = \max_j x_j`, :math:`d = x - m`, :math:`e = e^{d}`,
+:math:`S = \sum_j e_j`, so that :math:`z = \log\mathrm{softmax}(x) = d - \log S` and
+:math:`p = e/S` (max and log-sum subtracted separately, as torch's log-softmax does, so every result
 depends only on logit differences, even at magnitudes of 1e30):
 
-* :math:`\log p_t = z_t`, :math:`H = -\sum_j p_j z_j`,
-  :math:`\mathrm{KL} = \sum_j p_j (z_j - z^{ref}_j)` -- one log-softmax, one ``exp`` and one row
-  dot product per statistic, all into reused buffers (``out=``), the softmax shared by H and KL;
+* :math:`\log p_t = d_t - \log S`, :math:`H = \log S - (e\cdot d)/S`,
+  :math:`\mathrm{KL} = (e\cdot(d - d^{ref}))/S - \log S + \log S^{ref}` -- one exponential per
+  logit, a row dot product per statistic, all into reused buffers (``out=``); :math:`m` and
+  :math:`\log S` of both inputs are kept (O(N)) so that backward rebuilds :math:`z` with two
+  subtractions instead of a log-softmax;
 * gradients :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
   :math:`\partial H/\partial x_j = -p_j(z_j + H)`,
   :math:`\partial\,\mathrm{KL}/\partial x_j = p_j(z_j - z^{ref}_j - \mathrm{KL})`,
-  :math:`\partial\,\mathrm{KL}/\partial y_j = q_j - p_j`.
+  :math:`\partial\,\mathrm{KL}/\partial y_j = q_j - p_j`; with a frozen reference the x-gradient
+  is :math:`e_j (k + a\,d_j + b\,d^{ref}_j)` for per-row constants (one exponential per logit).
 
 Rows where this meets ``0 * (-inf)`` (some logits are -inf) are recomputed carefully
 (:math:`0 \log 0 = 0`) and flagged so that backward treats them carefully too. Inputs that cannot
@@ -66,22 +70,48 @@ def _exact_chunk(xc, yc, want_kl):
     return ent, kl
 
 
-def _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl):
-    """(logp, H, ref_logp, KL) of one chunk, each (c,) or None; xc, yc contiguous in compute dtype."""
+def _shifted_exp(ws, xc, dname, ename):
+    """Row max ``m``, ``d = x - m`` and ``e = exp(d)`` in buffers, ``S = sum e``: one exp per value.
+
+    Returns ``(m, d, e, log S)`` with ``m`` and ``log S`` of shape (c, 1). ``log softmax = d - log S``
+    exactly as torch computes it (max and log-sum subtracted separately, so huge logits keep
+    their small differences), and ``softmax = e / S``.
+    """
     c = xc.shape[0]
-    zx = torch.log_softmax(xc, dim=-1, out=ws.get("z", c))  # (c, V)
-    logp = zx.gather(1, tc).squeeze(1) if want_logp else None
+    m = xc.amax(dim=-1, keepdim=True)  # (c, 1)
+    d = torch.sub(xc, m, out=ws.get(dname, c))  # (c, V), <= 0
+    e = torch.exp(d, out=ws.get(ename, c))  # (c, V), in (0, 1]
+    return m, d, e, e.sum(dim=-1, keepdim=True).log_()
+
+
+def _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl):
+    """(logp, H, ref_logp, KL, parts) of one chunk; xc, yc contiguous in compute dtype.
+
+    Each statistic is (c,) or None; ``parts`` is ``(m_x, log S_x, m_y, log S_y)`` (each (c,) or
+    None) for the backward pass, or None when only log-probs were asked for (one fused
+    log-softmax is then the fastest way). One exponential per logit: with ``d = x - max x``,
+    ``e = exp d``, ``S = sum e``: ``H = log S - (e . d) / S`` and
+    ``KL = (e . (d_x - d_y)) / S_x - log S_x + log S_y``.
+    """
+    c = xc.shape[0]
     if not (want_ent or want_kl or yc is not None):
-        return logp, None, None, None
-    px = torch.exp(zx, out=ws.get("p", c))  # (c, V), one softmax for H and KL
-    h = -_rowdot(px, zx) if want_ent else None
-    ref = k = None
-    if yc is not None:
-        zy = torch.log_softmax(yc, dim=-1, out=ws.get("w", c))  # (c, V)
-        ref = zy.gather(1, tc).squeeze(1) if want_logp else None
-        if want_kl:
-            k = _rowdot(px, torch.sub(zx, zy, out=zy)).clamp_(min=0.0)  # (c,)
-    return logp, h, ref, k
+        zx = torch.log_softmax(xc, dim=-1, out=ws.get("z", c))  # (c, V)
+        return (zx.gather(1, tc).squeeze(1) if want_logp else None), None, None, None, None
+    my = lsy = ref = k = None
+    if yc is not None:  # the reference first: its exponentials are scratch, only S_y is kept
+        my, dy, _, lsy = _shifted_exp(ws, yc, "w", "p")
+        if want_logp:
+            ref = (dy.gather(1, tc) - lsy).squeeze(1)
+    mx, dx, ex, lsx = _shifted_exp(ws, xc, "z", "p")
+    inv_s = torch.exp(-lsx).squeeze(1)  # (c,) 1 / S_x
+    logp = (dx.gather(1, tc) - lsx).squeeze(1) if want_logp else None
+    h = (lsx.squeeze(1) - _rowdot(ex, dx) * inv_s) if want_ent else None
+    if want_kl:
+        diff = torch.sub(dx, dy, out=dy)  # (c, V) d_x - d_y = z_x - z_y + log S_x - log S_y
+        k = (_rowdot(ex, diff) * inv_s - lsx.squeeze(1) + lsy.squeeze(1)).clamp_(min=0.0)
+    parts = (mx.squeeze(1), lsx.squeeze(1), None if my is None else my.squeeze(1))
+    parts = (*parts, None if lsy is None else lsy.squeeze(1))
+    return logp, h, ref, k, parts
 
 
 class _VocabStats(torch.autograd.Function):
@@ -107,6 +137,8 @@ class _VocabStats(torch.autograd.Function):
         ref_logp = alloc(want_logp and y is not None)
         careful = torch.zeros(n, dtype=torch.bool, device=x.device)  # rows with -inf logits
         ws = Workspace(min(rows, n), vocab, cd, x.device)
+        # (m_x, log S_x, m_y, log S_y) per row, kept (O(N)) so backward needs no log-softmax
+        parts = x.new_empty(4, n, dtype=cd) if not fused and n else None
         if fused:
             from ._fused import fused_chunk
         for s in range(0, n, rows):
@@ -114,14 +146,20 @@ class _VocabStats(torch.autograd.Function):
             tc = t[s:e, None] if t is not None else None  # (c, 1)
             if fused:
                 xc, yc = xr(s, e), (yr(s, e) if yr is not None else None)
-                outs = fused_chunk(xc, yc, tc, want_logp, want_ent, want_kl, cd)
+                outs = (*fused_chunk(xc, yc, tc, want_logp, want_ent, want_kl, cd), None)
             else:
                 xc, yc = (
                     ws.cast("x", xr(s, e)),
                     (ws.cast("y", yr(s, e)) if yr is not None else None),
                 )
                 outs = _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl)
-            lp, h, ref, k = outs
+            lp, h, ref, k, pc = outs
+            if pc is None:
+                parts = None
+            elif parts is not None:
+                for i, src in enumerate(pc):
+                    if src is not None:
+                        parts[i, s:e] = src
             bad = torch.zeros(e - s, dtype=torch.bool, device=x.device)
             for o in (h, k):
                 if o is not None:
@@ -139,7 +177,7 @@ class _VocabStats(torch.autograd.Function):
                 if src is not None:
                     dst[s:e] = src
         ctx.rows = rows
-        ctx.save_for_backward(x, y, t, ent, kl, careful)
+        ctx.save_for_backward(x, y, t, ent, kl, careful, parts if parts is not None else empty)
         outs = (logp, ent, kl, ref_logp)
         for o in outs:
             if o.numel() == 0 and n:
@@ -148,7 +186,7 @@ class _VocabStats(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, g_logp, g_ent, g_kl, g_ref):
-        x, y, t, ent, kl, careful = ctx.saved_tensors
+        x, y, t, ent, kl, careful, parts = ctx.saved_tensors
         need_x = ctx.needs_input_grad[0] and any(g is not None for g in (g_logp, g_ent, g_kl))
         need_y = ctx.needs_input_grad[1] and y is not None and (g_kl, g_ref) != (None, None)
         if not (need_x or need_y):
@@ -158,13 +196,33 @@ class _VocabStats(torch.autograd.Function):
             grads = (gx if need_x else None, gy if need_y else None)
         else:
             grads = _chunked_backward(
-                ctx.rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g_ent, g_kl, g_ref
+                ctx.rows,
+                need_x,
+                need_y,
+                x,
+                y,
+                t,
+                ent,
+                kl,
+                careful,
+                parts,
+                g_logp,
+                g_ent,
+                g_kl,
+                g_ref,
             )
         return (*grads, None, None, None, None, None, None)
 
 
-def _chunked_backward(rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g_ent, g_kl, g_ref):
-    """First-order gradients, chunk by chunk; the only (N, V) tensors are the gradients."""
+def _chunked_backward(
+    rows, need_x, need_y, x, y, t, ent, kl, careful, parts, g_logp, g_ent, g_kl, g_ref
+):
+    """First-order gradients, chunk by chunk; the only (N, V) tensors are the gradients.
+
+    With the forward pass's row maxima and log-sums (``parts``), a chunk's log-softmax is two
+    subtractions, ``z = (x - m) - log S``, and its softmax one exponential; without them (the
+    compiled path) they are recomputed.
+    """
     xr, yr = Rows(x), (Rows(y) if y is not None else None)
     n, vocab = xr.n, xr.vocab
     cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
@@ -172,19 +230,38 @@ def _chunked_backward(rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g
     gy = y.new_empty(n, vocab) if need_y else None  # (N, V)
     zero = x.new_zeros((), dtype=cd)
     ws = Workspace(min(rows, n), vocab, cd, x.device)
+    have = parts.numel() > 0
 
     def col(g, s, e):
         return g[s:e, None] if g is not None else zero  # (c, 1) or ()
+
+    def logsm(src, i, s, e, name):
+        """log softmax of rows s:e of src (x: i=0, y: i=2) into buffer ``name``."""
+        c = e - s
+        if have:
+            z = torch.sub(
+                ws.cast(name[0] + "in", src(s, e)), parts[i, s:e, None], out=ws.get(name, c)
+            )
+            return z.sub_(parts[i + 1, s:e, None])
+        return torch.log_softmax(ws.cast(name[0] + "in", src(s, e)), dim=-1, out=ws.get(name, c))
+
+    done: list = [None, None]
+
+    def _logsoftmaxes(s, e):
+        """(z_x, p_x, z_y or None) of rows s:e, computed once per chunk."""
+        if done[0] != s:
+            zx = logsm(xr, 0, s, e, "z")  # (c, V)
+            px = torch.exp(zx, out=ws.get("p", e - s))  # (c, V)
+            zy = None
+            if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
+                zy = logsm(yr, 2, s, e, "w")  # (c, V)
+            done[:] = [s, (zx, px, zy)]
+        return done[1]
 
     for s in range(0, n, rows):
         e = min(n, s + rows)
         c = e - s
         gl, ge, gk, gr = col(g_logp, s, e), col(g_ent, s, e), col(g_kl, s, e), col(g_ref, s, e)
-        zx = torch.log_softmax(ws.cast("x", xr(s, e)), dim=-1, out=ws.get("z", c))  # (c, V)
-        px = torch.exp(zx, out=ws.get("p", c))  # (c, V)
-        zy = None
-        if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
-            zy = torch.log_softmax(ws.cast("y", yr(s, e)), dim=-1, out=ws.get("w", c))
         if gx is not None:
             out = gx[s:e] if gx.dtype == cd else ws.get("g", c)
             const = -gl  # (c, 1): the parts of coef that are constant along the row
@@ -193,12 +270,21 @@ def _chunked_backward(rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g
             if g_kl is not None:
                 const = const - gk * kl[s:e, None]
             flags = (g_ent is not None, g_kl is not None, bool(careful[s:e].any()))
+            if have and gy is None and not flags[2]:
+                _fast_grad_x_chunk(ws, out, xr(s, e), yr, parts[:, s:e, None], const, ge, gk, s, e)
+                if g_logp is not None:
+                    out.scatter_add_(1, t[s:e, None], gl.to(cd))
+                if gx.dtype != cd:
+                    gx[s:e] = out
+                continue
+            zx, px, zy = _logsoftmaxes(s, e)
             _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, *flags)
             if g_logp is not None:
                 out.scatter_add_(1, t[s:e, None], gl.to(cd))
             if gx.dtype != cd:
                 gx[s:e] = out
         if gy is not None:
+            zx, px, zy = _logsoftmaxes(s, e)
             gc = torch.exp(zy, out=ws.get("c", c)).mul_(gk - gr)  # (c, V) q (g_kl - g_ref)
             if g_kl is not None:
                 gc.addcmul_(px, -gk)  # dKL/dy = q - p
@@ -207,6 +293,32 @@ def _chunked_backward(rows, need_x, need_y, x, y, t, ent, kl, careful, g_logp, g
             gy[s:e] = gc
     gx = gx.view(x.shape) if gx is not None else None
     return gx, (gy.view(y.shape) if gy is not None else None)
+
+
+def _fast_grad_x_chunk(ws, out, xin, yr, pc, const, ge, gk, s, e):
+    """``p * coef`` of one chunk without -inf logits, from the saved row max and log-sum ``pc``.
+
+    With ``d = x - m`` and ``z = d - log S``, ``coef = const - g_ent z + g_kl (z_x - z_y)`` is
+    ``k + a d_x + b d_y`` for row constants ``a = g_kl - g_ent``, ``b = -g_kl`` and
+    ``k = const - a log S_x - b log S_y``; folding ``1 / S_x`` into them makes the gradient
+    ``exp(d_x) * coef'``: two subtractions, one exponential and two multiply-adds per logit.
+    """
+    c = out.shape[0]
+    dx = torch.sub(ws.cast("zin", xin), pc[0], out=ws.get("z", c))  # (c, V)
+    ex = torch.exp(dx, out=ws.get("p", c))  # (c, V) = S_x softmax(x)
+    inv = torch.exp(-pc[1])  # (c, 1) 1 / S_x
+    a, b = gk - ge, -gk
+    k = const - a * pc[1]
+    if yr is not None and gk.dim():
+        k = k - b * pc[3]
+        coef = torch.addcmul(k * inv, dx, a * inv, out=ws.get("c", c))
+        dy = torch.sub(ws.cast("win", yr(s, e)), pc[2], out=ws.get("w", c))  # (c, V)
+        coef.addcmul_(dy, b * inv)
+    elif ge.dim() or gk.dim():
+        coef = torch.addcmul(k * inv, dx, a * inv, out=ws.get("c", c))
+    else:  # log-probs only: coef is constant along the row
+        coef = k * inv
+    torch.mul(ex, coef, out=out)  # (c, V)
 
 
 def _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, has_ent, has_kl, careful):
@@ -293,7 +405,10 @@ def vocab_stats(
         V.same_device(logits, x_name, ref_logits, y_name)
     fused = want_compile(compile)
     n_inputs = 1 if ref_logits is None else 2
-    n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3
+    # forward buffers: the log-softmax alone; d and e = exp d; and d_y for a reference
+    n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3 - (n_inputs == 1)
+    if logits.dtype != V.compute_dtype(logits.dtype):  # fp16/bf16: chunk copies in fp32 too
+        n_buffers += n_inputs
     rows = V.chunk_size(chunk_size) or default_chunk_rows(
         vocab, logits.element_size(), n_inputs, n_buffers, logits.device.type
     )
