@@ -118,6 +118,7 @@ def rl(
     ppo_epochs: int = 1,
     temperature: float = 1.0,
     seed: int = 0,
+    callback=None,
 ) -> tuple[TinyLM, dict]:
     """Optimise the flawed ``reward`` by policy gradient, leashed to ``ref`` by a KL penalty.
 
@@ -158,6 +159,8 @@ def rl(
         Sampling temperature of the rollouts.
     seed : int
         Seed of the rollouts.
+    callback : callable, optional
+        Called after every step with that step's history row (a dict of numbers); it only reads.
 
     Returns
     -------
@@ -228,4 +231,6 @@ def rl(
             history["loss"].append(float(loss.detach()))
             for k, v in row.items():
                 history[k].append(v)
+            if callback is not None:
+                callback({k: v[-1] for k, v in history.items()})
     return policy, history
