@@ -165,9 +165,11 @@ def stage(
 # the learner bundle holds no solution
 # ------------------------------------------------------------------------------------------------
 
-#: markup a solution leaves in a page: sphinx-exercise's solution box, myst-nb's solution cell
+#: markup a solution leaves in a page: sphinx-exercise's solution box, myst-nb's solution cell, the
+#: quiz answer key's marks
 LEAK_MARKUP = re.compile(
-    r'class="[^"]*\b(?:solution|tag_solution)\b[^"]*"|Solution to Exercise|ptc-quiz-key'
+    r'class="[^"]*\b(?:solution|tag_solution)\b[^"]*"|Solution to Exercise'
+    r'|class="ptc-quiz-key"|<strong>right</strong>'  # the quiz answer key (book/quiz_key.md)
 )
 _FENCE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}(.*)$")
 _PLAIN = re.compile(r"^[A-Za-z0-9 ,.;:'()?!=+/-]+$")

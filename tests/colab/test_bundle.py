@@ -131,6 +131,7 @@ def test_instructor_bundle_carries_the_slides_when_built(tmp_path, inputs):
         ('<div class="cell tag_solution docutils container">x</div>', "solution markup"),
         ("<p>Solution to Exercise 3</p>", "Solution to Exercise"),
         ('<div class="ptc-quiz-key">answers</div>', "ptc-quiz-key"),
+        ("<li>(b) Flattens it: <strong>right</strong>. Dividing ...</li>", "<strong>right"),
         # a telltale line of a real solution of the book (03's k3 exercise), highlighted as code
         (
             '<pre><span class="k">return</span> torch.expm1(log_r) - log_r  '
