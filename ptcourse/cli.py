@@ -215,7 +215,7 @@ def _warm(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from .toy.demo_report import ProgressPrinter, format_comparison, format_summary
-    from .toy.demos import run_demo, to_json
+    from .toy.demos import demo_defaults, run_demo, to_json
 
     if args.warm:
         if args.name or args.compare_beta is not None:
@@ -231,12 +231,13 @@ def _demo(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     _use_default_cache()
-    progress = None if args.quiet else ProgressPrinter()
     betas = [args.beta] if args.compare_beta is None else [args.beta, args.compare_beta]
     t0 = time.perf_counter()
     results = []
     try:
         for beta in betas:
+            shown = demo_defaults(args.name).get("beta") if beta is None else beta
+            tag = "" if len(betas) == 1 else f"beta {shown}"
             results.append(
                 run_demo(
                     args.name,
@@ -244,7 +245,7 @@ def _demo(args: argparse.Namespace) -> int:
                     entropy_coef=args.entropy_coef,
                     steps=args.steps,
                     seed=args.seed,
-                    progress=progress,
+                    progress=None if args.quiet else ProgressPrinter(tag=tag),
                 )
             )
     except ValueError as err:

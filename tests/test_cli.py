@@ -230,3 +230,10 @@ def test_default_cache_is_used_only_when_it_exists(tmp_path, monkeypatch):
     (tmp_path / "ptcourse" / "toy").mkdir(parents=True)
     cli._use_default_cache()
     assert __import__("os").environ["PTCOURSE_TOY_CACHE"] == str(tmp_path / "ptcourse" / "toy")
+
+
+def test_cli_compare_beta_progress_names_each_run(capsys):
+    """While two runs train, each progress line says which beta is training."""
+    assert cli.main(["demo", "bandit", "--steps", "5", "--compare-beta", "3", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "bandit, beta 0.3 5/5" in err and "bandit, beta 3.0 5/5" in err

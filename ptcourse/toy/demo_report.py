@@ -213,7 +213,8 @@ class ProgressPrinter:
     rl 4/4  reward 0.500  KL 1.00  entropy 2.00  hack rate 25%  [0.0 s]
     """
 
-    def __init__(self, stream=None, lines: int = 10, clock=time.perf_counter):
+    def __init__(self, stream=None, lines: int = 10, clock=time.perf_counter, tag: str = ""):
+        self.tag = tag  # e.g. "beta 0": which of two compared runs is training
         self.stream = sys.stderr if stream is None else stream
         self.lines = lines
         self.clock = clock
@@ -222,6 +223,7 @@ class ProgressPrinter:
 
     def __call__(self, event: dict) -> None:
         step, steps, phase = event["step"], event.get("steps"), event["phase"]
+        phase = f"{phase}, {self.tag}" if self.tag and phase != "checkpoints" else phase
         every = max(1, steps // self.lines) if steps else 100
         if step % every and step != steps:
             return
