@@ -148,3 +148,17 @@ def test_quiz_on_every_chapter_of_the_built_site(browser, built_site, site_serve
         finally:
             context.close()
     assert problems == []
+
+
+def test_quiz_has_no_serious_accessibility_violations(browser, tmp_path, axe_source):
+    """axe-core finds no critical or serious violation in a quiz (labels, legends, contrast)."""
+    rel = _fixture_page(tmp_path, "05", broken=False)
+    server = checks.LocalServer(tmp_path)
+    context, page, _ = _open(browser, server, rel, checks.DESKTOP)
+    try:
+        page.locator("fieldset.ptc-quiz-q label.ptc-quiz-option").first.click()  # feedback shown
+        problems = checks.check_axe(page, axe_source, impacts=("critical", "serious"))
+    finally:
+        context.close()
+        server.close()
+    assert problems == []
