@@ -28,6 +28,7 @@ help:
 	@echo "make sync   re-pair book/*.md chapters with notebooks/*.ipynb (jupytext) and regenerate student notebooks"
 	@echo "make bench  run the benchmarks (figures quoted in README)"
 	@echo "make dist   offline workshop bundle (site, notebooks, wheel, SHA256SUMS)"
+	@echo "make slides one offline slide deck per chapter, into _build/html/slides/ (make book does it too)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version.split()[0]}"'
@@ -41,12 +42,14 @@ install: $(STAMP)
 
 include mk/site.mk   # vendor, site-test (browser assets and browser checks)
 include mk/colab.mk  # student, colab-check, dist (Colab-like run, workshop kit)
+include mk/slides.mk # slides (a reveal.js deck per chapter, from its slide markers)
 
 # myst-nb's execution cache keys a chapter on its code cells only: tools/book_cache.py clears it when
 # ptcourse's sources changed, so a package edit always re-executes the chapters (fresh glued numbers).
 book: install vendor
 	$(PY) tools/book_cache.py
 	PTCOURSE_BOOK=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+	$(BUILD_SLIDES)
 	@echo "Site built: open $(CURDIR)/_build/html/index.html"
 
 lint: install
@@ -57,10 +60,13 @@ lint: install
 unit: install
 	env -u PTCOURSE_TOY_CACHE MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2  # selection: pyproject.toml
 
-notebooks: install
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax $(wildcard notebooks/*.ipynb)
+# nbval runs the instructor notebooks (what an instructor opens) in the Colab-faithful venv's kernel,
+# which colab-check creates: every cell must run and every checker pass on its solution.
+notebooks: colab-check
+	JUPYTER_PATH=$(COLAB_KERNELS) $(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax \
+		--nbval-kernel-name ptcourse-colab $(wildcard notebooks/instructor/*.ipynb)
 
-test: lint unit notebooks colab-check book site-test
+test: lint unit notebooks book site-test
 	@echo "make test: all checks passed"
 
 sync: install

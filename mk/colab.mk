@@ -5,9 +5,10 @@
 #                     (solutions folded): plain Jupyter markdown, glued numbers filled in from the
 #                     executed book (notebooks/glue.json), install cell from tools/install_cell.py.in
 #   make colab-check  fast tests, the rendering check (no MyST syntax, no solutions for students), then
-#                     every student and instructor notebook in .venv-colab: Colab's versions of what the
-#                     notebooks import (tests/colab/colab-pip-freeze.txt), torch at the lock's version,
-#                     ptcourse installed by the install cell from the freshly built wheel
+#                     every student notebook in .venv-colab: Colab's versions of what the notebooks
+#                     import (tests/colab/colab-pip-freeze.txt), torch at the lock's version, ptcourse
+#                     installed by the first notebook's install cell from the freshly built wheel; and
+#                     the kernelspec with which `make notebooks` runs the instructor notebooks (nbval)
 #   make wheel        dist/ptcourse-<version>-py3-none-any.whl
 #   make site-learner the site without solutions or quiz key, in _build/learner/_build/html (a second
 #                     Sphinx build reusing the book's execution cache: no chapter runs again)
@@ -18,6 +19,8 @@
 PTCOURSE_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' ptcourse/__init__.py)
 WHEEL := dist/ptcourse-$(PTCOURSE_VERSION)-py3-none-any.whl
 LEARNER_SITE := _build/learner/_build/html
+# The kernelspec (ptcourse-colab: .venv-colab's Python) that `make notebooks` hands to nbval.
+COLAB_KERNELS := $(CURDIR)/_build/colab-kernels
 
 .PHONY: student colab-check render-check wheel dist site-learner
 
@@ -30,7 +33,7 @@ render-check: install
 
 colab-check: install render-check
 	$(VENV)/bin/pytest -q tests/colab
-	$(PY) tools/colab_check.py --student notebooks/student --instructor notebooks/instructor
+	$(PY) tools/colab_check.py --student notebooks/student --kernelspec $(COLAB_KERNELS)
 
 wheel: install
 	rm -rf build $(WHEEL)

@@ -20,9 +20,11 @@ import importlib.abc
 import importlib.util
 import sys
 
+from .aggregation import aggregate_loss
 from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
 from .logprobs import cross_entropy, perplexity, sequence_logprob, token_logprobs
-from .objectives import dpo_loss, grpo_advantages, ppo_clip_loss
+from .objectives import dpo_loss, grpo_advantages, ipo_loss, ppo_clip_loss, rloo_advantages
+from .reward_model import bradley_terry_loss
 from .sft import sft_loss
 from .spread import entropy
 from .stats import TokenStats, token_stats
@@ -52,6 +54,10 @@ __all__ = [
     "dpo_loss",
     "grpo_advantages",
     "ppo_clip_loss",
+    "ipo_loss",
+    "aggregate_loss",
+    "rloo_advantages",
+    "bradley_terry_loss",
     "TokenStats",
     "token_stats",
 ]

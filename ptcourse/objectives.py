@@ -2,9 +2,12 @@ r"""The post-training toolkit assembled: DPO, GRPO advantages, and the PPO clipp
 
 * :func:`dpo_loss` -- Direct Preference Optimization (Rafailov et al., 2023): the KL-regularised
   reward maximiser, rewritten as a logistic loss on log-probability ratios of preference pairs.
+* :func:`ipo_loss` -- Identity Preference Optimisation (Azar et al., 2023, eq. 17): DPO's margin
+  regressed onto the finite target :math:`1/(2\tau)` instead of pushed without end.
 * :func:`grpo_advantages` -- Group Relative Policy Optimization (Shao et al., 2024, DeepSeekMath):
   advantages from rewards standardised within each group of samples for the same prompt (no
-  value network). ``scale=False`` is the unscaled variant of Dr. GRPO (Liu et al., 2025).
+  value network). ``scale="none"`` is the unscaled variant of Dr. GRPO (Liu et al., 2025),
+  ``scale="batch"`` divides by the batch's std instead (TRL's ``scale_rewards="batch"``).
 * :func:`ppo_clip_loss` -- the clipped surrogate objective of PPO (Schulman et al., 2017), with the
   asymmetric "clip-higher" upper bound of DAPO (Yu et al., 2025).
 """
@@ -18,7 +21,53 @@ import torch.nn.functional as F
 
 from . import _validate as V
 
-__all__ = ["dpo_loss", "grpo_advantages", "ppo_clip_loss"]
+__all__ = ["dpo_loss", "grpo_advantages", "ipo_loss", "ppo_clip_loss", "rloo_advantages"]
+
+
+def _pair_ratios(
+    policy_chosen_logp: torch.Tensor,
+    policy_rejected_logp: torch.Tensor,
+    ref_chosen_logp: torch.Tensor,
+    ref_rejected_logp: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The checked log-ratios ``pc - rc`` and ``pr - rr`` of preference pairs, ``(P,)`` each."""
+    args = {
+        "policy_chosen_logp": policy_chosen_logp,
+        "policy_rejected_logp": policy_rejected_logp,
+        "ref_chosen_logp": ref_chosen_logp,
+        "ref_rejected_logp": ref_rejected_logp,
+    }
+    for name, t in args.items():
+        V.float_tensor(t, name)
+        V.same_shape(policy_chosen_logp, "policy_chosen_logp", t, name)
+        V.same_device(policy_chosen_logp, "policy_chosen_logp", t, name)
+        V.logprob(t, name)
+    if policy_chosen_logp.numel() == 0:
+        raise ValueError("'policy_chosen_logp' is empty: no preference pair to average over")
+    cd = V.compute_dtype(*(t.dtype for t in args.values()))
+    pc, pr = policy_chosen_logp.to(cd), policy_rejected_logp.to(cd)
+    rc, rr = ref_chosen_logp.detach().to(cd), ref_rejected_logp.detach().to(cd)  # frozen
+    chosen, rejected = pc - rc, pr - rr  # (P,) log-ratios
+    for side, ratio in (("chosen", chosen), ("rejected", rejected)):
+        if bool(torch.isnan(ratio).any()):
+            i = V._first(torch.isnan(ratio))
+            raise ValueError(
+                f"'policy_{side}_logp' and 'ref_{side}_logp' are both -inf at index {i}: the "
+                "log-ratio -inf - (-inf) is undefined"
+            )
+    return chosen, rejected
+
+
+def _margin(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
+    """``chosen - rejected`` (P,), refused where both are the same infinity."""
+    diff = chosen - rejected  # (P,)
+    if bool(torch.isnan(diff).any()):
+        i = V._first(torch.isnan(diff))
+        raise ValueError(
+            f"the chosen and the rejected log-ratios are both {chosen[i].item()} at index {i} "
+            "('ref_chosen_logp' and 'ref_rejected_logp' -inf?): their difference is undefined"
+        )
+    return diff
 
 
 def dpo_loss(
@@ -61,43 +110,102 @@ def dpo_loss(
     >>> dpo_loss(lp, lp, lp, lp)  # policy == reference: log 2
     tensor(0.6931)
     """
-    args = {
-        "policy_chosen_logp": policy_chosen_logp,
-        "policy_rejected_logp": policy_rejected_logp,
-        "ref_chosen_logp": ref_chosen_logp,
-        "ref_rejected_logp": ref_rejected_logp,
-    }
-    for name, t in args.items():
-        V.float_tensor(t, name)
-        V.same_shape(policy_chosen_logp, "policy_chosen_logp", t, name)
-        V.same_device(policy_chosen_logp, "policy_chosen_logp", t, name)
-        V.logprob(t, name)
-    if policy_chosen_logp.numel() == 0:
-        raise ValueError("'policy_chosen_logp' is empty: no preference pair to average over")
-    cd = V.compute_dtype(*(t.dtype for t in args.values()))
-    b = V.scalar(beta, "beta", dtype=cd)
-    pc, pr = policy_chosen_logp.to(cd), policy_rejected_logp.to(cd)
-    rc, rr = ref_chosen_logp.detach().to(cd), ref_rejected_logp.detach().to(cd)  # frozen
-    chosen, rejected = pc - rc, pr - rr  # (P,) log-ratios
-    for side, ratio in (("chosen", chosen), ("rejected", rejected)):
-        if bool(torch.isnan(ratio).any()):
-            i = V._first(torch.isnan(ratio))
-            raise ValueError(
-                f"'policy_{side}_logp' and 'ref_{side}_logp' are both -inf at index {i}: the "
-                "log-ratio -inf - (-inf) is undefined"
-            )
-    diff = chosen - rejected  # (P,)
-    if bool(torch.isnan(diff).any()):
-        i = V._first(torch.isnan(diff))
+    chosen, rejected = _pair_ratios(
+        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp
+    )
+    b = V.scalar(beta, "beta", dtype=chosen.dtype)
+    return -F.logsigmoid(b * _margin(chosen, rejected)).mean()
+
+
+def ipo_loss(
+    policy_chosen_logp: torch.Tensor,
+    policy_rejected_logp: torch.Tensor,
+    ref_chosen_logp: torch.Tensor,
+    ref_rejected_logp: torch.Tensor,
+    tau: float = 0.1,
+    *,
+    chosen_tokens: torch.Tensor | None = None,
+    rejected_tokens: torch.Tensor | None = None,
+) -> torch.Tensor:
+    r"""Identity Preference Optimisation loss (Azar et al., 2023, eq. 17), averaged over pairs.
+
+    .. math::
+
+        h = \big(\log\pi(y_c) - \log\pi_{ref}(y_c)\big) - \big(\log\pi(y_r) - \log\pi_{ref}(y_r)\big),
+        \qquad
+        \mathcal{L}_{\text{IPO}} = \mathbb{E}\Big[\big(h - \tfrac{1}{2\tau}\big)^2\Big]
+
+    DPO's logistic loss keeps paying for a wider margin :math:`h` when one answer always wins;
+    this squared loss has its minimum at the finite margin :math:`h = 1/(2\tau)`: a larger
+    :math:`\tau` (TRL's ``beta`` with ``loss_type="ipo"``) asks for a smaller margin. With
+    ``chosen_tokens`` / ``rejected_tokens`` each log-ratio is first divided by its answer's token
+    count, as TRL's ``DPOTrainer`` does for IPO (``trl/trainer/dpo_trainer.py``, 1.10.0.dev0):
+    :math:`h = \frac{\log\pi(y_c) - \log\pi_{ref}(y_c)}{|y_c|} - \frac{\log\pi(y_r) -
+    \log\pi_{ref}(y_r)}{|y_r|}`.
+
+    Parameters
+    ----------
+    policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp : torch.Tensor
+        Sequence log-probabilities, shape ``(P,)`` (any shape, all four equal), as for
+        :func:`dpo_loss`; the reference inputs are detached.
+    tau : float
+        The regularisation :math:`\tau > 0`; the target margin is :math:`1/(2\tau)`.
+    chosen_tokens, rejected_tokens : torch.Tensor, optional
+        Token counts of the answers (``> 0``, the log-probabilities' shape), both or neither.
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar fp32 loss (fp64 for fp64 input); :math:`1/(4\tau^2)` when policy equals
+        reference. An infinite margin (a log-probability of -inf) raises a ValueError.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import ipo_loss
+    >>> lp = torch.tensor([-5.0, -7.0])
+    >>> ipo_loss(lp, lp, lp, lp, tau=0.5)  # policy == reference: margin 0, target 1, loss 1
+    tensor(1.)
+    >>> ipo_loss(lp + 1.0, lp, lp, lp, tau=0.5)  # margin 1 on the target: loss 0
+    tensor(0.)
+    """
+    chosen, rejected = _pair_ratios(
+        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp
+    )
+    t = V.scalar(tau, "tau", dtype=chosen.dtype)
+    if (chosen_tokens is None) != (rejected_tokens is None):
+        raise ValueError("'chosen_tokens' and 'rejected_tokens' must be given together, or neither")
+    if chosen_tokens is not None:
+        for name, n in (("chosen_tokens", chosen_tokens), ("rejected_tokens", rejected_tokens)):
+            V.tensor(n, name)
+            V.same_shape(policy_chosen_logp, "policy_chosen_logp", n, name)
+            V.same_device(policy_chosen_logp, "policy_chosen_logp", n, name)
+            if not bool((n > 0).all()):
+                raise ValueError(f"'{name}' must be > 0 everywhere, got {n.min().item()}")
+        chosen = chosen / chosen_tokens.to(chosen.dtype)
+        rejected = rejected / rejected_tokens.to(rejected.dtype)
+    h = _margin(chosen, rejected)  # (P,)
+    if not bool(torch.isfinite(h).all()):
+        i = V._first(~torch.isfinite(h))
         raise ValueError(
-            f"the chosen and the rejected log-ratios are both {chosen[i].item()} at index {i} "
-            "('ref_chosen_logp' and 'ref_rejected_logp' -inf?): their difference is undefined"
+            f"the IPO margin is {h[i].item()} at index {i} (a log-probability of -inf): its "
+            "squared distance to the target is infinite"
         )
-    return -F.logsigmoid(b * diff).mean()
+    loss = (h - 1.0 / (2.0 * t)).square().mean()
+    if not bool(torch.isfinite(loss)):
+        raise ValueError(
+            f"ipo_loss overflows {h.dtype}: the target margin 1/(2 tau) = {1.0 / (2.0 * t):.3g} "
+            "is too large for it; use a larger 'tau'"
+        )
+    return loss
+
+
+#: The reward scalings of :func:`grpo_advantages` (TRL's ``GRPOConfig.scale_rewards`` values).
+SCALES = ("group", "batch", "none")
 
 
 def grpo_advantages(
-    rewards: torch.Tensor, *, scale: bool = True, eps: float = 1e-4
+    rewards: torch.Tensor, *, scale: bool | str = "group", eps: float = 1e-4
 ) -> torch.Tensor:
     r"""Group-relative advantages: each reward compared with its group's mean (and spread).
 
@@ -108,16 +216,19 @@ def grpo_advantages(
         A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \varepsilon}, \qquad
         s_g = \sqrt{\tfrac{1}{n-1} \textstyle\sum_j (r_{g,j} - \bar r_g)^2}
 
-    (``scale=False``: :math:`A_{g,i} = r_{g,i} - \bar r_g`). A constant group carries no signal and
-    gets exactly 0.
+    ``scale="batch"`` divides by the Bessel std :math:`s` of all :math:`Gn` rewards instead of
+    :math:`s_g` (the mean stays the group's; TRL's ``scale_rewards="batch"``), and
+    ``scale="none"`` does not divide: :math:`A_{g,i} = r_{g,i} - \bar r_g` (Dr. GRPO). A
+    constant group carries no signal and gets exactly 0.
 
     Parameters
     ----------
     rewards : torch.Tensor
         ``(G, n)``: G groups (prompts) of n >= 2 samples each; finite.
-    scale : bool
-        ``True`` or ``False``: divide by the Bessel-corrected group std (GRPO) or not
-        (Dr. GRPO). Other values (``1``, ``"no"``) are refused.
+    scale : {"group", "batch", "none"} or bool
+        Divide by the Bessel-corrected std of the group (GRPO), of the whole batch, or not at
+        all (Dr. GRPO). ``True`` means ``"group"`` and ``False`` ``"none"`` (as in TRL); other
+        values (``1``, ``"no"``) are refused.
     eps : float
         ``>= 0``, added to the std.
 
@@ -137,6 +248,9 @@ def grpo_advantages(
     >>> grpo_advantages(r, eps=0.0)  # std of [1,0,0,1] is 0.5774; the constant group gives zeros
     tensor([[ 0.8660, -0.8660, -0.8660,  0.8660],
             [ 0.0000,  0.0000,  0.0000,  0.0000]])
+    >>> grpo_advantages(r, scale="batch", eps=0.0)  # std of all 8 rewards is 0.4629
+    tensor([[ 1.0801, -1.0801, -1.0801,  1.0801],
+            [ 0.0000,  0.0000,  0.0000,  0.0000]])
     """
     V.float_tensor(rewards, "rewards")
     if rewards.dim() != 2:
@@ -147,7 +261,11 @@ def grpo_advantages(
             f"undefined), got shape {tuple(rewards.shape)}"
         )
     V.finite(rewards, "rewards")
-    scale = V.flag(scale, "scale")
+    if isinstance(scale, str):
+        if scale not in SCALES:  # a TypeError, as for a non-bool (a truthy "no" was once True)
+            raise TypeError(f"'scale' must be one of {SCALES} or True / False, got {scale!r}")
+    else:
+        scale = "group" if V.flag(scale, "scale") else "none"
     e = V.scalar(eps, "eps", allow_zero=True)
     out_dtype = V.compute_dtype(rewards.dtype)
     # Reduce in float64 (MPS has none: fp32 there), after dividing each group by a power of two
@@ -165,11 +283,18 @@ def grpo_advantages(
     centred = centred - centred.mean(-1, keepdim=True)
     zero = torch.zeros((), dtype=wd, device=r.device)
     centred = torch.where(const, zero, centred)
-    if not scale:
+    if scale == "batch":  # the group means, over the std of the whole batch (TRL's "batch")
+        real = centred * unit  # (G, n) in reward units, float64 (squares of fp32 values fit)
+        n_all = real.numel()
+        if n_all < 2 or bool(const.all()):
+            return torch.zeros_like(real).to(out_dtype)
+        spread = (r - r.mean()).square().sum() / (n_all - 1)  # Bessel variance of all rewards
+        return (real / (spread.sqrt() + e)).to(out_dtype)
+    if scale == "none":
         out = (centred * unit).to(out_dtype)
         if not bool(torch.isfinite(out).all()):
             raise ValueError(
-                f"'rewards' minus their group mean overflow {out_dtype}; pass scale=True or "
+                f"'rewards' minus their group mean overflow {out_dtype}; pass scale='group' or "
                 "smaller rewards"
             )
         return out
@@ -284,3 +409,63 @@ def ppo_clip_loss(
             "'advantages'"
         )
     return loss
+
+
+def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
+    r"""Leave-one-out advantages (RLOO): each reward minus the mean of the *other* rewards of its group.
+
+    For group g with rewards :math:`r_{g,1}, \dots, r_{g,n}` (Kool et al., 2019; Ahmadian et al.,
+    2024, *Back to basics: revisiting REINFORCE-style optimization for learning from human
+    feedback in LLMs*):
+
+    .. math::
+
+        A_{g,i} = r_{g,i} - \frac{1}{n-1} \sum_{j \ne i} r_{g,j}
+                = \frac{n}{n-1}\,\big(r_{g,i} - \bar r_g\big)
+
+    The baseline of sample i does not depend on sample i, so the policy-gradient estimate stays
+    unbiased (the batch-mean baseline, which includes sample i, shrinks it by
+    :math:`(n-1)/n`). TRL's ``RLOOTrainer`` computes the same
+    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards that already
+    include the sequence-level KL penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)``
+    (``trl/trainer/rloo_trainer.py``, commit bfe2075, line 433).
+
+    Parameters
+    ----------
+    rewards : torch.Tensor
+        ``(G, n)``: G groups (prompts) of n >= 2 samples each; finite.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(G, n)`` advantages (fp32 for fp16/bf16/fp32 input, fp64 for fp64); each group sums to 0
+        up to rounding, and a constant group gives exactly 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import rloo_advantages
+    >>> rloo_advantages(torch.tensor([[1.0, 0.0, 0.0, 3.0]]))  # 1 - (0 + 0 + 3) / 3 = 0, ...
+    tensor([[ 0.0000, -1.3333, -1.3333,  2.6667]])
+    """
+    V.float_tensor(rewards, "rewards")
+    if rewards.dim() != 2:
+        raise ValueError(f"'rewards' must have shape (G, n), got {tuple(rewards.shape)}")
+    n = rewards.shape[1]
+    if n < 2:
+        raise ValueError(
+            f"'rewards' needs n >= 2 samples per group (a leave-one-out baseline needs another "
+            f"sample), got shape {tuple(rewards.shape)}"
+        )
+    V.finite(rewards, "rewards")
+    out_dtype = V.compute_dtype(rewards.dtype)
+    wd = torch.float32 if rewards.device.type == "mps" else torch.float64
+    r = rewards.to(wd)  # (G, n)
+    # centre with a per-group shift first: exact for a constant group, no overflow from the sum
+    shift = r[:, :1]  # (G, 1)
+    x = r - shift  # (G, n)
+    others = (x.sum(-1, keepdim=True) - x) / (n - 1)  # (G, n) mean of the other n - 1
+    out = (x - others).to(out_dtype)
+    if not bool(torch.isfinite(out).all()):
+        raise ValueError(f"'rewards' differences overflow {out_dtype}; pass smaller rewards")
+    return out

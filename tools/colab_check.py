@@ -2,7 +2,7 @@
 
 Usage (from the repository root; `make colab-check` runs it)::
 
-    .venv/bin/python tools/colab_check.py [--notebooks notebooks/student notebooks/instructor]
+    .venv/bin/python tools/colab_check.py [--student notebooks/student] [--kernelspec DIR]
 
 1. Build the ptcourse wheel into dist/ (``python -m build --wheel --no-isolation``).
 2. Create (or reuse, when its stamp is fresh) ``.venv-colab``: torch at the version of
@@ -13,16 +13,20 @@ Usage (from the repository root; `make colab-check` runs it)::
    ipywidgets 7.7.1, ipykernel 6.17.1, IPython 7.34.0, numpy 2.1.3, matplotlib 3.10.0. Everything
    comes from the local registries; nothing needs the internet. None of the course's dev tools
    (myst-nb, jupytext, pytest, ...): if a notebook needed one, the run fails here as in Colab.
-3. For each student notebook: uninstall ptcourse, then execute the notebook top to bottom with
-   nbclient in a scratch directory (so the repository's sources cannot be imported), with pip
-   pointed at the wheel only (PIP_FIND_LINKS=dist, PIP_NO_INDEX=1). Its first cell must be the
-   install cell of tools/install_cell.py.in, which installs the wheel with ``--no-deps``.
-   Afterwards ptcourse must import at the wheel's version from the venv, ``pip freeze`` must differ
-   only by ptcourse (torch, numpy, ... not replaced, nothing else pulled in), no cell may error, and
-   every ``check.<name>(...)`` cell must print "not done yet" (never raise).
-4. For each instructor notebook, with ptcourse now installed: execute it top to bottom (the install
-   cell must do nothing); every checker must pass on the solutions (no "not done yet").
+3. The first student notebook: uninstall ptcourse, then execute it top to bottom with nbclient
+   in a scratch directory (so the repository's sources cannot be imported), with pip pointed at the
+   wheel only (PIP_FIND_LINKS=dist, PIP_NO_INDEX=1), as a learner opens it in a new runtime. Its
+   first cell must be the install cell of tools/install_cell.py.in, which installs the wheel with
+   ``--no-deps``. Afterwards ptcourse must import at the wheel's version from the venv, ``pip
+   freeze`` must differ only by ptcourse (torch, numpy, ... not replaced, nothing else pulled in),
+   no cell may error, and every ``check.<name>(...)`` cell must print "not done yet" (never raise).
+4. The other student notebooks, two at a time, with ptcourse now present: the same checks, and
+   their install cell (the same text in every notebook, tests/colab checks it) must do nothing.
 5. Once: with ptcourse present, the install cell succeeds with pip unable to reach anything.
+6. ``--kernelspec DIR`` writes a Jupyter kernelspec ``ptcourse-colab`` (this venv's Python, pip
+   unable to reach anything, ``PTCOURSE_CHECK_REQUIRE_DONE=1``) into DIR/kernels/, so that
+   ``make notebooks`` runs the instructor notebooks under nbval in the same Colab-faithful venv:
+   there every checker must pass on its solution (a stub would raise).
 
 Exit status 0 when every notebook passes; the report lists each notebook's time.
 """
@@ -255,13 +259,13 @@ def kernel_env(find_links: Path) -> dict[str, str]:
 
 
 def run_notebook(
-    path: Path, version: str, timeout: int, *, fresh: bool, install: str
+    path: Path, version: str, timeout: int, *, fresh: bool, install: str, student: bool = True
 ) -> tuple[list[str], float, int]:
     """Execute one rendered notebook; return (problems, seconds, checker cells).
 
-    ``fresh``: uninstall ptcourse first, so the install cell must install the wheel (a student
-    notebook, as a learner opens it in a new runtime); else ptcourse stays and the install cell must
-    do nothing (an instructor notebook run after it).
+    ``fresh``: uninstall ptcourse first, so the install cell must install the wheel (as a learner
+    opens a notebook in a new runtime); else ptcourse stays and the install cell must do nothing.
+    ``student``: every checker must print "not done yet"; else (solutions present) none may.
     """
     problems: list[str] = []
     nb_src = json.loads(path.read_text())
@@ -313,7 +317,7 @@ def run_notebook(
         problems.append(f"the install cell did not say where ptcourse came from: {said!r}")
     if not fresh and said.strip():
         problems.append(f"the install cell should do nothing with ptcourse present, said {said!r}")
-    n_checks, check_problems = checker_problems(nb, expect_done=not fresh)
+    n_checks, check_problems = checker_problems(nb, expect_done=not student)
     problems += check_problems
     return problems, seconds, n_checks
 
@@ -335,12 +339,44 @@ def install_cell_skips_when_present(source: str) -> list[str]:
     )
 
 
+KERNEL_NAME = "ptcourse-colab"
+
+
+def write_kernelspec(root: Path) -> Path:
+    """Write the ``ptcourse-colab`` kernelspec under ``root/kernels/`` and return its folder.
+
+    The kernel is .venv-colab's Python; pip can reach nothing (an empty find-links folder, no index,
+    no config file), and ``PTCOURSE_CHECK_REQUIRE_DONE=1`` makes a checker that meets a stub raise.
+    Point ``JUPYTER_PATH`` at ``root`` and pass ``--nbval-kernel-name ptcourse-colab`` to nbval.
+    """
+    folder = root / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    empty = root / "no-packages"
+    empty.mkdir(exist_ok=True)
+    spec = {
+        "argv": [str(venv_python()), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (Colab-faithful .venv-colab)",
+        "language": "python",
+        "env": {
+            "PIP_FIND_LINKS": str(empty),
+            "PIP_NO_INDEX": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_CONFIG_FILE": os.devnull,
+            "PYTHONNOUSERSITE": "1",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "PTCOURSE_CHECK_REQUIRE_DONE": "1",
+        },
+    }
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--student", default=str(ROOT / "notebooks" / "student"))
-    parser.add_argument("--instructor", default=str(ROOT / "notebooks" / "instructor"))
+    parser.add_argument("--kernelspec", help="also write the ptcourse-colab kernelspec here")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
-    parser.add_argument("--jobs", type=int, default=2, help="instructor notebooks run at once")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once after the first")
     args = parser.parse_args(argv)
 
     t_start = time.perf_counter()
@@ -352,9 +388,8 @@ def main(argv: list[str] | None = None) -> int:
 
     install = install_cell(repository_url(load_config()), version)
     student = sorted(Path(args.student).resolve().glob("*.ipynb"))
-    instructor = sorted(Path(args.instructor).resolve().glob("*.ipynb"))
-    if not student or not instructor:
-        log(f"no notebooks in {args.student} or {args.instructor}: run `make student` first")
+    if not student:
+        log(f"no notebooks in {args.student}: run `make student` first")
         return 1
     wheel = build_wheel(version)
     log(f"built {wheel.relative_to(ROOT)}")
@@ -375,18 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             failed.append(name)
 
-    # Student notebooks one after the other: each starts without ptcourse and installs the wheel.
-    for path in student:
-        report(path, run_notebook(path, version, args.timeout, fresh=True, install=install))
-    # Instructor notebooks change nothing in the venv (ptcourse is there), so they run side by side.
+    # The first notebook starts without ptcourse, as in a new Colab runtime, and installs the wheel.
+    # Every notebook's first cell is that same install cell (tests/colab), so the others run with
+    # ptcourse present (their install cell must do nothing), side by side: they change nothing.
+    first, rest = student[0], student[1:]
+    report(first, run_notebook(first, version, args.timeout, fresh=True, install=install))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = pool.map(
-            lambda p: run_notebook(p, version, args.timeout, fresh=False, install=install),
-            instructor,
+            lambda p: run_notebook(p, version, args.timeout, fresh=False, install=install), rest
         )
-        for path, result in zip(instructor, results, strict=True):
+        for path, result in zip(rest, results, strict=True):
             report(path, result)
-    runs = student + instructor
+    runs = student
 
     skip = install_cell_skips_when_present(install)
     log("install cell with ptcourse present: " + ("skips (ok)" if not skip else skip[0]))
@@ -396,7 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         log(f"FAILED: {', '.join(failed)}")
         return 1
-    log(f"all {len(runs)} rendered notebooks run in a Colab-faithful venv")
+    if args.kernelspec:
+        folder = write_kernelspec(Path(args.kernelspec).resolve())
+        log(f"kernelspec {KERNEL_NAME} written to {folder}")
+    log(f"all {len(runs)} student notebooks run in a Colab-faithful venv")
     return 0
 
 

@@ -493,8 +493,8 @@ def render_text_lines(lines: list[str], ch: Chapter) -> str:
     """Plain markdown lines: drop targets, number labelled equations, render roles."""
     out = []
     for line in lines:
-        if TARGET_RE.match(line):
-            continue
+        if TARGET_RE.match(line) or line.startswith("%"):
+            continue  # a target, or a MyST comment line (e.g. a slide marker of tools/slides.py)
         if m := EQ_LABEL_RE.match(line):
             label = m.group(1)
             _doc, n = ch.index.equations[label]

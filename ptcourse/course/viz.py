@@ -9,6 +9,14 @@ Course style: an opaque white background (readable in a dark-mode theme), the Ok
 (Okabe & Ito, 2008, *Color Universal Design*; Wong, 2011, *Nature Methods* 8:441), which stays
 distinguishable under the common forms of colour blindness, and a few quiet axes settings.
 
+Sized for where it is read: a notebook or the site shows a figure at ``CSS_DPI`` CSS pixels per inch
+(no wider than the site's article column, ``COLUMN_PX``: 757 px in a 1366-px window, 358 px on a
+390-px phone), from a PNG with ``PIXEL_RATIO`` (2) pixels per CSS pixel. ``figure`` sizes every
+text for the phone: at ``width`` inches shown 358 px wide, the smallest text is at least
+``MIN_TEXT_PX`` (9) CSS pixels. Each PNG records its smallest font (points) and its dpi in its
+metadata (``png_metadata``), which the site's browser checks read to compute the text's displayed
+size.
+
 matplotlib is imported here only (``import ptcourse`` never imports it). Every figure draws on its
 own Agg canvas, so the global backend is never changed (a notebook's inline backend, or a user's
 GUI backend, stays as it was) and no display is needed.
@@ -17,7 +25,6 @@ GUI backend, stays as it was) and no display is needed.
 from __future__ import annotations
 
 import importlib
-import io
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +34,18 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..toy.metrics import METRICS
+from ._sizing import (
+    COLUMN_PX,
+    CSS_DPI,
+    MAX_WIDTH,
+    MIN_TEXT_PX,
+    PIXEL_RATIO,
+    TEXT_PT,
+    display_png,
+    min_font_pt,
+    png_metadata,
+    raise_small_text,
+)
 
 
 def _enable_notebook_display() -> None:  # pragma: no cover - exercised in notebooks
@@ -50,21 +69,14 @@ def _enable_notebook_display() -> None:  # pragma: no cover - exercised in noteb
             pass
     png = ip.display_formatter.formatters.get("image/png")
     if png is not None and not _has_printer(png):
-        png.for_type(Figure, _png_bytes)
+        png.for_type(Figure, display_png)
 
 
 def _has_printer(formatter) -> bool:
     try:
-        formatter.lookup_by_type(Figure)
+        return formatter.lookup_by_type(Figure) is display_png
     except KeyError:
         return False
-    return True
-
-
-def _png_bytes(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    return buf.getvalue()
 
 
 _DISPLAY_READY = False
@@ -79,7 +91,25 @@ def _ensure_notebook_display() -> None:
             _enable_notebook_display()
 
 
-__all__ = ["PALETTE", "GREY", "STYLE", "METRIC_LABELS", "figure", "plot_histories"]
+__all__ = [
+    "PALETTE",
+    "GREY",
+    "STYLE",
+    "METRIC_LABELS",
+    "COLUMN_PX",
+    "CSS_DPI",
+    "PIXEL_RATIO",
+    "MAX_WIDTH",
+    "MIN_TEXT_PX",
+    "TEXT_PT",
+    "figure",
+    "legend_above",
+    "raise_small_text",
+    "plot_histories",
+    "min_font_pt",
+    "png_metadata",
+    "display_png",
+]
 
 #: Okabe-Ito colour-blind-safe palette (black last): blue, orange, green, vermillion, ...
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -117,7 +147,9 @@ def figure(
 ) -> tuple[Figure, object]:
     """Return ``(fig, axes)`` in the course style: an opaque white, pyplot-free Figure.
 
-    ``axes`` is one Axes for a 1x1 grid, else an array like ``plt.subplots``.
+    ``axes`` is one Axes for a 1x1 grid, else an array like ``plt.subplots``. Every text (ticks,
+    labels, legends, titles) is sized by ``TEXT_PT(width)``, so that it stays readable on a phone;
+    keep ``width`` at most ``MAX_WIDTH`` (6.4 in) and stack panels in rows rather than widen.
 
     Examples
     --------
@@ -128,14 +160,56 @@ def figure(
     if nrows < 1 or ncols < 1:
         raise ValueError(f"figure: 'nrows' and 'ncols' must be >= 1, got {nrows}, {ncols}")
     _ensure_notebook_display()
-    size = (width or min(4.0 * ncols, 12.0), height or 3.2 * nrows)
-    with matplotlib.rc_context(STYLE):
+    size = (width or min(3.2 * ncols, MAX_WIDTH), height or 2.8 * nrows)
+    if size[0] <= 0 or size[1] <= 0:
+        raise ValueError(f"figure: 'width' and 'height' must be > 0 inches, got {size}")
+    pt = TEXT_PT(size[0])
+    text = {
+        key: pt
+        for key in (
+            "font.size",
+            "axes.labelsize",
+            "xtick.labelsize",
+            "ytick.labelsize",
+            "legend.fontsize",
+            "legend.title_fontsize",
+        )
+    }
+    text.update({"axes.titlesize": pt, "figure.titlesize": pt + 1, "axes.titleweight": "bold"})
+    with matplotlib.rc_context({**STYLE, **text}):
         fig = Figure(figsize=size, facecolor="white", layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=True)
     for ax in fig.axes:
         _style_axes(ax)
+        ax.tick_params(labelsize=pt)  # kept by ticks made later (outside the rc context)
     return fig, axes
+
+
+def legend_above(fig: Figure, ax=None, *, ncols: int | None = None, **kwargs):
+    """One legend for the whole figure, above the panels (outside the data).
+
+    Collects the labelled artists of ``ax`` (default: of every panel, each label once) and puts
+    them in a row (``ncols``, default: all) over the panels, in the constrained layout's margin.
+
+    Examples
+    --------
+    >>> fig, (a, b) = figure(1, 2)
+    >>> _ = a.plot([0, 1], label="run A"); _ = b.plot([1, 0], label="run A")
+    >>> [t.get_text() for t in legend_above(fig).get_texts()]  # each label once
+    ['run A']
+    """
+    handles, labels = [], []
+    for a in [ax] if ax is not None else fig.axes:
+        for h, label in zip(*a.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(h)
+                labels.append(label)
+    if not labels:
+        raise ValueError("legend_above: no labelled artist to put in the legend")
+    ncols = ncols or len(labels)
+    kwargs.setdefault("frameon", False)
+    return fig.legend(handles, labels, loc="outside upper center", ncols=ncols, **kwargs)
 
 
 def _style_axes(ax) -> None:
@@ -194,7 +268,8 @@ def plot_histories(
     title : str, optional
         Figure title.
     ncols : int, optional
-        Panels per row (default: all in one row up to 4).
+        Panels per row (default: 2, so that a phone shows them at a readable size). Each panel
+        is titled with its metric's label; one legend sits above the panels, outside the data.
 
     Examples
     --------
@@ -211,23 +286,51 @@ def plot_histories(
         missing = [m for m in metrics if m not in h]
         if missing:
             raise ValueError(f"plot_histories: run {label!r} has no {missing}; it has {sorted(h)}")
-    ncols = ncols or min(len(metrics), 4)
+    ncols = ncols or min(len(metrics), 2)
     nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = figure(nrows, ncols, width=min(3.3 * ncols, 13.0), height=2.8 * nrows)
+    fig, axes = figure(nrows, ncols, width=min(3.4 * ncols, MAX_WIDTH), height=0.4 + 2.3 * nrows)
     flat = list(axes.flat) if hasattr(axes, "flat") else [axes]
     for ax, m in zip(flat, metrics, strict=False):
         for i, (label, h) in enumerate(runs.items()):
             ys = [float("nan") if v is None else v for v in h[m]]
             xs = h.get("step", range(1, len(ys) + 1))
-            ax.plot(list(xs), ys, color=PALETTE[i % len(PALETTE)], lw=1.6, label=label)
+            ax.plot(list(xs), ys, color=PALETTE[i % len(PALETTE)], lw=1.8, label=label)
         if baseline and m in baseline and baseline[m] is not None:
-            ax.axhline(baseline[m], color="#555555", ls="--", lw=1.0, label=baseline_label)
+            ax.axhline(baseline[m], color=GREY, ls="--", lw=1.4, label=baseline_label)
+        ax.set_title(METRIC_LABELS.get(m, m), loc="left")  # the panel says what it shows
         ax.set_xlabel("step")
-        ax.set_ylabel(METRIC_LABELS.get(m, m))
     for ax in flat[len(metrics) :]:
         ax.set_visible(False)
     if len(runs) > 1 or baseline:
-        flat[0].legend(fontsize=8)
+        legend_above(fig, ncols=2)
     if title:
         fig.suptitle(title)
     return fig
+
+
+# The explanatory pictures live in their own module (one concept each); viz is their public home.
+from .pictures import (  # noqa: E402 - after the style they draw with
+    plot_effective_tokens,
+    plot_kl_estimators,
+    plot_shift_and_mask,
+    plot_token_kl,
+)
+from .pictures_methods import (  # noqa: E402
+    TEMPLATE_MAP,
+    plot_covariance,
+    plot_dpo_weight,
+    plot_group_advantages,
+    plot_template_map,
+)
+
+__all__ += [
+    "TEMPLATE_MAP",
+    "plot_covariance",
+    "plot_dpo_weight",
+    "plot_effective_tokens",
+    "plot_group_advantages",
+    "plot_kl_estimators",
+    "plot_shift_and_mask",
+    "plot_template_map",
+    "plot_token_kl",
+]

@@ -6,6 +6,14 @@ By default REINFORCE with a per-position baseline on the KL-shaped per-token rew
 (``ptcourse.grpo_advantages``) and the KL as a k3 loss term (Shao et al., 2024, *DeepSeekMath*),
 averaged over all tokens of the batch as in DAPO (Yu et al., 2025) rather than per answer first.
 Both go through ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), with an optional entropy bonus.
+
+The hooks of chapter 6 ("In practice") leave those defaults as they are: ``advantage="rloo"``
+(leave-one-out baseline, ``ptcourse.rloo_advantages``; Ahmadian et al., 2024), ``reward_fn`` (any
+scorer of the answers, e.g. a learned reward model), ``kl_in`` (the KL in the reward or in the
+loss, whatever the advantage), ``kl_target`` (the adaptive KL controller of Ziegler et al., 2019),
+``minibatches`` and ``clip_eps_high`` (PPO's reuse of a batch, DAPO's clip-higher), ``clip_cov``
+(Clip-Cov of Cui et al., 2025) and ``diagnostics`` (clip fraction and approximate KL to
+:math:`\\pi_{old}` per update).
 """
 
 from __future__ import annotations
@@ -16,11 +24,13 @@ import math
 import torch
 
 from ..kl import kl_estimate, kl_penalized_rewards
-from ..objectives import grpo_advantages, ppo_clip_loss
+from ..objectives import grpo_advantages, ppo_clip_loss, rloo_advantages
 from ..stats import token_stats
 from .data import nouns_for, response_mask, torch_threads
 from .evaluation import batch_metrics
+from .kl_control import AdaptiveKLController
 from .model import TinyLM
+from .ppo import check_practice_args, cov_selected, scores_of
 from .proxy_reward import reward
 from .sampling import rollout
 from .supervised import check_loop_args, new_history
@@ -76,16 +86,18 @@ def reinforce_advantages(rewards: torch.Tensor, mask: torch.Tensor) -> torch.Ten
 
 def _check_rl_args(
     policy, beta, entropy_coef, advantage, group_size, batch_size, ppo_epochs, temperature, kl_kind
-):
+):  # the arguments of chapters 3-5; _check_practice_args checks chapter 6's hooks
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or math.isnan(beta):
         raise ValueError(f"rl: 'beta' must be a number, got {beta!r}")
     if not 0 <= beta <= MAX_BETA:
         raise ValueError(f"rl: 'beta' must be >= 0 and <= {MAX_BETA:g}, got {beta!r}")
     if not (isinstance(entropy_coef, (int, float)) and 0 <= entropy_coef < math.inf):
         raise ValueError(f"rl: 'entropy_coef' must be a finite number >= 0, got {entropy_coef!r}")
-    if advantage not in ("reinforce", "grpo"):
-        raise ValueError(f"rl: 'advantage' must be 'reinforce' or 'grpo', got {advantage!r}")
-    if advantage == "grpo" and (group_size < 2 or batch_size % group_size):
+    if advantage not in ("reinforce", "grpo", "rloo"):
+        raise ValueError(
+            f"rl: 'advantage' must be 'reinforce', 'grpo' or 'rloo', got {advantage!r}"
+        )
+    if advantage in ("grpo", "rloo") and (group_size < 2 or batch_size % group_size):
         raise ValueError(
             f"rl: 'group_size'={group_size} must be >= 2 and divide batch_size={batch_size}"
         )
@@ -118,6 +130,14 @@ def rl(
     ppo_epochs: int = 1,
     temperature: float = 1.0,
     seed: int = 0,
+    reward_fn=None,
+    kl_in: str | None = None,
+    kl_target: float | None = None,
+    kl_horizon: float = 10000,
+    minibatches: int = 1,
+    clip_eps_high: float | None = None,
+    clip_cov: tuple[float, float, float] | None = None,
+    diagnostics: bool = False,
     callback=None,
 ) -> tuple[TinyLM, dict]:
     """Optimise the flawed ``reward`` by policy gradient, leashed to ``ref`` by a KL penalty.
@@ -133,6 +153,11 @@ def rl(
     (``kl_penalized_rewards``), advantages ``reinforce_advantages`` of them.
     ``advantage="grpo"``: ``batch_size / group_size`` prompts with ``group_size`` answers each,
     advantages ``grpo_advantages`` of the scores, plus :math:`\\beta\\,\\hat k_3` in the loss.
+    ``advantage="rloo"``: the same groups, advantages ``rloo_advantages`` of the scores minus
+    :math:`\\beta \\sum_t \\hat k(y_t)` (the sequence-level KL in the reward of TRL's
+    ``RLOOTrainer``). ``kl_in`` moves the KL: ``"reward"`` (inside the scores, before the
+    advantages) or ``"loss"`` (:math:`\\beta\\,\\hat k_3` as a loss term); default: ``"loss"``
+    for GRPO, ``"reward"`` otherwise.
     Either way the loss is ``ppo_clip_loss`` (``ppo_epochs`` passes over each batch) minus
     ``entropy_coef`` times the mean token entropy.
 
@@ -159,6 +184,29 @@ def rl(
         Sampling temperature of the rollouts.
     seed : int
         Seed of the rollouts.
+    reward_fn : callable, optional
+        ``reward_fn(texts, nouns) -> (B,)`` scores of the decoded answers to ``describe NOUN``;
+        default: the flawed ``reward`` (which ignores the nouns).
+    kl_in : {None, "reward", "loss"}
+        Where the KL goes (see above).
+    kl_target, kl_horizon : float or None, float
+        With a target, beta (``beta`` is its start) follows the adaptive controller of Ziegler et
+        al. (2019), ``AdaptiveKLController``, updated after each step with the step's measured
+        KL and ``n_steps=batch_size``.
+    minibatches : int
+        Minibatches per pass over a batch (each one an optimiser step): PPO's reuse of a rollout
+        is ``ppo_epochs * minibatches`` updates.
+    clip_eps_high : float, optional
+        Upper clip of the ratio (DAPO's clip-higher when above ``clip_eps``).
+    clip_cov : (float, float, float), optional
+        Clip-Cov's ``(fraction, lower, upper)``: per update, cut the gradient of a random
+        ``fraction`` of the tokens whose covariance term lies in ``(lower, upper)``
+        (verl's defaults: ``(2e-4, 1.0, 5.0)``).
+    diagnostics : bool
+        Also log, per step, ``beta`` and the last update's ``clip_frac`` (kept tokens whose clip
+        binds) and ``approx_kl`` (masked mean of :math:`\\log\\pi_{old} - \\log\\pi`, verl's
+        ``ppo_kl``), and ``history["updates"]``: those per update (plus ``step``, ``epoch``,
+        ``clip_high_frac``, ``cov_cut``).
     callback : callable, optional
         Called after every step with that step's history row (a dict of numbers); it only reads.
 
@@ -188,49 +236,123 @@ def rl(
         temperature,
         kl_kind,
     )
+    check_practice_args(
+        reward_fn, kl_in, kl_target, kl_horizon, minibatches, batch_size, clip_eps_high, clip_cov
+    )
+    kl_in = kl_in or ("loss" if advantage == "grpo" else "reward")
+    grouped = advantage in ("grpo", "rloo")
+    hi = clip_eps if clip_eps_high is None else clip_eps_high
+    ctrl = AdaptiveKLController(beta, kl_target, kl_horizon) if kl_target is not None else None
     ref = ref if ref is not None else copy.deepcopy(policy)  # only ever run under no_grad
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(policy.parameters(), lr=lr, betas=(0.9, 0.98))
     history = new_history()
+    if diagnostics:
+        for k in ("beta", "clip_frac", "approx_kl"):
+            history[k] = []
+        history["updates"] = {
+            k: [] for k in ("step", "epoch", "clip_frac", "clip_high_frac", "approx_kl", "cov_cut")
+        }
     with torch_threads():
         for step in range(steps):
-            if advantage == "grpo":
+            b = ctrl.value if ctrl is not None else beta
+            if grouped:
                 groups = nouns_for(batch_size // group_size, gen)
                 nouns = [n for n in groups for _ in range(group_size)]
             else:
                 nouns = nouns_for(batch_size, gen)
             ids, texts = rollout(policy, nouns, temperature=temperature, generator=gen)  # (B, T)
-            scores = reward(texts)  # (B,)
+            scores = reward(texts) if reward_fn is None else scores_of(reward_fn, texts, nouns)
             mask = response_mask(ids)  # (B, T-1)
-            maskf = mask.float()
             with torch.no_grad():
                 ref_logits = ref(ids)[:, :-1]  # (B, T-1, V)
+            if minibatches > 1:  # measure the sampling policy on the whole batch first
+                with torch.no_grad():
+                    st0 = token_stats(policy(ids)[:, :-1], ids[:, 1:], ref_logits)
+                row, old_logp, adv = _advantages(
+                    st0, mask, scores, texts, policy, advantage, kl_in, b, kl_kind, group_size
+                )
             for epoch in range(ppo_epochs):
-                st = token_stats(policy(ids)[:, :-1], ids[:, 1:], ref_logits)  # fields (B, T-1)
-                if epoch == 0:  # the policy that sampled the rollouts, before any update
-                    row = batch_metrics(st, mask, scores, texts, policy)
-                    old_logp = st.logp.detach()
-                    if advantage == "grpo":
-                        seq_adv = grpo_advantages(scores.view(-1, group_size)).reshape(-1)  # (B,)
-                        adv = seq_adv[:, None] * maskf  # (B, T-1)
+                if minibatches == 1:
+                    chunks = [None]
+                else:
+                    chunks = torch.randperm(batch_size, generator=gen).chunk(minibatches)
+                for rows in chunks:
+                    if rows is None:
+                        st = token_stats(policy(ids)[:, :-1], ids[:, 1:], ref_logits)  # (B, T-1)
+                        if epoch == 0:  # the policy that sampled the rollouts, before any update
+                            row, old_logp, adv = _advantages(
+                                st, mask, scores, texts, policy, advantage, kl_in, b, kl_kind,
+                                group_size,
+                            )  # fmt: skip
+                        m, olp, a = mask, old_logp, adv
                     else:
-                        shaped = kl_penalized_rewards(
-                            scores, old_logp, st.ref_logp.detach(), mask, beta, kind=kl_kind
-                        )  # (B, T-1)
-                        adv = reinforce_advantages(shaped, mask)  # (B, T-1)
-                loss = ppo_clip_loss(st.logp, old_logp, adv, mask, clip_eps=clip_eps)
-                if advantage == "grpo" and beta > 0:
-                    k3 = kl_estimate(st.logp, st.ref_logp, kind="k3")  # (B, T-1)
-                    loss = loss + beta * (k3 * maskf).sum() / maskf.sum()
-                if entropy_coef > 0:
-                    loss = loss - entropy_coef * (st.entropy * maskf).sum() / maskf.sum()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+                        st = token_stats(policy(ids[rows])[:, :-1], ids[rows, 1:], ref_logits[rows])
+                        m, olp, a = mask[rows], old_logp[rows], adv[rows]
+                    mf = m.float()
+                    ratio = torch.exp(st.logp.detach() - olp)
+                    pos = a.expand_as(ratio) >= 0
+                    high = pos & (ratio > 1 + hi) & m
+                    clipped = high | (~pos & (ratio < 1 - clip_eps) & m)
+                    keep = m
+                    if clip_cov is not None:
+                        cut = cov_selected(st.logp, a, m, clipped, clip_cov, gen)
+                        keep = m & ~cut
+                    loss = ppo_clip_loss(
+                        st.logp, olp, a, keep, clip_eps=clip_eps, clip_eps_high=clip_eps_high
+                    )
+                    if clip_cov is not None:  # cut tokens still count in the token mean (verl)
+                        loss = loss * keep.sum() / m.sum()
+                    if kl_in == "loss" and b > 0:
+                        k3 = kl_estimate(st.logp, st.ref_logp, kind="k3")  # (B, T-1)
+                        loss = loss + b * (k3 * mf).sum() / mf.sum()
+                    if entropy_coef > 0:
+                        loss = loss - entropy_coef * (st.entropy * mf).sum() / mf.sum()
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    if diagnostics:
+                        u = history["updates"]
+                        u["step"].append(step + 1)
+                        u["epoch"].append(epoch)
+                        u["clip_frac"].append(float(clipped.sum() / m.sum()))
+                        u["clip_high_frac"].append(float(high.sum() / m.sum()))
+                        u["approx_kl"].append(
+                            float(((olp - st.logp.detach()) * mf).sum() / mf.sum())
+                        )
+                        u["cov_cut"].append(int((m & ~keep).sum()))
             history["step"].append(step + 1)
             history["loss"].append(float(loss.detach()))
             for k, v in row.items():
                 history[k].append(v)
+            if diagnostics:
+                history["beta"].append(b)
+                history["clip_frac"].append(history["updates"]["clip_frac"][-1])
+                history["approx_kl"].append(history["updates"]["approx_kl"][-1])
+            if ctrl is not None:
+                ctrl.update(row["kl"], batch_size)
             if callback is not None:
-                callback({k: v[-1] for k, v in history.items()})
+                callback({k: v[-1] for k, v in history.items() if isinstance(v, list) and v})
     return policy, history
+
+
+def _advantages(st, mask, scores, texts, policy, advantage, kl_in, beta, kl_kind, group_size):
+    """The history row, old log-probs and advantages ``(B, T-1)`` of a freshly sampled batch."""
+    maskf = mask.float()
+    row = batch_metrics(st, mask, scores, texts, policy)
+    old_logp = st.logp.detach()
+    b = beta if kl_in == "reward" else 0.0
+    if advantage == "reinforce":
+        shaped = kl_penalized_rewards(
+            scores, old_logp, st.ref_logp.detach(), mask, b, kind=kl_kind
+        )  # (B, T-1)
+        return row, old_logp, reinforce_advantages(shaped, mask)
+    seq = scores
+    if b > 0:  # the sequence-level KL in the reward (summed estimator), as TRL's RLOOTrainer
+        k = kl_estimate(old_logp, st.ref_logp.detach(), kind=kl_kind)  # (B, T-1)
+        seq = scores - b * (k * maskf).sum(1)
+    if advantage == "grpo":
+        seq_adv = grpo_advantages(seq.view(-1, group_size)).reshape(-1)  # (B,)
+    else:
+        seq_adv = rloo_advantages(seq.view(-1, group_size)).reshape(-1)  # (B,)
+    return row, old_logp, seq_adv[:, None] * maskf

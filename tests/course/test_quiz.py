@@ -159,19 +159,26 @@ def test_answer_key_lists_every_explanation():
                 assert t in key, t
 
 
-def test_notebooks_render_the_quiz_as_markdown():
-    """The rendered notebooks end with the quiz as markdown: no answer for students."""
+def test_notebooks_render_the_quiz_as_markdown(tmp_path):
+    """render_notebooks turns the quiz cell into markdown: no answer for students, all for instructors."""
     sys.path.insert(0, str(ROOT / "tools"))
     try:
         import render_notebooks as rn
     finally:
         sys.path.pop(0)
-    out = rn.build_all(rn.load_glue())
+    md = tmp_path / "02_x.md"
+    md.write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n# Title\n\n"
+        "```{code-cell} ipython3\nprint('install')\n```\n\n## Check yourself\n\n"
+        '```{code-cell} ipython3\n:tags: [remove-input]\n\npc.quiz.show("02")\n```\n'
+    )
+    index = rn.build_index(ROOT / "book", "https://example.org/")
     for kind, answers in (("student", False), ("instructor", True)):
-        path = next(p for p in out if p.parent.name == kind and p.name.startswith("02_"))
-        text = out[path]
-        assert "Check yourself." in text and "pc.quiz.show" not in text
-        assert ("*Answer:*" in text) is answers
+        nb = rn.render_chapter(md, kind, index=index, glue={}, install="# install", version="0")
+        last = nb["cells"][-1]
+        assert last["cell_type"] == "markdown" and last["source"] == quiz.markdown("02", answers)
+        assert not any("pc.quiz.show" in c["source"] for c in nb["cells"])
 
 
 def test_load_refuses_an_unknown_chapter():

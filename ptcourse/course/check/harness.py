@@ -15,11 +15,15 @@ can go wrong into a :class:`~ptcourse.course.check._report.CheckFailed` that nam
 * it is right but more than ``SLOW_FACTOR`` times slower than the reference: it passes with a hint.
 
 The last three, and the "must raise" checks, are in :mod:`._probes`.
+
+With the environment variable ``PTCOURSE_CHECK_REQUIRE_DONE=1`` "not done yet" is an error too: CI
+runs the instructor notebooks so, where every exercise holds its solution (``make notebooks``).
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Sequence
 
 import torch
@@ -33,6 +37,8 @@ from ._probes import Probes
 from ._report import CheckFailed, CheckResult, fmt, pair
 
 __all__ = ["TIMEOUT_S", "Check", "CheckResult", "Mistake", "NotDone", "close", "run"]
+
+REQUIRE_DONE = "PTCOURSE_CHECK_REQUIRE_DONE"  # "1": a stub ("not done yet") raises CheckFailed
 
 Mistake = tuple[Callable[[], torch.Tensor], str]
 
@@ -218,6 +224,12 @@ def run(name: str, fn: Callable, quantity: str, body: Callable[[Check], None]) -
     except NotDone:
         result = CheckResult(name, "not done", list(c.checks))
         print(result)
+        if os.environ.get(REQUIRE_DONE) == "1":
+            raise CheckFailed(
+                name,
+                "not done yet, but this run needs every exercise solved",
+                why=f"({REQUIRE_DONE}=1)",
+            ) from None
         return result
     result = CheckResult(name, "passed", list(c.checks), hints=list(c.hints))
     print(result)

@@ -89,6 +89,17 @@ def test_stub_prints_not_done_yet_and_does_not_raise(name, capsys):
     assert "above" not in out, out
 
 
+@pytest.mark.parametrize("name", ["entropy", "kl_divergence"])
+def test_stub_raises_when_the_run_requires_every_exercise_done(name, capsys, monkeypatch):
+    """With PTCOURSE_CHECK_REQUIRE_DONE=1 (CI's instructor-notebook run) a stub is an error, so a
+    solution that rendering dropped cannot pass as "not done yet"; without it, it only prints."""
+    monkeypatch.setenv("PTCOURSE_CHECK_REQUIRE_DONE", "1")
+    with pytest.raises(check.CheckFailed, match="not done yet, but this run needs every exercise"):
+        check.CHECKERS[name](_stub)
+    monkeypatch.setenv("PTCOURSE_CHECK_REQUIRE_DONE", "0")
+    assert check.CHECKERS[name](_stub).status == "not done"
+
+
 def test_checker_rejects_a_non_function():
     """Passing the result instead of the function gets a clear TypeError."""
     with pytest.raises(TypeError, match=r"check\.entropy\(entropy\)"):

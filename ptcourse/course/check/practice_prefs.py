@@ -1,0 +1,113 @@
+r"""Checkers of chapter 7: the IPO loss (Azar et al., 2023, eq. 17) and a predict-then-run answer.
+
+They are not in ``check.CHECKERS`` (the eleven function exercises of chapters 1-5, whose fixtures
+live in the shared tests); a chapter calls them as ``practice_prefs.ipo_loss(ipo_loss)`` and
+``practice_prefs.prediction(fn, measured, ...)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+from ._report import CheckFailed, CheckResult, fmt
+from .harness import Check, run
+
+__all__ = ["ipo_loss", "prediction"]
+
+
+def _ipo(pc_, pr, rc, rr, tau, *, target=None, flip=False):
+    """The IPO loss and its slips: a wrong target, the margin the wrong way round."""
+    h = (pc_ - rc) - (pr - rr)  # (P,)
+    t = 1 / (2 * tau) if target is None else target
+    return ((-h if flip else h) - t).square().mean()
+
+
+def ipo_loss(fn: Callable) -> CheckResult:
+    r"""Check ``ipo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, tau=0.1)``.
+
+    .. math::
+
+        \mathcal{L} = \mathbb{E}\big[(h - \tfrac{1}{2\tau})^2\big],\quad
+        h = (\log\pi - \log\pi_{ref})(y_c) - (\log\pi - \log\pi_{ref})(y_r)
+
+    >>> import ptcourse
+    >>> from ptcourse.course.check import practice_prefs
+    >>> practice_prefs.ipo_loss(ptcourse.ipo_loss).passed  # the reference passes
+    ✓ ipo_loss: correct -- all ... checks passed.
+    True
+    """
+
+    def body(c: Check) -> None:
+        pc_ = torch.tensor([-4.0, -6.0, -3.0])  # (P=3,)
+        pr = torch.tensor([-5.0, -5.5, -7.0])
+        rc = torch.tensor([-4.5, -6.0, -3.5])
+        rr = torch.tensor([-4.8, -6.2, -6.0])
+        args = (pc_, pr, rc, rr)
+        where = (f"policy_chosen_logp={fmt(pc_)}, policy_rejected_logp={fmt(pr)}, "
+                 f"ref_chosen_logp={fmt(rc)}, ref_rejected_logp={fmt(rr)}")  # fmt: skip
+        got = c.call(where, *args)
+        c.require("a scalar", got.dim() == 0, f"your IPO loss is of shape {tuple(got.shape)}",
+                  where, why="Average the per-pair squares to one number (.mean()).")  # fmt: skip
+        c.expect(got, c.ref(*args), where + ", tau=0.1 (default)", what="IPO loss", mistakes=(
+            (lambda: _ipo(*args, 0.1, target=1 / 0.1), "The target margin is 1/(2 tau), not 1/tau."),
+            (lambda: _ipo(*args, 0.1, target=0.1 / 2), "The target margin is 1/(2 tau), not tau/2."),
+            (lambda: _ipo(*args, 0.1, flip=True), "h is the chosen log-ratio minus the rejected one."),
+            (lambda: -torch.nn.functional.logsigmoid(0.1 * ((pc_ - rc) - (pr - rr))).mean(),
+             "That is the DPO loss; IPO squares the distance of the margin to 1/(2 tau)."),
+        ))  # fmt: skip
+        same = torch.tensor([-2.0, -7.0])
+        c.case("all four log-probs equal to [-2, -7], tau=0.5 (margin 0, target 1)", (same,) * 4,
+               {"tau": 0.5}, what="IPO loss")  # fmt: skip
+        c.case(where + ", tau=2.0", args, {"tau": 2.0}, what="IPO loss",
+               mistakes=((lambda: c.ref(*args), "You ignored the tau argument."),))  # fmt: skip
+        c.gradient(where, args, {"tau": 0.5}, wrt=("policy_chosen_logp", "policy_rejected_logp"),
+                   frozen=("ref_chosen_logp", "ref_rejected_logp"), what="IPO loss")  # fmt: skip
+
+    return run("ipo_loss", fn, "IPO loss", body)
+
+
+def prediction(fn: Callable[[], float], measured: float, *, tol: float, why: str) -> CheckResult:
+    """Check a predict-then-run answer: ``fn()`` returns the learner's number, written *before* the run.
+
+    It passes when the prediction is within ``tol`` of what the run ``measured``; otherwise the
+    message gives the measured value and ``why`` (the reasoning that predicts it).
+
+    >>> from ptcourse.course.check import practice_prefs
+    >>> def my_prediction():
+    ...     return 0.5
+    >>> practice_prefs.prediction(my_prediction, 0.52, tol=0.1, why="1/(2 tau)").passed
+    ✓ my_prediction: correct -- all 1 checks passed.
+    True
+    """
+    name = getattr(fn, "__name__", "prediction")
+    if not callable(fn):
+        raise TypeError(f"prediction takes your function itself, e.g. prediction({name}, ...)")
+    if not (isinstance(tol, (int, float)) and tol > 0 and math.isfinite(measured)):
+        raise ValueError(
+            f"prediction: 'tol' must be > 0 and 'measured' finite, got {tol}, {measured}"
+        )
+    try:
+        guess = fn()
+    except NotImplementedError:
+        result = CheckResult(name, "not done")
+        print(result)
+        return result
+    if isinstance(guess, bool) or not isinstance(guess, (int, float)) or not math.isfinite(guess):
+        raise CheckFailed(
+            name, f"your {name}() returned {guess!r}", why="Return one finite number."
+        )
+    if abs(guess - measured) > tol:
+        raise CheckFailed(
+            name,
+            f"your prediction {guess:.3g} is off",
+            got=f"{guess:.3g}",
+            want=f"{measured:.3g} (within {tol:g})",
+            of="your prediction",
+            why=why,
+        )
+    result = CheckResult(name, "passed", [f"within {tol:g} of the run's {measured:.3g}"])
+    print(result)
+    return result

@@ -1,0 +1,105 @@
+r"""Checkers of chapter 6 ("In practice"): the reward model's Bradley-Terry loss, and predictions.
+
+The loss is InstructGPT's (Ouyang et al., 2022, eq. 1) and TRL's ``RewardTrainer.compute_loss``
+(``trl/trainer/reward_trainer.py``): ``-logsigmoid(r_chosen - r_rejected - margin).mean()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from ._report import fmt
+from .harness import Check, CheckResult, run
+
+MUSTS = {"bradley_terry_loss": {"margin": "margin=None (no margin)"}}
+
+_H_STABLE = ("log(sigmoid(x)) underflows to log(0) = -inf for very negative x: use F.logsigmoid, "
+             "which is stable.")  # fmt: skip
+
+
+def _bt(rc, rr, margin=None, reduce="mean", swap=False, sign=1.0):
+    gap = (rr - rc) if swap else (rc - rr)
+    if margin is not None:
+        gap = gap - sign * margin
+    ls = -F.logsigmoid(gap)
+    return ls.mean() if reduce == "mean" else ls.sum()
+
+
+def bradley_terry_loss(fn: Callable) -> CheckResult:
+    r"""Check ``bradley_terry_loss(chosen_rewards, rejected_rewards, margin=None)``.
+
+    .. math::
+
+        \mathcal{L}_\mathrm{BT} = -\operatorname{mean} \log \sigma\big(r_c - r_r - m\big)
+
+    >>> import ptcourse
+    >>> from ptcourse.course.check import practice_rl
+    >>> practice_rl.bradley_terry_loss(ptcourse.bradley_terry_loss).passed  # the reference passes
+    ✓ bradley_terry_loss: correct -- all ... checks passed.
+    True
+    """
+
+    def body(c: Check) -> None:
+        rc, rr = torch.tensor([1.0, -0.5, 2.0, 0.3]), torch.tensor([0.0, 0.5, 2.5, -1.0])
+        where = f"chosen_rewards={fmt(rc)}, rejected_rewards={fmt(rr)}"
+        got = c.call(where, rc, rr)
+        c.require("a scalar", got.dim() == 0, f"your loss is of shape {tuple(got.shape)}", where,
+                  why="It is one number: the mean over pairs.")  # fmt: skip
+        c.require("never negative", not float(got) < 0, "your loss is negative", where,
+                  got=fmt(got), why="-log sigmoid(...) is never negative.")  # fmt: skip
+        c.expect(got, c.ref(rc, rr), where, what="Bradley-Terry loss", mistakes=(
+            (lambda: _bt(rc, rr, swap=True), "Chosen and rejected are swapped: the chosen answer "
+             "should win, so the gap is chosen - rejected."),
+            (lambda: _bt(rc, rr, reduce="sum"), "Average over pairs (mean), don't sum."),
+            (lambda: torch.sigmoid(rr - rc).mean(),
+             "The loss is -log sigmoid(gap), not sigmoid(-gap)."),
+            (lambda: -(rc - rr).mean(), "Take -log sigmoid of each gap, not the gap itself."),
+        ))  # fmt: skip
+        c.case("equal rewards [0.7, -2.0] on both sides", (torch.tensor([0.7, -2.0]),) * 2,
+               want=torch.tensor(math.log(2.0)), what="Bradley-Terry loss",
+               hint="With no gap the model says 50/50: -log sigmoid(0) = log 2.")  # fmt: skip
+        m = torch.tensor([0.5, 0.0, 1.0, 0.2])
+        c.case(where + f", margin={fmt(m)}", (rc, rr, m), what="Bradley-Terry loss", mistakes=(
+            (lambda: _bt(rc, rr, m, sign=-1.0), "Subtract the margin from the gap: the chosen "
+             "reward must beat the rejected one by at least the margin."),
+            (lambda: _bt(rc, rr), "You ignored the margin argument."),
+        ))  # fmt: skip
+        far = (torch.tensor([0.0]), torch.tensor([500.0]))
+        c.case("chosen_rewards=[0], rejected_rewards=[500] (a gap of -500)", far,
+               what="Bradley-Terry loss", inf_hint=_H_STABLE, nan_hint=_H_STABLE)  # fmt: skip
+        c.gradient(where, (rc, rr), wrt=("chosen_rewards", "rejected_rewards"),
+                   what="Bradley-Terry loss")  # fmt: skip
+
+    return run("bradley_terry_loss", fn, "Bradley-Terry loss", body)
+
+
+def prediction(name: str, answer, truth: str, options: tuple[str, ...]) -> bool:
+    """Check a predict-then-run answer: ``answer`` must be one of ``options``, compared with ``truth``.
+
+    ``answer = ...`` (the stub) prints "not done yet" and returns False; a wrong prediction prints
+    what the run showed and returns False (it is a prediction: being wrong is allowed, and the
+    point is to find out why); a right one prints a tick and returns True.
+
+    >>> prediction("kl_if_beta_doubles", ..., "down", ("up", "down", "same"))
+    … kl_if_beta_doubles: not done yet -- set your prediction, then run this cell again.
+    False
+    >>> prediction("kl_if_beta_doubles", "down", "down", ("up", "down", "same"))
+    ✓ kl_if_beta_doubles: you predicted "down", and the run shows "down".
+    True
+    """
+    if answer is ...:
+        print(f"… {name}: not done yet -- set your prediction, then run this cell again.")
+        return False
+    if answer not in options:
+        raise ValueError(f"{name}: the prediction must be one of {options}, got {answer!r}")
+    if truth not in options:
+        raise ValueError(f"{name}: 'truth' must be one of {options}, got {truth!r}")
+    if answer == truth:
+        print(f'✓ {name}: you predicted "{answer}", and the run shows "{truth}".')
+        return True
+    print(f'✗ {name}: you predicted "{answer}", but the run shows "{truth}". Why? See the answer.')
+    return False

@@ -1,0 +1,143 @@
+"""What TRL, verl and OpenRLHF default to: the one home of chapter 7's table.
+
+Every value was read in the library's own source at the commit in ``SOURCES`` (``git show
+<commit>:<path>``). A row's ``ptcourse`` names the package call that does the same thing, when
+there is one; ``tests/course/test_library_defaults.py`` then checks that call against the
+library's formula, written out in the test, so the table stays true of the package's behaviour.
+"""
+
+from __future__ import annotations
+
+import html
+
+__all__ = ["ROWS", "SOURCES", "html_table", "markdown_table"]
+
+#: library -> (version, commit, repository) the defaults were read at.
+SOURCES = {
+    "TRL": ("1.10.0.dev0", "f2cd577", "huggingface/trl"),
+    "verl": ("0.8.0.dev", "b178a3c", "volcengine/verl"),
+    "OpenRLHF": ("0.11.0", "3c3be62", "OpenRLHF/OpenRLHF"),
+}
+
+#: One row per setting: library, setting, default, the other values, what it does, the file it
+#: lives in, and the ptcourse call that implements the same variant (None: not implemented).
+ROWS: tuple[dict, ...] = (
+    dict(id="trl_beta", library="TRL", setting="GRPOConfig.beta", default="0.0",
+         options="any float >= 0",
+         meaning="KL coefficient of the k3 term in the loss; 0 loads no reference model",
+         path="trl/trainer/grpo_config.py", ptcourse='kl_estimate(logp, ref_logp, kind="k3")'),
+    dict(id="trl_loss_type", library="TRL", setting="GRPOConfig.loss_type", default='"dapo"',
+         options='"grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo"',
+         meaning=('"grpo": mean over answers of each answer\'s token mean; "dapo": token sum over the '
+                  'kept tokens of the whole accumulated batch; "dr_grpo": token sum over '
+                  "batch size x max_completion_length"),
+         path="trl/trainer/grpo_trainer.py",
+         ptcourse='aggregate_loss(loss, mask, "seq-mean-token-mean")  # "dapo": "token-mean", num_tokens=N'),
+    dict(id="trl_scale_rewards", library="TRL", setting="GRPOConfig.scale_rewards",
+         default='"group"', options='"group" (True), "batch", "none" (False)',
+         meaning="divide (reward - group mean) by the group's std, the batch's std, or nothing; + 1e-4",
+         path="trl/trainer/grpo_trainer.py", ptcourse='grpo_advantages(r, scale="group")  # or "batch", "none"'),
+    dict(id="trl_epsilon", library="TRL", setting="GRPOConfig.epsilon", default="0.2",
+         options="float", meaning="lower clip of the ratio, 1 - epsilon",
+         path="trl/trainer/grpo_config.py", ptcourse="ppo_clip_loss(..., clip_eps=0.2)"),
+    dict(id="trl_epsilon_high", library="TRL", setting="GRPOConfig.epsilon_high", default="None",
+         options="float (DAPO: 0.28)", meaning="upper clip 1 + epsilon_high; None: the same as epsilon",
+         path="trl/trainer/grpo_config.py", ptcourse="ppo_clip_loss(..., clip_eps_high=None)"),
+    dict(id="trl_ipo", library="TRL", setting='DPOConfig.loss_type = ["ipo"]', default='["sigmoid"]',
+         options='"sigmoid" (DPO), "ipo", "hinge", ...',
+         meaning="IPO: (h - 1/(2 beta))^2 with each log-ratio averaged over its answer's tokens",
+         path="trl/trainer/dpo_trainer.py", ptcourse="ipo_loss(..., tau, chosen_tokens=, rejected_tokens=)"),
+    dict(id="verl_loss_agg_mode", library="verl", setting="actor.loss_agg_mode",
+         default='"token-mean"', options='"seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"',
+         meaning="how per-token losses become one number (see aggregate_loss)",
+         path="verl/trainer/config/actor/actor.yaml; agg_loss in verl/trainer/ppo/core_algos.py",
+         ptcourse='aggregate_loss(loss, mask, mode)'),
+    dict(id="verl_grpo_std", library="verl", setting="algorithm.norm_adv_by_std_in_grpo",
+         default="True", options="True, False (Dr. GRPO)",
+         meaning="GRPO advantages (r - group mean) / (group std + 1e-6), Bessel std; False: no division",
+         path="verl/trainer/config/ppo_trainer.yaml; compute_grpo_outcome_advantage in core_algos.py",
+         ptcourse='grpo_advantages(r, scale="group", eps=1e-6)  # False: scale="none"'),
+    dict(id="verl_kl_loss", library="verl", setting="actor.use_kl_loss / kl_loss_type / kl_loss_coef",
+         default='false / "low_var_kl" / 0.001', options='"kl" (k1), "abs", "mse" (k2), "low_var_kl" (k3), "full"',
+         meaning="low_var_kl is k3 = r - log r - 1, r = pi_ref / pi, log r clamped to [-20, 20], k3 to [-10, 10]",
+         path="verl/trainer/config/actor/actor.yaml; kl_penalty_forward in verl/trainer/ppo/core_algos.py",
+         ptcourse='kl_estimate(logp, ref_logp, kind="k3")  # no clamp'),
+    dict(id="verl_kl_reward", library="verl", setting="algorithm.use_kl_in_reward / kl_penalty / kl_ctrl.kl_coef",
+         default='False / "kl" / 0.001', options="the same estimators; kl_ctrl.type fixed or adaptive",
+         meaning="the KL as a per-token penalty in the reward (PPO-RLHF) instead of in the loss",
+         path="verl/trainer/config/ppo_trainer.yaml", ptcourse='kl_penalized_rewards(..., kind="k1")'),
+    dict(id="openrlhf_kl", library="OpenRLHF", setting="--algo.kl.estimator", default='"k1"',
+         options='"k1", "k2", "k3"',
+         meaning="KL estimator, every one clamped to [-10, 10]; the help text recommends k1 in the reward, k2/k3 as a loss",
+         path="openrlhf/cli/train_ppo_ray.py; compute_approx_kl in openrlhf/models/utils.py",
+         ptcourse='kl_estimate(logp, ref_logp, kind="k1")  # or "k2", "k3"; no clamp'),
+    dict(id="openrlhf_kl_use", library="OpenRLHF", setting="--algo.kl.use_loss / --algo.kl.init_coef",
+         default="False / 0.01", options="flag / float",
+         meaning="KL as a loss term (GRPO style) or, by default, in the reward, with coefficient init_coef",
+         path="openrlhf/cli/train_ppo_ray.py", ptcourse=None),
+    dict(id="openrlhf_clip", library="OpenRLHF", setting="--actor.eps_clip / --actor.eps_clip_low_high",
+         default="0.2 / None", options="float / two floats",
+         meaning="PPO clip range; eps_clip_low_high sets the two sides apart (clip-higher)",
+         path="openrlhf/cli/train_ppo_ray.py", ptcourse="ppo_clip_loss(..., clip_eps, clip_eps_high)"),
+)  # fmt: skip
+
+
+def _cells(row: dict) -> list[tuple[str, bool]]:
+    """A row's six cells as (text, is_code)."""
+    version, commit, _ = SOURCES[row["library"]]
+    return [
+        (f"{row['library']} {version} ({commit}, {row['path']})", False),
+        (row["setting"], True),
+        (row["default"], True),
+        (row["options"], False),
+        (row["meaning"], False),
+        (row["ptcourse"], True) if row["ptcourse"] else ("not implemented", False),
+    ]
+
+
+HEADER = ("library", "setting", "default", "other values", "what it does", "ptcourse")
+
+
+def html_table() -> str:
+    """The table as one HTML ``<table>`` (what the chapter shows: Jupyter and the site render it).
+
+    Examples
+    --------
+    >>> html_table().count("<tr>") == 1 + len(ROWS)  # a header and one line per row
+    True
+    """
+    head = "".join(f"<th>{h}</th>" for h in HEADER)
+    body = []
+    for row in ROWS:
+        cells = "".join(
+            f"<td><code>{html.escape(t)}</code></td>" if code else f"<td>{html.escape(t)}</td>"
+            for t, code in _cells(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def markdown_table() -> str:
+    """The table as Markdown, one line per row, the source commit after each library's name.
+
+    Examples
+    --------
+    >>> print(markdown_table().splitlines()[0])
+    | library | setting | default | other values | what it does | ptcourse |
+    """
+    lines = [
+        "| library | setting | default | other values | what it does | ptcourse |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in ROWS:
+        version, commit, _ = SOURCES[row["library"]]
+        cells = [
+            f"{row['library']} {version} (`{commit}`, {row['path']})",
+            f"`{row['setting']}`",
+            f"`{row['default']}`",
+            row["options"],
+            row["meaning"],
+            f"`{row['ptcourse']}`" if row["ptcourse"] else "not implemented",
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Chapter 7's pictures: preference-loss runs (margin, displacement) and pass@k curves.
+
+Built on ``ptcourse.viz``'s public ``figure()`` and ``PALETTE``, so they share the course style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from matplotlib.figure import Figure
+
+from .viz import PALETTE, figure
+
+__all__ = ["plot_pair_runs", "plot_pass_at_k"]
+
+
+def plot_pair_runs(
+    runs: Mapping[str, Mapping[str, list[float]]], *, target: float | None = None
+) -> Figure:
+    """Two panels per set of runs (``train_on_pairs`` histories): the mean margin, and how far the
+    chosen (solid) and rejected (dashed) log-likelihoods moved from the reference.
+
+    Examples
+    --------
+    >>> h = {"margin": [0, 1], "chosen": [0, -1], "rejected": [0, -2]}
+    >>> len(plot_pair_runs({"DPO": h}, target=2.0).axes)
+    2
+    """
+    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.4)
+    for i, (name, h) in enumerate(runs.items()):
+        color = PALETTE[i % len(PALETTE)]
+        ax1.plot(h["margin"], color=color, lw=2, label=name)
+        ax2.plot(h["chosen"], color=color, lw=2, label=f"{name}: chosen")
+        ax2.plot(h["rejected"], color=color, lw=1.5, ls="--", label=f"{name}: rejected")
+    if target is not None:
+        ax1.axhline(target, color="0.5", lw=1, ls=":", label="IPO target 1/(2τ)")
+    ax2.axhline(0.0, color="0.6", lw=0.8)
+    ax1.set(xlabel="step", ylabel="mean margin h (nats)", title="the margin DPO and IPO fit")
+    ax2.set(xlabel="step", ylabel="log π − log π_ref (nats)", title="where the likelihoods went")
+    ax1.legend()
+    ax2.legend(fontsize=8)
+    return fig
+
+
+def plot_pass_at_k(curves: Mapping[str, Mapping[int, float]]) -> Figure:
+    """pass@k against k (log scale) for each policy.
+
+    Examples
+    --------
+    >>> len(plot_pass_at_k({"SFT": {1: 0.9, 4: 1.0}}).axes)
+    1
+    """
+    fig, ax = figure(width=6, height=3.4)
+    for i, (name, curve) in enumerate(curves.items()):
+        ks = sorted(curve)
+        ax.plot(ks, [curve[k] for k in ks], "o-", lw=2, color=PALETTE[i % len(PALETTE)], label=name)
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="k (answers tried per prompt)", ylabel="pass@k", ylim=(-0.03, 1.03))
+    ax.legend()
+    return fig

@@ -1,0 +1,77 @@
+"""Pictures of chapter 6 ("In practice"), in the course style of ``ptcourse.viz``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .viz import PALETTE, figure
+
+__all__ = ["plot_variance", "plot_overoptimisation", "plot_kl_control", "plot_ppo_updates",
+           "plot_entropy_runs"]  # fmt: skip
+
+
+def plot_variance(variances: Mapping[str, Mapping[str, float]], *, title: str = ""):
+    """Bars of the gradient variance of each estimator, one panel per setting ``{setting: {est: v}}``."""
+    fig, axes = figure(1, len(variances), width=4.2 * len(variances), height=3.0)
+    axes = axes if len(variances) > 1 else [axes]
+    for ax, (setting, vals) in zip(axes, variances.items(), strict=True):
+        names = list(vals)
+        ax.bar(names, [vals[n] for n in names], color=[PALETTE[i] for i in range(len(names))])
+        ax.set(title=setting, ylabel="variance of the gradient estimate")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_overoptimisation(proxy: Sequence[float], gold: Sequence[float], kl: Sequence[float]):
+    """Learned reward (proxy) and true quality (gold) of the rollouts against their KL from the start."""
+    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.2)
+    steps = range(1, len(proxy) + 1)
+    ax1.plot(steps, proxy, color=PALETTE[0], lw=2, label="learned reward (proxy)")
+    ax1.plot(steps, gold, color=PALETTE[3], lw=2, label="true quality (gold)")
+    ax1.set(xlabel="RL step", ylabel="mean per answer", title="reward over-optimisation")
+    ax1.legend()
+    ax2.plot(kl, gold, "o", ms=3, color=PALETTE[3])
+    ax2.set(xlabel="KL(π ‖ π_ref)  (nats)", ylabel="true quality", title="gold against KL")
+    return fig
+
+
+def plot_kl_control(runs: Mapping[str, Mapping], target: float):
+    """KL per step of each run, with the target; and beta per step of the runs that log it."""
+    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.2)
+    for i, (name, h) in enumerate(runs.items()):
+        ax1.plot(h["step"], h["kl"], color=PALETTE[i], lw=1.6, label=name)
+        if "beta" in h:
+            ax2.plot(h["step"], h["beta"], color=PALETTE[i], lw=1.6, label=name)
+    ax1.axhline(target, color="0.4", ls="--", lw=1, label="target KL")
+    ax1.set(xlabel="RL step", ylabel="KL (nats per answer)", title="KL from the reference")
+    ax1.legend()
+    ax2.set(xlabel="RL step", ylabel="β", title="the controller's β")
+    ax2.legend()
+    return fig
+
+
+def plot_ppo_updates(runs: Mapping[str, Mapping]):
+    """Clip fraction and approximate KL to π_old per update, for runs logged with diagnostics."""
+    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.2)
+    for i, (name, h) in enumerate(runs.items()):
+        u = h["updates"]
+        xs = range(1, len(u["clip_frac"]) + 1)
+        ax1.plot(xs, u["clip_frac"], color=PALETTE[i], lw=1, label=name)
+        ax2.plot(xs, u["approx_kl"], color=PALETTE[i], lw=1, label=name)
+    ax1.set(xlabel="update", ylabel="fraction of tokens", title="clip fraction")
+    ax2.set(xlabel="update", ylabel="nats per token", title="approx. KL to π_old")
+    ax1.legend()
+    return fig
+
+
+def plot_entropy_runs(runs: Mapping[str, Mapping], *, baseline: float | None = None):
+    """Entropy per answer token over training, one line per run."""
+    fig, ax = figure(width=6.5, height=3.2)
+    for i, (name, h) in enumerate(runs.items()):
+        ax.plot(h["step"], h["entropy"], color=PALETTE[i], lw=1.8, label=name)
+    if baseline is not None:
+        ax.axhline(baseline, color="0.4", ls="--", lw=1, label="SFT model")
+    ax.set(xlabel="RL step", ylabel="entropy (nats per token)", title="entropy over training")
+    ax.legend()
+    return fig

@@ -1,0 +1,83 @@
+r"""The reward model's loss: Bradley-Terry on preference pairs.
+
+A reward model :math:`r_\phi(x, y)` is trained on pairs (chosen :math:`y_w`, rejected
+:math:`y_l`) so that the Bradley-Terry probability (Bradley & Terry, 1952)
+:math:`P(y_w \succ y_l) = \sigma(r_\phi(x, y_w) - r_\phi(x, y_l))` fits the labels: the loss of
+InstructGPT (Ouyang et al., 2022, eq. 1), and of TRL's ``RewardTrainer.compute_loss``
+(``trl/trainer/reward_trainer.py``: ``-logsigmoid(rewards_chosen - rewards_rejected - margin)``,
+averaged; the optional margin is Llama 2's, Touvron et al., 2023).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from . import _validate as V
+
+__all__ = ["bradley_terry_loss"]
+
+
+def bradley_terry_loss(
+    chosen_rewards: torch.Tensor,
+    rejected_rewards: torch.Tensor,
+    margin: torch.Tensor | float | None = None,
+) -> torch.Tensor:
+    r"""Bradley-Terry (pairwise logistic) loss of a reward model, averaged over pairs.
+
+    .. math::
+
+        \mathcal{L}_{\text{BT}} = -\frac{1}{P}\sum_{p=1}^{P}
+            \log\sigma\big(r_\phi(x_p, y_{w,p}) - r_\phi(x_p, y_{l,p}) - m_p\big)
+
+    Parameters
+    ----------
+    chosen_rewards, rejected_rewards : torch.Tensor
+        Scalar rewards of the chosen and the rejected answers, shape ``(P,)`` (any shape, both
+        equal); finite.
+    margin : torch.Tensor or float, optional
+        :math:`m_p \ge 0`, how much the chosen reward must exceed the rejected one (Llama 2's
+        margin); a number or a tensor of the rewards' shape. Default: no margin.
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar fp32 loss (fp64 for fp64 input); :math:`\log 2` when the two rewards are equal.
+        Computed with ``logsigmoid``, so a large wrong-way gap gives a large finite loss, not inf.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ptcourse import bradley_terry_loss
+    >>> bradley_terry_loss(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0]))  # ties: log 2
+    tensor(0.6931)
+    >>> bradley_terry_loss(torch.tensor([2.0]), torch.tensor([0.0]))  # -log sigmoid(2)
+    tensor(0.1269)
+    """
+    V.float_tensor(chosen_rewards, "chosen_rewards")
+    V.float_tensor(rejected_rewards, "rejected_rewards")
+    V.same_shape(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
+    V.same_device(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
+    if chosen_rewards.numel() == 0:
+        raise ValueError("'chosen_rewards' is empty: no preference pair to average over")
+    V.finite(chosen_rewards, "chosen_rewards")
+    V.finite(rejected_rewards, "rejected_rewards")
+    cd = V.compute_dtype(chosen_rewards.dtype, rejected_rewards.dtype)
+    gap = chosen_rewards.to(cd) - rejected_rewards.to(cd)  # (P,)
+    if margin is not None:
+        if isinstance(margin, torch.Tensor) and margin.numel() != 1:
+            V.float_tensor(margin, "margin")
+            V.same_shape(chosen_rewards, "chosen_rewards", margin, "margin")
+            V.same_device(chosen_rewards, "chosen_rewards", margin, "margin")
+            V.finite(margin, "margin")
+            if bool((margin < 0).any()):
+                raise ValueError(f"'margin' must be >= 0, got {margin.min().item()} somewhere")
+            gap = gap - margin.detach().to(cd)
+        else:
+            gap = gap - V.scalar(margin, "margin", allow_zero=True)
+    if not bool(torch.isfinite(gap).all()):
+        raise ValueError(
+            f"'chosen_rewards' - 'rejected_rewards' overflows {cd} at index "
+            f"{V._first(~torch.isfinite(gap))}: scale the rewards down"
+        )
+    return -F.logsigmoid(gap).mean()
