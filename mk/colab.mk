@@ -10,15 +10,19 @@
 #                     installed by the first notebook's install cell from the freshly built wheel; and
 #                     the kernelspec with which `make notebooks` runs the instructor notebooks (nbval)
 #   make wheel        dist/ptcourse-<version>-py3-none-any.whl
-#   make dist         dist/ptcourse-workshop-<version>.tar.gz: site, notebooks, wheel, SHA256SUMS
+#   make site-learner the site without solutions or quiz key, in _build/learner/_build/html (a second
+#                     Sphinx build reusing the book's execution cache: no chapter runs again)
+#   make dist         dist/ptcourse-workshop-<version>-learner.tar.gz (learner site, student notebooks,
+#                     wheel, SHA256SUMS; refused if any solution leaks) and ...-instructor.tar.gz
+#                     (full site with slides/ when built, both notebook sets, wheel, SHA256SUMS)
 
 PTCOURSE_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' ptcourse/__init__.py)
 WHEEL := dist/ptcourse-$(PTCOURSE_VERSION)-py3-none-any.whl
-WORKSHOP := dist/ptcourse-workshop-$(PTCOURSE_VERSION).tar.gz
+LEARNER_SITE := _build/learner/_build/html
 # The kernelspec (ptcourse-colab: .venv-colab's Python) that `make notebooks` hands to nbval.
 COLAB_KERNELS := $(CURDIR)/_build/colab-kernels
 
-.PHONY: student colab-check render-check wheel dist
+.PHONY: student colab-check render-check wheel dist site-learner
 
 student: install
 	$(PY) tools/render_notebooks.py
@@ -37,6 +41,12 @@ wheel: install
 	rm -rf build
 	@test -f $(WHEEL) && echo "built $(WHEEL)"
 
-dist: book wheel student
+site-learner: book
+	$(PY) tools/bundle.py learner-config --out _build/learner/_config.yml
+	PTCOURSE_BOOK=1 $(VENV)/bin/jupyter-book build . --config _build/learner/_config.yml \
+		--path-output _build/learner --builder html -W -n --keep-going
+
+dist: book site-learner wheel student
 	$(PY) tools/bundle.py --version $(PTCOURSE_VERSION) --site _build/html \
-		--notebooks notebooks --wheel $(WHEEL) --out $(WORKSHOP)
+		--learner-site $(LEARNER_SITE) --notebooks notebooks --wheel $(WHEEL) --book book \
+		--out-dir dist

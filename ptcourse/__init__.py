@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {"toy", "cli", "course"}
 # Short names of the course modules (``ptcourse.check`` is ``ptcourse.course.check``).
-_COURSE_ALIASES = {"check", "dials", "doctor", "glue", "student", "viz", "widgets"}
+_COURSE_ALIASES = {"check", "dials", "doctor", "glue", "quiz", "student", "viz", "widgets"}
 
 __all__ = [
     "__version__",

@@ -2,8 +2,15 @@
 
 * ``ptcourse demo NAME [--beta B] [--entropy-coef C] [--steps N] [--seed S] [--json]`` runs one of the
   toy world's demos (``ptcourse.toy.DEMOS``): a summary table and a few samples for a live
-  audience, or with ``--json`` one JSON object as the last line of stdout (the same dict as
-  ``ptcourse.toy.run_demo``).
+  audience, or with ``--json`` one JSON object, the only thing on stdout (the same dict as
+  ``ptcourse.toy.run_demo``). While it trains, a progress line every few steps goes to stderr
+  (step, reward, KL, entropy for the RL demos; ``--quiet`` turns it off).
+  ``--compare-beta B2`` runs the demo twice (``--beta`` and ``B2``) and prints one table whose
+  trends share a scale per metric.
+* ``ptcourse demo --warm`` trains and caches the checkpoints every demo and chapter uses (before a
+  workshop), in ``$PTCOURSE_TOY_CACHE`` or else ``~/.cache/ptcourse/toy`` (``$XDG_CACHE_HOME``
+  respected); ``ptcourse demo`` reads that default directory when it exists and the variable is
+  unset.
 * ``ptcourse doctor ...`` checks the environment (``ptcourse.course.doctor.main``).
 * ``ptcourse notebooks ...`` writes the student notebooks (``ptcourse.course.student.main``).
 
@@ -17,12 +24,25 @@ options the user typed (``--beta``, ``--steps``), never the library's internal n
 from __future__ import annotations
 
 import argparse
-import math
+import os
 import re
 import sys
 import time
+from pathlib import Path
 
-__all__ = ["main", "build_parser", "format_summary"]
+__all__ = ["main", "build_parser", "default_cache_dir"]
+
+#: what ``ptcourse demo`` prints lives in ``ptcourse.toy.demo_report``; these names load it lazily
+_REPORT = {"COLUMNS", "ProgressPrinter", "_bars", "format_comparison", "format_summary"}
+
+
+def __getattr__(name: str):
+    if name in _REPORT:
+        from .toy import demo_report
+
+        return getattr(demo_report, name)
+    raise AttributeError(f"module 'ptcourse.cli' has no attribute {name!r}")
+
 
 #: library argument name -> the command-line option a user types
 _OPTION_OF = {
@@ -99,7 +119,27 @@ def build_parser() -> argparse.ArgumentParser:
         + ".",
     )
     demo.add_argument(
-        "name", choices=list(DEMOS), metavar="NAME", help="one of: " + ", ".join(DEMOS)
+        "name",
+        nargs="?",
+        choices=list(DEMOS),
+        metavar="NAME",
+        help="one of: " + ", ".join(DEMOS),
+    )
+    demo.add_argument(
+        "--warm",
+        action="store_true",
+        help="train and cache the checkpoints every demo and chapter uses, then exit (run it "
+        "before a workshop; the cache is $PTCOURSE_TOY_CACHE, else ~/.cache/ptcourse/toy)",
+    )
+    demo.add_argument(
+        "--compare-beta",
+        type=_number("--compare-beta"),
+        default=None,
+        metavar="B2",
+        help="rl/grpo/bandit: also run with beta B2 and show both runs on shared scales",
+    )
+    demo.add_argument(
+        "--quiet", action="store_true", help="no progress lines on stderr while training"
     )
     demo.add_argument(
         "--beta",
@@ -123,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=_integer("--seed"), default=0, help="seed (default 0)")
     demo.add_argument(
-        "--json", action="store_true", help="print one JSON object as the last line of stdout"
+        "--json",
+        action="store_true",
+        help="print one JSON object and nothing else on stdout (with --compare-beta: a list)",
     )
     for name, help_ in (
         ("doctor", "check that this environment can run the course"),
@@ -134,83 +176,94 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _spark(values: list, width: int = 24, scale: tuple[float, float] | None = None) -> str:
-    vals = [v for v in values if v is not None and math.isfinite(v)]
-    if len(vals) < 2:
-        return ""
-    step = max(1, math.ceil(len(vals) / width))
-    pts = [sum(vals[i : i + step]) / len(vals[i : i + step]) for i in range(0, len(vals), step)]
-    lo, hi = scale or (min(pts), max(pts))
-    bars = "▁▂▃▄▅▆▇█"
-    try:
-        bars.encode(sys.stdout.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        bars = "_.-~=*#@"
-    if hi - lo < 1e-12:
-        return bars[0] * len(pts)
-    return "".join(bars[max(0, min(7, int((p - lo) / (hi - lo) * 8)))] for p in pts)
-
-
-def format_summary(result: dict, seconds: float | None = None) -> str:
-    """Format a demo result as a short table (start vs final, trend) plus sample answers.
+def default_cache_dir() -> Path:
+    """The checkpoint cache ``ptcourse demo --warm`` fills when ``PTCOURSE_TOY_CACHE`` is unset.
 
     Examples
     --------
-    >>> r = {"demo": "x", "seed": 0, "params": {"beta": 0.5}, "final": {"reward": 1.0},
-    ...      "start": {"reward": 0.5}, "history": {}, "samples": ["a"]}
-    >>> print(format_summary(r))  # doctest: +NORMALIZE_WHITESPACE
-    ptcourse demo x  (seed 0, beta=0.5)
-    <BLANKLINE>
-      metric    start    final   trend over training
-      reward    0.500    1.000
-    <BLANKLINE>
-    samples:
-      a
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"XDG_CACHE_HOME": "/tmp/xdg"}):
+    ...     default_cache_dir().as_posix()
+    '/tmp/xdg/ptcourse/toy'
     """
-    from .toy.metrics import METRICS
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ptcourse" / "toy"
 
-    params = ", ".join(f"{k}={v}" for k, v in result["params"].items())
-    head = f"ptcourse demo {result['demo']}  (seed {result['seed']}, {params})"
-    if seconds is not None:
-        head += f"  [{seconds:.1f} s]"
-    final, start, hist = result["final"], result.get("start", {}), result.get("history", {})
-    rows = [(m.label, m.fmt, key) for key, m in METRICS.items() if final.get(key) is not None]
-    w = max(len("metric"), *(len(label) for label, _, _ in rows))
 
-    def cell(d: dict, key: str, fmt: str) -> str:
-        v = d.get(key)
-        return fmt.format(v) if v is not None else "-"
+def _use_default_cache() -> None:
+    """Point ``PTCOURSE_TOY_CACHE`` at the default cache when unset and that directory exists."""
+    if not os.environ.get("PTCOURSE_TOY_CACHE") and default_cache_dir().is_dir():
+        os.environ["PTCOURSE_TOY_CACHE"] = str(default_cache_dir())
 
-    lines = [head, "", f"  {'metric':<{w}}  {'start':>7}  {'final':>7}   trend over training"]
-    for label, fmt, key in rows:
-        lines.append(
-            f"  {label:<{w}}  {cell(start, key, fmt):>7}  {cell(final, key, fmt):>7}   "
-            f"{_spark(hist.get(key, []), scale=(0.0, 1.0) if METRICS[key].fraction else None)}".rstrip()
-        )
-    if result.get("samples"):
-        lines += ["", "samples:"] + [f"  {s}" for s in result["samples"]]
-    return "\n".join(lines)
+
+def _warm(args: argparse.Namespace) -> int:
+    from .toy.demo_report import ProgressPrinter
+    from .toy.demos import warm_checkpoints
+
+    where = os.environ.get("PTCOURSE_TOY_CACHE") or str(default_cache_dir())
+    os.environ["PTCOURSE_TOY_CACHE"] = where
+    Path(where).mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    done = warm_checkpoints([args.seed], progress=None if args.quiet else ProgressPrinter())
+    seconds = time.perf_counter() - t0
+    print(f"warmed {', '.join(done)} in {seconds:.1f} s")
+    print(f"cache: {where}")
+    print("`ptcourse demo` reads it from there; for the notebooks, start Jupyter with")
+    print(f"  PTCOURSE_TOY_CACHE={where}")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .toy.demos import run_demo, to_json
+    from .toy.demo_report import ProgressPrinter, format_comparison, format_summary
+    from .toy.demos import demo_defaults, run_demo, to_json
 
-    t0 = time.perf_counter()
-    try:
-        result = run_demo(
-            args.name,
-            beta=args.beta,
-            entropy_coef=args.entropy_coef,
-            steps=args.steps,
-            seed=args.seed,
-        )
-    except ValueError as err:
-        print(f"ptcourse demo: error: {_for_the_user(str(err))}", file=sys.stderr)
+    if args.warm:
+        if args.name or args.compare_beta is not None:
+            print("ptcourse demo: error: --warm takes no NAME and no --compare-beta",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        return _warm(args)
+    if args.name is None:
+        print("ptcourse demo: error: give a demo NAME or --warm", file=sys.stderr)
         return 2
+    if args.compare_beta is not None and args.name in ("pretrain", "sft"):
+        print(f"ptcourse demo: error: --compare-beta applies to rl/grpo/bandit, not {args.name}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    _use_default_cache()
+    betas = [args.beta] if args.compare_beta is None else [args.beta, args.compare_beta]
+    t0 = time.perf_counter()
+    results = []
+    try:
+        for beta in betas:
+            shown = demo_defaults(args.name).get("beta") if beta is None else beta
+            tag = "" if len(betas) == 1 else f"beta {shown}"
+            results.append(
+                run_demo(
+                    args.name,
+                    beta=beta,
+                    entropy_coef=args.entropy_coef,
+                    steps=args.steps,
+                    seed=args.seed,
+                    progress=None if args.quiet else ProgressPrinter(tag=tag),
+                )
+            )
+    except ValueError as err:
+        message = _for_the_user(str(err))
+        if len(results) == 1:  # the second run's beta is --compare-beta's
+            message = message.replace("--beta", "--compare-beta")
+        print(f"ptcourse demo: error: {message}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - t0
     if args.json:
-        print(to_json(result))
+        if len(results) == 1:
+            print(to_json(results[0]))
+        else:
+            print("[" + ", ".join(to_json(r) for r in results) + "]")
+    elif len(results) == 1:
+        print(format_summary(results[0], seconds))
     else:
-        print(format_summary(result, time.perf_counter() - t0))
+        print(format_comparison(results, seconds))
     return 0
 
 
@@ -222,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["demo", "bandit", "--steps", "5", "--json"])  # doctest: +ELLIPSIS
+    >>> main(["demo", "bandit", "--steps", "5", "--json", "--quiet"])  # doctest: +ELLIPSIS
     {"demo": "bandit", "seed": 0, ...}
     0
     """

@@ -99,3 +99,141 @@ def test_python_dash_m_runs_the_cli():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["demo"] == "bandit"
+
+
+# --------------------------------------------------------------------------------------------------
+# a demo a room can watch: progress on stderr, JSON alone on stdout, tables that fit a terminal
+# --------------------------------------------------------------------------------------------------
+
+
+def test_cli_progress_goes_to_stderr_and_json_alone_to_stdout(capsys):
+    """While rl trains, stderr gets lines with step, reward, KL, entropy; stdout is the JSON only."""
+    assert cli.main(["demo", "rl", "--steps", "4", "--json"]) == 0
+    captured = capsys.readouterr()
+    out_lines = captured.out.strip().splitlines()
+    assert len(out_lines) == 1 and json.loads(out_lines[0])["demo"] == "rl"
+    steps = [line for line in captured.err.splitlines() if line.startswith("rl ")]
+    assert [line.split()[1] for line in steps] == ["1/4", "2/4", "3/4", "4/4"]
+    for word in ("reward", "KL", "entropy", "hack rate"):
+        assert all(word in line for line in steps), steps
+    assert "KL in nats per answer" in captured.err
+
+
+def test_cli_quiet_prints_no_progress(capsys):
+    """--quiet: nothing on stderr."""
+    assert cli.main(["demo", "bandit", "--steps", "20", "--json", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_does_not_change_the_result():
+    """The result with a progress callback is bitwise the result without one (it only reads)."""
+    seen = []
+    with_progress = toy.run_demo("rl", steps=3, seed=1, progress=seen.append)
+    assert toy.to_json(with_progress) == toy.to_json(toy.run_demo("rl", steps=3, seed=1))
+    rows = [e for e in seen if e["phase"] == "rl"]
+    assert [e["step"] for e in rows] == [1, 2, 3]
+    assert [e["reward"] for e in rows] == with_progress["history"]["reward"]
+
+
+def test_progress_must_be_callable():
+    """A progress that is not callable is refused, naming the argument."""
+    with pytest.raises(ValueError, match="'progress' must be callable"):
+        toy.run_demo("bandit", steps=2, progress=3)
+
+
+def test_summary_fits_80_columns_and_labels_in_words(capsys):
+    """Every line of the human table fits 80 columns; hack rate and distinct-2 are in words."""
+    assert cli.main(["demo", "grpo", "--steps", "4", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= cli.COLUMNS, out
+    assert "hack rate" in out and "distinct-2 (distinct word pairs)" in out
+    assert "hack_rate" not in out and "distinct_2" not in out
+
+
+def _result(start, hist, final, beta=0.5):
+    return {"demo": "rl", "seed": 0, "params": {"beta": beta, "steps": len(hist)},
+            "start": {"kl": start}, "final": {"kl": final}, "history": {"kl": hist},
+            "samples": []}  # fmt: skip
+
+
+def test_trend_starts_at_the_start_column_and_ends_at_the_final_one():
+    """The sparkline's first bar is the start value, its last the final value (not the history's)."""
+    # the history never visits 0 or 10: only start and final can make the lowest and highest bar
+    text = cli.format_summary(_result(0.0, [5.0] * 30, 10.0))
+    spark = next(line for line in text.splitlines() if line.strip().startswith("KL")).split()[-1]
+    bars = cli._bars()
+    assert spark[0] == bars[0] and spark[-1] == bars[-1] and set(spark[1:-1]) == {bars[4]}
+
+
+def test_compared_runs_share_a_scale(capsys):
+    """With two runs, one metric's trends share a scale: the smaller run never reaches the top."""
+    text = cli.format_comparison([_result(0.0, [1.0] * 8, 1.0), _result(0.0, [4.0] * 8, 4.0, 0.0)])
+    rows = [line.split() for line in text.splitlines() if line.startswith("    beta")]
+    (a, b) = (r[-1] for r in rows)
+    bars = cli._bars()
+    assert b[-1] == bars[-1] and a[-1] < b[-1]  # a separate scale would draw both at the top
+    assert max(len(line) for line in text.splitlines()) <= cli.COLUMNS
+
+
+def test_cli_compare_beta_runs_two_betas(capsys):
+    """--compare-beta prints both runs, labelled by beta, and --json a list of two results."""
+    assert cli.main(["demo", "bandit", "--steps", "30", "--compare-beta", "3", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "beta 0.3 vs beta 3.0" in out
+    assert cli.main(["demo", "bandit", "--steps", "30", "--compare-beta", "3", "--json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert [r["params"]["beta"] for r in both] == [0.3, 3.0]
+
+
+def test_cli_compare_beta_errors_name_the_option(capsys):
+    """A bad --compare-beta is reported as --compare-beta; it does not apply to sft."""
+    assert cli.main(["demo", "bandit", "--steps", "5", "--compare-beta", "0", "--quiet"]) == 2
+    assert "--compare-beta must be > 0" in capsys.readouterr().err
+    assert cli.main(["demo", "sft", "--compare-beta", "0"]) == 2
+    assert "--compare-beta applies to rl/grpo/bandit" in capsys.readouterr().err
+
+
+def test_cli_needs_a_name_or_warm(capsys):
+    """`ptcourse demo` with neither NAME nor --warm exits 2 and says what is missing."""
+    assert cli.main(["demo"]) == 2
+    assert "give a demo NAME or --warm" in capsys.readouterr().err
+
+
+def test_cli_warm_fills_the_cache_and_says_where(tmp_path, monkeypatch, capsys):
+    """--warm writes the pretrain and SFT checkpoints into PTCOURSE_TOY_CACHE and says where."""
+    import functools
+
+    from ptcourse.toy import checkpoints
+
+    # Tiny training runs: this checks the plumbing, the loops are tested elsewhere. The process's
+    # checkpoint cache is cleared before and after, so no other test sees these models.
+    monkeypatch.setattr(checkpoints, "pretrain", functools.partial(checkpoints.pretrain, steps=2))
+    monkeypatch.setattr(checkpoints, "sft", functools.partial(checkpoints.sft, steps=2))
+    monkeypatch.setenv("PTCOURSE_TOY_CACHE", str(tmp_path))
+    checkpoints._trained.cache_clear()
+    try:
+        assert cli.main(["demo", "--warm"]) == 0
+    finally:
+        checkpoints._trained.cache_clear()
+    out = capsys.readouterr().out
+    names = sorted(p.name.split("-")[1] for p in tmp_path.glob("toy-*-seed0-*.pt"))
+    assert names == ["pretrain", "sft"]
+    assert str(tmp_path) in out and "warmed pretrain seed 0, sft seed 0 in" in out
+
+
+def test_default_cache_is_used_only_when_it_exists(tmp_path, monkeypatch):
+    """Without PTCOURSE_TOY_CACHE, `ptcourse demo` uses ~/.cache/ptcourse/toy only once warmed."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("PTCOURSE_TOY_CACHE", raising=False)
+    cli._use_default_cache()
+    assert "PTCOURSE_TOY_CACHE" not in __import__("os").environ
+    (tmp_path / "ptcourse" / "toy").mkdir(parents=True)
+    cli._use_default_cache()
+    assert __import__("os").environ["PTCOURSE_TOY_CACHE"] == str(tmp_path / "ptcourse" / "toy")
+
+
+def test_cli_compare_beta_progress_names_each_run(capsys):
+    """While two runs train, each progress line says which beta is training."""
+    assert cli.main(["demo", "bandit", "--steps", "5", "--compare-beta", "3", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "bandit, beta 0.3 5/5" in err and "bandit, beta 3.0 5/5" in err

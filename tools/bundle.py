@@ -1,21 +1,35 @@
-"""The offline workshop bundle behind `make dist`: site, notebooks, wheel and SHA256SUMS in one tarball.
+"""The offline workshop bundles behind `make dist`: a learner bundle and an instructor bundle.
 
-Usage (from the repository root)::
+Usage (from the repository root; ``make dist`` runs both steps)::
 
+    .venv/bin/python tools/bundle.py learner-config --out _build/learner/_config.yml
     .venv/bin/python tools/bundle.py --version 0.1.0 --site _build/html \\
-        --notebooks notebooks --wheel dist/ptcourse-0.1.0-py3-none-any.whl \\
-        --out dist/ptcourse-workshop-0.1.0.tar.gz
+        --learner-site _build/learner/_build/html --notebooks notebooks \\
+        --wheel dist/ptcourse-0.1.0-py3-none-any.whl --out-dir dist
 
-The tarball holds one folder ``ptcourse-workshop-<version>/``::
+``learner-config`` writes a copy of ``_config.yml`` for the learner build of the site: the same
+book, with ``tools/learner_site.py`` loaded (it removes every solution and the quiz answer key) and
+the book's own execution cache, so the learner build executes nothing again.
 
-    README.txt                      how to use it without internet
-    site/                           the built book (open site/index.html)
-    notebooks/instructor/*.ipynb    with solutions
-    notebooks/student/*.ipynb       solutions replaced by stubs
-    wheels/ptcourse-<version>-...whl
-    SHA256SUMS                      `sha256sum -c SHA256SUMS` checks every other file
+The second step writes two tarballs, each one folder::
 
-The archive is reproducible: entries sorted, fixed mtimes, owners and gzip header.
+    dist/ptcourse-workshop-<version>-learner.tar.gz      to hand out
+        README.txt, SHA256SUMS
+        site/                          the learner build: no solution, no answer key
+        notebooks/student/*.ipynb      solutions replaced by stubs
+        wheels/ptcourse-<version>-...whl
+    dist/ptcourse-workshop-<version>-instructor.tar.gz   for the instructor only
+        README.txt, SHA256SUMS
+        site/                          the full site: folded solutions, answer key, slides/ if built
+        notebooks/instructor/*.ipynb   with solutions
+        notebooks/student/*.ipynb
+        wheels/ptcourse-<version>-...whl
+
+``SHA256SUMS`` lists every other file (``sha256sum -c SHA256SUMS`` checks them). Before the learner
+bundle is written, ``find_leaks`` checks it: no instructor notebook, no notebook cell tagged
+``solution``, no solution markup in any page and no line of any solution of ``book/*.md`` in any
+page's text; a leak stops ``make dist``. Archives are reproducible: entries sorted, fixed mtimes,
+owners and gzip header.
 """
 
 from __future__ import annotations
@@ -23,18 +37,23 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import html
 import io
+import json
+import re
 import shutil
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 SUMS = "SHA256SUMS"
+KINDS = ("learner", "instructor")
 MTIME = 946684800  # 2000-01-01: fixed, so the same inputs give the same bytes
 
 README = """\
-ptcourse workshop bundle {version}
+ptcourse workshop bundle {version} ({kind})
 ==================================
 
 Everything a workshop needs without internet, except Python and torch themselves.
@@ -43,10 +62,18 @@ Everything a workshop needs without internet, except Python and torch themselves
 2. Install the package:       pip install --no-index --find-links wheels ptcourse=={version}
    (torch, numpy, matplotlib, ipywidgets must already be installed; nothing is downloaded)
 3. Check each machine:        ptcourse doctor
-4. Read the course:           open site/index.html in a browser
-5. Learners open notebooks/student/*.ipynb in Jupyter; instructors have notebooks/instructor/.
-   The notebooks' first cell skips the install when ptcourse is already present.
+4. Warm the toy cache:        ptcourse demo --warm   (before the session; says where and how long)
+5. Read the course:           open site/index.html in a browser
+{what}
+The notebooks' first cell skips the install when ptcourse is already present.
 """
+WHAT = {
+    "learner": "6. Open notebooks/student/*.ipynb in Jupyter. This bundle holds no solution: the\n"
+    "   site was built without them and the instructor notebooks are not included.",
+    "instructor": "6. Learners open notebooks/student/*.ipynb; notebooks/instructor/ has the\n"
+    "   solutions, the site's answer key page has the quiz answers, site/slides/ the decks\n"
+    "   (when built). Hand out the learner bundle, never this one, for a graded course.",
+}
 
 
 def sha256(path: Path) -> str:
@@ -91,8 +118,21 @@ def verify_sha256sums(root: Path) -> list[str]:
     return problems
 
 
-def stage(staging: Path, version: str, site: Path, notebooks: Path, wheel: Path) -> Path:
-    """Lay out the bundle folder under ``staging`` and write its SHA256SUMS; return the folder."""
+def stage(
+    staging: Path,
+    version: str,
+    site: Path,
+    notebooks: Path,
+    wheel: Path,
+    kind: str = "instructor",
+) -> Path:
+    """Lay out the ``kind`` bundle folder under ``staging`` and write its SHA256SUMS; return it.
+
+    ``kind`` is ``"instructor"`` (both notebook sets) or ``"learner"`` (student notebooks only;
+    ``site`` must then be the learner build).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"bundle: 'kind' must be one of {KINDS}, got {kind!r}")
     root = Path(staging) / f"ptcourse-workshop-{version}"
     for what, path in (("site", site), ("notebooks", notebooks), ("wheel", wheel)):
         if not Path(path).exists():
@@ -108,15 +148,109 @@ def stage(staging: Path, version: str, site: Path, notebooks: Path, wheel: Path)
             f"bundle: need {notebooks}/instructor/*.ipynb and {notebooks}/student/*.ipynb "
             "(make student)"
         )
-    for sub, files in (("instructor", instructor), ("student", student)):
+    sets = (("student", student),) if kind == "learner" else (
+        ("instructor", instructor), ("student", student))  # fmt: skip
+    for sub, files in sets:
         (root / "notebooks" / sub).mkdir(parents=True)
         for f in files:
             shutil.copy2(f, root / "notebooks" / sub / f.name)
     (root / "wheels").mkdir()
     shutil.copy2(wheel, root / "wheels" / Path(wheel).name)
-    (root / "README.txt").write_text(README.format(version=version))
+    (root / "README.txt").write_text(README.format(version=version, kind=kind, what=WHAT[kind]))
     write_sha256sums(root)
     return root
+
+
+# ------------------------------------------------------------------------------------------------
+# the learner bundle holds no solution
+# ------------------------------------------------------------------------------------------------
+
+#: markup a solution leaves in a page: sphinx-exercise's solution box, myst-nb's solution cell, the
+#: quiz answer key's marks
+LEAK_MARKUP = re.compile(
+    r'class="[^"]*\b(?:solution|tag_solution)\b[^"]*"|Solution to Exercise'
+    r'|class="ptc-quiz-key"|<strong>right</strong>'  # the quiz answer key (book/quiz_key.md)
+)
+_FENCE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}(.*)$")
+_PLAIN = re.compile(r"^[A-Za-z0-9 ,.;:'()?!=+/-]+$")
+
+
+def _norm(text: str) -> str:
+    text = text.translate(str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"',
+                                         "\u201d": '"', "\u2013": "-", "\u2014": "-"}))  # fmt: skip
+    return " ".join(text.split())
+
+
+def solution_lines(book: Path) -> dict[str, str]:
+    """One telltale line of every solution in ``book/*.md``: ``"file:line" -> text``.
+
+    For a code solution (a cell tagged ``solution``), its longest line of code below the signature
+    and docstring (which the exercise's stub may show); for a written one
+    (a ``{solution}`` directive), its longest line of plain words (no math, roles or markup). Lines
+    shorter than 24 characters are too common to tell anything and are skipped.
+    """
+    found = {}
+    for md in sorted(Path(book).glob("*.md")):
+        lines = md.read_text(encoding="utf-8").splitlines()
+        i = 0
+        while i < len(lines):
+            m = _FENCE.match(lines[i])
+            if not m or m.group(2) not in ("code-cell", "solution"):
+                i += 1
+                continue
+            fence, name, start = m.group(1), m.group(2), i
+            j = i + 1
+            while j < len(lines) and lines[j].strip() != fence:
+                j += 1
+            body = lines[i + 1 : j]
+            is_solution = name == "solution" or any(
+                re.match(r"^:tags:.*\bsolution\b", b) for b in body[:3]
+            )
+            if is_solution:
+                text = [b.strip() for b in body if not b.startswith(":")]
+                if name == "solution":
+                    text = [t for t in text if _PLAIN.match(t)]
+                else:  # the signature and docstring may be the exercise's stub: the body tells
+                    text = [t for t in text if not t.startswith(("def ", '"""', "#"))]
+                best = max(text, key=len, default="")
+                if len(best) >= 24:
+                    found[f"{md.name}:{start + 1}"] = _norm(best)
+            i = j + 1
+    return found
+
+
+def _page_text(raw: str) -> str:
+    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S | re.I)
+    return _norm(html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+
+
+def find_leaks(root: Path, book: Path | None = None) -> list[str]:
+    """Every way a solution reaches learners through the bundle folder ``root`` (empty: none).
+
+    Instructor notebooks; a student notebook cell tagged ``solution``; solution markup in a page
+    (``LEAK_MARKUP``); a telltale line of a solution of ``book`` (``solution_lines``) in a page's
+    text.
+    """
+    root = Path(root)
+    leaks = []
+    if (root / "notebooks" / "instructor").exists():
+        leaks.append("notebooks/instructor/ is in the bundle")
+    for nb in sorted(root.glob("notebooks/**/*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8")).get("cells", []):
+            if isinstance(cell, dict) and "solution" in cell.get("metadata", {}).get("tags", []):
+                leaks.append(f"{nb.relative_to(root)}: a cell tagged solution")
+    telltales = solution_lines(book) if book is not None else {}
+    for page in sorted(root.glob("**/*.html")):
+        raw = page.read_text(encoding="utf-8", errors="replace")
+        rel = page.relative_to(root).as_posix()
+        for m in sorted(set(LEAK_MARKUP.findall(raw))):
+            leaks.append(f"{rel}: solution markup {m!r}")
+        if telltales:
+            text = _page_text(raw)
+            for where, line in telltales.items():
+                if line in text:
+                    leaks.append(f"{rel}: the solution at {where} ({line[:60]!r})")
+    return leaks
 
 
 def _tarinfo(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -127,36 +261,97 @@ def _tarinfo(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
-def make_bundle(out: Path, version: str, site: Path, notebooks: Path, wheel: Path) -> Path:
-    """Write the reproducible tarball ``out``; return its path."""
+def _write_tar(root: Path, out: Path) -> Path:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for p in [root, *sorted(root.rglob("*"))]:
+            tar.add(p, arcname=p.relative_to(root.parent).as_posix(), recursive=False,
+                    filter=_tarinfo)  # fmt: skip
+    with (
+        open(out, "wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz,
+    ):
+        gz.write(buf.getvalue())
+    return out
+
+
+def make_bundle(
+    out: Path,
+    version: str,
+    site: Path,
+    notebooks: Path,
+    wheel: Path,
+    kind: str = "instructor",
+    book: Path | None = None,
+) -> Path:
+    """Write the reproducible ``kind`` tarball ``out``; return its path.
+
+    A learner bundle is checked with ``find_leaks`` (against the solutions of ``book``) first,
+    and refused with the list of leaks.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ptcourse-dist-") as tmp:
-        root = stage(Path(tmp), version, site, notebooks, wheel)
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for p in [root, *sorted(root.rglob("*"))]:
-                tar.add(p, arcname=p.relative_to(root.parent).as_posix(), recursive=False,
-                        filter=_tarinfo)  # fmt: skip
-        with (
-            open(out, "wb") as raw,
-            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz,
-        ):
-            gz.write(buf.getvalue())
+        root = stage(Path(tmp), version, site, notebooks, wheel, kind)
+        if kind == "learner":
+            leaks = find_leaks(root, book)
+            if leaks:
+                raise SystemExit(
+                    "bundle: the learner bundle would hold solutions (build the site with "
+                    "`make site-learner`):\n  " + "\n  ".join(leaks[:20])
+                )
+        return _write_tar(root, out)
+
+
+def learner_config(out: Path, root: Path = ROOT) -> Path:
+    """Write the learner build's ``_config.yml`` to ``out``: the book's, plus ``learner_site``.
+
+    Local extension paths become absolute (jupyter-book reads them relative to the config file),
+    and the execution cache is the book's own ``_build/.jupyter_cache``, so no chapter runs again.
+    """
+    import yaml
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    sphinx = config.setdefault("sphinx", {})
+    local = {name: str((root / path).resolve()) for name, path in
+             (sphinx.get("local_extensions") or {}).items()}  # fmt: skip
+    local["learner_site"] = str((root / "tools").resolve())
+    sphinx["local_extensions"] = local
+    config.setdefault("execute", {})["cache"] = str((root / "_build" / ".jupyter_cache").resolve())
+    config["title"] = f"{config.get('title', 'ptcourse')} (learner edition)"
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        "# Generated by tools/bundle.py learner-config for `make site-learner`; do not edit.\n"
+        + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the offline workshop bundle.")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["learner-config"]:
+        parser = argparse.ArgumentParser(description="Write the learner build's _config.yml.")
+        parser.add_argument("--out", default="_build/learner/_config.yml")
+        args = parser.parse_args(argv[1:])
+        print(f"wrote {learner_config(Path(args.out))}")
+        return 0
+    parser = argparse.ArgumentParser(description="Write the learner and instructor bundles.")
     parser.add_argument("--version", required=True)
-    parser.add_argument("--site", default="_build/html")
+    parser.add_argument("--site", default="_build/html", help="the full site (instructor)")
+    parser.add_argument("--learner-site", default="_build/learner/_build/html")
     parser.add_argument("--notebooks", default="notebooks")
     parser.add_argument("--wheel", required=True)
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--book", default="book", help="chapters whose solutions must not leak")
+    parser.add_argument("--out-dir", default="dist")
     args = parser.parse_args(argv)
-    out = make_bundle(Path(args.out), args.version, Path(args.site), Path(args.notebooks),
-                      Path(args.wheel))  # fmt: skip
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); check with: sha256sum -c SHA256SUMS")
+    for kind, site in (("learner", args.learner_site), ("instructor", args.site)):
+        out = Path(args.out_dir) / f"ptcourse-workshop-{args.version}-{kind}.tar.gz"
+        make_bundle(out, args.version, Path(site), Path(args.notebooks), Path(args.wheel),
+                    kind=kind, book=Path(args.book))  # fmt: skip
+        print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    print("check a bundle with: tar xzf FILE && cd ptcourse-workshop-* && sha256sum -c SHA256SUMS")
     return 0
 
 

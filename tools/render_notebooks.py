@@ -25,7 +25,9 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
 * a labelled display equation gets ``\\tag{N}``, numbered per page in order as Sphinx numbers it on the
   site, and ``{eq}`` becomes "(eq. N)";
 * an ``{exercise}`` becomes a heading "Exercise C.K: title" and a quoted callout (C is the chapter's
-  number, K counts the chapter's exercises); admonitions become quoted callouts.
+  number, K counts the chapter's exercises); admonitions become quoted callouts;
+* a chapter's self-check quiz cell, ``pc.quiz.show("NN")``, becomes a markdown cell with its
+  questions (``ptcourse.course.quiz.markdown``), with the answers in the instructor notebook only.
 
 The first code cell of every rendered notebook is the install cell, generated from
 ``tools/install_cell.py.in`` with the repository URL of ``_config.yml`` and ``ptcourse.__version__``;
@@ -77,6 +79,7 @@ FENCE_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.
 TARGET_RE = re.compile(r"^\(([\w:.-]+)\)=\s*$")
 EQ_LABEL_RE = re.compile(r"^\$\$\s*\(([\w:.-]+)\)\s*$")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+QUIZ_CELL_RE = re.compile(r"""^\s*(?:pc|ptcourse)\.quiz\.show\(["'](\d\d)["']\)\s*$""")
 
 
 class RenderError(ValueError):
@@ -613,6 +616,13 @@ def _student_module():
     return sys.modules[name]
 
 
+def _quiz_markdown(chapter: str, kind: str) -> str:
+    """The quiz of ``chapter`` as plain markdown: questions only for students, with answers else."""
+    from ptcourse.course import quiz  # imports torch: only chapters with a quiz pay for it
+
+    return quiz.markdown(chapter, answers=kind == "instructor")
+
+
 def render_chapter(
     md_path: Path,
     kind: str,
@@ -647,6 +657,11 @@ def render_chapter(
             cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
             continue
         if cell.cell_type != "code":
+            continue
+        quiz_cell = QUIZ_CELL_RE.match(cell.source)
+        if quiz_cell and not first_code:
+            cells.append({"cell_type": "markdown", "metadata": {},
+                          "source": _quiz_markdown(quiz_cell.group(1), kind)})  # fmt: skip
             continue
         meta: dict = {}
         source = cell.source

@@ -16,15 +16,26 @@ times the default (a minute or so on a laptop), so a typo cannot start a run of 
 
 The chapters, the tests and the command line call the same ``run_demo``, so a number in the book
 is the number an instructor gets live. Same seed, same machine: bitwise-identical result.
+
+``run_demo(..., progress=f)`` calls ``f(event)`` while the demo trains, so a room can watch it
+(``ptcourse demo`` prints these events on stderr). ``event`` is a dict with ``phase`` (the demo's
+name, or ``"checkpoints"`` while the pretrained/SFT checkpoints are trained on a cold cache),
+``step`` and ``steps`` (the phase's total, ``None`` when unknown); the RL demos add that step's
+history row (``reward``, ``kl``, ``entropy``, ``hack_rate``, ...). Progress only reads: the result
+is the same with or without it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
+from collections.abc import Callable
 
 import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
+from . import checkpoints
 from .checkpoints import checkpoint_history, pretrained_model, sft_model
 from .evaluation import evaluate
 from .kl_bandit import BANDIT_REF_LOGITS, BANDIT_REWARDS, bandit, policy_summary
@@ -33,7 +44,15 @@ from .model import TinyLM
 from .policy_gradient import rl
 from .supervised import pretrain, sft
 
-__all__ = ["DEMOS", "MAX_STEPS", "FINAL_METRICS", "demo_defaults", "run_demo", "to_json"]
+__all__ = [
+    "DEMOS",
+    "MAX_STEPS",
+    "FINAL_METRICS",
+    "demo_defaults",
+    "run_demo",
+    "to_json",
+    "warm_checkpoints",
+]
 
 #: name -> one-line description (shown by ``ptcourse demo --help``)
 DEMOS = {
@@ -93,6 +112,7 @@ def run_demo(
     entropy_coef: float | None = None,
     steps: int | None = None,
     seed: int = 0,
+    progress: Callable[[dict], None] | None = None,
 ) -> dict:
     """Run the demo ``name`` and return its JSON-able result.
 
@@ -115,31 +135,46 @@ def run_demo(
         default (``demo_defaults(name)``).
     seed : int
         Seed of everything (checkpoints, rollouts, evaluation).
+    progress : callable, optional
+        Called with a dict ``{"phase", "step", "steps", ...}`` as training goes (module docstring).
 
     Examples
     --------
     >>> out = run_demo("bandit", beta=0.5, steps=50)
     >>> sorted(out)  # the JSON contract
     ['demo', 'final', 'history', 'params', 'samples', 'seed', 'start']
+    >>> seen = []
+    >>> _ = run_demo("bandit", beta=0.5, steps=50, progress=seen.append)
+    >>> seen[-1] == {"phase": "bandit", "step": 50, "steps": 50}
+    True
     """
     _check(name, beta, entropy_coef, steps, seed)
+    if progress is not None and not callable(progress):
+        raise ValueError(f"run_demo: 'progress' must be callable or None, got {progress!r}")
     default_steps = demo_defaults(name)["steps"]
     steps = default_steps if steps is None else steps
     if name == "bandit":
-        return _bandit_demo(demo_defaults(name)["beta"] if beta is None else beta, steps, seed)
+        beta = demo_defaults(name)["beta"] if beta is None else beta
+        with _counting_steps(progress, "bandit", steps):
+            return _bandit_demo(beta, steps, seed)
     params: dict = {"steps": steps}
     if name == "pretrain":
         start = TinyLM(seed=seed)
         if steps == default_steps:
-            model, hist = pretrained_model(seed), checkpoint_history("pretrain", seed)
+            with _counting_steps(progress, "checkpoints"):
+                model, hist = pretrained_model(seed), checkpoint_history("pretrain", seed)
         else:
-            model, hist = pretrain(TinyLM(seed=seed), steps=steps, seed=seed)
+            with _counting_steps(progress, "pretrain", steps):
+                model, hist = pretrain(TinyLM(seed=seed), steps=steps, seed=seed)
     elif name == "sft":
-        start = pretrained_model(seed)
+        with _counting_steps(progress, "checkpoints"):
+            start = pretrained_model(seed)
         if steps == default_steps:
-            model, hist = sft_model(seed), checkpoint_history("sft", seed)
+            with _counting_steps(progress, "checkpoints"):
+                model, hist = sft_model(seed), checkpoint_history("sft", seed)
         else:
-            model, hist = sft(pretrained_model(seed), steps=steps, seed=seed)
+            with _counting_steps(progress, "sft", steps):
+                model, hist = sft(pretrained_model(seed), steps=steps, seed=seed)
     else:
         beta = demo_defaults(name)["beta"] if beta is None else beta
         entropy_coef = 0.0 if entropy_coef is None else entropy_coef
@@ -150,7 +185,8 @@ def run_demo(
             "steps": steps,
             "advantage": advantage,
         }
-        start = sft_model(seed)
+        with _counting_steps(progress, "checkpoints"):
+            start = sft_model(seed)
         model, hist = rl(
             sft_model(seed),
             start,
@@ -159,6 +195,9 @@ def run_demo(
             steps=steps,
             advantage=advantage,
             seed=seed,
+            callback=None
+            if progress is None
+            else lambda row: progress({"phase": name, "steps": steps, **row}),
         )
     ev = evaluate(model, start)
     start_ev = evaluate(start, start)
@@ -171,6 +210,59 @@ def run_demo(
         "start": {k: start_ev[k] for k in FINAL_METRICS},
         "samples": ev["samples"],
     }
+
+
+@contextlib.contextmanager
+def _counting_steps(progress, phase: str, steps: int | None = None):
+    """While the block runs, call ``progress`` after every optimiser step of any training loop.
+
+    Uses torch's global optimiser hook (``register_optimizer_step_post_hook``), so the loops
+    themselves need no callback; it reports the step count only.
+    """
+    if progress is None:
+        yield
+        return
+    count = 0
+
+    def hook(optimizer, args, kwargs):
+        nonlocal count
+        count += 1
+        progress({"phase": phase, "step": count, "steps": steps})
+
+    handle = register_optimizer_step_post_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def warm_checkpoints(seeds=(0,), progress: Callable[[dict], None] | None = None) -> list[str]:
+    """Train (or load) every checkpoint the demos and chapters use, for each seed; return their names.
+
+    With ``PTCOURSE_TOY_CACHE`` set, they land in that directory, so a later process (a demo, a
+    chapter kernel) loads them instead of training: ``ptcourse demo --warm`` runs this before a
+    workshop. The chapters and demos use seed 0.
+
+    Examples
+    --------
+    >>> warm_checkpoints([0])
+    ['pretrain seed 0', 'sft seed 0']
+    """
+    seeds = list(seeds)
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+            raise ValueError(f"warm_checkpoints: 'seeds' must be ints >= 0, got {s!r}")
+    done = []
+    for s in seeds:
+        paths = [checkpoints._disk_path(stage, s) for stage in ("pretrain", "sft")]
+        if any(p is not None and not p.exists() for p in paths):
+            checkpoints._trained.cache_clear()  # trained in this process already: train to disk
+        with _counting_steps(progress, "checkpoints"):
+            pretrained_model(s)
+            done.append(f"pretrain seed {s}")
+            sft_model(s)
+            done.append(f"sft seed {s}")
+    return done
 
 
 def _bandit_demo(beta, steps, seed) -> dict:

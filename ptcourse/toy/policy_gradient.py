@@ -138,6 +138,7 @@ def rl(
     clip_eps_high: float | None = None,
     clip_cov: tuple[float, float, float] | None = None,
     diagnostics: bool = False,
+    callback=None,
 ) -> tuple[TinyLM, dict]:
     """Optimise the flawed ``reward`` by policy gradient, leashed to ``ref`` by a KL penalty.
 
@@ -206,6 +207,8 @@ def rl(
         binds) and ``approx_kl`` (masked mean of :math:`\\log\\pi_{old} - \\log\\pi`, verl's
         ``ppo_kl``), and ``history["updates"]``: those per update (plus ``step``, ``epoch``,
         ``clip_high_frac``, ``cov_cut``).
+    callback : callable, optional
+        Called after every step with that step's history row (a dict of numbers); it only reads.
 
     Returns
     -------
@@ -328,6 +331,8 @@ def rl(
                 history["approx_kl"].append(history["updates"]["approx_kl"][-1])
             if ctrl is not None:
                 ctrl.update(row["kl"], batch_size)
+            if callback is not None:
+                callback({k: v[-1] for k, v in history.items() if isinstance(v, list) and v})
     return policy, history
 
 

@@ -1,0 +1,111 @@
+"""The self-check quiz of chapter 05, the post-training toolkit."""
+
+from __future__ import annotations
+
+import torch
+
+import ptcourse as pc
+
+from . import Choice, Mistake, Numeric, Option, Quiz
+
+# grpo_advantages divides by the Bessel (n - 1) std, as TRL does: trl/trainer/grpo_trainer.py,
+# `rewards.view(-1, self.num_generations).std(dim=1)` (torch.std is unbiased by default).
+_ADV = float(pc.grpo_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]))[0, 0])
+_ADV_POP = float(pc.grpo_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]), scale=False)[0, 0]) / 0.5
+_ADV_RAW = float(pc.grpo_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]), scale=False)[0, 0])
+
+
+def _clip_objective(ratio: float, advantage: float) -> float:
+    """The PPO clipped objective of one token (minus ``ppo_clip_loss``)."""
+    logp = torch.tensor([[float(torch.tensor(ratio).log())]])
+    loss = pc.ppo_clip_loss(logp, torch.zeros(1, 1), torch.tensor([[advantage]]),
+                            torch.ones(1, 1, dtype=torch.bool), clip_eps=0.2)  # fmt: skip
+    return -float(loss)
+
+
+_CLIPPED = _clip_objective(1.5, 2.0)
+
+QUIZ = Quiz(
+    chapter="05",
+    title="the post-training toolkit",
+    questions=(
+        Numeric(
+            "A GRPO group of four answers to one prompt gets rewards 1, 0, 0, 1. What is the "
+            "advantage of the first answer (group mean and sample standard deviation)?",
+            answer=round(_ADV, 4),
+            tolerance=0.005,
+            why=f"Mean 0.5, sample standard deviation √(4 · 0.25 / 3) = 0.577, so "
+            f"A = 0.5 / 0.577 = {_ADV:.3f}.",
+            hint="Subtract the group's mean reward, then divide by the group's standard "
+            "deviation (n − 1 in the denominator).",
+            mistakes=(
+                Mistake(
+                    round(_ADV_POP, 4),
+                    "That divides by the population standard deviation "
+                    "(n in the denominator, 0.5); grpo_advantages, like TRL's torch.std, uses n − 1.",
+                ),  # fmt: skip
+                Mistake(
+                    round(_ADV_RAW, 4),
+                    "That is the reward minus the mean, without the "
+                    "division by the spread (Dr. GRPO's choice, not GRPO's).",
+                ),  # fmt: skip
+            ),
+        ),
+        Numeric(
+            "One token has probability ratio π/π_old = 1.5 and advantage +2. With ε = 0.2, what "
+            "is its PPO clipped objective min(ρA, clip(ρ, 1 − ε, 1 + ε) A)?",
+            answer=round(_CLIPPED, 4),
+            tolerance=0.005,
+            why=f"ρA = 3.0, but the clipped ratio is 1.2, so the minimum is 1.2 · 2 = "
+            f"{_CLIPPED:.1f}: no extra credit for moving the ratio past 1 + ε.",
+            hint="Clip the ratio to [0.8, 1.2], multiply both versions by A, take the smaller.",
+            mistakes=(
+                Mistake(3.0, "That is the unclipped ρA; the minimum picks the clipped term."),
+                Mistake(
+                    round(-_CLIPPED, 4),
+                    "That is the loss (the minus sign); the question asks for the objective.",
+                ),  # fmt: skip
+                Mistake(
+                    1.6, "That clips to the lower bound 1 − ε; a ratio of 1.5 is clipped to 1 + ε."
+                ),  # fmt: skip
+            ),
+        ),
+        Choice(
+            "What does GRPO use instead of PPO's learned value function (the critic)?",
+            (
+                Option(
+                    "The other answers to the same prompt: the group's mean (and spread) of "
+                    "rewards",
+                    "The group is the baseline, so no critic is trained.",
+                    correct=True,
+                ),  # fmt: skip
+                Option(
+                    "The reward model's score alone",
+                    "A score without a baseline gives "
+                    "noisy, all-positive signals; the group mean is the baseline.",
+                ),  # fmt: skip
+                Option(
+                    "The reference model's log-probabilities",
+                    "Those enter through the KL term, not the advantage.",
+                ),  # fmt: skip
+                Option("A larger clip range", "The clip limits the step; it is no baseline."),
+            ),
+        ),
+        Choice(
+            "A DPO policy starts equal to its reference. What is the DPO loss of every "
+            "preference pair at that point?",
+            (
+                Option(
+                    "log 2 ≈ 0.693",
+                    "Both log-ratios are 0, so the loss is −log σ(0) = log 2, whatever β.",
+                    correct=True,
+                ),  # fmt: skip
+                Option("0", "A loss of 0 would need σ(...) = 1, an infinite margin."),
+                Option("It depends on β", "β multiplies a margin that is 0 at the start."),
+                Option("1", "−log σ(0) is log 2, not 1."),
+            ),
+        ),
+    ),
+)
+
+assert abs(_CLIPPED - 2.4) < 1e-4  # the closed form 1.2 * 2

@@ -1,0 +1,208 @@
+"""The quizzes rendered: kernel-free HTML for the site, markdown for notebooks, the answer key."""
+
+from __future__ import annotations
+
+import functools
+import html
+import importlib.resources
+import json
+import re
+
+from .model import Choice, Quiz, chapters, displayed, load
+
+__all__ = ["QuizHTML", "show", "markdown", "answer_key", "key_markdown"]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    return importlib.resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+class QuizHTML:
+    """A kernel-free quiz: HTML + inline script; Jupyter and myst-nb display ``_repr_html_``."""
+
+    def __init__(self, chapter: str, html_text: str):
+        self.chapter = chapter
+        self.html = html_text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"QuizHTML({self.chapter!r}, {len(self.html)} characters of HTML)"
+
+
+def _spec(quiz: Quiz) -> list[dict]:
+    """What the script needs to give feedback: per question, its kind and its explanations."""
+    spec = []
+    for q in displayed(quiz):
+        if isinstance(q, Choice):
+            spec.append({"kind": "choice", "correct": [o.correct for o in q.options],
+                         "why": [o.why for o in q.options]})  # fmt: skip
+        else:
+            spec.append({"kind": "numeric", "answer": q.answer, "tol": q.tolerance, "why": q.why,
+                         "hint": q.hint, "mistakes": [[m.value, m.why] for m in q.mistakes]})  # fmt: skip
+    return spec
+
+
+def show(chapter: str) -> QuizHTML:
+    """The kernel-free HTML quiz of ``chapter``: feedback per option, no kernel, no network.
+
+    Markup contract (the site's browser test relies on it): ``div.ptc-quiz[data-quiz=NN]`` holds
+    one ``fieldset.ptc-quiz-q[data-kind=choice|numeric]`` per question; a choice has one
+    ``input[type=radio]`` per option (``value`` = its index), a numeric question an
+    ``input.ptc-quiz-number`` and a ``button.ptc-quiz-check``; each question's
+    ``p.ptc-quiz-feedback`` (``aria-live``) gets ``data-verdict`` ``correct`` or ``wrong`` and the
+    explanation.
+
+    Examples
+    --------
+    >>> 'data-quiz="01"' in show("01")._repr_html_()
+    True
+    """
+    quiz = load(chapter)
+    uid = f"ptc-quiz-{chapter}"
+    e = html.escape
+    parts = [f'<div class="ptc-quiz" data-quiz="{chapter}" id="{uid}">',
+             f"<style>{_asset('quiz.css').strip()}</style>",
+             f'<p class="ptc-quiz-intro">Check yourself: {len(quiz.questions)} questions on '
+             f"{e(quiz.title)}. Pick an answer to see why it is right or wrong; nothing is "
+             "recorded.</p>"]  # fmt: skip
+    for i, q in enumerate(displayed(quiz)):
+        qid = f"{uid}-q{i + 1}"
+        kind = "choice" if isinstance(q, Choice) else "numeric"
+        parts.append(f'<fieldset class="ptc-quiz-q" data-kind="{kind}" id="{qid}">')
+        parts.append(f"<legend>{i + 1}. {e(q.prompt)}</legend>")
+        if isinstance(q, Choice):
+            for j, o in enumerate(q.options):
+                parts.append(f'<label class="ptc-quiz-option"><input type="radio" name="{qid}" '
+                             f'value="{j}"> {e(o.text)}</label>')  # fmt: skip
+        else:
+            unit = f" {e(q.unit)}" if q.unit else ""
+            parts.append(f'<label class="ptc-quiz-numlabel" for="{qid}-x">Your answer{unit}:'
+                         f'</label> <input type="text" inputmode="decimal" class="ptc-quiz-number" '
+                         f'id="{qid}-x" autocomplete="off"> <button type="button" '
+                         f'class="ptc-quiz-check">Check</button>')  # fmt: skip
+        parts.append('<p class="ptc-quiz-feedback" aria-live="polite"></p></fieldset>')
+    spec = json.dumps(_spec(quiz), separators=(",", ":")).replace("</", "<\\/")
+    parts += [f"<script>{_asset('quiz.js').strip()}({json.dumps(uid)}, {spec});</script>",
+              "</div>"]  # fmt: skip
+    return QuizHTML(chapter, "\n".join(parts))
+
+
+def _answer_line(q) -> str:
+    if isinstance(q, Choice):
+        j, right = next((j, o) for j, o in enumerate(q.options) if o.correct)
+        return f"({chr(97 + j)}) {right.text}. {right.why}"
+    unit = f" {q.unit}" if q.unit else ""
+    return f"{_fmt(q.answer)}{unit} (within ±{_fmt(q.tolerance)}). {q.why}"
+
+
+def markdown(chapter: str, answers: bool = False) -> str:
+    """The quiz of ``chapter`` as CommonMark for a notebook; ``answers=True`` adds the key.
+
+    Examples
+    --------
+    >>> md = markdown("01")
+    >>> md.startswith("**Check yourself.**") and "Answer:" not in md
+    True
+    >>> "Answer:" in markdown("01", answers=True)
+    True
+    """
+    quiz = load(chapter)
+    lines = [f"**Check yourself.** {len(quiz.questions)} questions on {quiz.title}; the course "
+             "site gives feedback on each answer."]  # fmt: skip
+    for i, q in enumerate(displayed(quiz), 1):
+        lines += ["", f"{i}. {q.prompt}"]
+        if isinstance(q, Choice):
+            lines += [f"   - ({chr(97 + j)}) {o.text}" for j, o in enumerate(q.options)]
+        else:
+            lines.append(f"   - Your answer{' in ' + q.unit if q.unit else ''}: ...")
+        if answers:
+            lines.append(f"\n   *Answer:* {_answer_line(q)}")
+    return "\n".join(lines)
+
+
+def answer_key() -> QuizHTML:
+    """The printable answer key of every quiz: each question, its answer, every explanation.
+
+    Examples
+    --------
+    >>> "ptc-quiz-key" in answer_key()._repr_html_()
+    True
+    """
+    e = html.escape
+    parts = ['<div class="ptc-quiz-key">', f"<style>{_asset('quiz.css').strip()}</style>"]
+    for ch in chapters():
+        quiz = load(ch)
+        parts.append(f"<h2>Chapter {ch}: {e(quiz.title)}</h2><ol>")
+        for q in displayed(quiz):
+            parts.append(f"<li><p>{e(q.prompt)}</p><ul>")
+            if isinstance(q, Choice):
+                for j, o in enumerate(q.options):
+                    mark = "<strong>✓ right</strong>" if o.correct else "✗"
+                    parts.append(f"<li>{mark} ({chr(97 + j)}) {e(o.text)}: {e(o.why)}</li>")
+            else:
+                unit = f" {e(q.unit)}" if q.unit else ""
+                parts.append(f"<li><strong>✓ {_fmt(q.answer)}{unit}</strong> (±"
+                             f"{_fmt(q.tolerance)}): {e(q.why)}</li>")  # fmt: skip
+                for m in q.mistakes:
+                    parts.append(f"<li>✗ {_fmt(m.value)}: {e(m.why)}</li>")
+                parts.append(f"<li>✗ anything else: {e(q.hint)}</li>")
+            parts.append("</ul></li>")
+        parts.append("</ol>")
+    parts.append("</div>")
+    return QuizHTML("key", "\n".join(parts))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$|#])")
+
+
+def _md(text: str) -> str:
+    """``text`` with the characters MyST would read as markup escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def key_markdown() -> str:
+    """The answer-key page (``KEY_PAGE``): every quiz, its answers and every explanation, in MyST.
+
+    A page of plain markdown (no code to execute), one section per chapter, so it prints on paper
+    from the browser. ``tests/course/test_quiz.py`` checks the page in the book is this text.
+
+    Examples
+    --------
+    >>> key_markdown().startswith("# Self-check quizzes: answer key")
+    True
+    """
+    lines = [
+        "# Self-check quizzes: answer key",
+        "",
+        "The answers and explanations of the *Check yourself* quiz at the end of every chapter, "
+        "for the instructor (print it from the browser). Each wrong option carries the "
+        "explanation a learner sees on choosing it. Generated from `ptcourse/course/quiz/` by "
+        "`python -m ptcourse.course.quiz`; do not edit by hand.",
+    ]
+    for ch in chapters():
+        quiz = load(ch)
+        lines += ["", f"## Chapter {ch}: {_md(quiz.title)}"]
+        for i, q in enumerate(displayed(quiz), 1):
+            lines += ["", f"{i}. {_md(q.prompt)}", ""]
+            if isinstance(q, Choice):
+                for j, o in enumerate(q.options):
+                    mark = "**right**" if o.correct else "wrong"
+                    lines.append(f"   - ({chr(97 + j)}) {_md(o.text)}: {mark}. {_md(o.why)}")
+            else:
+                unit = f" {_md(q.unit)}" if q.unit else ""
+                lines.append(f"   - **{_fmt(q.answer)}{unit}** (within ±{_fmt(q.tolerance)}): "
+                             f"**right**. {_md(q.why)}")  # fmt: skip
+                for m in q.mistakes:
+                    lines.append(f"   - {_fmt(m.value)}: wrong. {_md(m.why)}")
+                lines.append(f"   - anything else: wrong. {_md(q.hint)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,242 @@
+"""What ``ptcourse demo`` prints: the start/final table with trend sparklines, and progress lines.
+
+* :func:`format_summary`: one run as a table (metric, start, final, trend) plus sample answers;
+* :func:`format_comparison`: two or more runs of one demo (different ``beta``), one line per run
+  under each metric, the trends of a metric on one shared scale;
+* :class:`ProgressPrinter`: the lines printed on stderr while a demo trains
+  (``run_demo(progress=...)``).
+
+Every trend starts at the "start" column's value and ends at the "final" column's (the history in
+between, averaged into buckets); fractions (``metrics.METRICS[key].fraction``) are drawn on a fixed
+0..1 scale. Every line fits ``COLUMNS`` (80) characters, labels come from ``metrics.METRICS``
+(so "hack rate" and "distinct-2" are written in words).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import textwrap
+import time
+
+from .metrics import METRICS
+
+__all__ = ["COLUMNS", "format_summary", "format_comparison", "ProgressPrinter"]
+
+#: the widest line the tables and the progress lines print (a default terminal)
+COLUMNS = 80
+
+
+def _bars() -> str:
+    bars = "▁▂▃▄▅▆▇█"
+    try:
+        bars.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        bars = "_.-~=*#@"
+    return bars
+
+
+def _series(start, history: list, final, width: int) -> list[float]:
+    """The trend of one metric: ``start``, the history averaged into buckets, then ``final``.
+
+    It begins at the "start" column's value and ends at the "final" column's, so the picture and
+    the numbers agree; ``None`` and non-finite values are dropped.
+
+    Examples
+    --------
+    >>> _series(0.0, [0.1, 0.2, 0.3, 0.4], 1.0, width=4)
+    [0.0, 0.15000000000000002, 0.35, 1.0]
+    """
+    vals = [v for v in history if v is not None and math.isfinite(v)]
+    inner = max(width - 2, 1)
+    step = max(1, math.ceil(len(vals) / inner))
+    mid = [sum(vals[i : i + step]) / len(vals[i : i + step]) for i in range(0, len(vals), step)]
+    ends = [v if v is not None and math.isfinite(v) else None for v in (start, final)]
+    return [v for v in (ends[0], *mid, ends[1]) if v is not None]
+
+
+def _spark(points: list[float], scale: tuple[float, float]) -> str:
+    """One bar per point on the scale ``(lo, hi)`` (the lowest bar at or below ``lo``).
+
+    Examples
+    --------
+    >>> _spark([0.0, 0.5, 1.0], (0.0, 1.0)) in ("▁▅█", "_=@")
+    True
+    """
+    if len(points) < 2:
+        return ""
+    bars = _bars()
+    lo, hi = scale
+    if hi - lo < 1e-12:
+        return bars[0] * len(points)
+    return "".join(bars[max(0, min(7, int((p - lo) / (hi - lo) * 8)))] for p in points)
+
+
+def _scale(key: str, series: list[list[float]]) -> tuple[float, float]:
+    """0..1 for a fraction, else the range of every series given (shared by the runs compared)."""
+    if METRICS[key].fraction:
+        return (0.0, 1.0)
+    flat = [v for pts in series for v in pts]
+    return (min(flat), max(flat)) if flat else (0.0, 1.0)
+
+
+def _header(result: dict, seconds: float | None) -> list[str]:
+    """The title line and the settings, wrapped to ``COLUMNS``."""
+    head = f"ptcourse demo {result['demo']}"
+    if seconds is not None:
+        head += f"  [{seconds:.1f} s]"
+    params = ", ".join(f"{k} {v}" for k, v in result["params"].items())
+    return [head, *textwrap.wrap(f"seed {result['seed']}, {params}", COLUMNS - 2,
+                                 initial_indent="  ", subsequent_indent="  ")]  # fmt: skip
+
+
+SPARK_WIDTH = 16
+_NOTE = "trend: start -> final; fractions on 0..1, other rows on their own range"
+
+
+def format_summary(result: dict, seconds: float | None = None) -> str:
+    """Format a demo result as a short table (start vs final, trend) plus sample answers.
+
+    Every line fits in ``COLUMNS`` (80) characters. The trend starts at the "start" value and ends
+    at the "final" one; fractions are drawn on a fixed 0..1 scale.
+
+    Examples
+    --------
+    >>> r = {"demo": "x", "seed": 0, "params": {"beta": 0.5}, "final": {"reward": 1.0},
+    ...      "start": {"reward": 0.5}, "history": {}, "samples": ["a"]}
+    >>> print(format_summary(r))  # doctest: +NORMALIZE_WHITESPACE
+    ptcourse demo x
+      seed 0, beta 0.5
+    <BLANKLINE>
+      metric    start    final   trend
+      reward    0.500    1.000
+    <BLANKLINE>
+    samples:
+      a
+    """
+    final, start, hist = result["final"], result.get("start", {}), result.get("history", {})
+    rows = [(m.label, m.fmt, key) for key, m in METRICS.items() if final.get(key) is not None]
+    w = max(len("metric"), *(len(label) for label, _, _ in rows))
+
+    def cell(d: dict, key: str, fmt: str) -> str:
+        v = d.get(key)
+        return fmt.format(v) if v is not None else "-"
+
+    lines = [
+        *_header(result, seconds),
+        "",
+        f"  {'metric':<{w}}  {'start':>7}  {'final':>7}   trend",
+    ]
+    drawn = False
+    for label, fmt, key in rows:
+        pts = _series(start.get(key), hist.get(key, []), final.get(key), SPARK_WIDTH)
+        spark = _spark(pts, _scale(key, [pts])) if hist.get(key) else ""
+        drawn = drawn or bool(spark)
+        lines.append(
+            f"  {label:<{w}}  {cell(start, key, fmt):>7}  {cell(final, key, fmt):>7}   "
+            f"{spark}".rstrip()
+        )
+    if drawn:
+        lines += ["", f"  {_NOTE}"]
+    if result.get("samples"):
+        lines += ["", "samples:"] + [f"  {s}" for s in result["samples"]]
+    return "\n".join(lines)
+
+
+def format_comparison(results: list[dict], seconds: float | None = None) -> str:
+    """Format two (or more) runs of one demo: per metric, one line per run, trends on one scale.
+
+    The runs differ in ``beta``; each row's trend starts at its start value and ends at its final
+    value, and the trends of one metric share their scale, so their heights compare.
+
+    Examples
+    --------
+    >>> a = {"demo": "x", "seed": 0, "params": {"beta": 0.5}, "final": {"kl": 1.0},
+    ...      "start": {"kl": 0.0}, "history": {"kl": [0.0, 1.0]}, "samples": []}
+    >>> b = {**a, "params": {"beta": 0.0}, "final": {"kl": 4.0}, "history": {"kl": [0.0, 4.0]}}
+    >>> text = format_comparison([a, b])
+    >>> rows = [line.split()[-1] for line in text.splitlines() if line.startswith("    beta")]
+    >>> [[_bars().index(c) for c in row] for row in rows]  # bar heights 0..7 on one scale 0..4
+    [[0, 0, 2, 2], [0, 0, 7, 7]]
+    """
+    first = results[0]
+    tags = [f"beta {r['params'].get('beta')}" for r in results]
+    fixed = {k: v for k, v in first["params"].items() if k != "beta"}
+    head = f"ptcourse demo {first['demo']}: {' vs '.join(tags)}"
+    if seconds is not None:
+        head += f"  [{seconds:.1f} s]"
+    settings = ", ".join([f"seed {first['seed']}", *(f"{k} {v}" for k, v in fixed.items())])
+    lines = [head, *textwrap.wrap(settings, COLUMNS - 2, initial_indent="  ",
+                                  subsequent_indent="  "), ""]  # fmt: skip
+    keys = [k for k in METRICS if any(r["final"].get(k) is not None for r in results)]
+    w = max(len("metric"), *(len(METRICS[k].label) for k in keys))
+    lines.append(f"  {'metric':<{w}}  {'start':>7}  {'final':>7}   trend (shared scale)")
+    for key in keys:
+        m = METRICS[key]
+        pts = [
+            _series(
+                r["start"].get(key), r["history"].get(key, []), r["final"].get(key), SPARK_WIDTH
+            )  # fmt: skip
+            for r in results
+        ]
+        scale = _scale(key, pts)
+        lines.append(f"  {m.label}")
+        for r, tag, p in zip(results, tags, pts, strict=True):
+            vals = [r[col].get(key) for col in ("start", "final")]
+            s0, s1 = (m.fmt.format(v) if v is not None else "-" for v in vals)
+            spark = _spark(p, scale) if r["history"].get(key) else ""
+            lines.append(f"    {tag:<{w - 2}}  {s0:>7}  {s1:>7}   {spark}".rstrip())
+    for r, tag in zip(results, tags, strict=True):
+        if r.get("samples"):
+            lines += ["", f"samples, {tag}:"] + [f"  {s}" for s in r["samples"][:3]]
+    return "\n".join(lines)
+
+
+class ProgressPrinter:
+    """Print training progress as plain lines on ``stream``: about ``lines`` per phase.
+
+    A line: the phase, the step out of the total, (RL demos) reward, KL (nats per answer), entropy
+    (nats per token) and hack rate of that step's batch, then the elapsed time; a phase's first
+    line says the units. ``ptcourse demo`` passes one to ``run_demo(progress=...)``.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> p = ProgressPrinter(out, lines=2, clock=lambda: 0.0)
+    >>> for k in (1, 2, 3, 4):
+    ...     p({"phase": "rl", "step": k, "steps": 4, "reward": 0.5, "kl": 1.0, "entropy": 2.0,
+    ...        "hack_rate": 0.25})
+    >>> print(out.getvalue(), end="")
+    training rl (KL in nats per answer, entropy in nats per token):
+    rl 2/4  reward 0.500  KL 1.00  entropy 2.00  hack rate 25%  [0.0 s]
+    rl 4/4  reward 0.500  KL 1.00  entropy 2.00  hack rate 25%  [0.0 s]
+    """
+
+    def __init__(self, stream=None, lines: int = 10, clock=time.perf_counter, tag: str = ""):
+        self.tag = tag  # e.g. "beta 0": which of two compared runs is training
+        self.stream = sys.stderr if stream is None else stream
+        self.lines = lines
+        self.clock = clock
+        self.t0 = clock()
+        self.phases: set[str] = set()
+
+    def __call__(self, event: dict) -> None:
+        step, steps, phase = event["step"], event.get("steps"), event["phase"]
+        phase = f"{phase}, {self.tag}" if self.tag and phase != "checkpoints" else phase
+        every = max(1, steps // self.lines) if steps else 100
+        if step % every and step != steps:
+            return
+        if phase not in self.phases:
+            self.phases.add(phase)
+            what = "training the checkpoints (cached for next time)" if phase == "checkpoints" \
+                else f"training {phase}"  # fmt: skip
+            units = " (KL in nats per answer, entropy in nats per token)" if "kl" in event else ""
+            print(f"{what}{units}:", file=self.stream, flush=True)
+        parts = [f"{phase} {step}/{steps}" if steps else f"{phase} step {step}"]
+        for key, text in (("reward", "reward {:.3f}"), ("kl", "KL {:.2f}"),
+                          ("entropy", "entropy {:.2f}"), ("hack_rate", "hack rate {:.0%}")):  # fmt: skip
+            if event.get(key) is not None:
+                parts.append(text.format(event[key]))
+        parts.append(f"[{self.clock() - self.t0:.1f} s]")
+        print("  ".join(parts), file=self.stream, flush=True)
