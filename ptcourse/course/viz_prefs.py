@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from matplotlib.figure import Figure
-
 from .viz import PALETTE, figure
 
 __all__ = ["plot_pair_runs", "plot_pass_at_k"]
 
 
-def plot_pair_runs(
-    runs: Mapping[str, Mapping[str, list[float]]], *, target: float | None = None
-) -> Figure:
+def plot_pair_runs(runs: Mapping[str, Mapping[str, list[float]]], *, target: float | None = None):
     """Two panels per set of runs (``train_on_pairs`` histories): the mean margin, and how far the
     chosen (solid) and rejected (dashed) log-likelihoods moved from the reference.
 
@@ -26,7 +22,7 @@ def plot_pair_runs(
     >>> len(plot_pair_runs({"DPO": h}, target=2.0).axes)
     2
     """
-    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.4)
+    fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.4)
     for i, (name, h) in enumerate(runs.items()):
         color = PALETTE[i % len(PALETTE)]
         ax1.plot(h["margin"], color=color, lw=2, label=name)
@@ -42,7 +38,7 @@ def plot_pair_runs(
     return fig
 
 
-def plot_pass_at_k(curves: Mapping[str, Mapping[int, float]]) -> Figure:
+def plot_pass_at_k(curves: Mapping[str, Mapping[int, float]]):
     """pass@k against k (log scale) for each policy.
 
     Examples

@@ -12,7 +12,7 @@ __all__ = ["plot_variance", "plot_overoptimisation", "plot_kl_control", "plot_pp
 
 def plot_variance(variances: Mapping[str, Mapping[str, float]], *, title: str = ""):
     """Bars of the gradient variance of each estimator, one panel per setting ``{setting: {est: v}}``."""
-    fig, axes = figure(1, len(variances), width=4.2 * len(variances), height=3.0)
+    fig, axes = figure(1, len(variances), width=min(6.4, 3.2 * len(variances)), height=3.0)
     axes = axes if len(variances) > 1 else [axes]
     for ax, (setting, vals) in zip(axes, variances.items(), strict=True):
         names = list(vals)
@@ -25,7 +25,7 @@ def plot_variance(variances: Mapping[str, Mapping[str, float]], *, title: str = 
 
 def plot_overoptimisation(proxy: Sequence[float], gold: Sequence[float], kl: Sequence[float]):
     """Learned reward (proxy) and true quality (gold) of the rollouts against their KL from the start."""
-    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.2)
+    fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.2)
     steps = range(1, len(proxy) + 1)
     ax1.plot(steps, proxy, color=PALETTE[0], lw=2, label="learned reward (proxy)")
     ax1.plot(steps, gold, color=PALETTE[3], lw=2, label="true quality (gold)")
@@ -38,7 +38,7 @@ def plot_overoptimisation(proxy: Sequence[float], gold: Sequence[float], kl: Seq
 
 def plot_kl_control(runs: Mapping[str, Mapping], target: float):
     """KL per step of each run, with the target; and beta per step of the runs that log it."""
-    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.2)
+    fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.2)
     for i, (name, h) in enumerate(runs.items()):
         ax1.plot(h["step"], h["kl"], color=PALETTE[i], lw=1.6, label=name)
         if "beta" in h:
@@ -53,7 +53,7 @@ def plot_kl_control(runs: Mapping[str, Mapping], target: float):
 
 def plot_ppo_updates(runs: Mapping[str, Mapping]):
     """Clip fraction and approximate KL to π_old per update, for runs logged with diagnostics."""
-    fig, (ax1, ax2) = figure(1, 2, width=10, height=3.2)
+    fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.2)
     for i, (name, h) in enumerate(runs.items()):
         u = h["updates"]
         xs = range(1, len(u["clip_frac"]) + 1)
@@ -67,7 +67,7 @@ def plot_ppo_updates(runs: Mapping[str, Mapping]):
 
 def plot_entropy_runs(runs: Mapping[str, Mapping], *, baseline: float | None = None):
     """Entropy per answer token over training, one line per run."""
-    fig, ax = figure(width=6.5, height=3.2)
+    fig, ax = figure(width=6.4, height=3.2)
     for i, (name, h) in enumerate(runs.items()):
         ax.plot(h["step"], h["entropy"], color=PALETTE[i], lw=1.8, label=name)
     if baseline is not None:
