@@ -27,7 +27,7 @@ help:
 	@echo "make test   run every check (lint, tests, doctests, notebooks, Colab-like check, book, browser)"
 	@echo "make sync   re-pair book/*.md chapters with notebooks/*.ipynb (jupytext) and regenerate student notebooks"
 	@echo "make bench  run the benchmarks (figures quoted in README)"
-	@echo "make dist   offline workshop bundle (site, notebooks, wheel, SHA256SUMS)"
+	@echo "make dist   two offline bundles: learner (no solutions) and instructor (everything), with SHA256SUMS"
 	@echo "make slides one offline slide deck per chapter, into _build/html/slides/ (make book does it too)"
 
 $(STAMP): requirements.lock pyproject.toml
