@@ -206,15 +206,37 @@ def demo_html(command: str, demos: dict[str, dict], doc: str) -> str:
     )
 
 
+def _has_outputs(nb) -> bool:
+    return any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def executed_notebook(doc: str, executed: Path = EXECUTED):
+    """The executed chapter: the book build's copy, or, when that copy carries no outputs (Sphinx
+    wrote it for a chapter served from the execution cache), myst-nb's cache record of it."""
+    import nbformat
+
+    path = executed / f"{doc}.ipynb"
+    nb = nbformat.read(path, as_version=4) if path.exists() else None
+    if nb is not None and _has_outputs(nb):
+        return nb
+    cache_dir = executed.parent.parent / ".jupyter_cache"
+    if cache_dir.exists():
+        from jupyter_cache import get_cache
+
+        cache = get_cache(str(cache_dir))
+        records = [r for r in cache.list_cache_records() if Path(r.uri).stem == doc]
+        if records:
+            return cache.get_cache_bundle(max(records, key=lambda r: r.pk).pk).nb
+    return nb
+
+
 def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=None) -> Deck:
     """The deck of one chapter: its title slide, then every marked block, figure and demo."""
     import jupytext
-    import nbformat
 
     doc = md.stem
     glue = load_glue(doc, executed)
-    nb_path = executed / f"{doc}.ipynb"
-    executed_nb = nbformat.read(nb_path, as_version=4) if nb_path.exists() else None
+    executed_nb = executed_notebook(doc, executed)
     ch = rn.Chapter(doc=doc, index=index, glue=glue, kind="instructor")
     deck = Deck(doc=doc, title=index.titles.get(doc, doc))
     nb = jupytext.read(md)
@@ -224,7 +246,9 @@ def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=No
             code_i += 1
             if SLIDE_TAG in cell.metadata.get("tags", []):
                 if executed_nb is None:
-                    raise SlideError(f"{nb_path.relative_to(ROOT)} is missing: run `make book`")
+                    raise SlideError(
+                        f"{(executed / doc).relative_to(ROOT)}.ipynb is missing: run `make book`"
+                    )
                 ex = [c for c in executed_nb.cells if c.cell_type == "code"]
                 match = [c for c in ex if c.source.strip() == cell.source.strip()]
                 alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
@@ -257,10 +281,23 @@ def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=No
     return deck
 
 
+# The decks typeset their math in the browser with the vendored MathJax 4 (the site pre-renders its
+# math at build time, _ext/prerender_math.cjs, with the same TeX packages and CHTML output).
+MATHJAX_CONFIG = {
+    "loader": {
+        "load": ["core", "input/tex-base", "[tex]/ams", "[tex]/autoload", "[tex]/require",
+                 "[tex]/configmacros", "[tex]/noundefined", "output/chtml", "a11y/assistive-mml"],
+        "paths": {"fonts": "[mathjax]/fonts"},
+    },
+    "tex": {"packages": ["base", "ams", "autoload", "require", "configmacros", "noundefined"]},
+    "output": {"font": "mathjax-tex", "displayOverflow": "linebreak",
+               "linebreaks": {"inline": True, "width": "100%"}},
+}  # fmt: skip
+
+
 def mathjax_config() -> dict:
-    """The site's MathJax configuration (``_config.yml``), so slides typeset math as the site does."""
-    config = rn.load_config()["sphinx"]["config"]["mathjax3_config"]
-    return {**config, "startup": {"typeset": True}}
+    """The decks' MathJax configuration: the site's packages and output, typeset on load."""
+    return {**MATHJAX_CONFIG, "startup": {"typeset": True}}
 
 
 PAGE = """<!doctype html>
