@@ -171,12 +171,20 @@ def test_markers_never_reach_the_rendered_notebooks():
     assert "%" not in out and "slide" not in out and "Before." in out and "After." in out
 
 
-MARKED = ["01_next_token", "02_likelihood_sft", "03_kl_leash", "04_entropy", "05_toolkit"]
+MARKED = [
+    "01_next_token",
+    "02_likelihood_sft",
+    "03_kl_leash",
+    "04_entropy",
+    "05_toolkit",
+    "06_rl_in_practice",
+    "07_preferences_in_practice",
+]
 
 
 @pytest.mark.parametrize("doc", MARKED)
 def test_each_chapter_marks_equations_a_figure_and_a_demo(doc):
-    """Chapters 01-05 each mark key equations, one figure cell and at least one live demo that the
+    """Chapters 01-07 each mark key equations, one figure cell and at least one live demo that the
     live-demos page runs, and the markers are only '%' comment lines or a 'slide' tag."""
     text = (ROOT / "book" / f"{doc}.md").read_text()
     demos = (ROOT / "book" / "workshop" / "live_demos.md").read_text()

@@ -13,7 +13,15 @@ import site_checks as checks
 
 pytestmark = pytest.mark.site
 
-DECKS = ["01_next_token", "02_likelihood_sft", "03_kl_leash", "04_entropy", "05_toolkit"]
+DECKS = [
+    "01_next_token",
+    "02_likelihood_sft",
+    "03_kl_leash",
+    "04_entropy",
+    "05_toolkit",
+    "06_rl_in_practice",
+    "07_preferences_in_practice",
+]
 
 
 def pdf_pages(pdf: bytes) -> int:
