@@ -40,6 +40,8 @@ from . import toolkit as _toolkit
 from ._report import NOT_DONE, CheckFailed, CheckResult
 from .kl import kl_divergence, kl_estimate
 from .likelihood import cross_entropy, sequence_logprob, token_logprobs
+from .practice_prefs import ipo_loss, prediction
+from .practice_rl import bradley_terry_loss
 from .preference import dpo_loss, kl_regularized_policy
 from .sft import sft_loss
 from .spread import entropy
@@ -51,6 +53,9 @@ __all__ = [
     "NOT_DONE",
     "CheckFailed",
     "CheckResult",
+    "bradley_terry_loss",
+    "ipo_loss",
+    "prediction",
     "cross_entropy",
     "dpo_loss",
     "entropy",

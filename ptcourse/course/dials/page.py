@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 
+from .._html import KernelFreeHTML
 from .examples import (
     BETA_ANSWERS,
     BETA_PROMPT,
@@ -164,24 +165,11 @@ def _spec(name: str) -> dict:
 _COUNTER = itertools.count(1)
 
 
-class DialHTML:
+class DialHTML(KernelFreeHTML):
     """A kernel-free dial: an HTML snippet (slider + numbers + SVG figure + inline script).
 
     Jupyter and myst-nb display it through ``_repr_html_``; ``str()`` gives the HTML too.
     """
-
-    def __init__(self, name: str, html_text: str):
-        self.name = name
-        self.html = html_text
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __str__(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return f"DialHTML({self.name!r}, {len(self.html)} characters of HTML)"
 
 
 def html_dial(name: str) -> DialHTML:

@@ -8,6 +8,7 @@ import importlib.resources
 import json
 import re
 
+from .._html import KernelFreeHTML
 from .model import Choice, Quiz, chapters, displayed, load
 
 __all__ = ["QuizHTML", "show", "markdown", "answer_key", "key_markdown"]
@@ -22,21 +23,13 @@ def _asset(name: str) -> str:
     return importlib.resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-class QuizHTML:
+class QuizHTML(KernelFreeHTML):
     """A kernel-free quiz: HTML + inline script; Jupyter and myst-nb display ``_repr_html_``."""
 
-    def __init__(self, chapter: str, html_text: str):
-        self.chapter = chapter
-        self.html = html_text
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __str__(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return f"QuizHTML({self.chapter!r}, {len(self.html)} characters of HTML)"
+    @property
+    def chapter(self) -> str:
+        """The chapter number ("01") or "key" for the answer key."""
+        return self.name
 
 
 def _spec(quiz: Quiz) -> list[dict]:
