@@ -130,6 +130,19 @@ class Workspace:
             self.bufs[name] = torch.empty(self.shape, dtype=self.dtype, device=self.device)
         return self.bufs[name][:c]  # (c, V)
 
+    def pair(self, c: int, ones: bool = False) -> torch.Tensor:
+        """A ``(c, 2, V)`` buffer: two ``(c, V)`` rows side by side, for :func:`rowdots`.
+
+        ``ones=True``: its second half is filled with 1 once (so a dot with it is a row sum).
+        """
+        name = "pair1" if ones else "pair"
+        if name not in self.bufs:
+            rows, vocab = self.shape
+            self.bufs[name] = torch.empty(rows, 2, vocab, dtype=self.dtype, device=self.device)
+            if ones:
+                self.bufs[name][:, 1].fill_(1.0)
+        return self.bufs[name][:c]  # (c, 2, V)
+
     def cast(self, name: str, src: torch.Tensor) -> torch.Tensor:
         """``src`` contiguous in the compute dtype: itself when it already is, else a chunk copy."""
         if src.dtype == self.dtype and src.is_contiguous():

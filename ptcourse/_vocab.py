@@ -16,7 +16,8 @@ depends only on logit differences, even at magnitudes of 1e30):
 
 * :math:`\log p_t = d_t - \log S`, :math:`H = \log S - (e\cdot d)/S`,
   :math:`\mathrm{KL} = (e\cdot(d - d^{ref}))/S - \log S + \log S^{ref}` -- one exponential per
-  logit, a row dot product per statistic, all into reused buffers (``out=``); :math:`m` and
+  logit, both row dot products from one two-column batched matmul, all into reused buffers
+  (``out=``); :math:`m` and
   :math:`\log S` of both inputs are kept (O(N)) so that backward rebuilds :math:`z` with two
   subtractions instead of a log-softmax;
 * gradients :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
@@ -52,9 +53,15 @@ from ._chunks import (
 __all__: list[str] = []
 
 
-def _rowdot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Row-wise dot product of two (c, V) tensors without a (c, V) temporary."""
-    return torch.bmm(a.unsqueeze(1), b.unsqueeze(2)).view(a.shape[0])  # (c,)
+def _rowdots(e: torch.Tensor, pair: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row dot products ``(e . pair[:, 0], e . pair[:, 1])`` of (c, V) and (c, 2, V): one bmm.
+
+    A batched matrix product with two right-hand columns reads ``e`` once and, measured on a
+    2-core EPYC at V=131072, takes about half the time of a one-column ``bmm`` (a slower
+    matrix-vector path) and a third of ``mul`` then ``sum``; no (c, V) temporary.
+    """
+    r = torch.bmm(e.unsqueeze(1), pair.transpose(1, 2)).view(e.shape[0], 2)  # (c, 2)
+    return r[:, 0], r[:, 1]
 
 
 def _exact_chunk(xc, yc, want_kl):
@@ -70,18 +77,17 @@ def _exact_chunk(xc, yc, want_kl):
     return ent, kl
 
 
-def _shifted_exp(ws, xc, dname, ename):
-    """Row max ``m``, ``d = x - m`` and ``e = exp(d)`` in buffers, ``S = sum e``: one exp per value.
+def _shifted_exp(ws, xc, d_out, ename):
+    """Row max ``m``, ``d = x - m`` into ``d_out`` and ``e = exp(d)`` into a buffer: one exp per value.
 
-    Returns ``(m, d, e, log S)`` with ``m`` and ``log S`` of shape (c, 1). ``log softmax = d - log S``
-    exactly as torch computes it (max and log-sum subtracted separately, so huge logits keep
-    their small differences), and ``softmax = e / S``.
+    Returns ``(m, d, e)`` with ``m`` of shape (c, 1). ``log softmax = d - log S`` with
+    ``S = sum e``, exactly as torch computes it (max and log-sum subtracted separately, so huge
+    logits keep their small differences), and ``softmax = e / S``.
     """
-    c = xc.shape[0]
     m = xc.amax(dim=-1, keepdim=True)  # (c, 1)
-    d = torch.sub(xc, m, out=ws.get(dname, c))  # (c, V), <= 0
-    e = torch.exp(d, out=ws.get(ename, c))  # (c, V), in (0, 1]
-    return m, d, e, e.sum(dim=-1, keepdim=True).log_()
+    d = torch.sub(xc, m, out=d_out)  # (c, V), <= 0
+    e = torch.exp(d, out=ws.get(ename, xc.shape[0]))  # (c, V), in (0, 1]
+    return m, d, e
 
 
 def _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl):
@@ -91,24 +97,35 @@ def _eager_chunk(ws, xc, yc, tc, want_logp, want_ent, want_kl):
     None) for the backward pass, or None when only log-probs were asked for (one fused
     log-softmax is then the fastest way). One exponential per logit: with ``d = x - max x``,
     ``e = exp d``, ``S = sum e``: ``H = log S - (e . d) / S`` and
-    ``KL = (e . (d_x - d_y)) / S_x - log S_x + log S_y``.
+    ``KL = (e . (d_x - d_y)) / S_x - log S_x + log S_y``; the two dot products (or, without a
+    reference, ``e . d`` and ``S = e . 1``) come from one :func:`_rowdots`.
     """
     c = xc.shape[0]
     if not (want_ent or want_kl or yc is not None):
         zx = torch.log_softmax(xc, dim=-1, out=ws.get("z", c))  # (c, V)
         return (zx.gather(1, tc).squeeze(1) if want_logp else None), None, None, None, None
-    my = lsy = ref = k = None
+    pair = ws.pair(c, ones=yc is None)  # (c, 2, V): d_x, and d_y (then d_x - d_y) or ones
+    my = lsy = ref = k = h = None
     if yc is not None:  # the reference first: its exponentials are scratch, only S_y is kept
-        my, dy, _, lsy = _shifted_exp(ws, yc, "w", "p")
+        my, dy, ey = _shifted_exp(ws, yc, pair[:, 1], "p")
+        lsy = ey.sum(dim=-1, keepdim=True).log_()  # (c, 1)
         if want_logp:
             ref = (dy.gather(1, tc) - lsy).squeeze(1)
-    mx, dx, ex, lsx = _shifted_exp(ws, xc, "z", "p")
+    mx, dx, ex = _shifted_exp(ws, xc, pair[:, 0], "p")
+    if yc is None:
+        ed, s_x = _rowdots(ex, pair)  # e . d_x and S_x = e . 1
+        lsx = s_x.log().unsqueeze(1)  # (c, 1)
+    else:
+        lsx = ex.sum(dim=-1, keepdim=True).log_()  # (c, 1)
+        if want_ent or want_kl:
+            torch.sub(dx, dy, out=dy)  # (c, V) d_x - d_y = z_x - z_y + log S_x - log S_y
+            ed, ediff = _rowdots(ex, pair)
     inv_s = torch.exp(-lsx).squeeze(1)  # (c,) 1 / S_x
     logp = (dx.gather(1, tc) - lsx).squeeze(1) if want_logp else None
-    h = (lsx.squeeze(1) - _rowdot(ex, dx) * inv_s) if want_ent else None
+    if want_ent:
+        h = lsx.squeeze(1) - ed * inv_s
     if want_kl:
-        diff = torch.sub(dx, dy, out=dy)  # (c, V) d_x - d_y = z_x - z_y + log S_x - log S_y
-        k = (_rowdot(ex, diff) * inv_s - lsx.squeeze(1) + lsy.squeeze(1)).clamp_(min=0.0)
+        k = (ediff * inv_s - lsx.squeeze(1) + lsy.squeeze(1)).clamp_(min=0.0)
     parts = (mx.squeeze(1), lsx.squeeze(1), None if my is None else my.squeeze(1))
     parts = (*parts, None if lsy is None else lsy.squeeze(1))
     return logp, h, ref, k, parts
@@ -405,8 +422,8 @@ def vocab_stats(
         V.same_device(logits, x_name, ref_logits, y_name)
     fused = want_compile(compile)
     n_inputs = 1 if ref_logits is None else 2
-    # forward buffers: the log-softmax alone; d and e = exp d; and d_y for a reference
-    n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3 - (n_inputs == 1)
+    # forward buffers: the log-softmax alone, or d_x, e = exp d_x and d_y (or ones: Workspace.pair)
+    n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3
     if logits.dtype != V.compute_dtype(logits.dtype):  # fp16/bf16: chunk copies in fp32 too
         n_buffers += n_inputs
     rows = V.chunk_size(chunk_size) or default_chunk_rows(
