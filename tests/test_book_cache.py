@@ -93,3 +93,28 @@ def test_a_package_change_also_drops_sphinxs_environment(tmp_path):
     (pkg / "core.py").write_text("x = 2\n")
     assert book_cache.refresh(cache, pkg)
     assert not cache.exists() and not doctrees.exists()
+
+
+def test_cache_is_current_only_for_the_sources_it_was_built_from(tmp_path):
+    """is_current: False before any stamp and after a package edit, True right after refresh."""
+    pkg, cache = _tree(tmp_path)
+    assert book_cache.is_current(cache, pkg) is False  # no stamp: provenance unknown
+    book_cache.refresh(cache, pkg)
+    cache.mkdir(parents=True, exist_ok=True)  # the build fills the cache again
+    assert book_cache.is_current(cache, pkg) is True
+    (pkg / "kl.py").write_text("BETA = 2\n")
+    assert book_cache.is_current(cache, pkg) is False
+
+
+def test_render_notebooks_ignores_a_cache_from_older_sources(tmp_path, monkeypatch):
+    """render_notebooks.executed_from_cache returns None when the cache's stamp is not current,
+    so glue.json never takes old outputs as the new package's numbers."""
+    import render_notebooks
+
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    cache.with_name(cache.name + book_cache.STAMP_SUFFIX).write_text("0" * 64 + "\n")
+    calls = []
+    monkeypatch.setattr("jupyter_cache.get_cache", lambda path: calls.append(path))
+    assert render_notebooks.executed_from_cache(object(), cache) is None
+    assert calls == []  # never even opened

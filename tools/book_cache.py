@@ -60,6 +60,12 @@ def refresh(cache: Path, package: Path = PACKAGE) -> bool:
     return cleared
 
 
+def is_current(cache: Path, package: Path = PACKAGE) -> bool:
+    """True when ``cache`` exists and was built from the current package sources (its stamp)."""
+    stamp = cache.with_name(cache.name + STAMP_SUFFIX)
+    return cache.is_dir() and stamp.is_file() and stamp.read_text().strip() == package_hash(package)
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CACHE
     if refresh(target):

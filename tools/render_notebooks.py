@@ -295,8 +295,15 @@ def glue_from_executed(nb) -> dict[str, str]:
 
 
 def executed_from_cache(nb, cache_dir: Path):
-    """The book build's executed copy of ``nb`` from jupyter-cache, or None when it has none."""
-    if not cache_dir.is_dir():
+    """The book build's executed copy of ``nb`` from jupyter-cache, or None when it has none.
+
+    jupyter-cache matches a notebook on its code cells only, so a cache built before ptcourse
+    changed would hand back old outputs: it is trusted only while its package stamp is current
+    (``tools/book_cache.py``, which ``make book`` runs first).
+    """
+    from book_cache import is_current  # tools/book_cache.py, beside this file
+
+    if not is_current(cache_dir, ROOT / "ptcourse"):
         return None
     try:
         from jupyter_cache import get_cache

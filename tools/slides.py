@@ -206,28 +206,13 @@ def demo_html(command: str, demos: dict[str, dict], doc: str) -> str:
     )
 
 
-def _has_outputs(nb) -> bool:
-    return any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
-
-
 def executed_notebook(doc: str, executed: Path = EXECUTED):
-    """The executed chapter: the book build's copy, or, when that copy carries no outputs (Sphinx
-    wrote it for a chapter served from the execution cache), myst-nb's cache record of it."""
+    """The book build's executed copy of a chapter (``_ext/executed_copies.py`` keeps it complete
+    for chapters served from the execution cache), or None before the first build."""
     import nbformat
 
     path = executed / f"{doc}.ipynb"
-    nb = nbformat.read(path, as_version=4) if path.exists() else None
-    if nb is not None and _has_outputs(nb):
-        return nb
-    cache_dir = executed.parent.parent / ".jupyter_cache"
-    if cache_dir.exists():
-        from jupyter_cache import get_cache
-
-        cache = get_cache(str(cache_dir))
-        records = [r for r in cache.list_cache_records() if Path(r.uri).stem == doc]
-        if records:
-            return cache.get_cache_bundle(max(records, key=lambda r: r.pk).pk).nb
-    return nb
+    return nbformat.read(path, as_version=4) if path.exists() else None
 
 
 def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=None) -> Deck:
