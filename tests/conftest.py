@@ -24,3 +24,26 @@ settings.load_profile("ptcourse")
 def gen() -> torch.Generator:
     """A freshly seeded CPU generator: same seed, same numbers."""
     return torch.Generator().manual_seed(0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_training_per_session(tmp_path_factory, worker_id):
+    """Unit tests train the toy's checkpoints for real, once per test session.
+
+    ``make unit`` runs with no PTCOURSE_TOY_CACHE (no weights from an earlier run). Here every
+    xdist worker points it at one fresh directory of this session, so the first worker to need the
+    pretrained or SFT model trains it and the other loads it (``toy.checkpoints`` locks the file).
+    Tests that exercise the cache itself set their own directory.
+    """
+    import os
+
+    if os.environ.get("PTCOURSE_TOY_CACHE"):
+        yield
+        return
+    root = tmp_path_factory.getbasetemp()
+    shared = (root.parent if worker_id != "master" else root) / "toy-cache-this-session"
+    os.environ["PTCOURSE_TOY_CACHE"] = str(shared)
+    try:
+        yield
+    finally:
+        os.environ.pop("PTCOURSE_TOY_CACHE", None)

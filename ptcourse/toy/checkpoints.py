@@ -9,11 +9,13 @@ Set the environment variable ``PTCOURSE_TOY_CACHE`` to a directory to also cache
 disk, keyed by the seed, the torch version and a hash of every source file training runs through
 (the core, ``ptcourse/*.py``, and the toy world, ``ptcourse/toy/*.py``; only the course layer,
 which training never imports, is left out), so an edit to the grammar, the loops or a core loss
-never loads stale weights.
+never loads stale weights. A lock file beside each checkpoint makes processes that ask at the
+same time train it once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -21,6 +23,11 @@ import os
 from pathlib import Path
 
 import torch
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, two processes may both train
+    fcntl = None
 
 from .model import TinyLM
 from .supervised import pretrain, sft
@@ -55,9 +62,35 @@ def _disk_path(stage: str, seed: int) -> Path | None:
     return Path(root) / f"toy-{stage}-seed{seed}-{_code_hash()}.pt"
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path | None):
+    """Hold an exclusive lock on ``path``'s lock file (POSIX; elsewhere a no-op).
+
+    Two processes asking for the same checkpoint at once (two notebook kernels, two test workers)
+    then train it once: the second waits, and loads what the first wrote.
+    """
+    if path is None or fcntl is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 @functools.lru_cache(maxsize=8)
 def _trained(stage: str, seed: int) -> tuple[dict, dict]:
     path = _disk_path(stage, seed)
+    if stage == "sft":
+        _trained("pretrain", seed)  # outside this stage's lock: it has its own
+    with _exclusive(path):
+        return _load_or_train(stage, seed, path)
+
+
+def _load_or_train(stage: str, seed: int, path: Path | None) -> tuple[dict, dict]:
     if path is not None and path.exists():
         blob = torch.load(path, weights_only=True)
         return blob["state_dict"], blob["history"]

@@ -135,3 +135,42 @@ def test_cache_key_covers_core_sources_and_torch(monkeypatch):
     monkeypatch.setattr(checkpoints, "_read_source", real)
     monkeypatch.setattr(torch, "__version__", torch.__version__ + "-other")
     assert checkpoints._code_hash() != before
+
+
+_RACE = r"""
+import sys, time
+import torch
+from ptcourse.toy import checkpoints, model
+
+def fake_pretrain(seed):
+    with open(sys.argv[1], "a") as fh:
+        fh.write("trained\n")
+    time.sleep(1.0)  # long enough for the other process to ask meanwhile
+    m = model.TinyLM(seed=seed)
+    return m, {"loss": [1.0]}
+
+checkpoints.pretrain = fake_pretrain
+state, _ = checkpoints._trained("pretrain", 3)
+print(float(sum(v.float().sum() for v in state.values())))
+"""
+
+
+def test_two_processes_asking_at_once_train_the_checkpoint_once(tmp_path):
+    """Two processes that ask for the same uncached checkpoint together train it once (a lock file
+    beside it): the second waits and loads the first one's weights."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PTCOURSE_TOY_CACHE": str(tmp_path / "cache")}
+    log = tmp_path / "trained.log"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACE, str(log)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert log.read_text().count("trained") == 1
+    assert outs[0] == outs[1]
