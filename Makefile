@@ -20,7 +20,7 @@ export PTCOURSE_TOY_CACHE ?= $(CURDIR)/_build/toy_cache
 # The torch pin has one home, requirements.lock; everything here reads it from there.
 TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
 
-.PHONY: help install book test lint unit notebooks sync lock clean bench
+.PHONY: help install book test lint unit notebooks notebooks-instructor sync lock clean bench
 
 help:
 	@echo "make book   build the course site into _build/html"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench  run the benchmarks (figures quoted in README)"
 	@echo "make dist   two offline bundles: learner (no solutions) and instructor (everything), with SHA256SUMS"
 	@echo "make slides one offline slide deck per chapter, into _build/html/slides/ (make book does it too)"
+	@echo "make notebooks-instructor  the instructor notebooks under nbval in the Colab-faithful kernel (not in make test)"
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version.split()[0]}"'
@@ -60,11 +61,17 @@ lint: install
 unit: install
 	env -u PTCOURSE_TOY_CACHE MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2  # selection: pyproject.toml
 
-# nbval runs the instructor notebooks (what an instructor opens) in the Colab-faithful venv's kernel,
-# which colab-check creates: every cell must run and every checker pass on its solution.
+# nbval runs the student notebooks (what a learner opens) in the Colab-faithful venv's kernel, which
+# colab-check creates: every cell must run, and every checker must meet a stub ("not done yet"; a
+# finished answer there is an error). The solutions run in the book build, which executes the same
+# chapters with them; `make notebooks-instructor` runs the instructor notebooks in Colab's versions too.
 notebooks: colab-check
 	JUPYTER_PATH=$(COLAB_KERNELS) $(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax \
-		--nbval-kernel-name ptcourse-colab $(wildcard notebooks/instructor/*.ipynb)
+		--nbval-kernel-name ptcourse-colab $(wildcard notebooks/student/*.ipynb)
+
+notebooks-instructor: colab-check
+	JUPYTER_PATH=$(COLAB_KERNELS) $(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax \
+		--nbval-kernel-name ptcourse-colab-solutions $(wildcard notebooks/instructor/*.ipynb)
 
 test: lint unit notebooks book site-test
 	@echo "make test: all checks passed"

@@ -5,10 +5,11 @@
 #                     (solutions folded): plain Jupyter markdown, glued numbers filled in from the
 #                     executed book (notebooks/glue.json), install cell from tools/install_cell.py.in
 #   make colab-check  fast tests, the rendering check (no MyST syntax, no solutions for students), then
-#                     every student notebook in .venv-colab: Colab's versions of what the notebooks
-#                     import (tests/colab/colab-pip-freeze.txt), torch at the lock's version, ptcourse
-#                     installed by the first notebook's install cell from the freshly built wheel; and
-#                     the kernelspec with which `make notebooks` runs the instructor notebooks (nbval)
+#                     .venv-colab: Colab's versions of what the notebooks import
+#                     (tests/colab/colab-pip-freeze.txt), torch at the lock's version; the first
+#                     student notebook run there from a fresh runtime (its install cell installs the
+#                     freshly built wheel); and the kernelspecs with which `make notebooks` runs every
+#                     student notebook (and `make notebooks-instructor` every instructor one) under nbval
 #   make wheel        dist/ptcourse-<version>-py3-none-any.whl
 #   make site-learner the site without solutions or quiz key, in _build/learner/_build/html (a second
 #                     Sphinx build reusing the book's execution cache: no chapter runs again)

@@ -1,4 +1,4 @@
-"""The Colab-faithful check: every rendered notebook runs in a venv that holds what Colab holds.
+"""The Colab-faithful check: the rendered notebooks run in a venv that holds what Colab holds.
 
 Usage (from the repository root; `make colab-check` runs it)::
 
@@ -20,13 +20,16 @@ Usage (from the repository root; `make colab-check` runs it)::
    ``--no-deps``. Afterwards ptcourse must import at the wheel's version from the venv, ``pip
    freeze`` must differ only by ptcourse (torch, numpy, ... not replaced, nothing else pulled in),
    no cell may error, and every ``check.<name>(...)`` cell must print "not done yet" (never raise).
-4. The other student notebooks, two at a time, with ptcourse now present: the same checks, and
-   their install cell (the same text in every notebook, tests/colab checks it) must do nothing.
+4. With ``--all``, the other student notebooks too, two at a time, with ptcourse now present: the
+   same checks, and their install cell (the same text in every notebook) must do nothing. By
+   default they run under nbval instead (``make notebooks``, step 6), so each executes once in CI.
 5. Once: with ptcourse present, the install cell succeeds with pip unable to reach anything.
-6. ``--kernelspec DIR`` writes a Jupyter kernelspec ``ptcourse-colab`` (this venv's Python, pip
-   unable to reach anything, ``PTCOURSE_CHECK_REQUIRE_DONE=1``) into DIR/kernels/, so that
-   ``make notebooks`` runs the instructor notebooks under nbval in the same Colab-faithful venv:
-   there every checker must pass on its solution (a stub would raise).
+6. ``--kernelspec DIR`` writes two Jupyter kernelspecs of this venv into DIR/kernels/ (pip unable
+   to reach anything): ``ptcourse-colab``, with ``PTCOURSE_CHECK_STUBS_ONLY=1``, in which
+   ``make notebooks`` runs every student notebook under nbval (a checker that meets a finished
+   answer raises; one that meets a stub prints "not done yet"), and ``ptcourse-colab-solutions``,
+   with ``PTCOURSE_CHECK_REQUIRE_DONE=1``, in which ``make notebooks-instructor`` runs the
+   instructor notebooks (a checker that meets a stub raises).
 
 Exit status 0 when every notebook passes; the report lists each notebook's time.
 """
@@ -339,36 +342,46 @@ def install_cell_skips_when_present(source: str) -> list[str]:
     )
 
 
-KERNEL_NAME = "ptcourse-colab"
+#: kernel name -> the checker mode its notebooks run in (ptcourse.course.check.harness)
+KERNELS = {
+    "ptcourse-colab": ("student", "PTCOURSE_CHECK_STUBS_ONLY"),  # every exercise a stub
+    "ptcourse-colab-solutions": ("instructor", "PTCOURSE_CHECK_REQUIRE_DONE"),  # every one solved
+}
 
 
-def write_kernelspec(root: Path) -> Path:
-    """Write the ``ptcourse-colab`` kernelspec under ``root/kernels/`` and return its folder.
+def write_kernelspecs(root: Path) -> list[Path]:
+    """Write the two kernelspecs of this venv under ``root/kernels/``; return their folders.
 
-    The kernel is .venv-colab's Python; pip can reach nothing (an empty find-links folder, no index,
-    no config file), and ``PTCOURSE_CHECK_REQUIRE_DONE=1`` makes a checker that meets a stub raise.
-    Point ``JUPYTER_PATH`` at ``root`` and pass ``--nbval-kernel-name ptcourse-colab`` to nbval.
+    Both run .venv-colab's Python with pip unable to reach anything (an empty find-links folder, no
+    index, no config file). ``ptcourse-colab`` (for the student notebooks) sets
+    ``PTCOURSE_CHECK_STUBS_ONLY=1``: a checker that meets a finished answer raises.
+    ``ptcourse-colab-solutions`` (for the instructor notebooks) sets
+    ``PTCOURSE_CHECK_REQUIRE_DONE=1``: a checker that meets a stub raises. Point ``JUPYTER_PATH``
+    at ``root`` and pass ``--nbval-kernel-name NAME`` to nbval.
     """
-    folder = root / "kernels" / KERNEL_NAME
-    folder.mkdir(parents=True, exist_ok=True)
     empty = root / "no-packages"
-    empty.mkdir(exist_ok=True)
-    spec = {
-        "argv": [str(venv_python()), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (Colab-faithful .venv-colab)",
-        "language": "python",
-        "env": {
-            "PIP_FIND_LINKS": str(empty),
-            "PIP_NO_INDEX": "1",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-            "PIP_CONFIG_FILE": os.devnull,
-            "PYTHONNOUSERSITE": "1",
-            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-            "PTCOURSE_CHECK_REQUIRE_DONE": "1",
-        },
-    }
-    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
-    return folder
+    empty.mkdir(parents=True, exist_ok=True)
+    folders = []
+    for name, (kind, flag) in KERNELS.items():
+        folder = root / "kernels" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        spec = {
+            "argv": [str(venv_python()), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": f"Python 3 (Colab-faithful .venv-colab, {kind} notebooks)",
+            "language": "python",
+            "env": {
+                "PIP_FIND_LINKS": str(empty),
+                "PIP_NO_INDEX": "1",
+                "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+                "PIP_CONFIG_FILE": os.devnull,
+                "PYTHONNOUSERSITE": "1",
+                "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                flag: "1",
+            },
+        }
+        (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
+        folders.append(folder)
+    return folders
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -376,6 +389,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student", default=str(ROOT / "notebooks" / "student"))
     parser.add_argument("--kernelspec", help="also write the ptcourse-colab kernelspec here")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="run every student notebook here (by default only the first, which installs the "
+        "wheel; `make notebooks` runs them all under nbval in the ptcourse-colab kernel)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once after the first")
     args = parser.parse_args(argv)
 
@@ -413,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     # The first notebook starts without ptcourse, as in a new Colab runtime, and installs the wheel.
     # Every notebook's first cell is that same install cell (tests/colab), so the others run with
     # ptcourse present (their install cell must do nothing), side by side: they change nothing.
-    first, rest = student[0], student[1:]
+    first, rest = student[0], (student[1:] if args.all else [])
     report(first, run_notebook(first, version, args.timeout, fresh=True, install=install))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = pool.map(
@@ -421,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for path, result in zip(rest, results, strict=True):
             report(path, result)
-    runs = student
+    runs = [first, *rest]
 
     skip = install_cell_skips_when_present(install)
     log("install cell with ptcourse present: " + ("skips (ok)" if not skip else skip[0]))
@@ -432,9 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"FAILED: {', '.join(failed)}")
         return 1
     if args.kernelspec:
-        folder = write_kernelspec(Path(args.kernelspec).resolve())
-        log(f"kernelspec {KERNEL_NAME} written to {folder}")
-    log(f"all {len(runs)} student notebooks run in a Colab-faithful venv")
+        for folder in write_kernelspecs(Path(args.kernelspec).resolve()):
+            log(f"kernelspec {folder.name} written to {folder}")
+    log(f"{len(runs)} of {len(student)} student notebooks run here, in a Colab-faithful venv")
     return 0
 
 

@@ -16,8 +16,10 @@ can go wrong into a :class:`~ptcourse.course.check._report.CheckFailed` that nam
 
 The last three, and the "must raise" checks, are in :mod:`._probes`.
 
-With the environment variable ``PTCOURSE_CHECK_REQUIRE_DONE=1`` "not done yet" is an error too: CI
-runs the instructor notebooks so, where every exercise holds its solution (``make notebooks``).
+With the environment variable ``PTCOURSE_CHECK_REQUIRE_DONE=1`` "not done yet" is an error too
+(for a run of the instructor notebooks, where every exercise holds its solution). With
+``PTCOURSE_CHECK_STUBS_ONLY=1`` the opposite: an exercise that passes is an error, since in a
+student notebook every exercise is still a stub (``make notebooks`` runs them so, under nbval).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ._report import CheckFailed, CheckResult, fmt, pair
 __all__ = ["TIMEOUT_S", "Check", "CheckResult", "Mistake", "NotDone", "close", "run"]
 
 REQUIRE_DONE = "PTCOURSE_CHECK_REQUIRE_DONE"  # "1": a stub ("not done yet") raises CheckFailed
+STUBS_ONLY = "PTCOURSE_CHECK_STUBS_ONLY"  # "1": a finished exercise raises CheckFailed
 
 Mistake = tuple[Callable[[], torch.Tensor], str]
 
@@ -233,4 +236,10 @@ def run(name: str, fn: Callable, quantity: str, body: Callable[[Check], None]) -
         return result
     result = CheckResult(name, "passed", list(c.checks), hints=list(c.hints))
     print(result)
+    if os.environ.get(STUBS_ONLY) == "1":
+        raise CheckFailed(
+            name,
+            "this exercise holds a finished answer, but in a student notebook it is still a stub",
+            why=f"({STUBS_ONLY}=1)",
+        )
     return result

@@ -100,6 +100,18 @@ def test_stub_raises_when_the_run_requires_every_exercise_done(name, capsys, mon
     assert check.CHECKERS[name](_stub).status == "not done"
 
 
+@pytest.mark.parametrize("name", ["entropy", "kl_divergence"])
+def test_finished_answer_raises_when_the_run_expects_stubs(name, capsys, monkeypatch):
+    """With PTCOURSE_CHECK_STUBS_ONLY=1 (CI's student-notebook run) a passing answer is an error,
+    so a solution that leaked into a student notebook fails the run; a stub still only prints."""
+    monkeypatch.setenv("PTCOURSE_CHECK_STUBS_ONLY", "1")
+    assert check.CHECKERS[name](_stub).status == "not done"
+    with pytest.raises(check.CheckFailed, match="holds a finished answer"):
+        check.CHECKERS[name](getattr(ptcourse, name))
+    monkeypatch.setenv("PTCOURSE_CHECK_STUBS_ONLY", "0")
+    assert check.CHECKERS[name](getattr(ptcourse, name)).passed
+
+
 def test_checker_rejects_a_non_function():
     """Passing the result instead of the function gets a clear TypeError."""
     with pytest.raises(TypeError, match=r"check\.entropy\(entropy\)"):
