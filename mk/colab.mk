@@ -25,7 +25,9 @@ COLAB_KERNELS := $(CURDIR)/_build/colab-kernels
 
 .PHONY: student colab-check render-check wheel dist site-learner
 
-student: install
+# After `book`: the glued numbers come from the chapters it just executed (its jupyter-cache), so a
+# package edit executes each chapter once, in the book build, never a second time here.
+student: book
 	$(PY) tools/render_notebooks.py
 
 render-check: install
