@@ -1,13 +1,13 @@
 """Chapter 7's pictures: preference-loss runs (margin, displacement) and pass@k curves.
 
-Built on ``ptcourse.viz``'s public ``figure()`` and ``PALETTE``, so they share the course style.
+Built on the course style's ``figure()`` and ``PALETTE`` (``style``), so they share it with ``viz``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .viz import PALETTE, figure
+from .style import PALETTE, figure
 
 __all__ = ["plot_pair_runs", "plot_pass_at_k"]
 

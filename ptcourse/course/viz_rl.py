@@ -1,10 +1,10 @@
-"""Pictures of chapter 6 ("In practice"), in the course style of ``ptcourse.viz``."""
+"""Pictures of chapter 6 ("In practice"), in the course style of ``style`` (re-exported by ``viz``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .viz import PALETTE, figure
+from .style import PALETTE, figure
 
 __all__ = ["plot_variance", "plot_overoptimisation", "plot_kl_control", "plot_ppo_updates",
            "plot_entropy_runs"]  # fmt: skip
