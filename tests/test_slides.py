@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from chapter_source import chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -20,18 +21,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import render_notebooks as rn  # noqa: E402
 import slides  # noqa: E402
 
-CHAPTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A small chapter
+CHAPTER = chapter(
+    """# A small chapter
 
 The KL is never negative, here {glue:text}`kl_value:.2f` nats.
 
@@ -59,6 +50,7 @@ plot()
 
 % slide-demo: ptcourse demo rl
 """
+)
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 
