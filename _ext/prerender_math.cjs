@@ -7,15 +7,16 @@
 //
 // Inline math is rendered once (html has one entry); display math once per width in `widths` (px),
 // so that MathJax's own line breaking (displayOverflow: linebreak) is done for a phone's column
-// and for a desktop's. The configuration mirrors what the site loaded in the browser before:
-// TeX base + ams (and the packages it autoloads), CHTML output with the MathJax TeX font,
-// assistive MathML for screen readers. The data-latex attributes are dropped (MathJax repeats
+// and for a desktop's. The TeX packages and the CHTML output (MathJax TeX font, line breaking) are
+// read from mathjax_tex.json beside this file, which the decks (tools/slides.py) read too; this
+// script adds node's adaptor, the font's location and assistive MathML for screen readers. The data-latex attributes are dropped (MathJax repeats
 // the TeX on every node, tripling the markup); the assistive MathML carries the meaning. The
 // stylesheet covers exactly the characters of this request, so the caller sends all of a site's math.
 "use strict";
 
 const path = require("path");
 const NODE_MODULES = path.resolve(__dirname, "..", "node_modules");
+const TEX = require("./mathjax_tex.json"); // the site's and the decks' TeX packages and output
 
 function readStdin() {
   return new Promise((resolve, reject) => {
@@ -30,17 +31,14 @@ async function main() {
   const request = JSON.parse(await readStdin());
   const config = {
     loader: {
-      load: ["input/tex", "output/chtml", "adaptors/liteDOM", "a11y/assistive-mml"],
+      // TeX's core and one component per package, as a deck loads them in the browser
+      load: ["input/tex-base", ...TEX.tex.packages.filter((p) => p !== "base").map((p) => `[tex]/${p}`),
+             "output/chtml", "adaptors/liteDOM", "a11y/assistive-mml"],
       paths: { "mathjax-tex": path.join(NODE_MODULES, "@mathjax", "mathjax-tex-font") },
     },
     // No noundefined: an unknown macro is an error (the build fails), not red text on the page.
-    tex: { packages: { "[+]": ["ams"], "[-]": ["noundefined"] } },
-    output: {
-      font: "mathjax-tex",
-      fontURL: request.fontURL,
-      displayOverflow: "linebreak",
-      linebreaks: { inline: true, width: "100%" },
-    },
+    tex: { ...TEX.tex },
+    output: { ...TEX.output, fontURL: request.fontURL },
     startup: { typeset: false },
   };
   const MathJax = await require(path.join(NODE_MODULES, "mathjax", "node-main.cjs")).init(config);

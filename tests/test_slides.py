@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from chapter_source import chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -20,18 +21,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import render_notebooks as rn  # noqa: E402
 import slides  # noqa: E402
 
-CHAPTER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A small chapter
+CHAPTER = chapter(
+    """# A small chapter
 
 The KL is never negative, here {glue:text}`kl_value:.2f` nats.
 
@@ -59,6 +50,7 @@ plot()
 
 % slide-demo: ptcourse demo rl
 """
+)
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 
@@ -145,6 +137,22 @@ def test_the_deck_page_needs_no_network(small, tmp_path, monkeypatch):
     assert all((out / r).is_file() for r in assets), "every script and stylesheet is vendored"
     assert (out / "vendor" / "mathjax" / "startup.js").is_file()
     assert '<a href="99_small.html">' in (out / "index.html").read_text()
+
+
+def test_the_decks_typeset_with_the_sites_tex_packages():
+    """A deck's MathJax has the site's TeX packages and output (_ext/mathjax_tex.json, which
+    _ext/prerender_math.cjs reads), plus noundefined, and loads a vendored component for each."""
+    shared = json.loads((ROOT / "_ext" / "mathjax_tex.json").read_text(encoding="utf-8"))
+    config = slides.mathjax_config()
+    assert config["tex"]["packages"] == [*shared["tex"]["packages"], "noundefined"]
+    assert config["output"] == shared["output"]
+    components = [c for c in config["loader"]["load"] if c.startswith("[tex]/")]
+    assert components == [f"[tex]/{p}" for p in config["tex"]["packages"] if p != "base"]
+    if not (slides.MATHJAX / "startup.js").exists():
+        pytest.skip("_static/vendor/mathjax is missing: run make vendor")
+    extensions = slides.MATHJAX / "input" / "tex" / "extensions"
+    missing = [c for c in components if not (extensions / f"{c[6:]}.js").is_file()]
+    assert missing == [], "a package without its component in the vendored MathJax"
 
 
 def test_a_marker_without_a_block_is_an_error(small):

@@ -266,17 +266,21 @@ def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=No
     return deck
 
 
-# The decks typeset their math in the browser with the vendored MathJax 4 (the site pre-renders its
-# math at build time, _ext/prerender_math.cjs, with the same TeX packages and CHTML output).
+# The decks typeset their math in the browser with the vendored MathJax 4, with the TeX packages and
+# CHTML output the site pre-renders its math with (_ext/prerender_math.cjs): both read them from
+# _ext/mathjax_tex.json, and load TeX's core plus one component per package. A deck adds
+# noundefined: in the browser an unknown macro can only be shown (in red), it cannot fail a build.
+with (ROOT / "_ext" / "mathjax_tex.json").open(encoding="utf-8") as f:
+    MATHJAX_TEX = json.load(f)
+_PACKAGES = [*MATHJAX_TEX["tex"]["packages"], "noundefined"]
 MATHJAX_CONFIG = {
     "loader": {
-        "load": ["core", "input/tex-base", "[tex]/ams", "[tex]/autoload", "[tex]/require",
-                 "[tex]/configmacros", "[tex]/noundefined", "output/chtml", "a11y/assistive-mml"],
+        "load": ["core", "input/tex-base", *(f"[tex]/{p}" for p in _PACKAGES if p != "base"),
+                 "output/chtml", "a11y/assistive-mml"],
         "paths": {"fonts": "[mathjax]/fonts"},
     },
-    "tex": {"packages": ["base", "ams", "autoload", "require", "configmacros", "noundefined"]},
-    "output": {"font": "mathjax-tex", "displayOverflow": "linebreak",
-               "linebreaks": {"inline": True, "width": "100%"}},
+    "tex": {**MATHJAX_TEX["tex"], "packages": _PACKAGES},
+    "output": MATHJAX_TEX["output"],
 }  # fmt: skip
 
 

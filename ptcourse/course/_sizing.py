@@ -8,7 +8,7 @@ records its smallest font (points) and its dpi in PNG text chunks, which the sit
 (``tests/site/test_site_figures.py``) read to compute the text's displayed size.
 
 matplotlib is only reached through the figures passed in (this module imports it inside
-functions), so ``ptcourse.viz`` stays its one eager importer.
+functions), so importing it, and the course style (``style``) built on it, stays light.
 """
 
 from __future__ import annotations

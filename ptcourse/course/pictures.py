@@ -5,8 +5,8 @@ ratio (``plot_kl_estimators``), the exact KL at each token of a response (``plot
 :math:`e^H` as an effective number of tokens (``plot_effective_tokens``); the methods' pictures
 are in ``pictures_methods``. Both are re-exported by ``ptcourse.viz``.
 
-matplotlib is reached only through ``ptcourse.viz`` (imported inside each function), so importing
-this module stays light. Source: Schulman (2020), *Approximating KL divergence* (k1, k2, k3).
+They draw on the course style of ``style`` (``figure``, ``PALETTE``), which imports matplotlib
+inside its functions, so importing this module stays light. Source: Schulman (2020), *Approximating KL divergence* (k1, k2, k3).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import torch
 
 from ..kl import kl_estimate
 from ..spread import entropy
+from .style import GREY, PALETTE, figure, legend_above
 
 __all__ = [
     "plot_shift_and_mask",
@@ -25,12 +26,6 @@ __all__ = [
     "plot_token_kl",
     "plot_effective_tokens",
 ]
-
-
-def _viz():
-    from . import viz
-
-    return viz
 
 
 def plot_shift_and_mask(tokens: Sequence[str], labels: Sequence[int], *, ignore_index=-100):
@@ -51,7 +46,6 @@ def plot_shift_and_mask(tokens: Sequence[str], labels: Sequence[int], *, ignore_
     >>> sum(1 for p in fig.axes[0].patches if p.get_linestyle() == "-")  # 2 counted arrows
     2
     """
-    viz = _viz()
     tokens, labels = list(tokens), [int(v) for v in labels]
     if len(tokens) != len(labels) or len(tokens) < 2:
         raise ValueError(
@@ -61,10 +55,10 @@ def plot_shift_and_mask(tokens: Sequence[str], labels: Sequence[int], *, ignore_
     from matplotlib.patches import FancyArrowPatch
 
     T = len(tokens)
-    fig, ax = viz.figure(width=5.0, height=0.9 + 0.36 * T)
+    fig, ax = figure(width=5.0, height=0.9 + 0.36 * T)
     ax.set_axis_off()
     ax.set(xlim=(-0.2, 3.6), ylim=(T - 0.4, -1.2))
-    blue, grey = viz.PALETTE[0], viz.GREY
+    blue, grey = PALETTE[0], GREY
     for x, head in [(0.0, "t"), (0.9, "input_ids[t]"), (1.9, "logits z_t"), (3.0, "labels[t]")]:
         ax.text(x, -0.9, head, ha="center", va="center", weight="bold")
     for t, (tok, lab) in enumerate(zip(tokens, labels, strict=True)):
@@ -132,10 +126,9 @@ def plot_kl_estimators(r_min: float = 0.05, r_max: float = 4.0, n: int = 400):
         raise ValueError(
             f"plot_kl_estimators: need 0 < r_min < 1 < r_max and n >= 3, got {r_min}, {r_max}, {n}"
         )
-    viz = _viz()
     r = torch.logspace(math.log10(r_min), math.log10(r_max), n, dtype=torch.float64)
     logp = torch.zeros_like(r)  # log p(x) = 0, so log q(x) = log r
-    fig, ax = viz.figure(width=5.0, height=3.4)
+    fig, ax = figure(width=5.0, height=3.4)
     names = {
         "k1": r"$k_1 = -\log r$",
         "k2": r"$k_2 = \frac{1}{2}(\log r)^2$",
@@ -145,17 +138,17 @@ def plot_kl_estimators(r_min: float = 0.05, r_max: float = 4.0, n: int = 400):
         ax.plot(
             r,
             kl_estimate(logp, r.log(), kind=kind),
-            color=viz.PALETTE[i],
+            color=PALETTE[i],
             lw=2.2,
             ls=("-", "--", "-")[i],
             label=label,
         )
     ax.axhline(0, color="#333333", lw=0.8)
-    ax.axvline(1, color=viz.GREY, lw=0.8, ls=":")
-    ax.fill_between(r, -2, 0, color=viz.PALETTE[3], alpha=0.08, lw=0)
-    ax.text(r_max * 0.95, -1.1, "k1 < 0 here", ha="right", color=viz.PALETTE[3])
+    ax.axvline(1, color=GREY, lw=0.8, ls=":")
+    ax.fill_between(r, -2, 0, color=PALETTE[3], alpha=0.08, lw=0)
+    ax.text(r_max * 0.95, -1.1, "k1 < 0 here", ha="right", color=PALETTE[3])
     ax.set(xlabel="ratio r = q(x) / p(x)", ylabel="estimate (nats)", ylim=(-1.5, 3.0))
-    viz.legend_above(fig, ncols=2)
+    legend_above(fig, ncols=2)
     return fig
 
 
@@ -182,9 +175,8 @@ def plot_token_kl(tokens: Sequence[str], kl: torch.Tensor, *, title: str | None 
         )
     if not bool(torch.isfinite(kl).all()) or bool((kl < -1e-6).any()):
         raise ValueError("plot_token_kl: 'kl' must be finite and >= 0 (an exact KL)")
-    viz = _viz()
-    fig, ax = viz.figure(width=5.4, height=3.2)
-    ax.bar(range(len(kl)), kl, color=viz.PALETTE[0])
+    fig, ax = figure(width=5.4, height=3.2)
+    ax.bar(range(len(kl)), kl, color=PALETTE[0])
     ax.set_xticks(range(len(kl)), list(tokens), rotation=45, ha="right", family="monospace")
     ax.set(ylabel="KL at this token (nats)")
     ax.set_title(title or f"sum over the response: {kl.sum().item():.2f} nats", loc="left")
@@ -205,28 +197,27 @@ def plot_effective_tokens(logits: dict[str, torch.Tensor]):
     """
     if not logits:
         raise ValueError("plot_effective_tokens: 'logits' is empty")
-    viz = _viz()
     n = len(logits)
-    fig, axes = viz.figure(n, 1, width=5.0, height=0.5 + 1.6 * n)
+    fig, axes = figure(n, 1, width=5.0, height=0.5 + 1.6 * n)
     axes = [axes] if n == 1 else list(axes)
     for ax, (name, z) in zip(axes, logits.items(), strict=True):
         z = torch.as_tensor(z, dtype=torch.float64)
         p = z.softmax(-1).sort(descending=True).values
         eff = entropy(z).exp().item()
-        ax.bar(range(len(p)), p, color=viz.PALETTE[0], label="probability (sorted)")
+        ax.bar(range(len(p)), p, color=PALETTE[0], label="probability (sorted)")
         ax.fill_between(
             [-0.5, eff - 0.5],
             0,
             1 / eff,
-            color=viz.PALETTE[1],
+            color=PALETTE[1],
             alpha=0.35,
             lw=0,
             label="e^H tokens of equal mass",
             zorder=3,
         )
-        ax.axvline(eff - 0.5, color=viz.PALETTE[1], lw=1.5)
+        ax.axvline(eff - 0.5, color=PALETTE[1], lw=1.5)
         ax.set_title(f"{name}: e^H = {eff:.1f} tokens", loc="left")
         ax.set(ylim=(0, 1.05), xticks=range(len(p)), xticklabels=[])
     axes[-1].set_xlabel("tokens, most likely first")
-    viz.legend_above(fig, axes[0], ncols=2)
+    legend_above(fig, axes[0], ncols=2)
     return fig

@@ -3,7 +3,8 @@
 DPO's weight :math:`\\sigma(-\\text{margin})` (``plot_dpo_weight``), one GRPO group's rewards
 turned into advantages (``plot_group_advantages``), the covariance behind Clip-Cov
 (``plot_covariance``) and chapter 5's template map (``plot_template_map``). Re-exported by
-``ptcourse.viz``; matplotlib is reached only through it, inside each function.
+``ptcourse.viz``; drawn in the course style of ``style``, which imports matplotlib inside its
+functions.
 
 Sources: Rafailov et al. (2023), eq. 7 (the DPO gradient's weight); Shao et al. (2024), eq. 3
 (GRPO's group standardisation); Cui et al. (2025), arXiv 2505.22617, sec. 4 (Clip-Cov's centred
@@ -15,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from ..objectives import dpo_loss, grpo_advantages
-from .pictures import _viz
+from .style import GREY, PALETTE, figure, legend_above
 
 __all__ = [
     "plot_dpo_weight",
@@ -51,16 +52,15 @@ def plot_dpo_weight(beta: float = 0.1, margin_max: float = 6.0):
         raise ValueError(
             f"plot_dpo_weight: 'beta' and 'margin_max' must be > 0, got {beta}, {margin_max}"
         )
-    viz = _viz()
     m = torch.linspace(-margin_max / beta, margin_max / beta, 241, dtype=torch.float64)
     m.requires_grad_(True)  # (P,) log-ratio margins, one pair each
     zero = torch.zeros_like(m)
     # dpo_loss averages over pairs: sum the per-pair losses by scaling with the number of pairs
     (len(m) * dpo_loss(m, zero, zero, zero, beta=beta)).backward()
     weight = (-m.grad / beta).detach()
-    fig, ax = viz.figure(width=5.0, height=3.0)
-    ax.plot(beta * m.detach(), weight, color=viz.PALETTE[0], lw=2.2)
-    ax.axvline(0, color=viz.GREY, lw=0.8, ls=":")
+    fig, ax = figure(width=5.0, height=3.0)
+    ax.plot(beta * m.detach(), weight, color=PALETTE[0], lw=2.2)
+    ax.axvline(0, color=GREY, lw=0.8, ls=":")
     ax.text(-margin_max * 0.95, 0.1, "ranked wrong:\nfull pull", color="#333333")
     ax.text(margin_max * 0.95, 0.75, "ranked right:\npull fades", ha="right", color="#333333")
     ax.set(
@@ -88,13 +88,12 @@ def plot_group_advantages(rewards: torch.Tensor, **kwargs):
     if rewards.numel() < 2:
         raise ValueError("plot_group_advantages: 'rewards' must hold a group of at least 2 answers")
     adv = grpo_advantages(rewards.view(1, -1), **kwargs).view(-1)
-    viz = _viz()
-    fig, (ax1, ax2) = viz.figure(1, 2, width=6.0, height=3.0)
+    fig, (ax1, ax2) = figure(1, 2, width=6.0, height=3.0)
     idx = range(1, len(rewards) + 1)
-    ax1.bar(idx, rewards, color=viz.GREY)
+    ax1.bar(idx, rewards, color=GREY)
     ax1.axhline(rewards.mean().item(), color="#333333", ls="--", lw=1.2)
     ax1.set_title("rewards (dashed: mean)", loc="left")
-    ax2.bar(idx, adv, color=[viz.PALETTE[2] if a >= 0 else viz.PALETTE[3] for a in adv.tolist()])
+    ax2.bar(idx, adv, color=[PALETTE[2] if a >= 0 else PALETTE[3] for a in adv.tolist()])
     ax2.axhline(0, color="#333333", lw=0.8)
     ax2.set_title("advantages", loc="left")
     for ax in (ax1, ax2):
@@ -127,8 +126,7 @@ def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor
     clipped = torch.as_tensor(clipped)
     mask[clipped if clipped.dtype != torch.bool else clipped.nonzero().flatten()] = True
     x, y = logp - logp.mean(), adv - adv.mean()
-    viz = _viz()
-    fig, ax = viz.figure(width=5.0, height=3.6)
+    fig, ax = figure(width=5.0, height=3.6)
     pts = torch.stack([x, y], 1)
     uniq, inverse, counts = pts.unique(dim=0, return_inverse=True, return_counts=True)
     pos = (uniq[:, 0] * uniq[:, 1]) > 0
@@ -137,7 +135,7 @@ def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor
         uniq[:, 1],
         s=20 + 6 * counts,
         alpha=0.8,
-        c=[viz.PALETTE[3] if p else viz.PALETTE[0] for p in pos.tolist()],
+        c=[PALETTE[3] if p else PALETTE[0] for p in pos.tolist()],
         lw=0,
         label="token (area: how often drawn)",
     )
@@ -152,8 +150,8 @@ def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor
         label="clipped by Clip-Cov",
     )
     lim_x, lim_y = 1.15 * x.abs().max().item(), 1.15 * y.abs().max().item()
-    ax.fill_between([0, lim_x], 0, lim_y, color=viz.PALETTE[3], alpha=0.07, lw=0)
-    ax.fill_between([-lim_x, 0], -lim_y, 0, color=viz.PALETTE[3], alpha=0.07, lw=0)
+    ax.fill_between([0, lim_x], 0, lim_y, color=PALETTE[3], alpha=0.07, lw=0)
+    ax.fill_between([-lim_x, 0], -lim_y, 0, color=PALETTE[3], alpha=0.07, lw=0)
     ax.axhline(0, color="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set(
@@ -162,7 +160,7 @@ def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor
         xlabel="log π(y) − mean",
         ylabel="advantage − mean",
     )
-    viz.legend_above(fig, ncols=1)
+    legend_above(fig, ncols=1)
     return fig
 
 
@@ -202,13 +200,12 @@ def plot_template_map(rows: dict = TEMPLATE_MAP):
         raise ValueError("plot_template_map: 'rows' needs a 'pieces' header and rows as long")
     from matplotlib.patches import FancyBboxPatch
 
-    viz = _viz()
     methods = [k for k in rows if k != "pieces"]
-    fig, ax = viz.figure(width=6.4, height=1.0 + 0.85 * (len(methods) + 1))
+    fig, ax = figure(width=6.4, height=1.0 + 0.85 * (len(methods) + 1))
     ax.set_axis_off()
     n = len(pieces)
     ax.set(xlim=(-1.0, n), ylim=(len(methods) + 0.6, -0.6))
-    colours = viz.PALETTE[:n]
+    colours = PALETTE[:n]
     for j, (name, colour) in enumerate(zip(pieces, colours, strict=True)):
         ax.add_patch(
             FancyBboxPatch(

@@ -1,13 +1,14 @@
 """Chapter 7's pictures: preference-loss runs (margin, displacement) and pass@k curves.
 
-Built on ``ptcourse.viz``'s public ``figure()`` and ``PALETTE``, so they share the course style.
+Built on the course style's ``figure()`` and ``PALETTE`` (``style``), so they share it with ``viz``;
+a figure with several series names them in one legend above its panels (``legend_above``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .viz import PALETTE, figure
+from .style import PALETTE, figure, legend_above
 
 __all__ = ["plot_pair_runs", "plot_pass_at_k"]
 
@@ -26,15 +27,17 @@ def plot_pair_runs(runs: Mapping[str, Mapping[str, list[float]]], *, target: flo
     for i, (name, h) in enumerate(runs.items()):
         color = PALETTE[i % len(PALETTE)]
         ax1.plot(h["margin"], color=color, lw=2, label=name)
-        ax2.plot(h["chosen"], color=color, lw=2, label=f"{name}: chosen")
-        ax2.plot(h["rejected"], color=color, lw=1.5, ls="--", label=f"{name}: rejected")
+        ax2.plot(h["chosen"], color=color, lw=2)
+        ax2.plot(h["rejected"], color=color, lw=1.5, ls="--")
     if target is not None:
         ax1.axhline(target, color="0.5", lw=1, ls=":", label="IPO target 1/(2τ)")
     ax2.axhline(0.0, color="0.6", lw=0.8)
+    # colour names the run; the line style, drawn once in a neutral grey, names the answer
+    ax2.plot([], [], color="0.3", lw=2, label="chosen")
+    ax2.plot([], [], color="0.3", lw=1.5, ls="--", label="rejected")
     ax1.set(xlabel="step", ylabel="mean margin h (nats)", title="the margin DPO and IPO fit")
     ax2.set(xlabel="step", ylabel="log π − log π_ref (nats)", title="where the likelihoods went")
-    ax1.legend()
-    ax2.legend(fontsize=8)
+    legend_above(fig, ncols=3)
     return fig
 
 
@@ -52,5 +55,5 @@ def plot_pass_at_k(curves: Mapping[str, Mapping[int, float]]):
         ax.plot(ks, [curve[k] for k in ks], "o-", lw=2, color=PALETTE[i % len(PALETTE)], label=name)
     ax.set_xscale("log", base=2)
     ax.set(xlabel="k (answers tried per prompt)", ylabel="pass@k", ylim=(-0.03, 1.03))
-    ax.legend()
+    legend_above(fig, ncols=2)
     return fig

@@ -1,10 +1,13 @@
-"""Pictures of chapter 6 ("In practice"), in the course style of ``ptcourse.viz``."""
+"""Pictures of chapter 6 ("In practice"), in the course style of ``style`` (re-exported by ``viz``).
+
+A figure with several series names them in one legend above its panels (``legend_above``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .viz import PALETTE, figure
+from .style import PALETTE, figure, legend_above
 
 __all__ = ["plot_variance", "plot_overoptimisation", "plot_kl_control", "plot_ppo_updates",
            "plot_entropy_runs"]  # fmt: skip
@@ -30,7 +33,7 @@ def plot_overoptimisation(proxy: Sequence[float], gold: Sequence[float], kl: Seq
     ax1.plot(steps, proxy, color=PALETTE[0], lw=2, label="learned reward (proxy)")
     ax1.plot(steps, gold, color=PALETTE[3], lw=2, label="true quality (gold)")
     ax1.set(xlabel="RL step", ylabel="mean per answer", title="reward over-optimisation")
-    ax1.legend()
+    legend_above(fig, ax1)
     ax2.plot(kl, gold, "o", ms=3, color=PALETTE[3])
     ax2.set(xlabel="KL(π ‖ π_ref)  (nats)", ylabel="true quality", title="gold against KL")
     return fig
@@ -45,9 +48,8 @@ def plot_kl_control(runs: Mapping[str, Mapping], target: float):
             ax2.plot(h["step"], h["beta"], color=PALETTE[i], lw=1.6, label=name)
     ax1.axhline(target, color="0.4", ls="--", lw=1, label="target KL")
     ax1.set(xlabel="RL step", ylabel="KL (nats per answer)", title="KL from the reference")
-    ax1.legend()
     ax2.set(xlabel="RL step", ylabel="β", title="the controller's β")
-    ax2.legend()
+    legend_above(fig)  # each run once, though it may be drawn in both panels
     return fig
 
 
@@ -61,7 +63,7 @@ def plot_ppo_updates(runs: Mapping[str, Mapping]):
         ax2.plot(xs, u["approx_kl"], color=PALETTE[i], lw=1, label=name)
     ax1.set(xlabel="update", ylabel="fraction of tokens", title="clip fraction")
     ax2.set(xlabel="update", ylabel="nats per token", title="approx. KL to π_old")
-    ax1.legend()
+    legend_above(fig, ncols=2)
     return fig
 
 
@@ -73,5 +75,5 @@ def plot_entropy_runs(runs: Mapping[str, Mapping], *, baseline: float | None = N
     if baseline is not None:
         ax.axhline(baseline, color="0.4", ls="--", lw=1, label="SFT model")
     ax.set(xlabel="RL step", ylabel="entropy (nats per token)", title="entropy over training")
-    ax.legend()
+    legend_above(fig, ncols=2)
     return fig

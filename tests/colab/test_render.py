@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from chapter_source import chapter
 
 import ptcourse
 
@@ -251,18 +252,8 @@ def test_rendering_check_fails_on_a_broken_fixture_file(tmp_path, capsys):
     assert "bad.ipynb cell 0: MyST role" in capsys.readouterr().err
 
 
-CHAPTER_MD = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A chapter
+CHAPTER_MD = chapter(
+    """# A chapter
 
 Some prose with {term}`entropy`.
 
@@ -307,6 +298,7 @@ def f(x):
 check.f(f)
 ```
 """
+)
 
 
 def test_render_chapter_drops_claim_cells_for_students_and_keeps_hidden_pictures(tmp_path):

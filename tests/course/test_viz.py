@@ -66,13 +66,15 @@ def test_metric_labels_come_from_the_registry():
 
 
 def test_notebook_display_hook_is_installed_on_the_first_figure_not_at_import(monkeypatch):
-    """Importing viz in a kernel registers nothing; the first figure() does, once."""
+    """Importing the style in a kernel registers nothing; the first figure() does, once."""
     import importlib
     import sys
     import types
 
+    from ptcourse.course import style
+
     monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
-    fresh = importlib.reload(viz)
+    fresh = importlib.reload(style)
     calls = []
     monkeypatch.setattr(fresh, "_enable_notebook_display", lambda: calls.append(1))
     assert calls == [] and not fresh._DISPLAY_READY

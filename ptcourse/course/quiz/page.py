@@ -123,6 +123,36 @@ def markdown(chapter: str, answers: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _key_rows(q, escape) -> list[tuple[str, dict[str, str]]]:
+    """The answer key of question ``q``, one ``(verdict, fields)`` row per answer, text escaped.
+
+    ``verdict`` is ``"right"`` or ``"wrong"`` for an option of a choice, a known mistake or
+    "anything else", and ``"value"`` for a numeric question's answer (``fields["tol"]``: its
+    tolerance). The HTML key and the markdown key format the same rows (``_HTML_ROW``, ``_MD_ROW``).
+    """
+    if isinstance(q, Choice):
+        return [("right" if o.correct else "wrong",
+                 {"answer": f"({chr(97 + j)}) {escape(o.text)}", "why": escape(o.why)})
+                for j, o in enumerate(q.options)]  # fmt: skip
+    unit = f" {escape(q.unit)}" if q.unit else ""
+    value = {"answer": f"{_fmt(q.answer)}{unit}", "tol": _fmt(q.tolerance), "why": escape(q.why)}
+    mistakes = [("wrong", {"answer": _fmt(m.value), "why": escape(m.why)}) for m in q.mistakes]
+    return [("value", value), *mistakes,
+            ("wrong", {"answer": "anything else", "why": escape(q.hint)})]  # fmt: skip
+
+
+_HTML_ROW = {
+    "right": "<li><strong>✓ right</strong> {answer}: {why}</li>",
+    "wrong": "<li>✗ {answer}: {why}</li>",
+    "value": "<li><strong>✓ {answer}</strong> (±{tol}): {why}</li>",
+}
+_MD_ROW = {
+    "right": "   - {answer}: **right**. {why}",
+    "wrong": "   - {answer}: wrong. {why}",
+    "value": "   - **{answer}** (within ±{tol}): **right**. {why}",
+}
+
+
 def answer_key() -> QuizHTML:
     """The printable answer key of every quiz: each question, its answer, every explanation.
 
@@ -138,17 +168,7 @@ def answer_key() -> QuizHTML:
         parts.append(f"<h2>Chapter {ch}: {e(quiz.title)}</h2><ol>")
         for q in displayed(quiz):
             parts.append(f"<li><p>{e(q.prompt)}</p><ul>")
-            if isinstance(q, Choice):
-                for j, o in enumerate(q.options):
-                    mark = "<strong>✓ right</strong>" if o.correct else "✗"
-                    parts.append(f"<li>{mark} ({chr(97 + j)}) {e(o.text)}: {e(o.why)}</li>")
-            else:
-                unit = f" {e(q.unit)}" if q.unit else ""
-                parts.append(f"<li><strong>✓ {_fmt(q.answer)}{unit}</strong> (±"
-                             f"{_fmt(q.tolerance)}): {e(q.why)}</li>")  # fmt: skip
-                for m in q.mistakes:
-                    parts.append(f"<li>✗ {_fmt(m.value)}: {e(m.why)}</li>")
-                parts.append(f"<li>✗ anything else: {e(q.hint)}</li>")
+            parts += [_HTML_ROW[verdict].format(**row) for verdict, row in _key_rows(q, e)]
             parts.append("</ul></li>")
         parts.append("</ol>")
     parts.append("</div>")
@@ -187,15 +207,5 @@ def key_markdown() -> str:
         lines += ["", f"## Chapter {ch}: {_md(quiz.title)}"]
         for i, q in enumerate(displayed(quiz), 1):
             lines += ["", f"{i}. {_md(q.prompt)}", ""]
-            if isinstance(q, Choice):
-                for j, o in enumerate(q.options):
-                    mark = "**right**" if o.correct else "wrong"
-                    lines.append(f"   - ({chr(97 + j)}) {_md(o.text)}: {mark}. {_md(o.why)}")
-            else:
-                unit = f" {_md(q.unit)}" if q.unit else ""
-                lines.append(f"   - **{_fmt(q.answer)}{unit}** (within ±{_fmt(q.tolerance)}): "
-                             f"**right**. {_md(q.why)}")  # fmt: skip
-                for m in q.mistakes:
-                    lines.append(f"   - {_fmt(m.value)}: wrong. {_md(m.why)}")
-                lines.append(f"   - anything else: wrong. {_md(q.hint)}")
+            lines += [_MD_ROW[verdict].format(**row) for verdict, row in _key_rows(q, _md)]
     return "\n".join(lines) + "\n"
