@@ -9,6 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from chapter_source import chapter as chapter_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
@@ -183,16 +184,7 @@ def test_learner_config_loads_the_extension_and_reuses_the_cache(tmp_path):
     assert config["execute"]["cache"] == str(bundle.ROOT / "_build" / ".jupyter_cache")
 
 
-_FIXTURE_PAGE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
+_FIXTURE_PAGE = chapter_text("""\
 # Page
 
 ```{exercise} Add
@@ -223,7 +215,7 @@ total_for_the_instructor_only = 1 + 2 + 3 + 4 + 5
 ```{code-cell} ipython3
 print("a cell every learner sees")
 ```
-"""
+""")
 
 
 @pytest.mark.parametrize("learner", [False, True])
