@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-OUTPUT_FOLDER = "jupyter_execute"  # myst_nb.sphinx_ext.OUTPUT_FOLDER
-
 
 def has_outputs(nb) -> bool:
     """True when any code cell of ``nb`` (an nbformat notebook) has an output."""
@@ -50,19 +48,15 @@ def repair(copy: Path, cache_dir: Path) -> bool:
     return True
 
 
-def _cache_dir(app) -> Path:
-    path = app.config["nb_execution_cache_path"] or ".jupyter_cache"
-    return Path(app.srcdir, path) if not Path(path).is_absolute() else Path(path)
-
-
 def _on_doctree_read(app, doctree) -> None:
-    if app.config["nb_execution_mode"] != "cache":
+    # myst-nb resolves its configuration (the cache beside the output folder when _config.yml
+    # names none) into env.mystnb_config when the build starts
+    config = app.env.mystnb_config
+    if config.execution_mode != "cache" or not config.execution_cache_path:
         return
     docname = app.env.docname
-    copy = (
-        Path(app.outdir).parent.joinpath(OUTPUT_FOLDER, *docname.split("/")).with_suffix(".ipynb")
-    )
-    repair(copy, _cache_dir(app))
+    copy = Path(config.output_folder).joinpath(*docname.split("/")).with_suffix(".ipynb")
+    repair(copy, Path(config.execution_cache_path))
 
 
 def setup(app):
