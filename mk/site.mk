@@ -44,7 +44,7 @@ $(VENDOR_STAMP): $(NODE_STAMP) mk/site.mk
 	@touch $@
 
 site-test: $(NODE_STAMP)
-	$(VENV)/bin/pytest tests/site -m site -n 2  # both cores; tests/site/conftest.py groups by page
+	$(VENV)/bin/pytest tests/site -m site -n 2 --dist loadgroup  # both cores, one worker per page (conftest.py)
 
 clean-vendor:
 	rm -rf $(VENDOR_DIR) node_modules

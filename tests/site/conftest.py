@@ -73,18 +73,64 @@ def site_server(built_site):
 def pytest_configure(config):
     """Under pytest-xdist (``-n 2``), keep each page's checks on one worker.
 
-    ``test_site_pages.py`` runs every per-page check in one audit per page and caches it in the
-    worker; xdist's default ``load`` scheduling would spread one page's tests over both workers,
-    each auditing the page again. ``loadgroup`` sends a group (a page, ``pytest_collection_
-    modifyitems`` below) to one worker and balances the rest as ``load`` does.
+    ``site_views.view`` runs every check of a page on one load per width and caches the results
+    in the worker; xdist's default ``load`` scheduling would spread one page's tests over both
+    workers, each loading the page again. ``loadgroup`` sends a group (a page, ``pytest_
+    collection_modifyitems`` below) to one worker and balances the rest as ``load`` does.
+
+    The controller's choice is not enough: each worker parses the command line itself, before
+    this hook runs, and only tags a test with its group (the ``@page:...`` suffix the controller
+    schedules by) when ``--dist loadgroup`` was given there. So a worker of a ``-n`` run whose
+    command line chose no other mode tags the tests too.
     """
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        argv = list(worker.get("mainargv", []))
+        modes = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("--dist", "-d")]
+        modes += [a.split("=", 1)[1] for a in argv if a.startswith("--dist=")]
+        if all(m in ("load", "loadgroup") for m in modes):
+            config.option.loadgroup = True
 
 
+def _page_of(item) -> str | None:
+    """The built-site page a test checks: its ``site_page`` or ``rel`` parameter."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return None
+    for name in ("site_page", "rel"):
+        if name in callspec.params:
+            return str(callspec.params[name])
+    return None
+
+
+def _set_nodeid(item, nodeid: str) -> None:
+    """Give ``item`` the test id ``nodeid`` (pytest 9 keeps it in ``_id``, earlier ones in
+    ``_nodeid``, which is all pytest-xdist 3.8 sets)."""
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)
+    else:
+        item._nodeid = nodeid
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Group the tests that share a page's cached audit (``site_page``) for xdist's loadgroup."""
+    """Group the tests that share a page's cached views (``site_views``) for xdist's loadgroup.
+
+    The group is the ``xdist_group`` marker and, on a loadgroup worker, the ``@group`` suffix of
+    the test id, which is what the controller schedules by. It is added here: pytest-xdist 3.8
+    writes it where pytest 9 no longer reads a test id (``Item._nodeid``), so under pytest 9 its
+    loadgroup silently ran every test on its own, each worker loading the same pages.
+    """
+    grouping = bool(getattr(config.option, "loadgroup", False))
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and "site_page" in callspec.params:
-            item.add_marker(pytest.mark.xdist_group(f"page:{callspec.params['site_page']}"))
+        page = _page_of(item)
+        if page is None:
+            continue
+        group = f"page:{page}"
+        item.add_marker(pytest.mark.xdist_group(group))
+        if grouping and not item.nodeid.endswith(f"@{group}"):
+            _set_nodeid(item, f"{item.nodeid}@{group}")

@@ -13,12 +13,15 @@ MathJax 3's ``MathJax.startup.promise`` (https://docs.mathjax.org/en/v3.2-latest
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
+import io
 import os
 import re
 import threading
 import unicodedata
+import urllib.request
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -246,15 +249,31 @@ def check_images(page) -> list[str]:
 
 
 def check_axe(page, axe_source: str, impacts=("critical",)) -> list[str]:
-    """axe-core finds no accessibility violation of the given impact (default: critical)."""
+    """axe-core finds no accessibility violation of the given impact (default: critical).
+
+    The rules of other impacts are switched off: axe-core sets every violation's impact to its
+    rule's (``_finalizeRuleResult`` in axe.js), so they could only report what is ignored here,
+    and they are the slow ones (colour contrast alone takes seconds on a chapter). The rules
+    that do run are the ones a default ``axe.run`` would. When a rule has no impact of its own,
+    every rule runs, as before.
+    """
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
     violations = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
+        """async (impacts) => {
+            const rules = (axe._audit && axe._audit.rules) || [];
+            const options = {resultTypes: ['violations']};
+            if (rules.length && rules.every(r => r.impact)) {
+                // Switch the other rules off; axe's own choice of the rest (its defaults,
+                // experimental rules left out) is unchanged.
+                options.rules = Object.fromEntries(rules.filter(r => !impacts.includes(r.impact))
+                                                        .map(r => [r.id, {enabled: false}]));
+            }
+            const r = await axe.run(document, options);
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-        }"""
+        }""",
+        list(impacts),
     )
     return [
         f"axe {v['impact']} {v['id']}: {v['help']} at {v['nodes']}"
@@ -407,10 +426,33 @@ def check_search(page, base_url: str, query: str, expected_page: str, timeout_ms
 
 
 def screenshot(page, path: Path) -> Path:
-    """Full-page PNG of the current page at ``path`` (parents created)."""
+    """Full-page PNG of the current page at ``path`` (parents created).
+
+    Chromium's own capture (DevTools ``Page.captureScreenshot`` beyond the viewport, PNG encoded
+    for speed: about half the time of ``page.screenshot(full_page=True)`` on a long chapter);
+    Playwright's full-page screenshot when that is not available.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        try:
+            size = cdp.send("Page.getLayoutMetrics")["cssContentSize"]
+            shot = cdp.send(
+                "Page.captureScreenshot",
+                {
+                    "format": "png",
+                    "captureBeyondViewport": True,
+                    "optimizeForSpeed": True,
+                    "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"],
+                             "scale": 1},
+                },
+            )  # fmt: skip
+        finally:
+            cdp.detach()
+        path.write_bytes(base64.b64decode(shot["data"]))
+    except Exception:  # not Chromium, or an older one: Playwright's own full-page screenshot
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
@@ -606,6 +648,11 @@ def check_page_weight(browser, url: str, limit: int = MAX_PAGE_BYTES) -> list[st
     """A first visit to ``url`` downloads at most ``limit`` bytes (uncompressed), all requests,
     and never MathJax's JavaScript or a Font Awesome webfont."""
     total, sizes = page_weight(browser, url)
+    return weight_problems(total, sizes, limit)
+
+
+def weight_problems(total: int, sizes: dict[str, int], limit: int = MAX_PAGE_BYTES) -> list[str]:
+    """``check_page_weight``'s verdict on a measured first visit (``page_weight``'s result)."""
     problems = []
     for u in sizes:
         path = urlsplit(u).path
@@ -622,6 +669,34 @@ def check_page_weight(browser, url: str, limit: int = MAX_PAGE_BYTES) -> list[st
         f"first visit weighs {total / 1e6:.2f} MB > {limit / 1e6:.2f} MB; largest: {top}",
         *problems,
     ]
+
+
+class WeightRecorder:
+    """Counts the bytes of every response ``page`` receives, as ``page_weight`` does, until ``stop``.
+
+    Attach it to a fresh context's page before its first ``goto``: that page's first visit is then
+    measured while the page is also used for other checks.
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.sizes: dict[str, int] = {}
+        page.on("requestfinished", self._on_finished)
+
+    def _on_finished(self, request):
+        try:
+            response = request.response()
+            if response is not None:
+                self.sizes[request.url] = len(response.body())
+        except Exception:  # a redirect, an aborted body, a closed page: no bytes to count
+            self.sizes.setdefault(request.url, 0)
+
+    def stop(self) -> tuple[int, dict[str, int]]:
+        """Wait for the network to go idle (fonts), stop counting; the total and bytes per URL."""
+        self.page.wait_for_load_state("networkidle")
+        self.page.remove_listener("requestfinished", self._on_finished)
+        ordered = dict(sorted(self.sizes.items(), key=lambda kv: -kv[1]))
+        return sum(ordered.values()), ordered
 
 
 def check_math_without_js(browser, url: str, viewport=PHONE) -> list[str]:
@@ -799,4 +874,135 @@ def check_references(page) -> list[str]:
             problems.append(f"numbered entry [{label}] while the chapters cite author-year")
         if not e["back"]:
             problems.append(f"entry {e['label'].strip()!r} has no link back to where it is cited")
+    return problems
+
+
+# --- issue 16: the self-check quizzes ------------------------------------------------------------
+
+
+def check_quiz(page, chapter: str) -> list[str]:
+    """Problems with the quiz of ``chapter`` on the open page (empty when every answer is right)."""
+    from ptcourse.course import quiz  # the quiz data and its grader
+
+    problems = []
+    root = page.locator(f'div.ptc-quiz[data-quiz="{chapter}"]')
+    if root.count() != 1:
+        return [f"quiz {chapter}: {root.count()} quiz blocks on the page, expected 1"]
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    box = root.bounding_box()
+    if box is None or box["x"] < 0 or box["x"] + box["width"] > width + 1:
+        problems.append(f"quiz {chapter}: the quiz box {box} does not fit the {width}px viewport")
+    wide = root.evaluate(
+        "(r) => [...r.querySelectorAll('fieldset, label, legend, p')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).length"
+    )
+    if wide:
+        problems.append(f"quiz {chapter}: {wide} elements scroll sideways")
+    fieldsets = root.locator("fieldset.ptc-quiz-q")
+    questions = quiz.displayed(quiz.load(chapter))
+    if fieldsets.count() != len(questions):
+        return [
+            *problems,
+            f"quiz {chapter}: {fieldsets.count()} questions, expected {len(questions)}",
+        ]
+
+    def verdict(fs, expect_ok: bool, expect_text: str, what: str) -> None:
+        fb = fs.locator("p.ptc-quiz-feedback")
+        # One round trip for both (each option is clicked and read: ~100 per chapter).
+        got, text = fb.evaluate("e => [e.getAttribute('data-verdict'), e.innerText]")
+        if got != ("correct" if expect_ok else "wrong") or expect_text not in text:
+            problems.append(f"quiz {chapter} {what}: page says {got!r} {text!r}")
+
+    for i, q in enumerate(questions):
+        fs = fieldsets.nth(i)
+        if isinstance(q, quiz.Choice):
+            labels = fs.locator("label.ptc-quiz-option")
+            for j in range(len(q.options)):
+                labels.nth(j).click()
+                ok, why = quiz.grade(q, j)
+                verdict(fs, ok, why, f"q{i + 1} option {j + 1}")
+        else:
+            for value in (q.answer, *(m.value for m in q.mistakes), q.answer + 1000):
+                fs.locator("input.ptc-quiz-number").fill(repr(value))
+                fs.locator("button.ptc-quiz-check").click()
+                ok, why = quiz.grade(q, value)
+                verdict(fs, ok, why, f"q{i + 1} answer {value}")
+    return problems
+
+
+# --- issue 15: figures are sharp and their text readable (test_site_figures.py) ------------------
+
+MIN_PIXEL_RATIO = 1.5
+_IMAGES_JS = """() => [...document.querySelectorAll('.bd-article img')]
+  .filter(i => i.getClientRects().length && i.getBoundingClientRect().width > 0)
+  .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth,
+              shown: i.getBoundingClientRect().width, figure: !!i.closest('.cell_output'),
+              alt: (i.getAttribute('alt') || '').slice(0, 60)}))"""
+
+
+def _is_svg(src: str) -> bool:
+    return src.split("?")[0].lower().endswith(".svg") or src.startswith("data:image/svg")
+
+
+def _name(image: dict) -> str:
+    return f"{image['src'].rsplit('/', 1)[-1][:16]} ({image['alt']!r})"
+
+
+def article_images(page) -> list[dict]:
+    """The visible article images: source URL, pixel width, displayed CSS width, figure or not."""
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    return page.evaluate(_IMAGES_JS)
+
+
+def check_images_sharp(page, min_ratio: float = MIN_PIXEL_RATIO) -> list[str]:
+    """Every article image is an SVG or has >= ``min_ratio`` pixels per CSS pixel it is shown at."""
+    problems = []
+    for image in article_images(page):
+        if _is_svg(image["src"]):
+            continue
+        ratio = image["natural"] / image["shown"]
+        if ratio < min_ratio:
+            problems.append(
+                f"image {_name(image)} has {image['natural']} px for {image['shown']:.0f} CSS px "
+                f"({ratio:.2f}x < {min_ratio}x): render it at 2x (ptcourse.viz does) or as SVG"
+            )
+    return problems
+
+
+def figure_text_px(png: bytes, shown: float) -> float | None:
+    """The smallest text of a figure PNG in CSS px when shown ``shown`` CSS px wide (None: no record)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    text = getattr(image, "text", {})
+    if "ptcourse:min-font-pt" not in text or "ptcourse:dpi" not in text:
+        return None
+    pt, dpi = float(text["ptcourse:min-font-pt"]), float(text["ptcourse:dpi"])
+    return pt / 72 * dpi * shown / image.width
+
+
+def check_figure_text(page, min_px: float | None = None) -> list[str]:
+    """Each figure's smallest text, at its displayed size, is >= ``min_px`` CSS px
+    (default ``ptcourse.viz.MIN_TEXT_PX``)."""
+    if min_px is None:
+        from ptcourse import viz
+
+        min_px = viz.MIN_TEXT_PX
+    problems = []
+    for image in article_images(page):
+        if not image["figure"] or _is_svg(image["src"]):
+            continue
+        with urllib.request.urlopen(image["src"]) as response:  # the local test server only
+            png = response.read()
+        px = figure_text_px(png, image["shown"])
+        if px is None:
+            problems.append(
+                f"figure {_name(image)} records no font size (ptcourse:min-font-pt); draw it "
+                "with ptcourse.viz so its text can be checked"
+            )
+        elif px < min_px:
+            problems.append(
+                f"figure {_name(image)}: smallest text is {px:.1f} px shown {image['shown']:.0f} "
+                f"px wide (< {min_px} px): larger fonts, or a narrower figure"
+            )
     return problems

@@ -16,143 +16,65 @@ and passing on a good one, whose PNGs are drawn here by ``ptcourse.viz`` itself.
 
 from __future__ import annotations
 
-import io
 import shutil
-import urllib.request
 from pathlib import Path
 
 import pytest
 import site_checks as checks
 from PIL import Image
-from test_site_pages import CHAPTER, site_pages
+from site_checks import (
+    article_images,
+    check_figure_text,
+    check_images_sharp,
+)
+from site_views import chapter_pages, view
 
 from ptcourse import viz
 
 pytestmark = pytest.mark.site
 
 FIGURES = Path(__file__).parent / "fixtures" / "figures"
-MIN_PIXEL_RATIO = 1.5
 VIEWPORTS = {"phone": checks.PHONE, "desktop": checks.DESKTOP}
-
-_IMAGES_JS = """() => [...document.querySelectorAll('.bd-article img')]
-  .filter(i => i.getClientRects().length && i.getBoundingClientRect().width > 0)
-  .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth,
-              shown: i.getBoundingClientRect().width, figure: !!i.closest('.cell_output'),
-              alt: (i.getAttribute('alt') || '').slice(0, 60)}))"""
-
-
-def _is_svg(src: str) -> bool:
-    return src.split("?")[0].lower().endswith(".svg") or src.startswith("data:image/svg")
-
-
-def _name(image: dict) -> str:
-    return f"{image['src'].rsplit('/', 1)[-1][:16]} ({image['alt']!r})"
-
-
-def article_images(page) -> list[dict]:
-    """The visible article images: source URL, pixel width, displayed CSS width, figure or not."""
-    page.wait_for_function("() => [...document.images].every(i => i.complete)")
-    return page.evaluate(_IMAGES_JS)
-
-
-def check_images_sharp(page, min_ratio: float = MIN_PIXEL_RATIO) -> list[str]:
-    """Every article image is an SVG or has >= ``min_ratio`` pixels per CSS pixel it is shown at."""
-    problems = []
-    for image in article_images(page):
-        if _is_svg(image["src"]):
-            continue
-        ratio = image["natural"] / image["shown"]
-        if ratio < min_ratio:
-            problems.append(
-                f"image {_name(image)} has {image['natural']} px for {image['shown']:.0f} CSS px "
-                f"({ratio:.2f}x < {min_ratio}x): render it at 2x (ptcourse.viz does) or as SVG"
-            )
-    return problems
-
-
-def figure_text_px(png: bytes, shown: float) -> float | None:
-    """The smallest text of a figure PNG in CSS px when shown ``shown`` CSS px wide (None: no record)."""
-    image = Image.open(io.BytesIO(png))
-    text = getattr(image, "text", {})
-    if "ptcourse:min-font-pt" not in text or "ptcourse:dpi" not in text:
-        return None
-    pt, dpi = float(text["ptcourse:min-font-pt"]), float(text["ptcourse:dpi"])
-    return pt / 72 * dpi * shown / image.width
-
-
-def check_figure_text(page, min_px: float = viz.MIN_TEXT_PX) -> list[str]:
-    """Each figure's smallest text, at its displayed size, is >= ``min_px`` CSS px."""
-    problems = []
-    for image in article_images(page):
-        if not image["figure"] or _is_svg(image["src"]):
-            continue
-        with urllib.request.urlopen(image["src"]) as response:  # the local test server only
-            png = response.read()
-        px = figure_text_px(png, image["shown"])
-        if px is None:
-            problems.append(
-                f"figure {_name(image)} records no font size (ptcourse:min-font-pt); draw it "
-                "with ptcourse.viz so its text can be checked"
-            )
-        elif px < min_px:
-            problems.append(
-                f"figure {_name(image)}: smallest text is {px:.1f} px shown {image['shown']:.0f} "
-                f"px wide (< {min_px} px): larger fonts, or a narrower figure"
-            )
-    return problems
-
 
 # --- the built site -----------------------------------------------------------------------------
 
 
-def chapter_pages() -> list[str]:
-    """The chapter pages of the built site (``book/NN_*.html``)."""
-    return [p for p in site_pages() if CHAPTER.match(p)] or ["(no site built: run make book first)"]
+_EARLY = {"01", "02", "03", "04", "05"}
 
 
-_RESULTS: dict[tuple[str, str], dict[str, list[str]]] = {}
-
-
-def _chapter_results(browser, server, rel: str, viewport: str) -> dict[str, list[str]]:
-    """Both checks on one chapter at one width, run once (two tests read them)."""
-    key = (rel, viewport)
-    if key not in _RESULTS:
-        context = browser.new_context(viewport=VIEWPORTS[viewport])
-        try:
-            page = context.new_page()
-            checks.load_page(page, f"{server.url}/{rel}")
-            _RESULTS[key] = {
-                "sharp": check_images_sharp(page),
-                "text": check_figure_text(page),
-                "n_figures": [i["src"] for i in article_images(page) if i["figure"]],
-            }
-        finally:
-            context.close()
-    return _RESULTS[key]
+def _views(browser, server, site, axe_source, rel: str, viewport: str) -> dict:
+    """The chapter's checks at that width: ``site_views.view``, one load shared with the others."""
+    return view(browser, server, site, axe_source, rel, viewport)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_chapter_images_are_sharp(browser, site_server, built_site, rel, viewport):
+def test_chapter_images_are_sharp(browser, site_server, built_site, axe_source, rel, viewport):
     """Every image of the chapter has >= 1.5 pixels per displayed CSS pixel, or is SVG."""
-    problems = _chapter_results(browser, site_server, rel, viewport)["sharp"]
+    problems = _views(browser, site_server, built_site, axe_source, rel, viewport)["sharp"]
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_chapter_figure_text_is_readable(browser, site_server, built_site, rel, viewport):
+def test_chapter_figure_text_is_readable(
+    browser, site_server, built_site, axe_source, rel, viewport
+):
     """In every figure of the chapter the smallest text is >= 9 CSS px where it is shown."""
-    problems = _chapter_results(browser, site_server, rel, viewport)["text"]
+    problems = _views(browser, site_server, built_site, axe_source, rel, viewport)["figure_text"]
     assert not problems, "\n".join(problems)
 
 
-def test_chapters_have_figures(browser, site_server, built_site):
-    """The checks are not vacuous: chapters 1 to 5 show figures (the new pictures included)."""
-    for rel in [
-        p for p in chapter_pages() if p.split("/")[-1][:2] in {"01", "02", "03", "04", "05"}
-    ]:
-        assert len(_chapter_results(browser, site_server, rel, "desktop")["n_figures"]) >= 3, rel
+@pytest.mark.parametrize(
+    "rel",
+    [p for p in chapter_pages() if p.split("/")[-1][:2] in _EARLY]
+    or ["(no chapter 01-05 in the built site)"],
+)
+def test_chapters_have_figures(browser, site_server, built_site, axe_source, rel):
+    """The checks are not vacuous: chapters 1 to 5 show figures (the new pictures included),
+    at least three each (one test per chapter, on its shared desktop load)."""
+    shown = _views(browser, site_server, built_site, axe_source, rel, "desktop")["figures"]
+    assert len(shown) >= 3, (rel, shown)
 
 
 # --- the fixtures: each check fails on a broken page and passes on a good one -------------------

@@ -1,47 +1,25 @@
 """Browser checks of every page of the built site (issue 7; glossary, badges and dials of issue 5).
 
-Each page is opened once in light mode (all checks, then a screenshot) and once in dark mode
-(load checks and a screenshot); the results are cached per page and reported by one test per claim.
-Screenshots go to ``_build/screenshots/`` (``PTCOURSE_SCREENSHOT_DIR`` overrides).
+Each page is opened once in light mode at desktop width (all checks, then a screenshot) and once
+in dark mode (load checks and a screenshot), by ``site_views.view``, which also runs the checks of
+``test_site_screens.py`` and ``test_site_figures.py`` on those loads; one test per claim reads
+the cached results. Screenshots go to ``_build/screenshots/`` (``PTCOURSE_SCREENSHOT_DIR``
+overrides).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 import site_checks as checks
-import yaml
-from site_checks import REPO_ROOT, site_dir
+from site_views import CHAPTER, VIEWS, screenshot_path, site_pages, view
 
 pytestmark = pytest.mark.site
 
-CHAPTER = re.compile(r"^book/\d\d_[^/]+\.html$")
+__all__ = ["CHAPTER", "site_pages"]  # imported by the other test modules
 GLOSSARY_PAGE = "book/glossary.html"
 EXPECTED_DIALS = {"temperature", "beta", "estimators"}
-SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
-
-
-def _screenshot_dir() -> Path:
-    path = Path(os.environ.get("PTCOURSE_SCREENSHOT_DIR", REPO_ROOT / "_build" / "screenshots"))
-    return path if path.is_absolute() else REPO_ROOT / path
-
-
-def site_pages() -> list[str]:
-    """The site's HTML pages (relative posix paths), without assets and redirect stubs."""
-    root = site_dir()
-    pages = []
-    for file in sorted(root.rglob("*.html")):
-        rel = file.relative_to(root)
-        if rel.parts[0] in SKIP_DIRS:
-            continue
-        head = file.read_text(encoding="utf8", errors="replace")[:2000].lower()
-        if 'http-equiv="refresh"' in head:
-            continue
-        pages.append(rel.as_posix())
-    return pages
 
 
 def pytest_generate_tests(metafunc):
@@ -50,69 +28,12 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("site_page", pages)
 
 
-def _source_root() -> Path:
-    """The repository the site was built from (``PTCOURSE_REPO_DIR``, default this checkout)."""
-    return Path(os.environ.get("PTCOURSE_REPO_DIR", REPO_ROOT)).resolve()
-
-
-def _repository() -> tuple[str, str]:
-    config = yaml.safe_load((_source_root() / "_config.yml").read_text(encoding="utf8"))
-    repo = config["repository"]
-    return repo["url"], "v" + re.search(
-        r'__version__ = "(.+)"', (_source_root() / "ptcourse/__init__.py").read_text()
-    ).group(1)  # badges open the release tag (_ext/colab_badge.py)
-
-
-_AUDITS: dict[str, dict[str, list[str]]] = {}
-_ID_CACHE: dict = {}
-
-
-def _audit(browser, server, site: Path, axe_source: str, rel: str) -> dict[str, list[str]]:
-    """Run every per-page check on ``rel`` once; later calls return the cached result."""
-    if rel in _AUDITS:
-        return _AUDITS[rel]
-    url = f"{server.url}/{rel}"
-    shots = _screenshot_dir()
-    stem = rel.removesuffix(".html").replace("/", "__")
-    result: dict[str, list[str]] = {}
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        result["load"] = checks.load_page(page, url).problems()
-        result["math"] = checks.check_math(page)
-        result["links"] = checks.check_links(page, site, _ID_CACHE)
-        result["images"] = checks.check_images(page)
-        result["axe"] = checks.check_axe(page, axe_source)
-        repo_url, branch = _repository()
-        result["badges"] = checks.check_colab_badges(
-            page, _source_root(), repo_url, branch, required=bool(CHAPTER.match(rel))
-        )
-        checks.screenshot(page, shots / f"{stem}.light.png")  # before hovering: no tooltip in it
-        result["term_links"] = checks.glossary_term_links(page)
-        result["glossary"] = [
-            p for href in result["term_links"] for p in checks.check_glossary_hover(page, href)
-        ]
-        result["dial_names"] = page.eval_on_selector_all(
-            ".ptc-dial", "els => els.map(e => e.getAttribute('data-dial'))"
-        )
-        result["dials"] = checks.check_dials(page)
-    finally:
-        context.close()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-    try:
-        page = context.new_page()
-        result["load"] += [f"(dark) {p}" for p in checks.load_page(page, url, dark=True).problems()]
-        checks.screenshot(page, shots / f"{stem}.dark.png")
-    finally:
-        context.close()
-    _AUDITS[rel] = result
-    return result
-
-
 @pytest.fixture()
 def audit(browser, site_server, built_site, axe_source, site_page):
-    """The cached results of all per-page checks for ``site_page``."""
-    return _audit(browser, site_server, built_site, axe_source, site_page)
+    """The cached results of all per-page checks for ``site_page``: its light and dark loads."""
+    light = view(browser, site_server, built_site, axe_source, site_page, "desktop")
+    dark = view(browser, site_server, built_site, axe_source, site_page, "desktop-dark")
+    return {**light, "load": light["load"] + [f"(dark) {p}" for p in dark["load"]]}
 
 
 def test_page_loads_cleanly(audit, site_page):
@@ -157,28 +78,61 @@ def test_dials_move(audit, site_page):
 
 def test_screenshots_written(audit, site_page):
     """A light and a dark full-page screenshot of the page were written."""
-    stem = site_page.removesuffix(".html").replace("/", "__")
     for mode in ("light", "dark"):
-        shot = _screenshot_dir() / f"{stem}.{mode}.png"
+        shot = screenshot_path(site_page, mode)
         assert shot.is_file() and shot.stat().st_size > 1000, f"missing screenshot {shot}"
 
 
-def _all_audits(browser, site_server, built_site, axe_source) -> dict[str, dict]:
-    return {rel: _audit(browser, site_server, built_site, axe_source, rel) for rel in site_pages()}
+def _views_until(browser, site_server, done) -> list[dict]:
+    """Each page's glossary-term links and dial names, until ``done(results so far)``.
+
+    Pages this process has already audited come first, from the cache; the others are opened
+    (desktop, light) only for these two lookups, and only while the claim is still open.
+    """
+    pages = site_pages()
+    cached = [VIEWS[(rel, "desktop")] for rel in pages if (rel, "desktop") in VIEWS]
+    seen = list(cached)
+    if done(seen):
+        return seen
+    for rel in pages:
+        if (rel, "desktop") in VIEWS:
+            continue
+        context = browser.new_context(viewport=checks.DESKTOP)
+        try:
+            page = context.new_page()
+            checks.load_page(page, f"{site_server.url}/{rel}")
+            seen.append(
+                {
+                    "term_links": checks.glossary_term_links(page),
+                    "dial_names": page.eval_on_selector_all(
+                        ".ptc-dial", "els => els.map(e => e.getAttribute('data-dial'))"
+                    ),
+                }
+            )
+        finally:
+            context.close()
+        if done(seen):
+            break
+    return seen
 
 
 def test_chapters_link_glossary_terms(browser, site_server, built_site, axe_source):
     """The site uses {term} links to the glossary (so the hover test above is not vacuous)."""
-    audits = _all_audits(browser, site_server, built_site, axe_source)
-    linked = [rel for rel, a in audits.items() if a["term_links"]]
+    audits = _views_until(browser, site_server, lambda v: any(a["term_links"] for a in v))
+    linked = [a for a in audits if a["term_links"]]
     assert linked, "no page links a glossary term with {term}"
 
 
 def test_site_has_the_three_dials(browser, site_server, built_site, axe_source):
     """The temperature, beta and estimators dials all appear somewhere on the site."""
-    audits = _all_audits(browser, site_server, built_site, axe_source)
-    found = {name for a in audits.values() for name in a["dial_names"]}
-    assert EXPECTED_DIALS <= found, f"missing dials: {sorted(EXPECTED_DIALS - found)}"
+
+    def found(audits):
+        return {name for a in audits for name in a["dial_names"]}
+
+    audits = _views_until(browser, site_server, lambda v: EXPECTED_DIALS <= found(v))
+    assert EXPECTED_DIALS <= found(audits), (
+        f"missing dials: {sorted(EXPECTED_DIALS - found(audits))}"
+    )
 
 
 def test_search_finds_glossary_terms(page, site_server, built_site):

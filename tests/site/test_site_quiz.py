@@ -15,59 +15,14 @@ import re
 
 import pytest
 import site_checks as checks
+from site_checks import check_quiz, site_dir
+from site_views import quiz_pages, view
 
 from ptcourse.course import quiz
 
 pytestmark = pytest.mark.site
 
 VIEWPORTS = {"phone": checks.PHONE, "desktop": checks.DESKTOP}
-
-
-def check_quiz(page, chapter: str) -> list[str]:
-    """Problems with the quiz of ``chapter`` on the open page (empty when every answer is right)."""
-    problems = []
-    root = page.locator(f'div.ptc-quiz[data-quiz="{chapter}"]')
-    if root.count() != 1:
-        return [f"quiz {chapter}: {root.count()} quiz blocks on the page, expected 1"]
-    width = page.evaluate("() => document.documentElement.clientWidth")
-    box = root.bounding_box()
-    if box is None or box["x"] < 0 or box["x"] + box["width"] > width + 1:
-        problems.append(f"quiz {chapter}: the quiz box {box} does not fit the {width}px viewport")
-    wide = root.evaluate(
-        "(r) => [...r.querySelectorAll('fieldset, label, legend, p')]"
-        ".filter(e => e.scrollWidth > e.clientWidth + 1).length"
-    )
-    if wide:
-        problems.append(f"quiz {chapter}: {wide} elements scroll sideways")
-    fieldsets = root.locator("fieldset.ptc-quiz-q")
-    questions = quiz.displayed(quiz.load(chapter))
-    if fieldsets.count() != len(questions):
-        return [
-            *problems,
-            f"quiz {chapter}: {fieldsets.count()} questions, expected {len(questions)}",
-        ]
-
-    def verdict(fs, expect_ok: bool, expect_text: str, what: str) -> None:
-        fb = fs.locator("p.ptc-quiz-feedback")
-        got, text = fb.get_attribute("data-verdict"), fb.inner_text()
-        if got != ("correct" if expect_ok else "wrong") or expect_text not in text:
-            problems.append(f"quiz {chapter} {what}: page says {got!r} {text!r}")
-
-    for i, q in enumerate(questions):
-        fs = fieldsets.nth(i)
-        if isinstance(q, quiz.Choice):
-            labels = fs.locator("label.ptc-quiz-option")
-            for j in range(len(q.options)):
-                labels.nth(j).click()
-                ok, why = quiz.grade(q, j)
-                verdict(fs, ok, why, f"q{i + 1} option {j + 1}")
-        else:
-            for value in (q.answer, *(m.value for m in q.mistakes), q.answer + 1000):
-                fs.locator("input.ptc-quiz-number").fill(repr(value))
-                fs.locator("button.ptc-quiz-check").click()
-                ok, why = quiz.grade(q, value)
-                verdict(fs, ok, why, f"q{i + 1} answer {value}")
-    return problems
 
 
 def _fixture_page(tmp_path, chapter: str, broken: bool) -> str:
@@ -124,29 +79,19 @@ def test_quiz_check_fails_on_a_broken_page(browser, tmp_path):
     assert any("q1 option" in p or "option 1" in p for p in problems), problems
 
 
-def _quiz_pages(site) -> list[tuple[str, str]]:
-    pages = []
-    for ch in quiz.chapters():
-        found = sorted(site.glob(f"book/{ch}_*.html"))
-        if found:
-            pages.append((found[0].relative_to(site).as_posix(), ch))
-    return pages
+_QUIZ_PAGES = quiz_pages(site_dir()) or [("(no chapter page with a quiz in the built site)", "")]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_quiz_on_every_chapter_of_the_built_site(browser, built_site, site_server, viewport):
+@pytest.mark.parametrize(("rel", "chapter"), _QUIZ_PAGES, ids=[rel for rel, _ in _QUIZ_PAGES])
+def test_quiz_on_every_chapter_of_the_built_site(
+    browser, built_site, site_server, axe_source, rel, chapter, viewport
+):
     """Every chapter with a quiz ends with it, and every option's feedback is right, on a phone
-    and on a desktop."""
-    pages = _quiz_pages(built_site)
-    assert pages, "no chapter page with a quiz in the built site"
-    problems = []
-    for rel, ch in pages:
-        context, page, load = _open(browser, site_server, rel, VIEWPORTS[viewport])
-        try:
-            problems += [f"{rel}: {p}" for p in load.problems()]
-            problems += [f"{rel}: {p}" for p in check_quiz(page, ch)]
-        finally:
-            context.close()
+    and on a desktop (one test per chapter and width, on the chapter's shared load)."""
+    assert chapter, rel
+    seen = view(browser, site_server, built_site, axe_source, rel, viewport)
+    problems = [f"{rel}: {p}" for p in seen["load"] + seen["quiz"]]
     assert problems == []
 
 

@@ -1,22 +1,18 @@
 """The built site on a phone and on a desktop (issue 15): navigation, equations, weight, icons.
 
-Each chapter is opened at 390x844 (phone) and 1366x900 (desktop) in fresh contexts; the claims are
-the ones issue 15 found broken. Each check is shown failing on a broken fixture in
-``test_site_fixtures.py``.
+Each chapter is opened at 390x844 (phone) and 1366x900 (desktop), light and dark, once each, by
+``site_views.view`` (which runs every check below on that load, the clicking ones last); the claims
+are the ones issue 15 found broken, one test each. Each check is shown failing on a broken fixture
+in ``test_site_fixtures.py``.
 """
 
 from __future__ import annotations
 
 import pytest
 import site_checks as checks
-from test_site_pages import CHAPTER, site_pages
+from site_views import chapter_pages, view
 
 pytestmark = pytest.mark.site
-
-
-def chapter_pages() -> list[str]:
-    """The chapter pages of the built site (``book/NN_*.html``)."""
-    return [p for p in site_pages() if CHAPTER.match(p)] or ["(no site built: run make book first)"]
 
 
 def _open(browser, server, rel, viewport, dark=False):
@@ -26,84 +22,66 @@ def _open(browser, server, rel, viewport, dark=False):
     return context, page, load
 
 
+@pytest.fixture()
+def views(browser, site_server, built_site, axe_source):
+    """``views(rel, kind)``: the cached checks of chapter ``rel`` in view ``kind``."""
+    return lambda rel, kind: view(browser, site_server, built_site, axe_source, rel, kind)
+
+
 @pytest.mark.parametrize("rel", chapter_pages())
 @pytest.mark.parametrize("kind", ["primary", "secondary"])
-def test_phone_header_buttons_open_their_drawers(browser, site_server, built_site, rel, kind):
+def test_phone_header_buttons_open_their_drawers(views, rel, kind):
     """At 390 px the visible menu and contents buttons each open their drawer."""
-    context, page, load = _open(browser, site_server, rel, checks.PHONE)
-    try:
-        assert not load.problems(), load.problems()
-        problems = checks.check_sidebar_toggle(page, kind)
-    finally:
-        context.close()
+    phone = views(rel, "phone")
+    assert not phone["load"], phone["load"]
+    problems = phone[f"toggle_{kind}"]
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_desktop_sidebar_toggle_collapses_the_sidebar(browser, site_server, built_site, rel):
+def test_desktop_sidebar_toggle_collapses_the_sidebar(views, rel):
     """At 1366 px the visible primary-sidebar button collapses (and restores) the sidebar."""
-    context, page, _ = _open(browser, site_server, rel, checks.DESKTOP)
-    try:
-        problems = checks.check_sidebar_toggle(page, "primary")
-    finally:
-        context.close()
+    problems = views(rel, "desktop")["toggle_primary"]
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_display_equations_fit_a_phone(browser, site_server, built_site, rel, dark):
+def test_display_equations_fit_a_phone(views, rel, dark):
     """At 390 px at most one display equation in ten scrolls sideways, and each that does shows it."""
-    context, page, _ = _open(browser, site_server, rel, checks.PHONE, dark=dark)
-    try:
-        problems = checks.check_equations_fit(page)
-    finally:
-        context.close()
+    problems = views(rel, "phone-dark" if dark else "phone")["equations"]
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_chapter_first_visit_weight(browser, site_server, built_site, rel):
+def test_chapter_first_visit_weight(views, rel):
     """A chapter's first visit downloads at most 2.5 MB (every request, uncompressed)."""
-    problems = checks.check_page_weight(browser, f"{site_server.url}/{rel}")
+    problems = views(rel, "desktop")["weight"]
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("viewport", [checks.PHONE, checks.DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_every_icon_is_drawn(browser, site_server, built_site, rel, viewport):
+def test_every_icon_is_drawn(views, rel, viewport):
     """Every theme icon is drawn as SVG although Font Awesome's 1.5 MB script is not loaded."""
-    context, page, _ = _open(browser, site_server, rel, viewport)
-    try:
-        assert page.locator("svg.svg-inline--fa").count() >= 5
-        scripts = page.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
-        problems = checks.check_icons_drawn(page)
-    finally:
-        context.close()
-    assert not [s for s in scripts if "fontawesome" in s], scripts
-    assert not problems, "\n".join(problems)
+    seen = views(rel, viewport)
+    assert seen["fa_svgs"] >= 5, seen["fa_svgs"]
+    assert not [s for s in seen["scripts"] if "fontawesome" in s], seen["scripts"]
+    assert not seen["icons"], "\n".join(seen["icons"])
 
 
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_solution_title_opens_the_solution(browser, site_server, built_site, rel):
+def test_solution_title_opens_the_solution(views, rel):
     """Clicking the underlined part of a solution's title opens it, in place."""
-    context, page, _ = _open(browser, site_server, rel, checks.DESKTOP)
-    try:
-        problems = checks.check_solution_title_opens(page)
-    finally:
-        context.close()
+    problems = views(rel, "desktop")["solution"]
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("rel", chapter_pages())
-def test_outputs_wrap_on_a_phone_and_print_cleanly(browser, site_server, built_site, rel):
+def test_outputs_wrap_on_a_phone_and_print_cleanly(views, rel):
     """At 390 px no cell output scrolls sideways; printed, code wraps and no toggle bar shows."""
-    context, page, _ = _open(browser, site_server, rel, checks.PHONE)
-    try:
-        problems = checks.check_outputs_wrap(page) + checks.check_print(page)
-        problems += checks.check_favicon(page)
-    finally:
-        context.close()
+    phone = views(rel, "phone")
+    problems = phone["wrap"] + phone["print"] + phone["favicon"]
     assert not problems, "\n".join(problems)
 
 
