@@ -73,7 +73,11 @@ notebooks-instructor: colab-check
 	JUPYTER_PATH=$(COLAB_KERNELS) $(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax \
 		--nbval-kernel-name ptcourse-colab-solutions $(wildcard notebooks/instructor/*.ipynb)
 
-test: lint unit notebooks book site-test
+# The Colab-faithful venv (mostly pip waiting on the registry and unpacking torch) is created beside
+# the lint and unit tests, two jobs at a time; each job's output is printed whole when it ends.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target colab-venv lint unit
+	$(MAKE) --no-print-directory notebooks book site-test
 	@echo "make test: all checks passed"
 
 sync: install

@@ -23,7 +23,7 @@ LEARNER_SITE := _build/learner/_build/html
 # The kernelspec (ptcourse-colab: .venv-colab's Python) that `make notebooks` hands to nbval.
 COLAB_KERNELS := $(CURDIR)/_build/colab-kernels
 
-.PHONY: student colab-check render-check wheel dist site-learner
+.PHONY: student colab-venv colab-check render-check wheel dist site-learner
 
 # After `book`: the glued numbers come from the chapters it just executed (its jupyter-cache), so a
 # package edit executes each chapter once, in the book build, never a second time here.
@@ -33,6 +33,10 @@ student: book
 render-check: install
 	$(PY) tools/render_notebooks.py --check
 	$(PY) tools/render_check.py notebooks/student notebooks/instructor
+
+# Standard library only (no .venv needed), so `make test` runs it beside `install` and `unit`.
+colab-venv:
+	$(PYTHON) tools/colab_check.py --venv-only
 
 colab-check: install render-check
 	$(VENV)/bin/pytest -q tests/colab

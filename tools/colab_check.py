@@ -396,7 +396,18 @@ def main(argv: list[str] | None = None) -> int:
         "wheel; `make notebooks` runs them all under nbval in the ptcourse-colab kernel)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once after the first")
+    parser.add_argument(
+        "--venv-only",
+        action="store_true",
+        help="only create (or reuse) .venv-colab and exit; needs nothing but the standard library, "
+        "so `make test` runs it beside the unit tests",
+    )
     args = parser.parse_args(argv)
+    if args.venv_only:
+        torch, colab = torch_requirement(lock_pins()), colab_pins()
+        ensure_venv(torch, colab_requirements(colab), colab)
+        assert_colab_like(torch, colab)
+        return 0
 
     t_start = time.perf_counter()
     sys.path.insert(0, str(ROOT))
