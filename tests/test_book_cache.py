@@ -113,7 +113,7 @@ def test_render_notebooks_ignores_a_cache_from_older_sources(tmp_path, monkeypat
 
     cache = tmp_path / "_build" / ".jupyter_cache"
     cache.mkdir(parents=True)
-    cache.with_name(cache.name + book_cache.STAMP_SUFFIX).write_text("0" * 64 + "\n")
+    book_cache.stamp_path(cache).write_text("0" * 64 + "\n")
     calls = []
     monkeypatch.setattr("jupyter_cache.get_cache", lambda path: calls.append(path))
     assert render_notebooks.executed_from_cache(object(), cache) is None

@@ -45,7 +45,7 @@ def refresh(cache: Path, package: Path = PACKAGE) -> bool:
             f"refusing to manage {cache}: not a jupyter-cache directory (.jupyter_cache)"
         )
     digest = package_hash(package)
-    stamp = cache.with_name(cache.name + STAMP_SUFFIX)
+    stamp = stamp_path(cache)
     cleared = False
     if cache.exists() and (not stamp.is_file() or stamp.read_text().strip() != digest):
         shutil.rmtree(cache)
@@ -60,10 +60,20 @@ def refresh(cache: Path, package: Path = PACKAGE) -> bool:
     return cleared
 
 
-def is_current(cache: Path, package: Path = PACKAGE) -> bool:
-    """True when ``cache`` exists and was built from the current package sources (its stamp)."""
-    stamp = cache.with_name(cache.name + STAMP_SUFFIX)
-    return cache.is_dir() and stamp.is_file() and stamp.read_text().strip() == package_hash(package)
+def stamp_path(cache: Path) -> Path:
+    """The file beside ``cache`` that records which package sources it was built from."""
+    return cache.with_name(cache.name + STAMP_SUFFIX)
+
+
+def is_current(cache: Path, package: Path = PACKAGE, digest: str | None = None) -> bool:
+    """True when ``cache`` exists and was built from the current package sources (its stamp).
+
+    ``digest``: ``package_hash(package)`` when the caller has it already (hashing reads every file).
+    """
+    stamp = stamp_path(cache)
+    if not (cache.is_dir() and stamp.is_file()):
+        return False
+    return stamp.read_text().strip() == (digest or package_hash(package))
 
 
 if __name__ == "__main__":

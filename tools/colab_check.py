@@ -208,8 +208,10 @@ def ensure_venv(torch: str, requirements: list[str], constraints: dict[str, str]
     cfile.write_text("".join(f"{k}=={v}\n" for k, v in sorted(constraints.items())))
     # --no-compile: no byte-compiling of every installed file (torch: 10 s instead of 41 s); the
     # kernel compiles what it imports, once. Nothing a notebook sees differs.
-    pip = [str(venv_python()), "-m", "pip", "install", "-q", "--no-compile"]
-    pip.append("--disable-pip-version-check")
+    pip = [
+        str(venv_python()), "-m", "pip", "install", "-q", "--no-compile",
+        "--disable-pip-version-check",
+    ]  # fmt: skip
     for step in ([*pip, torch], [*pip, "-c", str(cfile), *requirements]):
         proc = subprocess.run(step, text=True, capture_output=True)
         if proc.returncode != 0:
@@ -247,20 +249,31 @@ def assert_colab_like(torch: str, colab: dict[str, str]) -> None:
         raise SystemExit(f"{VENV.name} is not Colab-like: " + "; ".join(problems))
 
 
+def prepare_venv() -> None:
+    """Create (or reuse) .venv-colab from the lock's torch and Colab's pins, and check it."""
+    torch, colab = torch_requirement(lock_pins()), colab_pins()
+    ensure_venv(torch, colab_requirements(colab), colab)
+    assert_colab_like(torch, colab)
+
+
+def offline_env(find_links: Path) -> dict[str, str]:
+    """What a notebook kernel of this venv adds to its environment: pip can reach only find_links."""
+    return {
+        "PIP_FIND_LINKS": str(find_links),
+        "PIP_NO_INDEX": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PYTHONNOUSERSITE": "1",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
+
+
 def kernel_env(find_links: Path) -> dict[str, str]:
     """The environment the kernel (and the install cell's pip) sees: pip can reach only find_links."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))
     }
-    env.update(
-        PIP_FIND_LINKS=str(find_links),
-        PIP_NO_INDEX="1",
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        PIP_CONFIG_FILE=os.devnull,
-        PYTHONNOUSERSITE="1",
-        MPLBACKEND="module://matplotlib_inline.backend_inline",
-        PATH=f"{VENV / 'bin'}:{env.get('PATH', '')}",
-    )
+    env.update(offline_env(find_links), PATH=f"{VENV / 'bin'}:{env.get('PATH', '')}")
     return env
 
 
@@ -372,15 +385,7 @@ def write_kernelspecs(root: Path) -> list[Path]:
             "argv": [str(venv_python()), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": f"Python 3 (Colab-faithful .venv-colab, {kind} notebooks)",
             "language": "python",
-            "env": {
-                "PIP_FIND_LINKS": str(empty),
-                "PIP_NO_INDEX": "1",
-                "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-                "PIP_CONFIG_FILE": os.devnull,
-                "PYTHONNOUSERSITE": "1",
-                "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-                flag: "1",
-            },
+            "env": {**offline_env(empty), flag: "1"},
         }
         (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
         folders.append(folder)
@@ -407,9 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.venv_only:
-        torch, colab = torch_requirement(lock_pins()), colab_pins()
-        ensure_venv(torch, colab_requirements(colab), colab)
-        assert_colab_like(torch, colab)
+        prepare_venv()
         return 0
 
     t_start = time.perf_counter()
@@ -426,9 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     wheel = build_wheel(version)
     log(f"built {wheel.relative_to(ROOT)}")
-    torch, colab = torch_requirement(lock_pins()), colab_pins()
-    ensure_venv(torch, colab_requirements(colab), colab)
-    assert_colab_like(torch, colab)
+    prepare_venv()
 
     failed = []
 

@@ -303,7 +303,7 @@ def executed_from_cache(nb, cache_dir: Path):
     """
     from book_cache import is_current  # tools/book_cache.py, beside this file
 
-    if not is_current(cache_dir, ROOT / "ptcourse"):
+    if not is_current(cache_dir, ROOT / "ptcourse", digest=_package_hash()):
         return None
     try:
         from jupyter_cache import get_cache
