@@ -23,3 +23,15 @@ kernelspec:
 def chapter(body: str) -> str:
     """The text of a chapter file: the front matter, a blank line, then ``body``."""
     return f"{FRONT_MATTER}\n{body}"
+
+
+#: The chapters with a slide deck (their sources carry slide markers); the workshop's decks.
+DECK_CHAPTERS = [
+    "01_next_token",
+    "02_likelihood_sft",
+    "03_kl_leash",
+    "04_entropy",
+    "05_toolkit",
+    "06_rl_in_practice",
+    "07_preferences_in_practice",
+]

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from chapter_source import chapter
+from chapter_source import DECK_CHAPTERS, chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -179,18 +179,9 @@ def test_markers_never_reach_the_rendered_notebooks():
     assert "%" not in out and "slide" not in out and "Before." in out and "After." in out
 
 
-MARKED = [
-    "01_next_token",
-    "02_likelihood_sft",
-    "03_kl_leash",
-    "04_entropy",
-    "05_toolkit",
-    "06_rl_in_practice",
-    "07_preferences_in_practice",
-]
 
 
-@pytest.mark.parametrize("doc", MARKED)
+@pytest.mark.parametrize("doc", DECK_CHAPTERS)
 def test_each_chapter_marks_equations_a_figure_and_a_demo(doc):
     """Chapters 01-07 each mark key equations, one figure cell and at least one live demo that the
     live-demos page runs, and the markers are only '%' comment lines or a 'slide' tag."""

@@ -10,18 +10,10 @@ import re
 
 import pytest
 import site_checks as checks
+from chapter_source import DECK_CHAPTERS
 
 pytestmark = pytest.mark.site
 
-DECKS = [
-    "01_next_token",
-    "02_likelihood_sft",
-    "03_kl_leash",
-    "04_entropy",
-    "05_toolkit",
-    "06_rl_in_practice",
-    "07_preferences_in_practice",
-]
 
 
 def pdf_pages(pdf: bytes) -> int:
@@ -44,7 +36,7 @@ def test_cheat_sheet_prints_on_one_sheet(page, site_server, paper):
     assert pdf_pages(pdf) == 1, f"the cheat sheet takes {pdf_pages(pdf)} {paper} pages"
 
 
-@pytest.mark.parametrize("deck", DECKS)
+@pytest.mark.parametrize("deck", DECK_CHAPTERS)
 def test_deck_works_offline(page, site_server, built_site, deck):
     """Each deck loads with no error and no request off the machine; reveal.js runs, every formula
     is typeset by the vendored MathJax, and the figure and the live demo are on their slides."""
@@ -65,6 +57,6 @@ def test_instructor_page_links_the_decks_and_the_cheat_sheet(page, site_server):
     """The instructor page links to every deck's page and to the cheat sheet, and the links work."""
     checks.load_page(page, f"{site_server.url}/book/instructor.html")
     hrefs = page.eval_on_selector_all("article a", "els => els.map(a => a.href)")
-    for deck in DECKS:
+    for deck in DECK_CHAPTERS:
         assert any(h.endswith(f"slides/{deck}.html") for h in hrefs), deck
     assert any(h.split("#")[0].endswith("cheatsheet.html") for h in hrefs)
