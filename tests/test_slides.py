@@ -179,8 +179,6 @@ def test_markers_never_reach_the_rendered_notebooks():
     assert "%" not in out and "slide" not in out and "Before." in out and "After." in out
 
 
-
-
 @pytest.mark.parametrize("doc", DECK_CHAPTERS)
 def test_each_chapter_marks_equations_a_figure_and_a_demo(doc):
     """Chapters 01-07 each mark key equations, one figure cell and at least one live demo that the

@@ -15,7 +15,6 @@ from chapter_source import DECK_CHAPTERS
 pytestmark = pytest.mark.site
 
 
-
 def pdf_pages(pdf: bytes) -> int:
     """Number of page objects in a PDF (Chromium writes them uncompressed).
 
