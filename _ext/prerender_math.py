@@ -132,12 +132,6 @@ def render(items: list[tuple[str, bool]], node: str = "node") -> tuple[dict, dic
     return rendered, errors, reply["css"]
 
 
-def _tippy_tables(path: Path) -> tuple[str, dict] | None:
-    text = path.read_text(encoding="utf8")
-    m = _TIPPY_TABLE.search(text)
-    return (text, json.loads(m.group(2))) if m else None
-
-
 def prerender_site(outdir: Path, node: str | None = None) -> tuple[int, list[str]]:
     """Pre-render every formula under ``outdir`` (a built site) in place.
 
@@ -156,38 +150,44 @@ def prerender_site(outdir: Path, node: str | None = None) -> tuple[int, list[str
         remembered = {}
     pages = sorted(outdir.rglob("*.html"))
     tips = sorted((outdir / "_static" / "tippy").rglob("*.js"))
-    todo: dict[Path, list[tuple[str, bool]]] = {}
+    # path -> (its text, its formulas, and for a tooltip script its table's match and table):
+    # every file is read and parsed once, here, and written below only if its math changed
+    todo: dict[Path, tuple[str, list[tuple[str, bool]], re.Match | None, dict]] = {}
     for path in pages + tips:
+        text = path.read_text(encoding="utf8")
+        match, table = None, {}
         if path.suffix == ".html":
-            found = find_math(path.read_text(encoding="utf8"))
+            found = find_math(text)
         else:
-            tables = _tippy_tables(path)
-            found = [f for v in (tables[1].values() if tables else ()) for f in find_math(v)]
+            match = _TIPPY_TABLE.search(text)
+            table = json.loads(match.group(2)) if match else {}
+            found = [f for v in table.values() for f in find_math(v)]
         rel = path.relative_to(outdir).as_posix()
         if found:
-            todo[path] = found
+            todo[path] = (text, found, match, table)
             remembered[rel] = [[t, d] for t, d in dict.fromkeys(found)]
         elif path.suffix == ".html":
-            todo[path] = []  # no math, but Sphinx may still have added MathJax's scripts
+            todo[path] = (
+                text,
+                [],
+                None,
+                {},
+            )  # no math, but Sphinx may have added MathJax's scripts
     remembered = {k: v for k, v in remembered.items() if (outdir / k).is_file()}
     every = list(dict.fromkeys((t, bool(d)) for v in remembered.values() for t, d in v))
     rendered, errors, css = render(every, node) if every else ({}, {}, "")
-    for path, found in todo.items():
+    for path, (text, found, match, table) in todo.items():
         rel = path.relative_to(outdir).as_posix()
         for item in dict.fromkeys(found):
             if item in errors:
                 failures.append(f"{rel}: MathJax cannot typeset {item[0]!r}: {errors[item]}")
-        if path.suffix == ".html":
-            old = path.read_text(encoding="utf8")
-            new = replace_math(old, rendered)
-            if new != old:
-                path.write_text(new, encoding="utf8")
-        else:
-            text, table = _tippy_tables(path)
-            new = {k: replace_math(v, rendered, narrow_only=True) for k, v in table.items()}
-            m = _TIPPY_TABLE.search(text)
-            text = text[: m.start(2)] + json.dumps(new) + text[m.end(2) :]
-            path.write_text(text, encoding="utf8")
+        if match is None:  # a page
+            new = replace_math(text, rendered)
+        else:  # a tooltip script: only its table of HTML snippets changes
+            tips = {k: replace_math(v, rendered, narrow_only=True) for k, v in table.items()}
+            new = text[: match.start(2)] + json.dumps(tips) + text[match.end(2) :]
+        if new != text:
+            path.write_text(new, encoding="utf8")
     (outdir / "_static").mkdir(exist_ok=True)
     (outdir / "_static" / STYLESHEET).write_text(css, encoding="utf8")
     cache_file.write_text(json.dumps(remembered), encoding="utf8")

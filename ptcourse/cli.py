@@ -32,18 +32,6 @@ from pathlib import Path
 
 __all__ = ["main", "build_parser", "default_cache_dir"]
 
-#: what ``ptcourse demo`` prints lives in ``ptcourse.toy.demo_report``; these names load it lazily
-_REPORT = {"COLUMNS", "ProgressPrinter", "_bars", "format_comparison", "format_summary"}
-
-
-def __getattr__(name: str):
-    if name in _REPORT:
-        from .toy import demo_report
-
-        return getattr(demo_report, name)
-    raise AttributeError(f"module 'ptcourse.cli' has no attribute {name!r}")
-
-
 #: library argument name -> the command-line option a user types
 _OPTION_OF = {
     "beta": "--beta",

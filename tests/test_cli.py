@@ -10,6 +10,7 @@ import types
 import pytest
 
 from ptcourse import cli, toy
+from ptcourse.toy import demo_report as report
 
 
 def test_cli_help_reads_demos_defaults_and_caps_from_the_toy(capsys):
@@ -145,7 +146,7 @@ def test_summary_fits_80_columns_and_labels_in_words(capsys):
     """Every line of the human table fits 80 columns; hack rate and distinct-2 are in words."""
     assert cli.main(["demo", "grpo", "--steps", "4", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert max(len(line) for line in out.splitlines()) <= cli.COLUMNS, out
+    assert max(len(line) for line in out.splitlines()) <= report.COLUMNS, out
     assert "hack rate" in out and "distinct-2 (distinct word pairs)" in out
     assert "hack_rate" not in out and "distinct_2" not in out
 
@@ -159,20 +160,22 @@ def _result(start, hist, final, beta=0.5):
 def test_trend_starts_at_the_start_column_and_ends_at_the_final_one():
     """The sparkline's first bar is the start value, its last the final value (not the history's)."""
     # the history never visits 0 or 10: only start and final can make the lowest and highest bar
-    text = cli.format_summary(_result(0.0, [5.0] * 30, 10.0))
+    text = report.format_summary(_result(0.0, [5.0] * 30, 10.0))
     spark = next(line for line in text.splitlines() if line.strip().startswith("KL")).split()[-1]
-    bars = cli._bars()
+    bars = report._bars()
     assert spark[0] == bars[0] and spark[-1] == bars[-1] and set(spark[1:-1]) == {bars[4]}
 
 
 def test_compared_runs_share_a_scale(capsys):
     """With two runs, one metric's trends share a scale: the smaller run never reaches the top."""
-    text = cli.format_comparison([_result(0.0, [1.0] * 8, 1.0), _result(0.0, [4.0] * 8, 4.0, 0.0)])
+    text = report.format_comparison(
+        [_result(0.0, [1.0] * 8, 1.0), _result(0.0, [4.0] * 8, 4.0, 0.0)]
+    )
     rows = [line.split() for line in text.splitlines() if line.startswith("    beta")]
     (a, b) = (r[-1] for r in rows)
-    bars = cli._bars()
+    bars = report._bars()
     assert b[-1] == bars[-1] and a[-1] < b[-1]  # a separate scale would draw both at the top
-    assert max(len(line) for line in text.splitlines()) <= cli.COLUMNS
+    assert max(len(line) for line in text.splitlines()) <= report.COLUMNS
 
 
 def test_cli_compare_beta_runs_two_betas(capsys):

@@ -80,17 +80,27 @@ def _scale(key: str, series: list[list[float]]) -> tuple[float, float]:
     return (min(flat), max(flat)) if flat else (0.0, 1.0)
 
 
-def _header(result: dict, seconds: float | None) -> list[str]:
-    """The title line and the settings, wrapped to ``COLUMNS``."""
-    head = f"ptcourse demo {result['demo']}"
+def _header(
+    result: dict, seconds: float | None, params: dict | None = None, title: str = ""
+) -> list[str]:
+    """The title line and the settings (``params``, default the run's own), wrapped to ``COLUMNS``."""
+    head = f"ptcourse demo {result['demo']}{title}"
     if seconds is not None:
         head += f"  [{seconds:.1f} s]"
-    params = ", ".join(f"{k} {v}" for k, v in result["params"].items())
-    return [head, *textwrap.wrap(f"seed {result['seed']}, {params}", COLUMNS - 2,
-                                 initial_indent="  ", subsequent_indent="  ")]  # fmt: skip
+    params = result["params"] if params is None else params
+    settings = ", ".join([f"seed {result['seed']}", *(f"{k} {v}" for k, v in params.items())])
+    return [head, *textwrap.wrap(settings, COLUMNS - 2, initial_indent="  ",
+                                 subsequent_indent="  ")]  # fmt: skip
 
 
 SPARK_WIDTH = 16
+
+
+def _cell(value: float | None, fmt: str) -> str:
+    """A table cell: ``value`` formatted, or "-" when the run did not measure it."""
+    return fmt.format(value) if value is not None else "-"
+
+
 _NOTE = "trend: start -> final; fractions on 0..1, other rows on their own range"
 
 
@@ -118,10 +128,6 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
     rows = [(m.label, m.fmt, key) for key, m in METRICS.items() if final.get(key) is not None]
     w = max(len("metric"), *(len(label) for label, _, _ in rows))
 
-    def cell(d: dict, key: str, fmt: str) -> str:
-        v = d.get(key)
-        return fmt.format(v) if v is not None else "-"
-
     lines = [
         *_header(result, seconds),
         "",
@@ -133,7 +139,7 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
         spark = _spark(pts, _scale(key, [pts])) if hist.get(key) else ""
         drawn = drawn or bool(spark)
         lines.append(
-            f"  {label:<{w}}  {cell(start, key, fmt):>7}  {cell(final, key, fmt):>7}   "
+            f"  {label:<{w}}  {_cell(start.get(key), fmt):>7}  {_cell(final.get(key), fmt):>7}   "
             f"{spark}".rstrip()
         )
     if drawn:
@@ -162,12 +168,7 @@ def format_comparison(results: list[dict], seconds: float | None = None) -> str:
     first = results[0]
     tags = [f"beta {r['params'].get('beta')}" for r in results]
     fixed = {k: v for k, v in first["params"].items() if k != "beta"}
-    head = f"ptcourse demo {first['demo']}: {' vs '.join(tags)}"
-    if seconds is not None:
-        head += f"  [{seconds:.1f} s]"
-    settings = ", ".join([f"seed {first['seed']}", *(f"{k} {v}" for k, v in fixed.items())])
-    lines = [head, *textwrap.wrap(settings, COLUMNS - 2, initial_indent="  ",
-                                  subsequent_indent="  "), ""]  # fmt: skip
+    lines = [*_header(first, seconds, fixed, f": {' vs '.join(tags)}"), ""]
     keys = [k for k in METRICS if any(r["final"].get(k) is not None for r in results)]
     w = max(len("metric"), *(len(METRICS[k].label) for k in keys))
     lines.append(f"  {'metric':<{w}}  {'start':>7}  {'final':>7}   trend (shared scale)")
@@ -183,7 +184,7 @@ def format_comparison(results: list[dict], seconds: float | None = None) -> str:
         lines.append(f"  {m.label}")
         for r, tag, p in zip(results, tags, pts, strict=True):
             vals = [r[col].get(key) for col in ("start", "final")]
-            s0, s1 = (m.fmt.format(v) if v is not None else "-" for v in vals)
+            s0, s1 = (_cell(v, m.fmt) for v in vals)
             spark = _spark(p, scale) if r["history"].get(key) else ""
             lines.append(f"    {tag:<{w - 2}}  {s0:>7}  {s1:>7}   {spark}".rstrip())
     for r, tag in zip(results, tags, strict=True):

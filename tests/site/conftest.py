@@ -70,30 +70,6 @@ def site_server(built_site):
     server.close()
 
 
-def pytest_configure(config):
-    """Under pytest-xdist (``-n 2``), keep each page's checks on one worker.
-
-    ``site_views.view`` runs every check of a page on one load per width and caches the results
-    in the worker; xdist's default ``load`` scheduling would spread one page's tests over both
-    workers, each loading the page again. ``loadgroup`` sends a group (a page, ``pytest_
-    collection_modifyitems`` below) to one worker and balances the rest as ``load`` does.
-
-    The controller's choice is not enough: each worker parses the command line itself, before
-    this hook runs, and only tags a test with its group (the ``@page:...`` suffix the controller
-    schedules by) when ``--dist loadgroup`` was given there. So a worker of a ``-n`` run whose
-    command line chose no other mode tags the tests too.
-    """
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
-    worker = getattr(config, "workerinput", None)
-    if worker is not None:
-        argv = list(worker.get("mainargv", []))
-        modes = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("--dist", "-d")]
-        modes += [a.split("=", 1)[1] for a in argv if a.startswith("--dist=")]
-        if all(m in ("load", "loadgroup") for m in modes):
-            config.option.loadgroup = True
-
-
 def _page_of(item) -> str | None:
     """The built-site page a test checks: its ``site_page`` or ``rel`` parameter."""
     callspec = getattr(item, "callspec", None)
@@ -119,6 +95,12 @@ def _set_nodeid(item, nodeid: str) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Group the tests that share a page's cached views (``site_views``) for xdist's loadgroup.
+
+    ``site_views.view`` runs every check of a page on one load per width and caches the results
+    in the worker, so one page's tests belong on one worker: ``make site-test`` passes
+    ``-n 2 --dist loadgroup``, which sends a group (a page) to one worker and balances the rest
+    as ``load`` does (without ``--dist loadgroup`` the tests still pass, each worker loading the
+    pages it needs).
 
     The group is the ``xdist_group`` marker and, on a loadgroup worker, the ``@group`` suffix of
     the test id, which is what the controller schedules by. It is added here: pytest-xdist 3.8

@@ -21,7 +21,7 @@ the student notebooks, with the answers in the instructor notebooks.)
 * :func:`show` -- the kernel-free HTML quiz (a radio group or a number box per question, feedback
   per option from ``quiz.js``, shipped as package data like the dials' script);
 * :func:`markdown` -- the questions as CommonMark (``answers=True``: with the key);
-* :func:`answer_key` -- the printable key of every quiz (the instructor's page ``book/quiz_key.md``);
+* :func:`key_markdown` -- the printable key of every quiz (the instructor's page ``book/quiz_key.md``);
 * :func:`problems` -- what is inconsistent in a quiz (empty when it is sound).
 
 The data model and the checks live in :mod:`.model`, the renderings in :mod:`.page`.
@@ -44,7 +44,7 @@ from .model import (
     load,
     problems,
 )
-from .page import QuizHTML, answer_key, key_markdown, markdown, show
+from .page import QuizHTML, key_markdown, markdown, show
 
 __all__ = [
     "Option",
@@ -60,7 +60,6 @@ __all__ = [
     "displayed",
     "show",
     "markdown",
-    "answer_key",
     "key_markdown",
     "KEY_PAGE",
 ]

@@ -10,9 +10,10 @@ from . import Choice, Mistake, Numeric, Option, Quiz
 
 # grpo_advantages divides by the Bessel (n - 1) std, as TRL does: trl/trainer/grpo_trainer.py,
 # `rewards.view(-1, self.num_generations).std(dim=1)` (torch.std is unbiased by default).
-_ADV = float(pc.grpo_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]))[0, 0])
-_ADV_POP = float(pc.grpo_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]), scale=False)[0, 0]) / 0.5
-_ADV_RAW = float(pc.grpo_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]), scale=False)[0, 0])
+_REWARDS = torch.tensor([[1.0, 0.0, 0.0, 1.0]])  # one group of four answers, two right
+_ADV = float(pc.grpo_advantages(_REWARDS)[0, 0])
+_ADV_RAW = float(pc.grpo_advantages(_REWARDS, scale=False)[0, 0])
+_ADV_POP = _ADV_RAW / 0.5  # the population std of these rewards is 0.5
 
 
 def _clip_objective(ratio: float, advantage: float) -> float:

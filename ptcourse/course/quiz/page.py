@@ -11,7 +11,7 @@ import re
 from .._html import KernelFreeHTML
 from .model import Choice, Quiz, chapters, displayed, load
 
-__all__ = ["QuizHTML", "show", "markdown", "answer_key", "key_markdown"]
+__all__ = ["QuizHTML", "show", "markdown", "key_markdown"]
 
 
 def _fmt(x: float) -> str:
@@ -123,13 +123,14 @@ def markdown(chapter: str, answers: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _key_rows(q, escape) -> list[tuple[str, dict[str, str]]]:
-    """The answer key of question ``q``, one ``(verdict, fields)`` row per answer, text escaped.
+def _key_rows(q) -> list[tuple[str, dict[str, str]]]:
+    """The answer key of question ``q``, one ``(verdict, fields)`` row per answer, markdown-escaped.
 
     ``verdict`` is ``"right"`` or ``"wrong"`` for an option of a choice, a known mistake or
     "anything else", and ``"value"`` for a numeric question's answer (``fields["tol"]``: its
-    tolerance). The HTML key and the markdown key format the same rows (``_HTML_ROW``, ``_MD_ROW``).
+    tolerance); ``_MD_ROW`` formats each row.
     """
+    escape = _md
     if isinstance(q, Choice):
         return [("right" if o.correct else "wrong",
                  {"answer": f"({chr(97 + j)}) {escape(o.text)}", "why": escape(o.why)})
@@ -141,38 +142,11 @@ def _key_rows(q, escape) -> list[tuple[str, dict[str, str]]]:
             ("wrong", {"answer": "anything else", "why": escape(q.hint)})]  # fmt: skip
 
 
-_HTML_ROW = {
-    "right": "<li><strong>✓ right</strong> {answer}: {why}</li>",
-    "wrong": "<li>✗ {answer}: {why}</li>",
-    "value": "<li><strong>✓ {answer}</strong> (±{tol}): {why}</li>",
-}
 _MD_ROW = {
     "right": "   - {answer}: **right**. {why}",
     "wrong": "   - {answer}: wrong. {why}",
     "value": "   - **{answer}** (within ±{tol}): **right**. {why}",
 }
-
-
-def answer_key() -> QuizHTML:
-    """The printable answer key of every quiz: each question, its answer, every explanation.
-
-    Examples
-    --------
-    >>> "ptc-quiz-key" in answer_key()._repr_html_()
-    True
-    """
-    e = html.escape
-    parts = ['<div class="ptc-quiz-key">', f"<style>{_asset('quiz.css').strip()}</style>"]
-    for ch in chapters():
-        quiz = load(ch)
-        parts.append(f"<h2>Chapter {ch}: {e(quiz.title)}</h2><ol>")
-        for q in displayed(quiz):
-            parts.append(f"<li><p>{e(q.prompt)}</p><ul>")
-            parts += [_HTML_ROW[verdict].format(**row) for verdict, row in _key_rows(q, e)]
-            parts.append("</ul></li>")
-        parts.append("</ol>")
-    parts.append("</div>")
-    return QuizHTML("key", "\n".join(parts))
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$|#])")
@@ -207,5 +181,5 @@ def key_markdown() -> str:
         lines += ["", f"## Chapter {ch}: {_md(quiz.title)}"]
         for i, q in enumerate(displayed(quiz), 1):
             lines += ["", f"{i}. {_md(q.prompt)}", ""]
-            lines += [_MD_ROW[verdict].format(**row) for verdict, row in _key_rows(q, _md)]
+            lines += [_MD_ROW[verdict].format(**row) for verdict, row in _key_rows(q)]
     return "\n".join(lines) + "\n"
