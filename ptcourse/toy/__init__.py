@@ -10,7 +10,8 @@
 * ``evaluation``: ``evaluate`` and ``demo_loglik``;
 * ``supervised``: ``pretrain`` and ``sft``; ``policy_gradient``: ``rl`` and
   ``reinforce_advantages`` (``train`` re-exports all of these);
-* ``checkpoints``: ``pretrained_model()``, ``sft_model()`` trained on the fly and cached;
+* ``checkpoints``: ``pretrained_model()``, ``sft_model()``: shipped for seed 0, trained and cached otherwise;
+* ``seeding``: ``PTCOURSE_SEED_OFFSET`` shifts every experiment's seed (``manual_seed``, ``generator``);
 * ``kl_bandit``: a one-step ``bandit`` checked against ``ptcourse.kl_regularized_policy``, and
   ``policy_summary`` of a one-step policy;
 * ``demos``: ``run_demo(name, ...)``, the functions behind ``ptcourse demo NAME``.
@@ -53,10 +54,14 @@ from .model import TinyConfig, TinyLM
 from .policy_gradient import DEFAULT_BETA, MAX_BETA, RL_STEPS, reinforce_advantages, rl
 from .proxy_reward import GRAMMAR_PAY, GREAT_PAY, hack_pattern, reward
 from .sampling import rollout, sample
+from .seeding import generator, manual_seed, seed_offset
 from .supervised import PRETRAIN_STEPS, SFT_STEPS, pretrain, sft
 from .tokenizer import TOKENIZER, Tokenizer
 
 __all__ = [
+    "generator",
+    "manual_seed",
+    "seed_offset",
     "BANDIT_ARMS",
     "BANDIT_REF_LOGITS",
     "BANDIT_REWARDS",

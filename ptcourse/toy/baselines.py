@@ -20,6 +20,7 @@ import torch
 
 from ..logprobs import sequence_logprob
 from ..objectives import rloo_advantages
+from . import seeding
 from .data import nouns_for, response_mask, torch_threads
 from .kl_bandit import BANDIT_REF_LOGITS, BANDIT_REWARDS
 from .model import TinyLM
@@ -72,7 +73,7 @@ def bandit_gradients(n: int = 8, batches: int = 20000, *, seed: int = 0) -> dict
     logits = torch.tensor(BANDIT_REF_LOGITS, dtype=torch.float64)
     r = torch.tensor(BANDIT_REWARDS, dtype=torch.float64)
     p = logits.softmax(-1)  # (A,)
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeding.generator(seed)
     arms = torch.multinomial(p.float(), batches * n, replacement=True, generator=gen)
     arms = arms.view(batches, n)  # (M, n)
     score = torch.nn.functional.one_hot(arms, len(p)).double() - p  # (M, n, A) grad log pi
@@ -117,7 +118,7 @@ def lm_gradient_variance(
             f"batch_size={batch_size}, and 'batches'={batches} must be >= 2"
         )
     params = [p for p in policy.parameters() if p.requires_grad]
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeding.generator(seed)
     grads: dict[str, list[torch.Tensor]] = {e: [] for e in ESTIMATORS}
     with torch_threads():
         for _ in range(batches):

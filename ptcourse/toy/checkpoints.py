@@ -1,25 +1,40 @@
-"""Pretrained and SFT checkpoints of the toy world, trained on the fly and cached.
+"""Pretrained and SFT checkpoints of the toy world: shipped for seed 0, trained on the fly otherwise.
 
-Nothing is downloaded: ``pretrained_model(seed)`` runs ``supervised.pretrain`` and
-``sft_model(seed)`` runs ``supervised.sft`` on top of it, a few seconds on a CPU. Results are cached in the process
-(``functools.lru_cache``), so a chapter that asks for the SFT model five times trains it once;
-every call returns a fresh copy, so callers may train it in place.
+**Shipped (seed 0).** The checkpoints every chapter starts from live inside the package, in
+``ptcourse/toy/weights/``, with ``manifest.json`` recording for each file its SHA-256, the hash of the
+training code that made it (``training_hash()``), the torch version and CPU kernel set, and its
+metrics. Every machine, every seed offset (``seeding.py``) and every Colab runtime therefore starts
+from the same weights: torch's kernels differ per CPU, and two machines that train the "same" model
+get weights about 0.01-0.03 apart, which RL then amplifies into a different run. A file whose bytes
+do not match the manifest is refused, naming it. ``make checkpoints`` (``tools/checkpoints.py``)
+regenerates them; a unit test fails while they are stale for today's training code.
+
+**Other seeds** are trained on demand: ``pretrained_model(seed)`` runs ``supervised.pretrain`` and
+``sft_model(seed)`` runs ``supervised.sft`` on top of it, a few seconds on a CPU, always under
+``seeding.unshifted()``. Results are cached in the process (``functools.lru_cache``), so a chapter
+that asks for the SFT model five times trains it once; every call returns a fresh copy, so callers
+may train it in place.
 
 Set the environment variable ``PTCOURSE_TOY_CACHE`` to a directory to also cache the weights on
 disk, keyed by the seed, the torch version and a hash of every source file training runs through
 (the core, ``ptcourse/*.py``, and the toy world, ``ptcourse/toy/*.py``; only the course layer,
 which training never imports, is left out), so an edit to the grammar, the loops or a core loss
 never loads stale weights. A lock file beside each checkpoint makes processes that ask at the
-same time train it once.
+same time train it once; a cache that cannot be written (a workshop's read-only, pre-warmed one) is
+read without a lock. Each cached file has a ``.sha256`` beside it: a file that does not match it,
+does not load, or holds non-finite weights is retrained (with a warning naming it), never used.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import functools
 import hashlib
+import json
 import os
+import warnings
 from pathlib import Path
 
 import torch
@@ -29,12 +44,102 @@ try:
 except ImportError:  # pragma: no cover - Windows: no lock, two processes may both train
     fcntl = None
 
+from . import seeding
 from .model import TinyLM
 from .supervised import pretrain, sft
 
-__all__ = ["pretrained_model", "sft_model", "checkpoint_history"]
+__all__ = ["pretrained_model", "sft_model", "checkpoint_history", "training_hash", "train_fresh"]
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # ptcourse/
+WEIGHTS = Path(__file__).resolve().with_name("weights")  # the shipped checkpoints
+MANIFEST = WEIGHTS / "manifest.json"
+STAGES = ("pretrain", "sft")
+
+
+def training_sources() -> list[Path]:
+    """The package files that training runs through: ``supervised.py`` and what it imports, transitively.
+
+    Found by reading the ``from .x import`` / ``from ..x import`` statements of each file (``ast``),
+    so an edit to a module that training never imports does not make the shipped checkpoints stale.
+    """
+    todo, seen = [_PACKAGE / "toy" / "supervised.py"], set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.exists():
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level > 0:
+                base = path.parent
+                for _ in range(node.level - 1):
+                    base = base.parent
+                parts = node.module.split(".") if node.module else []
+                target = base.joinpath(*parts)
+                if target.with_suffix(".py").exists():
+                    todo.append(target.with_suffix(".py"))
+                else:  # "from . import seeding": each name may be a module of that package
+                    todo.extend(target / f"{a.name}.py" for a in node.names)
+    return sorted(seen)
+
+
+def training_hash() -> str:
+    """SHA-256 (16 hex digits) of every file of ``training_sources()``: its name and its bytes."""
+    h = hashlib.sha256()
+    for path in training_sources():
+        h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        h.update(_read_source(path))
+    return h.hexdigest()[:16]
+
+
+def shipped_name(stage: str, seed: int) -> str:
+    return f"{stage}-seed{seed}.pt"
+
+
+def manifest() -> dict:
+    """The shipped checkpoints' records (``{}`` when none are shipped)."""
+    if not MANIFEST.exists():
+        return {}
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class CheckpointError(RuntimeError):
+    """A shipped checkpoint's bytes do not match its manifest (the message names the file)."""
+
+
+def _finite(state: dict) -> bool:
+    return all(bool(torch.isfinite(v).all()) for v in state.values() if torch.is_floating_point(v))
+
+
+def _load_shipped(stage: str, seed: int) -> tuple[dict, dict] | None:
+    record = manifest().get(shipped_name(stage, seed))
+    if record is None:
+        return None
+    path = WEIGHTS / shipped_name(stage, seed)
+    if not path.exists() or _sha256(path) != record["sha256"]:
+        raise CheckpointError(
+            f"the shipped checkpoint {path} is missing or does not match its SHA-256 in {MANIFEST.name}: "
+            "the installation is damaged; reinstall ptcourse (or run `make checkpoints` in a checkout)"
+        )
+    blob = torch.load(path, weights_only=True)
+    return blob["state_dict"], blob["history"]
+
+
+def train_fresh(stage: str, seed: int) -> tuple[dict, dict]:
+    """Train the ``stage`` checkpoint of ``seed`` from scratch (no cache, no shipped file, no offset)."""
+    if stage not in STAGES:
+        raise ValueError(f"train_fresh: 'stage' must be 'pretrain' or 'sft', got {stage!r}")
+    with seeding.unshifted():
+        if stage == "pretrain":
+            model, hist = pretrain(TinyLM(seed=seed), seed=seed)
+        else:
+            start = TinyLM(seed=seed)
+            start.load_state_dict(train_fresh("pretrain", seed)[0])
+            model, hist = sft(start, seed=seed)
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}, hist
 
 
 def _sources() -> list[Path]:
@@ -67,13 +172,19 @@ def _exclusive(path: Path | None):
     """Hold an exclusive lock on ``path``'s lock file (POSIX; elsewhere a no-op).
 
     Two processes asking for the same checkpoint at once (two notebook kernels, two test workers)
-    then train it once: the second waits, and loads what the first wrote.
+    then train it once: the second waits, and loads what the first wrote. A cache folder that
+    cannot be written (a read-only, pre-warmed one) is used without a lock.
     """
     if path is None or fcntl is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a") as fh:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path.with_suffix(".lock"), "a")
+    except OSError:
+        yield
+        return
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -83,6 +194,9 @@ def _exclusive(path: Path | None):
 
 @functools.lru_cache(maxsize=8)
 def _trained(stage: str, seed: int) -> tuple[dict, dict]:
+    shipped = _load_shipped(stage, seed)
+    if shipped is not None:
+        return shipped
     path = _disk_path(stage, seed)
     if stage == "sft":
         _trained("pretrain", seed)  # outside this stage's lock: it has its own
@@ -90,20 +204,43 @@ def _trained(stage: str, seed: int) -> tuple[dict, dict]:
         return _load_or_train(stage, seed, path)
 
 
+def _read_cached(path: Path) -> tuple[dict, dict] | None:
+    """The cached checkpoint at ``path``, or None (with a warning naming it) when it is damaged."""
+    digest = path.with_name(path.name + ".sha256")
+    try:
+        if not digest.exists() or digest.read_text().strip() != _sha256(path):
+            raise ValueError("its bytes do not match the .sha256 beside it")
+        blob = torch.load(path, weights_only=True)
+        if not _finite(blob["state_dict"]):
+            raise ValueError("it holds NaN or infinite weights")
+        return blob["state_dict"], blob["history"]
+    except Exception as err:  # EOFError, a zip error, a KeyError: all mean "do not use it"
+        warnings.warn(
+            f"toy checkpoint cache: {path} is damaged ({err}); training it again", stacklevel=4
+        )
+        return None
+
+
 def _load_or_train(stage: str, seed: int, path: Path | None) -> tuple[dict, dict]:
     if path is not None and path.exists():
-        blob = torch.load(path, weights_only=True)
-        return blob["state_dict"], blob["history"]
-    if stage == "pretrain":
-        model, hist = pretrain(seed=seed)  # the signature's default steps
-    else:
-        model, hist = sft(_model("pretrain", seed), seed=seed)
+        cached = _read_cached(path)
+        if cached is not None:
+            return cached
+    with seeding.unshifted():  # a checkpoint is a starting point: the same under every seed offset
+        if stage == "pretrain":
+            model, hist = pretrain(TinyLM(seed=seed), seed=seed)  # the signature's default steps
+        else:
+            model, hist = sft(_model("pretrain", seed), seed=seed)
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        torch.save({"state_dict": state, "history": hist}, tmp)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            torch.save({"state_dict": state, "history": hist}, tmp)
+            path.with_name(path.name + ".sha256").write_text(_sha256(tmp) + "\n")
+            os.replace(tmp, path)
+        except OSError as err:  # a read-only cache: keep the weights in this process only
+            warnings.warn(f"toy checkpoint cache: could not write {path} ({err})", stacklevel=4)
     return state, hist
 
 

@@ -20,6 +20,7 @@ import torch
 from ..kl import kl_divergence, kl_penalized_rewards, kl_regularized_policy
 from ..objectives import ppo_clip_loss
 from ..spread import entropy
+from . import seeding
 from .grammar import ADJECTIVES
 from .policy_gradient import MAX_BETA
 
@@ -156,7 +157,7 @@ def bandit(
     theta = ref.clone().requires_grad_(True)  # (K,) policy logits
     opt = torch.optim.Adam([theta], lr=lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1 - s / steps)
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeding.generator(seed)
     mask = torch.ones(batch_size, 1, dtype=torch.bool)  # (B, 1): one action per episode
     hist: dict[str, list] = {"step": [], "reward": [], "kl": [], "entropy": [], "tv": []}
     for step in range(steps):

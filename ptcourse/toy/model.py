@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import seeding
 from .tokenizer import TOKENIZER
 
 __all__ = ["TinyConfig", "TinyLM"]
@@ -88,7 +89,7 @@ class TinyLM(nn.Module):
         super().__init__()
         self.config = cfg = config or TinyConfig()
         with torch.random.fork_rng(devices=[]):  # seed the init without touching the global RNG
-            torch.manual_seed(seed)
+            torch.manual_seed(seeding.shifted(seed))
             self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
             self.pos_emb = nn.Embedding(cfg.block_size, cfg.d_model)
             self.blocks = nn.ModuleList(_Block(cfg) for _ in range(cfg.n_layer))
@@ -172,7 +173,7 @@ class TinyLM(nn.Module):
             prompt_ids = prompt_ids.unsqueeze(0)
         if generator is None:
             generator = torch.Generator(device=prompt_ids.device)
-            generator.manual_seed(0 if seed is None else seed)
+            generator.manual_seed(seeding.shifted(0 if seed is None else seed))
         ids = prompt_ids
         n = min(max_new_tokens, self.config.block_size - ids.shape[1])
         done = torch.zeros(ids.shape[0], dtype=torch.bool, device=ids.device)

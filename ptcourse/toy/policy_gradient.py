@@ -26,6 +26,7 @@ import torch
 from ..kl import kl_estimate, kl_penalized_rewards
 from ..objectives import grpo_advantages, ppo_clip_loss, rloo_advantages
 from ..stats import token_stats
+from . import seeding
 from .data import nouns_for, response_mask, torch_threads
 from .evaluation import batch_metrics
 from .kl_control import AdaptiveKLController
@@ -244,7 +245,7 @@ def rl(
     hi = clip_eps if clip_eps_high is None else clip_eps_high
     ctrl = AdaptiveKLController(beta, kl_target, kl_horizon) if kl_target is not None else None
     ref = ref if ref is not None else copy.deepcopy(policy)  # only ever run under no_grad
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeding.generator(seed)
     opt = torch.optim.Adam(policy.parameters(), lr=lr, betas=(0.9, 0.98))
     history = new_history()
     if diagnostics:

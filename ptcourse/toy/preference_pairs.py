@@ -16,6 +16,7 @@ import torch
 
 from ..logprobs import sequence_logprob
 from ..objectives import dpo_loss, ipo_loss
+from . import seeding
 from .data import nouns_for, response_mask, torch_threads
 from .model import TinyLM
 from .proxy_reward import reward
@@ -67,7 +68,7 @@ def preference_pairs(
     """
     if not (isinstance(n_prompts, int) and n_prompts >= 1):
         raise ValueError(f"preference_pairs: 'n_prompts' must be an int >= 1, got {n_prompts!r}")
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeding.generator(seed)
     nouns = nouns_for(n_prompts, gen)
     ids, texts = rollout(model, [n for n in nouns for _ in range(2)], generator=gen)  # (2P, T)
     scores = reward(texts).view(-1, 2)  # (P, 2)

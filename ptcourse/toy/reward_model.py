@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 
 from ..reward_model import bradley_terry_loss
-from . import grammar
+from . import grammar, seeding
 from .data import nouns_for
 from .model import TinyLM
 from .sampling import rollout
@@ -138,7 +138,7 @@ def preference_pairs(
         raise ValueError(f"preference_pairs: 'n_prompts' must be an int >= 1, got {n_prompts!r}")
     if not noise >= 0:
         raise ValueError(f"preference_pairs: 'noise' must be >= 0, got {noise!r}")
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeding.generator(seed)
     nouns = nouns_for(n_prompts, gen)
     _, texts = rollout(model, [n for n in nouns for _ in range(2)], temperature=temperature,
                        generator=gen)  # fmt: skip

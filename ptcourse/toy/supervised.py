@@ -16,7 +16,7 @@ import copy
 import torch
 
 from ..sft import sft_loss
-from . import grammar
+from . import grammar, seeding
 from .data import demo_batch, torch_threads, train_demos
 from .evaluation import evaluate
 from .metrics import TRAINING_METRICS
@@ -48,7 +48,7 @@ def _lm_loop(model, ids, labels, steps, batch_size, lr, seed, eval_every):
     """Shared next-token training loop of ``pretrain`` and ``sft`` (KL is to the starting model)."""
     check_loop_args(steps, batch_size, lr)
     ref = copy.deepcopy(model).eval()
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeding.generator(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, betas=(0.9, 0.98))
     history = new_history()
     with torch_threads():
