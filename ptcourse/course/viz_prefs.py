@@ -6,29 +6,40 @@ a figure with several series names them in one legend above its panels (``legend
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .style import PALETTE, figure, legend_above
 
 __all__ = ["plot_pair_runs", "plot_pass_at_k"]
 
 
-def plot_pair_runs(runs: Mapping[str, Mapping[str, list[float]]], *, target: float | None = None):
+def _seeds(run) -> list:
+    """A run, or a list of runs of several seeds, as a list (the first is drawn bold)."""
+    return list(run) if isinstance(run, (list, tuple)) else [run]
+
+
+def plot_pair_runs(runs: Mapping[str, Mapping[str, list[float]] | Sequence[Mapping]], *,
+                   target: float | None = None):
     """Two panels per set of runs (``train_on_pairs`` histories): the mean margin, and how far the
-    chosen (solid) and rejected (dashed) log-likelihoods moved from the reference.
+    chosen (solid) and rejected (dashed) log-likelihoods moved from the reference. A run given as a
+    list of histories (several seeds) is drawn as thin lines, its first seed bold.
 
     Examples
     --------
     >>> h = {"margin": [0, 1], "chosen": [0, -1], "rejected": [0, -2]}
     >>> len(plot_pair_runs({"DPO": h}, target=2.0).axes)
     2
+    >>> len(plot_pair_runs({"DPO": [h, h]}).axes)
+    2
     """
     fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.4)
-    for i, (name, h) in enumerate(runs.items()):
+    for i, (name, run) in enumerate(runs.items()):
         color = PALETTE[i % len(PALETTE)]
-        ax1.plot(h["margin"], color=color, lw=2, label=name)
-        ax2.plot(h["chosen"], color=color, lw=2)
-        ax2.plot(h["rejected"], color=color, lw=1.5, ls="--")
+        for j, h in enumerate(_seeds(run)):
+            lw, alpha = (2.0, 1.0) if j == 0 else (0.9, 0.5)
+            ax1.plot(h["margin"], color=color, lw=lw, alpha=alpha, label=name if j == 0 else None)
+            ax2.plot(h["chosen"], color=color, lw=lw, alpha=alpha)
+            ax2.plot(h["rejected"], color=color, lw=0.75 * lw, alpha=alpha, ls="--")
     if target is not None:
         ax1.axhline(target, color="0.5", lw=1, ls=":", label="IPO target 1/(2τ)")
     ax2.axhline(0.0, color="0.6", lw=0.8)
@@ -41,18 +52,22 @@ def plot_pair_runs(runs: Mapping[str, Mapping[str, list[float]]], *, target: flo
     return fig
 
 
-def plot_pass_at_k(curves: Mapping[str, Mapping[int, float]]):
-    """pass@k against k (log scale) for each policy.
+def plot_pass_at_k(curves: Mapping[str, Mapping[int, float] | Sequence[Mapping[int, float]]]):
+    """pass@k against k (log scale) for each policy; a list of curves (seeds) is drawn thin, its first bold.
 
     Examples
     --------
     >>> len(plot_pass_at_k({"SFT": {1: 0.9, 4: 1.0}}).axes)
     1
+    >>> len(plot_pass_at_k({"RL": [{1: 0.5, 4: 0.8}, {1: 0.4, 4: 0.9}]}).axes)
+    1
     """
     fig, ax = figure(width=6, height=3.4)
-    for i, (name, curve) in enumerate(curves.items()):
-        ks = sorted(curve)
-        ax.plot(ks, [curve[k] for k in ks], "o-", lw=2, color=PALETTE[i % len(PALETTE)], label=name)
+    for i, (name, run) in enumerate(curves.items()):
+        for j, curve in enumerate(_seeds(run)):
+            ks = sorted(curve)
+            ax.plot(ks, [curve[k] for k in ks], "o-" if j == 0 else "-", lw=2 if j == 0 else 0.9,
+                    alpha=1.0 if j == 0 else 0.5, color=PALETTE[i % len(PALETTE)], label=name if j == 0 else None)
     ax.set_xscale("log", base=2)
     ax.set(xlabel="k (answers tried per prompt)", ylabel="pass@k", ylim=(-0.03, 1.03))
     legend_above(fig, ncols=2)

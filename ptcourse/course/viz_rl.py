@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 
 from .style import PALETTE, figure, legend_above
 
-__all__ = ["plot_variance", "plot_overoptimisation", "plot_kl_control", "plot_ppo_updates",
-           "plot_entropy_runs"]  # fmt: skip
+__all__ = ["plot_variance", "plot_overoptimisation", "plot_overoptimisation_seeds", "plot_kl_control",
+           "plot_ppo_updates", "plot_entropy_runs", "plot_entropy_seeds", "plot_seed_spread"]  # fmt: skip
 
 
 def plot_variance(variances: Mapping[str, Mapping[str, float]], *, title: str = ""):
@@ -76,4 +76,57 @@ def plot_entropy_runs(runs: Mapping[str, Mapping], *, baseline: float | None = N
         ax.axhline(baseline, color="0.4", ls="--", lw=1, label="SFT model")
     ax.set(xlabel="RL step", ylabel="entropy (nats per token)", title="entropy over training")
     legend_above(fig, ncols=2)
+    return fig
+
+
+def plot_overoptimisation_seeds(runs: Sequence[Mapping[str, Sequence[float]]]):
+    """Proxy and gold per step for several seeds (thin), the first seed bold; gold against KL.
+
+    Each run maps ``proxy``, ``gold`` and ``kl`` to one value per RL step.
+    """
+    fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.2)
+    for i, run in enumerate(runs):
+        steps = range(1, len(run["proxy"]) + 1)
+        lw, alpha = (2.0, 1.0) if i == 0 else (0.9, 0.55)
+        ax1.plot(steps, run["proxy"], color=PALETTE[0], lw=lw, alpha=alpha,
+                 label="learned reward (proxy)" if i == 0 else None)
+        ax1.plot(steps, run["gold"], color=PALETTE[3], lw=lw, alpha=alpha,
+                 label="true quality (gold)" if i == 0 else None)
+        ax2.plot(run["kl"], run["gold"], "o", ms=2.5 if i == 0 else 1.5, alpha=alpha, color=PALETTE[3])
+    ax1.set(xlabel="RL step", ylabel="mean per answer",
+            title=f"reward over-optimisation, {len(runs)} seeds")
+    ax2.set(xlabel="KL(π ‖ π_ref)  (nats)", ylabel="true quality", title="gold against KL")
+    ax2.set_xscale("symlog", linthresh=1.0)
+    legend_above(fig, ax1)
+    return fig
+
+
+def plot_entropy_seeds(runs: Mapping[str, Sequence[Mapping]], *, baseline: float | None = None):
+    """Entropy per answer token over training: per method, every seed (thin) and the first (bold)."""
+    fig, ax = figure(width=6.4, height=3.2)
+    for i, (name, hists) in enumerate(runs.items()):
+        for j, h in enumerate(hists):
+            ax.plot(h["step"], h["entropy"], color=PALETTE[i], lw=1.8 if j == 0 else 0.8,
+                    alpha=1.0 if j == 0 else 0.5, label=name if j == 0 else None)
+    if baseline is not None:
+        ax.axhline(baseline, color="0.4", ls="--", lw=1, label="SFT model")
+    n = max(len(h) for h in runs.values())
+    ax.set(xlabel="RL step", ylabel="entropy (nats per token)", title=f"entropy over training, {n} seeds")
+    legend_above(fig, ncols=2)
+    return fig
+
+
+def plot_seed_spread(values: Mapping[str, Sequence[float]], *, ylabel: str, title: str = "",
+                     log: bool = False):
+    """One column of dots per method, one dot per seed, with the mean as a bar across the column."""
+    fig, ax = figure(width=6.4, height=3.0)
+    for i, (name, vs) in enumerate(values.items()):
+        xs = [i + 0.08 * (j - (len(vs) - 1) / 2) for j in range(len(vs))]
+        ax.plot(xs, list(vs), "o", ms=5, color=PALETTE[i], alpha=0.8)
+        mean = sum(vs) / len(vs)
+        ax.plot([i - 0.3, i + 0.3], [mean, mean], color=PALETTE[i], lw=2)
+    ax.set_xticks(range(len(values)), list(values))
+    ax.set(ylabel=ylabel, title=title)
+    if log:
+        ax.set_yscale("log")
     return fig
