@@ -51,6 +51,11 @@ install: $(STAMP)
 checkpoints: install
 	$(PY) tools/checkpoints.py
 
+# Every chapter under {native, avx2, default} CPU kernels x seed offsets {0, 1000, 2000}, two runs at a
+# time; writes benchmarks/results/claims_matrix.{md,json} and fails on any claim that does not hold.
+claims-matrix: install
+	$(PY) tools/claims_matrix.py
+
 include mk/site.mk   # vendor, site-test (browser assets and browser checks)
 include mk/colab.mk  # student, colab-check, dist (Colab-like run, workshop kit)
 include mk/slides.mk # slides (a reveal.js deck per chapter, from its slide markers)
@@ -58,7 +63,7 @@ include mk/slides.mk # slides (a reveal.js deck per chapter, from its slide mark
 # myst-nb's execution cache keys a chapter on its code cells only: tools/book_cache.py clears it when
 # ptcourse's sources changed, so a package edit always re-executes the chapters (fresh glued numbers).
 book: install vendor
-	$(PY) tools/book_cache.py
+	PTCOURSE_BOOK=1 $(PY) tools/book_cache.py --prewarm
 	PTCOURSE_BOOK=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 	$(BUILD_SLIDES)
 	@echo "Site built: open $(CURDIR)/_build/html/index.html"

@@ -9,6 +9,13 @@ stamped next to it (``CACHE_DIR.ptcourse-sources``; or no stamp is there), remov
 every chapter executes again; then it stamps the new hash. The stamp lives beside the cache, not in
 it, so jupyter-cache's own directory holds only what jupyter-cache wrote. It only ever removes a jupyter-cache directory
 (``.jupyter_cache``), which the book build itself wrote.
+
+``--prewarm`` then executes every chapter that the cache does not hold yet, two at a time (one
+process each; the chapters run their toy models on one thread, so a 2-core machine runs two at
+once), and stores each in the cache exactly as myst-nb would (``single_nb_execution`` in the
+chapter's folder, the same reader, the same per-cell timeout). The build that follows finds every
+chapter cached and only renders; a chapter that fails here is left out, and the build executes it
+again and reports its error as usual.
 """
 
 from __future__ import annotations
@@ -76,10 +83,72 @@ def is_current(cache: Path, package: Path = PACKAGE, digest: str | None = None) 
     return stamp.read_text().strip() == (digest or package_hash(package))
 
 
+def _execute(uri: str, timeout: int):
+    """Execute one chapter as myst-nb's cache mode does; return (uri, notebook, seconds, error)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+    from myst_nb.core.read import myst_nb_reader_plugin
+
+    nb = myst_nb_reader_plugin(uri)
+    result = single_nb_execution(nb, cwd=str(Path(uri).parent), timeout=timeout, allow_errors=False, meta_override=True)
+    return uri, nb, result.time, (result.exc_string if result.err is not None else None)
+
+
+def prewarm(cache_dir: Path, sources: list[Path], timeout: int, workers: int = 2) -> dict[str, float]:
+    """Execute the ``sources`` the cache does not match yet, ``workers`` at a time; cache each.
+
+    Returns {chapter: seconds} of those executed. Slowest-first order keeps both workers busy.
+    """
+    import concurrent.futures as cf
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from myst_nb.core.read import myst_nb_reader_plugin
+
+    cache = get_cache(str(cache_dir))
+    todo = []
+    for src in sources:
+        try:
+            cache.match_cache_notebook(myst_nb_reader_plugin(str(src)))
+        except KeyError:
+            todo.append(src)
+    todo.sort(key=lambda p: -p.stat().st_size)  # longer chapters run longer
+    done: dict[str, float] = {}
+    ctx = __import__("multiprocessing").get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_execute, str(src), timeout) for src in todo]
+        for fut in cf.as_completed(futures):
+            uri, nb, seconds, error = fut.result()
+            name = Path(uri).relative_to(ROOT).as_posix()
+            if error is not None:
+                print(f"book_cache: {name} failed to execute; the build will run it again:\n{error[-1500:]}", file=sys.stderr)
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(nb, uri, data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            done[name] = seconds
+            print(f"book_cache: executed {name} in {seconds:.0f} s", file=sys.stderr)
+    return done
+
+
+def _book_sources() -> list[Path]:
+    """The executable pages of the book: every .md under book/ with a kernelspec."""
+    return sorted(p for p in (ROOT / "book").rglob("*.md") if "\nkernelspec:" in p.read_text(encoding="utf-8"))
+
+
+def _timeout() -> int:
+    import re
+
+    text = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    match = re.search(r"^\s+timeout:\s*(\d+)", text, re.M)
+    return int(match.group(1)) if match else 30
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CACHE
+    args = [a for a in sys.argv[1:] if a != "--prewarm"]
+    target = Path(args[0]) if args else DEFAULT_CACHE
     if refresh(target):
         print(
             f"book_cache: ptcourse changed, cleared {target} (every chapter re-executes)",
             file=sys.stderr,
         )
+    if "--prewarm" in sys.argv[1:]:
+        prewarm(target, _book_sources(), _timeout())

@@ -1,6 +1,8 @@
 """The adaptive KL controller of Ziegler et al. (2019): steer beta so that the KL tracks a target.
 
-Ziegler et al., *Fine-tuning language models from human preferences* (2019), section 2.2:
+Ziegler et al., *Fine-tuning language models from human preferences* (2019), section 2.2, in the
+form of their code (``AdaptiveKLController`` in ``lm_human_preferences/train_policy.py`` of
+openai/lm-human-preferences, commit 1ab856d):
 
 .. math::
 
@@ -8,9 +10,9 @@ Ziegler et al., *Fine-tuning language models from human preferences* (2019), sec
     -0.2,\\ 0.2\\Big), \\qquad \\beta_{t+1} = \\beta_t\\,\\big(1 + K_\\beta\\, e_t\\big),
     \\quad K_\\beta = \\frac{n_{\\text{steps}}}{\\text{horizon}}
 
-The same update as TRL's ``AdaptiveKLController`` (``trl/trainer/utils.py``) and OpenRLHF's
-(``openrlhf/trainer/ppo_utils/kl_controller.py``), which call ``update(current_kl, batch_size)``
-once per batch.
+verl (``verl/trainer/ppo/core_algos.py``) and OpenRLHF (``openrlhf/trainer/ppo_utils/kl_controller.py``,
+commit 658ecc3) have the same class and call ``update(current_kl, batch_size)`` once per batch.
+TRL had it too, before its version 0.14, which no longer has it.
 """
 
 from __future__ import annotations

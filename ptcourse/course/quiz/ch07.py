@@ -90,10 +90,17 @@ QUIZ = Quiz(
             "With TRL's default GRPOConfig, what keeps the policy near where it started?",
             (
                 Option(
-                    "Only the clip of the ratio to π_old",
-                    "Its default beta is 0.0: no reference model and no KL term unless you "
-                    "ask for one.",
+                    "Nothing but the optimiser's step size",
+                    "Its default beta is 0.0 (no KL term), and with num_iterations=1 the old "
+                    "log-probs are the current ones, detached: the ratio is exactly 1, so the "
+                    "clip never binds.",
                     correct=True,
+                ),  # fmt: skip
+                Option(
+                    "Only the clip of the ratio to π_old",
+                    "With num_iterations=1 TRL uses the current log-probs, detached, as the old "
+                    "ones: the ratio is exactly 1 and the clip never binds. And even when it acts, "
+                    "the clip bounds each step, not the distance from the start.",
                 ),  # fmt: skip
                 Option(
                     "A k₃ KL term to the reference in the loss",
