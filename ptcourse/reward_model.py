@@ -37,13 +37,16 @@ def bradley_terry_loss(
         equal); finite.
     margin : torch.Tensor or float, optional
         :math:`m_p \ge 0`, how much the chosen reward must exceed the rejected one (Llama 2's
-        margin); a number or a tensor of the rewards' shape. Default: no margin.
+        margin); a number or a tensor of the rewards' shape. Default: no margin. A margin that
+        makes the gap overflow the compute dtype is refused by name.
 
     Returns
     -------
     torch.Tensor
         Scalar fp32 loss (fp64 for fp64 input); :math:`\log 2` when the two rewards are equal.
-        Computed with ``logsigmoid``, so a large wrong-way gap gives a large finite loss, not inf.
+        Computed with ``logsigmoid``, so a large wrong-way gap gives a large finite loss, not inf,
+        and averaged on a power-of-two scale, so losses near the dtype's maximum do not overflow
+        the sum (fp32 losses of 3e38 average to 3e38).
 
     Examples
     --------
@@ -64,6 +67,13 @@ def bradley_terry_loss(
     V.finite(rejected_rewards, "rejected_rewards")
     cd = V.compute_dtype(chosen_rewards.dtype, rejected_rewards.dtype)
     gap = chosen_rewards.to(cd) - rejected_rewards.to(cd)  # (P,)
+    if not bool(torch.isfinite(gap).all()):
+        i = V._first(~torch.isfinite(gap))
+        raise ValueError(
+            f"'chosen_rewards' - 'rejected_rewards' overflows {cd} at index {i} "
+            f"({chosen_rewards[i].item():.4g} - {rejected_rewards[i].item():.4g}): scale the "
+            "rewards down or pass float64 rewards"
+        )
     if margin is not None:
         if isinstance(margin, torch.Tensor) and margin.numel() != 1:
             V.float_tensor(margin, "margin")
@@ -72,12 +82,17 @@ def bradley_terry_loss(
             V.finite(margin, "margin")
             if bool((margin < 0).any()):
                 raise ValueError(f"'margin' must be >= 0, got {margin.min().item()} somewhere")
-            gap = gap - margin.detach().to(cd)
+            m = margin.detach().to(cd)
         else:
-            gap = gap - V.scalar(margin, "margin", allow_zero=True)
-    if not bool(torch.isfinite(gap).all()):
-        raise ValueError(
-            f"'chosen_rewards' - 'rejected_rewards' overflows {cd} at index "
-            f"{V._first(~torch.isfinite(gap))}: scale the rewards down"
-        )
-    return -F.logsigmoid(gap).mean()
+            m = V.scalar(margin, "margin", allow_zero=True, dtype=cd)
+        gap = gap - m
+        if not bool(torch.isfinite(gap).all()):
+            i = V._first(~torch.isfinite(gap))
+            mi = m if isinstance(m, float) else m[i].item()
+            raise ValueError(
+                f"'margin' = {mi:.4g} makes the gap 'chosen_rewards' - 'rejected_rewards' - "
+                f"'margin' overflow {cd} at index {i}: use a smaller margin or float64 rewards"
+            )
+    # -log sigmoid(gap) is about -gap for a large wrong-way gap: averaged on a power-of-two scale,
+    # so that losses near the dtype's maximum whose mean fits do not overflow in the sum
+    return V.safe_mean(-F.logsigmoid(gap))
