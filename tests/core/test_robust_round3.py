@@ -84,6 +84,15 @@ def test_bradley_terry_huge_margin_is_blamed_on_the_margin():
         pc.bradley_terry_loss(torch.tensor([-3e38, 0]), torch.zeros(2), torch.tensor([3e38, 0]))
 
 
+def test_bradley_terry_gap_that_fits_only_after_the_margin():
+    """2.3e38 - (-1.6e38) overflows fp32 but minus a margin of 1e38 it fits: the loss is ~0.
+
+    Found by the near-limit property test: the rewards were refused ("scale the rewards down").
+    """
+    out = pc.bradley_terry_loss(torch.tensor([2.3e38]), torch.tensor([-1.6e38]), 1e38)
+    assert out.item() == 0.0
+
+
 def test_bradley_terry_scalar_margin_the_dtype_cannot_hold_is_named():
     """A scalar margin of 1e39 is inf in fp32: it gave a loss of inf, blamed on the rewards."""
     with pytest.raises(ValueError, match="'margin' = 1e\\+39 is outside the range"):
