@@ -271,3 +271,49 @@ def test_meta_cases_cover_every_public_function():
     """A function added to ptcourse.__all__ gets a meta-tensor case here."""
     public = {n for n in pc.__all__ if callable(getattr(pc, n)) and n[0].islower()}
     assert public <= {n.split("-")[0] for n in META_CASES}
+
+
+# ---------------------------------------------------------------- disabled gradients
+
+GRAD_CALLS = {
+    "token_logprobs": lambda x, lp, s: pc.token_logprobs(x, TG),
+    "sequence_logprob": lambda x, lp, s: pc.sequence_logprob(x, TG, MK),
+    "cross_entropy": lambda x, lp, s: pc.cross_entropy(x, TG, MK),
+    "perplexity": lambda x, lp, s: pc.perplexity(x, TG, MK),
+    "sft_loss": lambda x, lp, s: pc.sft_loss(x, TG),
+    "entropy": lambda x, lp, s: pc.entropy(x),
+    "kl_divergence": lambda x, lp, s: pc.kl_divergence(x, x.detach() * 2),
+    "kl_estimate": lambda x, lp, s: pc.kl_estimate(lp, lp.detach() - 1),
+    "kl_penalized_rewards": lambda x, lp, s: pc.kl_penalized_rewards(s, lp, lp - 1, MK, 0.1),
+    "kl_regularized_policy": lambda x, lp, s: pc.kl_regularized_policy(x, x, 0.5),
+    "dpo_loss": lambda x, lp, s: pc.dpo_loss(s, s * 2, s * 3, s * 4),
+    "ipo_loss": lambda x, lp, s: pc.ipo_loss(s, s * 2, s * 3, s * 4),
+    "grpo_advantages": lambda x, lp, s: pc.grpo_advantages(lp),
+    "rloo_advantages": lambda x, lp, s: pc.rloo_advantages(lp),
+    "ppo_clip_loss": lambda x, lp, s: pc.ppo_clip_loss(lp, lp.detach() - 0.1, lp.detach(), MK),
+    "aggregate_loss": lambda x, lp, s: pc.aggregate_loss(lp, MK),
+    "bradley_terry_loss": lambda x, lp, s: pc.bradley_terry_loss(s, s * 2),
+    "token_stats": lambda x, lp, s: pc.token_stats(x, TG, x.detach() * 2).logp,
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_CALLS))
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_disabled_gradients_give_the_same_values(name, mode):
+    """The README's rule for disabled gradients (the checkers' item in issue 30 relies on it):
+    under no_grad / inference_mode every function returns the values it returns with gradients
+    on, and builds no graph."""
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(2, 3, 5, generator=gen).requires_grad_()
+    lp = (-torch.rand(2, 3, generator=gen)).requires_grad_()
+    s = (-torch.rand(2, generator=gen)).requires_grad_()
+    want = GRAD_CALLS[name](x, lp, s)
+    with mode():
+        got = GRAD_CALLS[name](x, lp, s)
+    assert not got.requires_grad
+    assert torch.equal(got, want.detach())
+
+
+def test_grad_cases_cover_every_public_function():
+    public = {n for n in pc.__all__ if callable(getattr(pc, n)) and n[0].islower()}
+    assert public <= set(GRAD_CALLS)
