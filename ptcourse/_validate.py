@@ -26,7 +26,41 @@ def compute_dtype(*dtypes: torch.dtype) -> torch.dtype:
 def tensor(x, name: str) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"'{name}' must be a torch.Tensor, got {type(x).__name__}")
+    not_meta(x, name)
     return x
+
+
+def not_meta(x: torch.Tensor, name: str) -> None:
+    """A meta tensor has a shape but no values: refused by name (torch's own error names no one)."""
+    if x.device.type == "meta":
+        raise ValueError(
+            f"'{name}' is a meta tensor (shape {tuple(x.shape)}, no values): ptcourse computes "
+            "numbers, so pass a tensor on a real device (cpu, cuda, mps)"
+        )
+
+
+def pow2_unit(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
+    """A power of two near ``max |x|`` (over ``dim``, kept; over all of ``x`` when None), detached.
+
+    Dividing by it is exact (no rounding, barring underflow far below the largest entry), so a sum
+    of ``x / unit`` cannot overflow however close ``x`` is to the dtype's maximum. 1 where the
+    maximum is 0 or not finite.
+    """
+    a = x.detach().abs()
+    big = a.amax() if dim is None else a.amax(dim, keepdim=True)
+    one = torch.ones_like(big)
+    unit = torch.ldexp(one, torch.frexp(big).exponent - 1)
+    return torch.where((big > 0) & torch.isfinite(big), unit, one)
+
+
+def safe_mean(x: torch.Tensor) -> torch.Tensor:
+    """``x.mean()`` computed on a power-of-two scale: no overflow of the sum when the mean fits.
+
+    Bit-identical to ``x.mean()`` whenever that does not overflow (scaling by a power of two
+    commutes with rounding); the gradient is the same ``1 / numel``.
+    """
+    unit = pow2_unit(x)
+    return (x / unit).mean() * unit
 
 
 def float_tensor(x, name: str) -> torch.Tensor:
@@ -215,6 +249,7 @@ def scalar(
             raise ValueError(f"'{name}' must be a scalar, got a tensor of shape {tuple(x.shape)}")
         if x.dtype == torch.bool or x.is_complex():
             raise TypeError(f"'{name}' must be a real number, got a tensor of dtype {x.dtype}")
+        not_meta(x, name)
         x = x.item()
     if _is_bool(x) or isinstance(x, (str, bytes, complex)) or x is None:
         raise TypeError(f"'{name}' must be a real number, got {x!r}")
@@ -243,6 +278,7 @@ def scalar(
 def integer(x, name: str) -> int:
     """An integer as a python int: int, numpy integers, one-element integer tensors; not bool."""
     if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point():
+        not_meta(x, name)
         if x.dtype != torch.bool and not x.is_complex():
             x = x.item()
     if _is_bool(x):

@@ -51,17 +51,21 @@ def aggregate_loss(
         Bool or 0/1, ``per_token``'s shape; at least one kept token.
     mode : {"token-mean", "seq-mean-token-sum", "seq-mean-token-mean"}
     num_tokens : float, optional
-        token-mean only: divide by this count instead of this batch's kept tokens. With gradient
+        token-mean only: divide by this count (``> 0`` and a normal number of the compute dtype,
+        so ``1e39`` or ``1e-300`` in fp32 is refused) instead of this batch's kept tokens. With gradient
         accumulation, pass the kept-token count of *all* microbatches of the step and add up the
         results: that sum equals the token mean of the full batch (verl's ``batch_num_tokens``).
     num_seqs : float, optional
-        The seq-mean modes only: divide by this many answers instead of :math:`|S|` (the answers of
+        The seq-mean modes only (the same range as ``num_tokens``): divide by this many answers
+        instead of :math:`|S|` (the answers of
         all microbatches, verl's ``global_batch_size``).
 
     Returns
     -------
     torch.Tensor
-        Scalar, fp32 (fp64 for fp64 input).
+        Scalar, fp32 (fp64 for fp64 input). The sums run on a power-of-two scale, so a mean that
+        the dtype can hold is returned even when the plain sum would overflow (fp32 losses near
+        3e38); a mean that it cannot hold raises a ValueError naming the count.
 
     Examples
     --------
@@ -89,16 +93,33 @@ def aggregate_loss(
         raise ValueError(f"'num_tokens' is for token-mean; {mode!r} takes 'num_seqs'")
     V.finite(per_token, "per_token", where=keep)
     cd = V.compute_dtype(per_token.dtype)
+    if num_tokens is not None:
+        num_tokens = V.scalar(num_tokens, "num_tokens", dtype=cd)
+    if num_seqs is not None:
+        num_seqs = V.scalar(num_seqs, "num_seqs", dtype=cd)
     zero = torch.zeros((), dtype=cd, device=per_token.device)
     x = torch.where(keep, per_token.to(cd), zero)  # (B, T), masked entries exactly 0
+    # Sum on a power-of-two scale (exact): a batch of losses near the dtype's maximum whose mean
+    # fits does not overflow in the sum; the result is bit-identical to the plain sum otherwise.
+    unit = V.pow2_unit(x)
+    x = x / unit
     counts = keep.sum(-1).to(cd)  # (B,) kept tokens per answer
     if mode == "token-mean":
-        denom = counts.sum() if num_tokens is None else V.scalar(num_tokens, "num_tokens")
-        return x.sum() / denom
-    seq_sum = x.sum(-1)  # (B,)
-    has = counts > 0  # (B,) answers with at least one kept token
-    denom = has.sum().to(cd) if num_seqs is None else V.scalar(num_seqs, "num_seqs")
-    if mode == "seq-mean-token-sum":
-        return seq_sum.sum() / denom
-    per_seq = torch.where(has, seq_sum / counts.clamp_min(1), zero)  # (B,) token mean per answer
-    return per_seq.sum() / denom
+        denom = counts.sum() if num_tokens is None else num_tokens
+        out = x.sum() / denom
+    else:
+        seq_sum = x.sum(-1)  # (B,)
+        has = counts > 0  # (B,) answers with at least one kept token
+        denom = has.sum().to(cd) if num_seqs is None else num_seqs
+        if mode == "seq-mean-token-mean":
+            seq_sum = torch.where(has, seq_sum / counts.clamp_min(1), zero)  # (B,) token means
+        out = seq_sum.sum() / denom
+    out = out * unit
+    if not bool(torch.isfinite(out)):
+        count = "num_tokens" if mode == "token-mean" else "num_seqs"
+        raise ValueError(
+            f"aggregate_loss ({mode!r}) overflows {cd}: the kept losses (largest "
+            f"{unit.item() * x.abs().max().item():.4g}) divided by '{count}' = {float(denom):.4g} "
+            f"exceed {torch.finfo(cd).max:.4g}; pass a larger '{count}' or float64 losses"
+        )
+    return out

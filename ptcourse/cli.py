@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     ('rl', 0.0, True)
     """
     from .toy.demos import DEMOS, MAX_STEPS, demo_defaults
-    from .toy.policy_gradient import MAX_BETA
+    from .toy.policy_gradient import MAX_BETA, MAX_ENTROPY_COEF
 
     defaults = {name: demo_defaults(name) for name in DEMOS}
     parser = argparse.ArgumentParser(
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--entropy-coef",
         type=_number("--entropy-coef"),
         default=None,
-        help="entropy bonus for rl/grpo (default 0)",
+        help=f"entropy bonus for rl/grpo: 0 to {MAX_ENTROPY_COEF:g} (default 0)",
     )
     caps = ", ".join(f"{n} {defaults[n]['steps']}/{MAX_STEPS[n]}" for n in DEMOS)
     demo.add_argument(
@@ -149,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"training steps, default/maximum per demo: {caps}",
     )
-    demo.add_argument("--seed", type=_integer("--seed"), default=0, help="seed (default 0)")
+    demo.add_argument(
+        "--seed", type=_integer("--seed"), default=0, help="seed, 0 to 2**63 - 1 (default 0)"
+    )
     demo.add_argument(
         "--json",
         action="store_true",
@@ -192,7 +194,12 @@ def _warm(args: argparse.Namespace) -> int:
     os.environ["PTCOURSE_TOY_CACHE"] = where
     Path(where).mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    done = warm_checkpoints([args.seed], progress=None if args.quiet else ProgressPrinter())
+    try:
+        done = warm_checkpoints([args.seed], progress=None if args.quiet else ProgressPrinter())
+    except ValueError as err:
+        message = _for_the_user(str(err)).replace("'seeds' must be ints", "--seed must be an int")
+        print(f"ptcourse demo: error: {message}", file=sys.stderr)
+        return 2
     seconds = time.perf_counter() - t0
     print(f"warmed {', '.join(done)} in {seconds:.1f} s")
     print(f"cache: {where}")

@@ -108,7 +108,11 @@ def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> tor
     Returns
     -------
     torch.Tensor
-        Per-sample estimates, same shape, fp32 (fp64 for fp64 input).
+        Per-sample estimates, same shape, fp32 (fp64 for fp64 input). ``+inf`` only where the
+        estimate is truly infinite (``logq = -inf``); a finite estimate that the compute dtype
+        cannot hold (k3 of a log-ratio above about 88.7 in fp32, k2 of one above about 2.6e19)
+        raises a ValueError naming ``logp`` and ``logq``, the same rule as
+        :func:`kl_penalized_rewards`.
 
     Examples
     --------
@@ -127,7 +131,17 @@ def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> tor
         raise ValueError(
             f"'logp' contains -inf: samples x ~ p cannot have p(x) = 0 (shape {tuple(logp.shape)})"
         )
-    return _estimate(logp, logq, kind)
+    out = _estimate(logp, logq, kind)
+    over = torch.isinf(out) & torch.isfinite(logq)  # a finite estimate the dtype cannot hold
+    if bool(over.any()):
+        i = V._first(over)
+        raise ValueError(
+            f"kl_estimate: {kind} overflows {out.dtype} at index {i} ('logp'="
+            f"{logp[i].item():.4g}, 'logq'={logq[i].item():.4g}, log-ratio "
+            f"{(logq[i].double() - logp[i].double()).item():.4g}); its true value is finite: "
+            "pass float64 log-probabilities (or use kind='k1')"
+        )
+    return out
 
 
 def _estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str) -> torch.Tensor:
@@ -170,7 +184,9 @@ def kl_penalized_rewards(
     ``ref_logp = -inf`` (the reference forbids it) gets reward :math:`-\infty` when
     ``beta > 0``, as its KL is infinite; any other non-finite penalty (``beta`` times an
     estimate overflowing the compute dtype, e.g. k3 of a log-ratio above 88 in fp32) is refused
-    with a ValueError naming ``beta``.
+    with a ValueError naming ``beta``, and so is a score plus penalty that overflows it (a
+    score of -3e38 and a penalty of -1e38 in fp32): the result is finite wherever ``ref_logp``
+    is.
 
     Parameters
     ----------
@@ -254,7 +270,16 @@ def kl_penalized_rewards(
     pos = torch.arange(T, device=logp.device)  # (T,)
     last = torch.where(keep, pos, -1).amax(-1)  # (B,) last kept position
     at_last = pos[None, :] == last[:, None]  # (B, T)
-    return rewards + torch.where(at_last, scores.to(cd)[:, None], torch.zeros((), dtype=cd))
+    out = rewards + torch.where(at_last, scores.to(cd)[:, None], torch.zeros((), dtype=cd))
+    over = keep & ~torch.isfinite(out) & torch.isfinite(ref_logp)  # (B, T)
+    if bool(over.any()):
+        i = V._first(over)
+        raise ValueError(
+            f"the score plus the KL penalty overflows {cd} at kept index {i} ('scores'="
+            f"{scores[i[0]].item():.4g}, penalty {rewards[i].item():.4g}, 'beta'={b:g}): scale "
+            "the scores down, use a smaller beta or float64 inputs"
+        )
+    return out
 
 
 def kl_regularized_policy(

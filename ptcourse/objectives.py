@@ -59,13 +59,26 @@ def _pair_ratios(
 
 
 def _margin(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
-    """``chosen - rejected`` (P,), refused where both are the same infinity."""
+    """``chosen - rejected`` (P,), refused where both are the same infinity or where it overflows.
+
+    An infinite margin is kept only where a log-ratio is itself infinite (a log-probability of
+    -inf): that margin is truly infinite. Two finite log-ratios whose difference overflows the
+    compute dtype are refused, not turned into a silent inf.
+    """
     diff = chosen - rejected  # (P,)
     if bool(torch.isnan(diff).any()):
         i = V._first(torch.isnan(diff))
         raise ValueError(
             f"the chosen and the rejected log-ratios are both {chosen[i].item()} at index {i} "
             "('ref_chosen_logp' and 'ref_rejected_logp' -inf?): their difference is undefined"
+        )
+    over = torch.isinf(diff) & torch.isfinite(chosen) & torch.isfinite(rejected)  # (P,)
+    if bool(over.any()):
+        i = V._first(over)
+        raise ValueError(
+            f"the margin of the finite log-ratios chosen {chosen[i].item():.4g} and rejected "
+            f"{rejected[i].item():.4g} at index {i} overflows {diff.dtype} (the log-probabilities "
+            "are far from the reference's): pass float64 log-probabilities"
         )
     return diff
 
@@ -114,7 +127,15 @@ def dpo_loss(
         policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp
     )
     b = V.scalar(beta, "beta", dtype=chosen.dtype)
-    return -F.logsigmoid(b * _margin(chosen, rejected)).mean()
+    z = b * _margin(chosen, rejected)  # (P,)
+    over = torch.isinf(z) & torch.isfinite(chosen) & torch.isfinite(rejected)
+    if bool(over.any()):
+        i = V._first(over)
+        raise ValueError(
+            f"'beta' = {b:g} times the margin {(chosen - rejected)[i].item():.4g} at index {i} "
+            f"overflows {z.dtype}: use a smaller beta or float64 log-probabilities"
+        )
+    return V.safe_mean(-F.logsigmoid(z))
 
 
 def ipo_loss(
@@ -178,12 +199,30 @@ def ipo_loss(
     if chosen_tokens is not None:
         for name, n in (("chosen_tokens", chosen_tokens), ("rejected_tokens", rejected_tokens)):
             V.tensor(n, name)
+            if n.dtype == torch.bool or n.is_complex():
+                raise TypeError(f"'{name}' must hold real token counts, got dtype {n.dtype}")
             V.same_shape(policy_chosen_logp, "policy_chosen_logp", n, name)
             V.same_device(policy_chosen_logp, "policy_chosen_logp", n, name)
+            if n.is_floating_point():
+                V.finite(n, name)
             if not bool((n > 0).all()):
                 raise ValueError(f"'{name}' must be > 0 everywhere, got {n.min().item()}")
-        chosen = chosen / chosen_tokens.to(chosen.dtype)
-        rejected = rejected / rejected_tokens.to(rejected.dtype)
+        ratios = []
+        for name, ratio, n in (
+            ("chosen_tokens", chosen, chosen_tokens),
+            ("rejected_tokens", rejected, rejected_tokens),
+        ):
+            per_token = ratio / n.to(ratio.dtype)  # (P,)
+            bad = ~torch.isfinite(per_token) & torch.isfinite(ratio)  # (P,)
+            if bool(bad.any()):
+                i = V._first(bad)
+                raise ValueError(
+                    f"'{name}' = {n[i].item():.4g} at index {i} is too small: the log-ratio "
+                    f"{ratio[i].item():.4g} divided by it overflows {ratio.dtype} (a token "
+                    "count is at least 1)"
+                )
+            ratios.append(per_token)
+        chosen, rejected = ratios
     h = _margin(chosen, rejected)  # (P,)
     if not bool(torch.isfinite(h).all()):
         i = V._first(~torch.isfinite(h))
@@ -191,12 +230,21 @@ def ipo_loss(
             f"the IPO margin is {h[i].item()} at index {i} (a log-probability of -inf): its "
             "squared distance to the target is infinite"
         )
-    loss = (h - 1.0 / (2.0 * t)).square().mean()
-    if not bool(torch.isfinite(loss)):
+    target = 1.0 / (2.0 * t)
+    dist = (h - target).square()  # (P,)
+    if not bool(torch.isfinite(dist).all()):
+        i = V._first(~torch.isfinite(dist))
+        if target * target > torch.finfo(h.dtype).max:  # even a margin of 0 overflows: tau's
+            raise ValueError(
+                f"ipo_loss overflows {h.dtype}: the target margin 1/(2 tau) = {target:.3g} is "
+                "too large for it; use a larger 'tau'"
+            )
         raise ValueError(
-            f"ipo_loss overflows {h.dtype}: the target margin 1/(2 tau) = {1.0 / (2.0 * t):.3g} "
-            "is too large for it; use a larger 'tau'"
+            f"ipo_loss overflows {h.dtype} at index {i}: the margin h = {h[i].item():.4g} is so "
+            f"far from the target 1/(2 tau) = {target:.3g} that its square does not fit (the "
+            "policy is far from the reference); pass float64 log-probabilities"
         )
+    loss = V.safe_mean(dist)
     return loss
 
 
@@ -284,12 +332,20 @@ def grpo_advantages(
     zero = torch.zeros((), dtype=wd, device=r.device)
     centred = torch.where(const, zero, centred)
     if scale == "batch":  # the group means, over the std of the whole batch (TRL's "batch")
-        real = centred * unit  # (G, n) in reward units, float64 (squares of fp32 values fit)
-        n_all = real.numel()
+        n_all = r.numel()
         if n_all < 2 or bool(const.all()):
-            return torch.zeros_like(real).to(out_dtype)
-        spread = (r - r.mean()).square().sum() / (n_all - 1)  # Bessel variance of all rewards
-        return (real / (spread.sqrt() + e)).to(out_dtype)
+            return torch.zeros_like(r).to(out_dtype)
+        # the batch std on the batch's own power-of-two scale, like the groups': float64
+        # rewards of 1e200 (squares overflow) or 1e-200 (squares underflow) keep their std
+        bunit = V.pow2_unit(r)  # (), 2^k
+        xb = r / bunit  # (G, n), |xb| < 2
+        dev = xb - xb.mean()
+        dev = dev - dev.mean()
+        std = (dev.square().sum() / (n_all - 1)).sqrt()  # in units of bunit
+        real = centred * (unit / bunit)  # (G, n) group-centred, in units of bunit (exact)
+        # a tensor by tensor division: torch computes ``e / t`` as ``e * (1 / t)``, which is
+        # 0 * inf = NaN for e = 0 and a subnormal t (rewards of 1e-310)
+        return (real / (std + torch.full_like(bunit, e) / bunit)).to(out_dtype)
     if scale == "none":
         out = (centred * unit).to(out_dtype)
         if not bool(torch.isfinite(out).all()):
@@ -300,7 +356,7 @@ def grpo_advantages(
         return out
     n = r.shape[1]
     std = (centred.square().sum(-1, keepdim=True) / (n - 1)).sqrt()  # (G, 1), in units of unit
-    denom = torch.where(const, torch.ones_like(std), std + e / unit)
+    denom = torch.where(const, torch.ones_like(std), std + torch.full_like(unit, e) / unit)
     return (centred / denom).to(out_dtype)
 
 

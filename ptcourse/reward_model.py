@@ -37,13 +37,16 @@ def bradley_terry_loss(
         equal); finite.
     margin : torch.Tensor or float, optional
         :math:`m_p \ge 0`, how much the chosen reward must exceed the rejected one (Llama 2's
-        margin); a number or a tensor of the rewards' shape. Default: no margin.
+        margin); a number or a tensor of the rewards' shape. Default: no margin. A margin that
+        makes the gap overflow the compute dtype is refused by name.
 
     Returns
     -------
     torch.Tensor
         Scalar fp32 loss (fp64 for fp64 input); :math:`\log 2` when the two rewards are equal.
-        Computed with ``logsigmoid``, so a large wrong-way gap gives a large finite loss, not inf.
+        Computed with ``logsigmoid``, so a large wrong-way gap gives a large finite loss, not inf,
+        and averaged on a power-of-two scale, so losses near the dtype's maximum do not overflow
+        the sum (fp32 losses of 3e38 average to 3e38).
 
     Examples
     --------
@@ -63,7 +66,8 @@ def bradley_terry_loss(
     V.finite(chosen_rewards, "chosen_rewards")
     V.finite(rejected_rewards, "rejected_rewards")
     cd = V.compute_dtype(chosen_rewards.dtype, rejected_rewards.dtype)
-    gap = chosen_rewards.to(cd) - rejected_rewards.to(cd)  # (P,)
+    c, r = chosen_rewards.to(cd), rejected_rewards.to(cd)  # (P,)
+    m = torch.zeros((), dtype=cd, device=c.device)
     if margin is not None:
         if isinstance(margin, torch.Tensor) and margin.numel() != 1:
             V.float_tensor(margin, "margin")
@@ -72,12 +76,27 @@ def bradley_terry_loss(
             V.finite(margin, "margin")
             if bool((margin < 0).any()):
                 raise ValueError(f"'margin' must be >= 0, got {margin.min().item()} somewhere")
-            gap = gap - margin.detach().to(cd)
+            m = margin.detach().to(cd)
         else:
-            gap = gap - V.scalar(margin, "margin", allow_zero=True)
+            m = m + V.scalar(margin, "margin", allow_zero=True, dtype=cd)
+    # The gap on each pair's own power-of-two scale (exact: the same roundings as c - r - m), so
+    # that a gap the dtype can hold is found even when c - r alone overflows.
+    unit = V.pow2_unit(torch.stack(torch.broadcast_tensors(c, r, m)), dim=0)[0]  # (P,)
+    gap_u = (c / unit - r / unit) - m / unit  # (P,), |gap_u| < 6
+    gap = gap_u * unit  # (P,)
     if not bool(torch.isfinite(gap).all()):
+        i = V._first(~torch.isfinite(gap))
+        if bool(torch.isfinite((c / unit - r / unit) * unit)[i]):
+            mi = m.item() if m.dim() == 0 else m[i].item()
+            raise ValueError(
+                f"'margin' = {mi:.4g} makes the gap 'chosen_rewards' - 'rejected_rewards' - "
+                f"'margin' overflow {cd} at index {i}: use a smaller margin or float64 rewards"
+            )
         raise ValueError(
-            f"'chosen_rewards' - 'rejected_rewards' overflows {cd} at index "
-            f"{V._first(~torch.isfinite(gap))}: scale the rewards down"
+            f"'chosen_rewards' - 'rejected_rewards' overflows {cd} at index {i} "
+            f"({chosen_rewards[i].item():.4g} - {rejected_rewards[i].item():.4g}): scale the "
+            "rewards down or pass float64 rewards"
         )
-    return -F.logsigmoid(gap).mean()
+    # -log sigmoid(gap) is about -gap for a large wrong-way gap: averaged on a power-of-two scale,
+    # so that losses near the dtype's maximum whose mean fits do not overflow in the sum
+    return V.safe_mean(-F.logsigmoid(gap))

@@ -167,3 +167,48 @@ def rollouts(draw, *, dtypes=FLOAT_DTYPES, extreme: bool = False) -> Rollout:
     scores = torch.randn(b, generator=gen, dtype=torch.float64) * mag
     mask = as_mask(keep, draw(st.sampled_from(MASK_KINDS)))
     return Rollout(lp.to(dtype), old.to(dtype), adv.to(dtype), keep, mask, scores.to(dtype), dtype)
+
+
+# ---------------------------------------------------------------- near the dtype limits (issue 30)
+
+LIMIT_DTYPES = (torch.float32, torch.float64)
+
+
+@dataclass
+class Extreme:
+    """``values`` (B, T) in ``dtype`` with magnitudes near the dtype's maximum, near its smallest
+    normal number, or both; ``keep`` a bool mask with a kept token in every row."""
+
+    values: torch.Tensor
+    keep: torch.Tensor
+    dtype: torch.dtype
+    where: str
+
+    def __repr__(self) -> str:
+        return f"Extreme(shape={tuple(self.values.shape)}, dtype={self.dtype}, where={self.where})"
+
+
+@st.composite
+def extremes(draw, *, signs: bool = True) -> Extreme:
+    """Magnitudes from 5 % to 95 % of the dtype's maximum ("max"), a few times its smallest normal
+    number ("tiny"), or a mix of both and ordinary numbers ("mixed"); fp32 and fp64."""
+    b, t = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    dtype = draw(st.sampled_from(LIMIT_DTYPES))
+    where = draw(st.sampled_from(["max", "tiny", "mixed"]))
+    fi = torch.finfo(dtype)
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**31 - 1)))
+    u = torch.rand(b, t, generator=gen, dtype=torch.float64)
+    big = (0.05 + 0.9 * u) * fi.max
+    tiny = (1 + 7 * u) * fi.tiny
+    if where == "max":
+        x = big
+    elif where == "tiny":
+        x = tiny
+    else:
+        pick = torch.randint(0, 3, (b, t), generator=gen)
+        x = torch.where(pick == 0, big, torch.where(pick == 1, tiny, u))
+    if signs:
+        x = torch.where(torch.rand(b, t, generator=gen) < 0.5, -x, x)
+    keep = torch.rand(b, t, generator=gen) < draw(st.sampled_from([0.5, 1.0]))
+    keep[:, 0] |= ~keep.any(-1)
+    return Extreme(x.to(dtype), keep, dtype, where)

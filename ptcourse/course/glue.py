@@ -45,14 +45,43 @@ def glue(name: str, value: Any, display: bool = False) -> None:
 
 
 def _as_float(name: str, value: Any, what: str) -> float:
-    """``value`` as a finite float; a tensor with one element is accepted."""
+    """``value`` (a number, or a tensor or array with one element) as a float.
+
+    A wrong kind of argument is a ValueError naming the claim. For the measured ``value``, NaN and
+    +-inf are a ClaimError (a diverged run supports no sentence, not even "at least 1"); for a
+    bound, NaN or +-inf is the caller's mistake, a ValueError.
+    """
+    size = getattr(value, "numel", None) or getattr(value, "size", None)
+    size = size() if callable(size) else size
+    if isinstance(size, int) and size != 1 and not isinstance(value, (int, float)):
+        shape = tuple(getattr(value, "shape", ()))
+        raise ValueError(
+            f"claim {name!r}: {what} must be one number, got {type(value).__name__} of shape "
+            f"{shape}"
+        )
     if hasattr(value, "item") and callable(value.item):
-        value = value.item()
+        try:
+            value = value.item()
+        except (RuntimeError, ValueError) as err:  # a meta tensor, say
+            raise ValueError(f"claim {name!r}: {what} has no number to read: {err}") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"claim {name!r}: {what} must be a real number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        raise ValueError(
+            f"claim {name!r}: {what} is an int of {len(str(abs(value)))} digits, beyond the "
+            "float range (about 1.8e308)"
+        ) from None
+    if what != "value" and not math.isfinite(value):
+        raise ValueError(f"claim {name!r}: {what} must be a finite number, got {value}")
     if math.isnan(value):
         raise ClaimError(f"claim {name!r} does not hold: the {what} is NaN")
+    if math.isinf(value):
+        raise ClaimError(
+            f"claim {name!r} does not hold: the {what} is {value} (a diverged run supports no "
+            "bound)"
+        )
     return value
 
 
@@ -95,10 +124,12 @@ def claim(
     Raises
     ------
     ClaimError
-        When the value is NaN, outside a bound, or a yes/no claim is false; the message names the
-        claim, the value and the bound.
+        When the value is NaN or infinite, outside a bound, or a yes/no claim is false; the message
+        names the claim, the value and the bound.
     ValueError
-        When the arguments themselves are wrong (no bound, bounds in the wrong order, not a number).
+        When the arguments themselves are wrong (no bound, bounds in the wrong order, a bound that
+        is NaN or infinite, a value or bound that is not one number, such as a 2-element tensor or
+        an int beyond the float range); the message names the claim.
 
     Examples
     --------

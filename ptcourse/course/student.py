@@ -15,13 +15,18 @@ student notebooks that are missing, stale, or orphaned.
 
 What it will not do, because OUT may hold a learner's own work (issue 14):
 
-* it never deletes anything, and it overwrites only a file that it wrote itself (a notebook whose
-  metadata carries ``ptcourse.generated``); any other file in OUT with a name it would write makes it
-  stop before writing anything, naming that file;
+* it never deletes anything, and it replaces a file only while that file is byte for byte what it
+  wrote there: it records a SHA-256 of every notebook it writes in ``OUT/.ptcourse-notebooks.json``,
+  and a notebook whose bytes no longer match (a learner's solved exercises: Jupyter keeps the
+  metadata marker when it saves, so the marker alone proves nothing) is kept and listed as kept;
+* any file in OUT with a name it would write that does not carry its marker (``ptcourse.generated``)
+  makes it stop before writing anything, naming that file;
 * it refuses OUT equal to SRC, and any OUT where an output would land on a source notebook (a
   symlink, say); OUT inside SRC (the default ``notebooks/student``) is fine, since SRC is not
   searched recursively;
-* it fails (exit 1) when SRC holds no notebook, instead of "writing" zero notebooks.
+* it fails (exit 1) when SRC holds no notebook, instead of "writing" zero notebooks, and (exit 2,
+  no traceback) when OUT is a file or a source notebook is broken (not JSON, not UTF-8, not the
+  notebook structure, ``tags`` that are not a list of strings), naming the file.
 
 The course's own Colab/Jupyter notebooks are rendered from the chapters by ``tools/render_notebooks.py``
 (``make student``), which uses :func:`stub_source` from here.
@@ -45,10 +50,13 @@ import ast
 import copy
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
 __all__ = [
+    "MANIFEST",
+    "NotebookError",
     "STUB",
     "SOLUTION_TAG",
     "main",
@@ -70,6 +78,14 @@ GENERATED = {"generated": "student notebook (ptcourse notebooks --student); edit
 
 class SolutionCellError(ValueError):
     """A ``solution``-tagged cell that is not exactly one function definition."""
+
+
+class NotebookError(ValueError):
+    """A source notebook that cannot be read as a notebook; the message names the file."""
+
+
+#: The record of what was written, in OUT: file name -> SHA-256 of the bytes written.
+MANIFEST = ".ptcourse-notebooks.json"
 
 
 def _source(cell: dict) -> str:
@@ -120,12 +136,31 @@ def stub_cell(cell: dict) -> dict:
     if out.get("cell_type") == "code":
         out["outputs"] = []
         out["execution_count"] = None
-        tags = list(out.get("metadata", {}).get("tags", []))
+        tags = _tags(out)
         if SOLUTION_TAG in tags:
             out["source"] = stub_source(_source(cell))
             tags = [EXERCISE_TAG if t == SOLUTION_TAG else t for t in tags]
             out["metadata"]["tags"] = tags
     return out
+
+
+def _tags(cell: dict) -> list[str]:
+    """The cell's tags; anything but a list of strings is refused (nbformat's schema).
+
+    A string ``"solution"`` would otherwise be read letter by letter and the solution copied.
+    """
+    meta = cell.get("metadata", {})
+    if not isinstance(meta, dict):
+        raise NotebookError(f"cell metadata must be a JSON object, got {meta!r}")
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise NotebookError(
+            f"cell metadata 'tags' must be a list of strings, got {tags!r} (write [{tags!r}] "
+            "for one tag)"
+            if isinstance(tags, str)
+            else f"cell metadata 'tags' must be a list of strings, got {tags!r}"
+        )
+    return list(tags)
 
 
 def _cell_id(name: str, index: int, cell: dict) -> str:
@@ -137,12 +172,25 @@ def _cell_id(name: str, index: int, cell: dict) -> str:
 
 def student_notebook(nb: dict, name: str) -> dict:
     """The student version of the instructor notebook ``nb`` (a parsed .ipynb, nbformat 4)."""
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells", []), list):
+        raise NotebookError(f"{name}: not a notebook (a JSON object with a list of 'cells')")
+    if not isinstance(nb.get("metadata", {}), dict):
+        raise NotebookError(f"{name}: notebook 'metadata' must be a JSON object")
     cells = []
     for i, cell in enumerate(nb.get("cells", [])):
+        if not isinstance(cell, dict):
+            raise NotebookError(f"{name}, cell {i}: a cell must be a JSON object, got {cell!r}")
+        src = cell.get("source", "")
+        if not (
+            isinstance(src, str) or (isinstance(src, list) and all(isinstance(x, str) for x in src))
+        ):
+            raise NotebookError(f"{name}, cell {i}: 'source' must be a string or a list of strings")
         try:
             new = stub_cell(cell)
         except SolutionCellError as err:
             raise SolutionCellError(f"{name}, cell {i}: {err}") from None
+        except NotebookError as err:
+            raise NotebookError(f"{name}, cell {i}: {err}") from None
         new["id"] = _cell_id(name, i, cell)
         if isinstance(new.get("source"), list):
             new["source"] = "".join(new["source"])
@@ -201,9 +249,76 @@ def build(src: Path) -> dict[str, str]:
     """File name -> rendered student notebook, for every ``src/*.ipynb``."""
     out = {}
     for path in sorted(Path(src).glob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        out[path.name] = render(student_notebook(nb, path.stem))
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as err:
+            raise NotebookError(
+                f"{path}: not UTF-8 text ({err.reason} at byte {err.start})"
+            ) from None
+        except json.JSONDecodeError as err:
+            raise NotebookError(
+                f"{path}: not valid JSON ({err.msg}, line {err.lineno} column {err.colno})"
+            ) from None
+        except OSError as err:
+            raise NotebookError(f"{path}: cannot be read ({err.strerror})") from None
+        try:
+            out[path.name] = render(student_notebook(nb, path.stem))
+        except (NotebookError, SolutionCellError) as err:
+            raise type(err)(str(err).replace(f"{path.stem}", str(path), 1)) from None
     return out
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_manifest(out: Path) -> dict[str, str]:
+    """File name -> SHA-256 of what was written to ``out`` ({} when there is no valid record)."""
+    try:
+        data = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    written = data.get("written") if isinstance(data, dict) else None
+    if not isinstance(written, dict):
+        return {}
+    return {k: v for k, v in written.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_notebooks(out: Path, notebooks: dict[str, str]) -> tuple[list[str], list[Path]]:
+    """Write ``notebooks`` into ``out``; return (names written or already current, paths kept).
+
+    A file is replaced only when it is missing, already equal to the new text, or byte for byte
+    what the manifest says was written there; any other (a learner's edits) is kept.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(out)
+    done, kept = [], []
+    for name, text in notebooks.items():
+        path, data = out / name, text.encode("utf-8")
+        if path.exists():
+            current = path.read_bytes()
+            if current != data and _digest(current) != manifest.get(name):
+                kept.append(path)  # changed since it was written (or never recorded): not ours
+                continue
+            if current != data:
+                _write_atomic(path, data)
+        else:
+            _write_atomic(path, data)
+        manifest[name] = _digest(data)
+        done.append(name)
+    record = {
+        "note": "written by `ptcourse notebooks --student`: SHA-256 of each notebook as written; "
+        "a notebook whose bytes differ (your edits) is never replaced",
+        "written": dict(sorted(manifest.items())),
+    }
+    _write_atomic(out / MANIFEST, (json.dumps(record, indent=1) + "\n").encode("utf-8"))
+    return done, kept
 
 
 def out_of_date(src: Path, out: Path) -> list[str]:
@@ -239,10 +354,15 @@ def main(argv: list[str] | None = None) -> int:
     src, out = Path(args.src), Path(args.student)
     if not src.is_dir():
         parser.error(f"--src {src} is not a directory")
+    if out.exists() and not out.is_dir():
+        print(f"error: --student {out} is a file, not a directory: nothing was written",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         notebooks = build(src)
-    except SolutionCellError as err:
+    except (SolutionCellError, NotebookError) as err:
         print(f"error: {err}", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
         return 2
     if not notebooks:
         print(f"error: --src {src} holds no *.ipynb notebook: nothing to write", file=sys.stderr)
@@ -265,12 +385,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {r}", file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 1
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in notebooks.items():
-        path = out / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(notebooks)} student notebooks to {out} (nothing else there was touched)")
+    try:
+        done, kept = write_notebooks(out, notebooks)
+    except OSError as err:
+        print(f"error: cannot write to --student {out}: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(done)} student notebooks to {out} (nothing else there was touched)")
+    if kept:
+        print(f"kept {len(kept)} notebooks that changed since `ptcourse notebooks` wrote them "
+              "(your work is not replaced):", file=sys.stderr)  # fmt: skip
+        for path in kept:
+            print(f"  {path}", file=sys.stderr)
+        print("to get a fresh copy of one, move it away and run the command again",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 

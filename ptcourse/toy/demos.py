@@ -41,7 +41,7 @@ from .evaluation import evaluate
 from .kl_bandit import BANDIT_REF_LOGITS, BANDIT_REWARDS, bandit, policy_summary
 from .metrics import TRAINING_METRICS
 from .model import TinyLM
-from .policy_gradient import rl
+from .policy_gradient import MAX_ENTROPY_COEF, rl
 from .supervised import pretrain, sft
 
 __all__ = [
@@ -83,6 +83,9 @@ def demo_defaults(name: str) -> dict:
     return {k: params[k].default for k in ("steps", "beta") if k in params}
 
 
+#: The largest seed: torch seeds are 64-bit, and the training loops add the step to the seed.
+MAX_SEED = 2**63 - 1
+
 #: name -> the most ``steps`` a demo accepts: 10x its default
 MAX_STEPS = {name: 10 * demo_defaults(name)["steps"] for name in DEMOS}
 
@@ -97,10 +100,18 @@ def _check(name, beta, entropy_coef, steps, seed) -> None:
                 f"run_demo: 'steps' is at most {MAX_STEPS[name]} for the {name} demo (10x its "
                 f"default), got {steps}"
             )
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"run_demo: 'seed' must be an int >= 0, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"run_demo: 'seed' must be an int from 0 to 2**63 - 1, got {seed!r}")
     if name in ("pretrain", "sft", "bandit") and entropy_coef:
         raise ValueError(f"run_demo: 'entropy_coef' applies to rl/grpo only, not to {name!r}")
+    if entropy_coef is not None:  # checked before the checkpoints are trained, not after
+        if isinstance(entropy_coef, bool) or not isinstance(entropy_coef, (int, float)):
+            raise ValueError(f"run_demo: 'entropy_coef' must be a number, got {entropy_coef!r}")
+        if not 0 <= entropy_coef <= MAX_ENTROPY_COEF:
+            raise ValueError(
+                f"run_demo: 'entropy_coef' must be >= 0 and <= {MAX_ENTROPY_COEF:g}, got "
+                f"{entropy_coef!r}"
+            )
     if name in ("pretrain", "sft") and beta is not None:
         raise ValueError(f"run_demo: 'beta' applies to rl/grpo/bandit only, not to {name!r}")
 
@@ -250,8 +261,10 @@ def warm_checkpoints(seeds=(0,), progress: Callable[[dict], None] | None = None)
     """
     seeds = list(seeds)
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-            raise ValueError(f"warm_checkpoints: 'seeds' must be ints >= 0, got {s!r}")
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED:
+            raise ValueError(
+                f"warm_checkpoints: 'seeds' must be ints from 0 to 2**63 - 1, got {s!r}"
+            )
     done = []
     for s in seeds:
         paths = [checkpoints._disk_path(stage, s) for stage in ("pretrain", "sft")]

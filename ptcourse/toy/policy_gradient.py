@@ -36,13 +36,17 @@ from .proxy_reward import reward
 from .sampling import rollout
 from .supervised import check_loop_args, new_history
 
-__all__ = ["DEFAULT_BETA", "MAX_BETA", "RL_STEPS", "rl", "reinforce_advantages"]
+__all__ = ["DEFAULT_BETA", "MAX_BETA", "MAX_ENTROPY_COEF", "RL_STEPS", "rl", "reinforce_advantages"]
 
 DEFAULT_BETA = 0.5  # the default leash: keeps answers grammatical (see tests/toy)
 #: Largest accepted KL coefficient. The toy reward is at most 11.5 per answer, so at beta = 1e4 a
 #: KL of 0.002 nats already outweighs it: larger values only freeze the policy, and near 1e15
 #: Adam's squared gradients of beta * KL overflow float32 (NaN weights).
 MAX_BETA = 1e4
+#: Largest accepted entropy bonus, for the same reason: the mean token entropy is at most log V
+#: (a few nats), so at 1e4 the bonus swamps the reward already, and a coefficient the float32
+#: model cannot hold (1e39) would turn the loss into inf and the weights into NaN.
+MAX_ENTROPY_COEF = 1e4
 RL_STEPS = 100
 
 
@@ -92,8 +96,12 @@ def _check_rl_args(
         raise ValueError(f"rl: 'beta' must be a number, got {beta!r}")
     if not 0 <= beta <= MAX_BETA:
         raise ValueError(f"rl: 'beta' must be >= 0 and <= {MAX_BETA:g}, got {beta!r}")
-    if not (isinstance(entropy_coef, (int, float)) and 0 <= entropy_coef < math.inf):
-        raise ValueError(f"rl: 'entropy_coef' must be a finite number >= 0, got {entropy_coef!r}")
+    if isinstance(entropy_coef, bool) or not isinstance(entropy_coef, (int, float)):
+        raise ValueError(f"rl: 'entropy_coef' must be a number, got {entropy_coef!r}")
+    if not 0 <= entropy_coef <= MAX_ENTROPY_COEF:  # NaN fails too
+        raise ValueError(
+            f"rl: 'entropy_coef' must be >= 0 and <= {MAX_ENTROPY_COEF:g}, got {entropy_coef!r}"
+        )
     if advantage not in ("reinforce", "grpo", "rloo"):
         raise ValueError(
             f"rl: 'advantage' must be 'reinforce', 'grpo' or 'rloo', got {advantage!r}"
@@ -171,7 +179,7 @@ def rl(
     beta : float
         KL coefficient, 0 <= beta <= ``MAX_BETA`` (0 = no leash).
     entropy_coef : float
-        Weight of the entropy bonus, >= 0.
+        Weight of the entropy bonus, 0 <= entropy_coef <= ``MAX_ENTROPY_COEF``.
     steps, batch_size, lr : int, int, float
         Policy updates, answers per update, Adam learning rate.
     advantage : {"reinforce", "grpo"}

@@ -10,12 +10,14 @@ suite (tests/core/test_stats.py).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
+import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
-from strategies import batches, rollouts
+from strategies import batches, extremes, rollouts
 
 import ptcourse as pc
 
@@ -132,9 +134,13 @@ def test_kl_divergence_nonnegative_and_reference(b, seed):
 def test_kl_estimate_formulas_and_signs(r, kind):
     """k1 = -log r, k2 = (log r)^2 / 2, k3 = r - 1 - log r >= 0, never NaN (also for -90, -inf logq)."""
     logq = r.old_logp  # may hold -90 and -inf
-    got = pc.kl_estimate(r.logp, logq, kind)
     log_r = logq.double() - r.logp.double()
     want = {"k1": -log_r, "k2": 0.5 * log_r**2, "k3": torch.expm1(log_r) - log_r}[kind]
+    if bool((torch.isfinite(want) & (want.abs() > torch.finfo(out_dtype(r.dtype)).max)).any()):
+        with pytest.raises(ValueError, match="overflows"):  # finite, but not in the dtype
+            pc.kl_estimate(r.logp, logq, kind)
+        return
+    got = pc.kl_estimate(r.logp, logq, kind)
     no_nan(got)
     assert got.dtype == out_dtype(r.dtype) and got.shape == r.logp.shape
     if kind != "k1":
@@ -295,3 +301,158 @@ def test_ppo_clip_loss_gradient_never_nan(r):
     clipped = r.keep & (adv >= 0) & (ratio > 1.2 + 1e-3)
     assert bool((lp.grad[clipped] == 0).all())
     assert bool((lp.grad[~r.keep] == 0).all())
+
+
+# ---------------------------------------------------------------- near the dtype limits (issue 30)
+# The rule: a result whose exact value the dtype can hold is returned (finite, close to it), even
+# where the plain float sum would overflow; an exact value beyond the dtype's maximum is refused
+# with a ValueError. Exact references are computed with fractions.Fraction.
+
+
+def _exact_mean(values) -> Fraction:
+    values = list(values)
+    return sum((Fraction(v) for v in values), Fraction(0)) / len(values)
+
+
+def _check_against(got_or_call, exact: Fraction, dtype: torch.dtype, scale: Fraction, n: int):
+    """Call, then compare with ``exact``; a ValueError is expected iff |exact| exceeds the max."""
+    fi = torch.finfo(dtype)
+    if abs(exact) > Fraction(fi.max):
+        with pytest.raises(ValueError, match="overflow"):
+            got_or_call()
+        return
+    got = got_or_call()
+    assert got.dtype == dtype and bool(torch.isfinite(got).all()), got
+    err = abs(Fraction(got.item()) - exact)
+    assert err <= 4 * n * Fraction(fi.eps) * scale + Fraction(fi.tiny), (got.item(), float(exact))
+
+
+@given(extremes(), st.sampled_from(["token-mean", "seq-mean-token-sum", "seq-mean-token-mean"]))
+def test_aggregate_loss_near_the_dtype_limits(e, mode):
+    """Every mode at magnitudes near fp32/fp64's maximum and smallest normal number."""
+    x, keep = e.values, e.keep
+    rows = [[Fraction(v) for v, k in zip(r, m, strict=True) if k] for r, m in
+            zip(x.tolist(), keep.tolist(), strict=True)]  # fmt: skip
+    if mode == "token-mean":
+        exact = _exact_mean(v for r in rows for v in r)
+    elif mode == "seq-mean-token-sum":
+        exact = _exact_mean(sum(r, Fraction(0)) for r in rows)
+    else:
+        exact = _exact_mean(sum(r, Fraction(0)) / len(r) for r in rows)
+    scale = max(abs(Fraction(v)) for v in x[keep].tolist()) * x.shape[1]
+    _check_against(lambda: pc.aggregate_loss(x, keep, mode), exact, e.dtype, scale, x.numel())
+
+
+@given(extremes(), st.sampled_from([None, 0.25]))
+def test_bradley_terry_loss_near_the_dtype_limits(e, margin_frac):
+    """Wrong-way gaps near the maximum average to their exact mean; a gap beyond it is refused."""
+    fi = torch.finfo(e.dtype)
+    chosen, rejected = e.values[0], e.values[-1].flip(0)
+    gap = [
+        Fraction(c) - Fraction(r) for c, r in zip(chosen.tolist(), rejected.tolist(), strict=True)
+    ]
+    margin = None if margin_frac is None else margin_frac * fi.max
+    if margin is not None:
+        gap = [g - Fraction(margin) for g in gap]
+
+    def softplus(z: Fraction) -> Fraction:  # -log sigmoid(g) = softplus(-g)
+        return z if z > 50 else (Fraction(0) if z < -50 else Fraction(math.log1p(math.exp(z))))
+
+    if any(abs(g) > Fraction(fi.max) for g in gap):
+        with pytest.raises(ValueError, match="overflow"):
+            pc.bradley_terry_loss(chosen, rejected, margin)
+        return
+    exact = _exact_mean(softplus(-g) for g in gap)
+    scale = max(max(abs(g) for g in gap), Fraction(1))
+    _check_against(
+        lambda: pc.bradley_terry_loss(chosen, rejected, margin), exact, e.dtype, scale, len(gap)
+    )
+
+
+@given(
+    st.integers(1, 4),
+    st.integers(2, 6),
+    st.sampled_from([torch.float32, torch.float64]),
+    st.floats(0.0, 1.0),
+    st.sampled_from(["group", "batch"]),
+    st.integers(0, 2**31 - 1),
+)
+def test_grpo_advantages_are_scale_free_near_the_dtype_limits(g, n, dtype, frac, scale, seed):
+    """Rewards times 2^k (exact) give the advantages of the rewards themselves, eps = 0, for every
+    k that keeps them normal: fp32 2^-100 to 2^100, fp64 2^-990 to 2^990 (1e-298 to 1e298)."""
+    kmax = 100 if dtype == torch.float32 else 990
+    k = round(-kmax + 2 * kmax * frac)
+    base = torch.randn(g, n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    base = base.clamp(-8, 8).to(dtype)
+    scaled = torch.ldexp(base, torch.tensor(k))
+    assert torch.equal(torch.ldexp(scaled, torch.tensor(-k)), base)  # exact, no rounding
+    want = pc.grpo_advantages(base, scale=scale, eps=0.0)
+    got = pc.grpo_advantages(scaled, scale=scale, eps=0.0)
+    assert bool(torch.isfinite(got).all())
+    torch.testing.assert_close(got, want, rtol=1e-12 if dtype == torch.float64 else 1e-6, atol=0)
+
+
+@given(
+    st.sampled_from([torch.float32, torch.float64]),
+    st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=6),
+    st.sampled_from(["k1", "k2", "k3"]),
+)
+def test_kl_estimate_near_the_overflow_of_exp(dtype, fracs, kind):
+    """Log-ratios up to 2.3x where exp overflows (88.7 in fp32, 709.8 in fp64): a finite estimate
+    the dtype can hold is returned, one it cannot is refused (never a silent inf)."""
+    fi = torch.finfo(dtype)
+    top = 2.3 * math.log(fi.max)
+    logp = torch.tensor([-top * max(f, 0.0) for f in fracs], dtype=dtype)
+    logq = torch.tensor([-top * max(-f, 0.0) for f in fracs], dtype=dtype)
+    log_r = [q - p for p, q in zip(logp.double().tolist(), logq.double().tolist(), strict=True)]
+
+    def exact(lr: float) -> float:  # in float64 (inf past its own maximum)
+        if kind == "k1":
+            return -lr
+        if kind == "k2":
+            return 0.5 * lr * lr
+        return math.expm1(lr) - lr if lr < 709.7 else math.inf
+
+    want = [exact(lr) for lr in log_r]
+    assume(all(abs(abs(w) / fi.max - 1) > 1e-6 for w in want))  # not on the boundary itself
+    if any(abs(w) > fi.max for w in want):
+        with pytest.raises(ValueError, match=f"{kind} overflows"):
+            pc.kl_estimate(logp, logq, kind)
+        return
+    got = pc.kl_estimate(logp, logq, kind)
+    assert bool(torch.isfinite(got).all())
+    torch.testing.assert_close(
+        got.double(), torch.tensor(want, dtype=torch.float64), rtol=1e-5, atol=1e-5
+    )
+
+
+@given(extremes(), st.sampled_from([1.0, 0.5]))
+def test_kl_penalized_rewards_near_the_dtype_limits(e, beta_frac):
+    """Scores near the maximum plus k1 penalties near it: finite where the exact reward fits,
+    refused where it does not; never +-inf where ref_logp is finite."""
+    fi = torch.finfo(e.dtype)
+    b, t = e.values.shape
+    scores = e.values[:, 0]
+    logp = -e.values.abs() * beta_frac  # (B, T) finite log-probs, near -max
+    ref = torch.zeros_like(logp)  # k1 = logp - ref = logp: penalty -beta * logp > 0
+    beta = 1.0
+    keep = e.keep
+    k = (ref.double() - logp.double()).neg().tolist()  # k1 as computed, exact in float64
+    last = [max(i for i in range(t) if keep[r, i]) for r in range(b)]
+    exact = [[Fraction(-beta * k[r][i]) + (Fraction(scores[r].item()) if i == last[r] else 0)
+              for i in range(t)] for r in range(b)]  # fmt: skip
+    kept = [exact[r][i] for r in range(b) for i in range(t) if keep[r, i]]
+    assume(all(abs(abs(v) / Fraction(fi.max) - 1) > Fraction(1, 10**6) for v in kept if v))
+    if any(abs(v) > Fraction(fi.max) for v in kept):
+        with pytest.raises(ValueError, match="overflows"):
+            pc.kl_penalized_rewards(scores, logp, ref, keep, beta)
+        return
+    got = pc.kl_penalized_rewards(scores, logp, ref, keep, beta)
+    assert bool(torch.isfinite(got).all())
+    for r in range(b):
+        for i in range(t):
+            if keep[r, i]:
+                err = abs(Fraction(got[r, i].item()) - exact[r][i])
+                assert err <= 4 * Fraction(fi.eps) * abs(exact[r][i]) + 2 * Fraction(
+                    fi.max
+                ) * Fraction(fi.eps)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import math
 
+import numpy as np
 import pytest
 import torch
 from ptcourse.glue import ClaimError, claim, glue
@@ -104,3 +105,56 @@ def test_claim_glues_under_its_name(monkeypatch):
     claim("published", torch.tensor(0.25), at_most=1.0)
     claim("unpublished", 0.25, at_most=1.0, glue_it=False)
     assert seen == {"published": 0.25}
+
+
+# ---------------------------------------------------------------- issue 30
+
+
+@pytest.mark.parametrize(
+    ("value", "bounds"),
+    [
+        (math.inf, {"at_least": 1.0}),
+        (-math.inf, {"at_most": 1.0}),
+        (torch.tensor(math.inf), {"at_least": 0.0, "at_most": math.pi}),
+    ],
+)
+def test_an_infinite_value_never_passes(value, bounds):
+    """claim("r", inf, at_least=1) held: a diverged run satisfied a one-sided claim."""
+    with pytest.raises(ClaimError, match="'reward' does not hold: the value is -?inf"):
+        claim("reward", value, glue_it=False, **bounds)
+
+
+@pytest.mark.parametrize("value", [torch.ones(2), np.ones(3), np.ones((1, 2)), np.ones(0)])
+def test_a_value_of_several_numbers_is_named(value):
+    """A 2-element tensor raised torch's RuntimeError, a numpy array numpy's: neither named the claim."""
+    with pytest.raises(ValueError, match="claim 'kl_small': value must be one number"):
+        claim("kl_small", value, at_most=1.0, glue_it=False)
+
+
+def test_one_element_arrays_and_numpy_scalars_still_work():
+    """The accepted forms keep working: numpy scalars, 1-element arrays and tensors."""
+    for v in (np.float32(0.5), np.array([0.5]), torch.tensor([0.5]), np.int64(0)):
+        assert claim("kl_small", v, at_most=1.0, glue_it=False) is v
+
+
+@pytest.mark.parametrize("bound", ["at_least", "at_most"])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_bound_is_a_value_error(bound, bad):
+    """at_least=nan raised ClaimError, not the documented ValueError for wrong arguments."""
+    with pytest.raises(ValueError, match=f"claim 'c': '{bound}' must be a finite number") as info:
+        claim("c", 1.0, glue_it=False, **{bound: bad})
+    assert not isinstance(info.value, ClaimError)
+
+
+@pytest.mark.parametrize("kwargs", [{"value": 10**400}, {"value": 1, "at_most": 10**400}])
+def test_an_int_beyond_the_float_range_is_named(kwargs):
+    """10**400 raised a raw OverflowError ("int too large to convert to float")."""
+    kwargs.setdefault("at_least", 0.0)
+    with pytest.raises(ValueError, match="claim 'c': .* an int of 401 digits, beyond the float"):
+        claim("c", glue_it=False, **kwargs)
+
+
+def test_a_meta_tensor_value_is_named():
+    """A meta tensor raised torch's "Tensor.item() cannot be called on meta tensors"."""
+    with pytest.raises(ValueError, match="claim 'c': value has no number to read"):
+        claim("c", torch.ones(1, device="meta"), at_least=0.0, glue_it=False)

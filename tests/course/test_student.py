@@ -108,7 +108,7 @@ def test_a_solution_cell_that_breaks_the_rule_is_an_error(tmp_path, source, caps
     _write(tmp_path / "src", _notebook(source))
     code = student.main(["--student", str(tmp_path / "out"), "--src", str(tmp_path / "src")])
     assert code == 2
-    assert "ch, cell 2" in capsys.readouterr().err
+    assert "ch.ipynb, cell 2" in capsys.readouterr().err  # the file, with its path
 
 
 def test_output_is_deterministic_and_check_mode_detects_drift(tmp_path, capsys):
@@ -251,3 +251,117 @@ def test_missing_src_directory_is_an_error_naming_it(tmp_path, capsys):
     assert exc.value.code == 2
     assert "--src" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+# ---- issue 30: a rerun never replaces a learner's work; broken input is named ----------------
+
+
+def _solve(path: Path) -> bytes:
+    """What Jupyter does when a learner solves the exercise and saves: the marker stays."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if "NotImplementedError" in "".join(cell["source"]):
+            cell["source"] = ["def token_logprobs(logits, targets):\n", "    return 42  # mine\n"]
+    data = json.dumps(nb, indent=1).encode()
+    path.write_bytes(data)
+    assert student.written_by_us(path)  # the marker alone cannot tell this file apart
+    return data
+
+
+def test_a_rerun_keeps_a_notebook_the_learner_changed(tmp_path, capsys):
+    """A rerun overwrote the learner's solved exercises (the marker survives a save) and said so
+    nothing: now the file is kept byte for byte, and the command says it kept it."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    path = _write(src, _notebook(), "ch.ipynb")
+    _write(src, _notebook(), "other.ipynb")
+    args = ["--student", str(out), "--src", str(src)]
+    assert student.main(args) == 0
+    solved = _solve(out / "ch.ipynb")
+    nb = _notebook()
+    nb["cells"][0]["source"] = ["# New title\n"]
+    path.write_text(json.dumps(nb))  # the course changed: a rerun has something new to write
+    _write(src, nb, "other.ipynb")
+    capsys.readouterr()
+    assert student.main(args) == 0
+    err = capsys.readouterr().err
+    assert (out / "ch.ipynb").read_bytes() == solved
+    assert "kept 1 notebooks that changed" in err and str(out / "ch.ipynb") in err
+    assert "New title" in (out / "other.ipynb").read_text()  # the untouched one is updated
+
+
+def test_a_notebook_without_a_record_is_kept(tmp_path, capsys):
+    """A marked notebook with no SHA-256 on record (the manifest lost, or an older version of the
+    command) cannot be shown to be unchanged: it is kept, not replaced."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    path = _write(src, _notebook(), "ch.ipynb")
+    args = ["--student", str(out), "--src", str(src)]
+    assert student.main(args) == 0
+    before = (out / "ch.ipynb").read_bytes()
+    (out / student.MANIFEST).unlink()
+    nb = _notebook()
+    nb["cells"][0]["source"] = ["# New title\n"]
+    path.write_text(json.dumps(nb))
+    assert student.main(args) == 0
+    assert (out / "ch.ipynb").read_bytes() == before
+    assert "kept 1 notebooks" in capsys.readouterr().err
+
+
+def test_the_manifest_records_what_was_written(tmp_path):
+    """OUT/.ptcourse-notebooks.json holds the SHA-256 of the bytes of each notebook written."""
+    import hashlib
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    _write(src, _notebook(), "ch.ipynb")
+    assert student.main(["--student", str(out), "--src", str(src)]) == 0
+    record = student.read_manifest(out)
+    assert record == {"ch.ipynb": hashlib.sha256((out / "ch.ipynb").read_bytes()).hexdigest()}
+    assert student.out_of_date(src, out) == []  # the manifest is no notebook
+
+
+def test_out_naming_a_file_is_an_error_not_a_traceback(tmp_path, capsys):
+    """--student naming a file raised FileExistsError from mkdir (a traceback)."""
+    src, out = tmp_path / "src", tmp_path / "out.txt"
+    _write(src, _notebook(), "ch.ipynb")
+    out.write_text("mine")
+    for extra in ([], ["--check"]):
+        assert student.main(["--student", str(out), "--src", str(src), *extra]) == 2
+        assert f"--student {out} is a file, not a directory" in capsys.readouterr().err
+    assert out.read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"cells": [', "not valid JSON"),
+        (b'{"cells": [], "metadata": {"t": "\xff"}}', "not UTF-8 text"),
+        (b"[1, 2]", "not a notebook"),
+        (b'{"cells": "none"}', "not a notebook"),
+        (b'{"cells": [3]}', "cell 0: a cell must be a JSON object"),
+        (b'{"cells": [{"cell_type": "code", "source": 5}]}', "cell 0: 'source' must be a string"),
+        (b'{"cells": [], "metadata": []}', "'metadata' must be a JSON object"),
+    ],
+    ids=["json", "utf8", "list", "cells-str", "cell-int", "source-int", "metadata-list"],
+)
+def test_a_broken_source_notebook_is_named(tmp_path, capsys, data, message):
+    """A broken source notebook raised a traceback (JSONDecodeError, UnicodeDecodeError,
+    AttributeError) that did not name the file; now exit 2 naming it, and nothing is written."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    _write(src, _notebook(), "a.ipynb")
+    (src / "broken.ipynb").write_bytes(data)
+    assert student.main(["--student", str(out), "--src", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert str(src / "broken.ipynb") in err and message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("tags", ["solution", {"solution": 1}, [1], "exercise"])
+def test_malformed_tags_are_refused_never_read_letter_by_letter(tmp_path, capsys, tags):
+    """tags = "solution" (a string) was read letter by letter: the solution was copied as is."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    nb = _notebook()
+    nb["cells"][2]["metadata"]["tags"] = tags
+    _write(src, nb, "ch.ipynb")
+    assert student.main(["--student", str(out), "--src", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert "ch.ipynb, cell 2: cell metadata 'tags' must be a list of strings" in err
+    assert not out.exists()

@@ -61,6 +61,10 @@ def test_bandit_demo_contract():
         ({"name": "sft", "beta": 0.1}, "'beta' applies to rl/grpo/bandit only"),
         ({"name": "bandit", "beta": 0.0}, "'beta' must be > 0"),
         ({"name": "pretrain", "entropy_coef": 0.1}, "'entropy_coef' applies to rl/grpo only"),
+        # issue 30: checked before any checkpoint is trained, and bounded like beta
+        ({"name": "rl", "entropy_coef": 1e39}, "'entropy_coef' must be >= 0 and <= 10000"),
+        ({"name": "grpo", "entropy_coef": True}, "'entropy_coef' must be a number"),
+        ({"name": "rl", "seed": 2**64}, "'seed' must be an int from 0 to 2\\*\\*63 - 1"),
     ],
 )
 def test_demo_bad_arguments(kwargs, match):
@@ -75,6 +79,8 @@ def test_rl_bad_arguments():
     m = toy.TinyLM(seed=0)
     with pytest.raises(ValueError, match="'beta'"):
         toy.rl(m, beta=-0.1, steps=1)
+    with pytest.raises(ValueError, match="'entropy_coef' must be >= 0 and <= 10000"):
+        toy.rl(m, entropy_coef=1e39, steps=1)  # issue 30: inf in the float32 loss, NaN weights
     with pytest.raises(ValueError, match="'advantage'"):
         toy.rl(m, advantage="ppo2", steps=1)
     with pytest.raises(ValueError, match="'group_size'"):
