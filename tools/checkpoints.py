@@ -14,6 +14,7 @@ is not today's, and checks that a fresh retrain lands within noise of the shippe
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import tempfile
@@ -53,8 +54,12 @@ def write() -> dict:
             state, hist = checkpoints.train_fresh(stage, seed)
             name = checkpoints.shipped_name(stage, seed)
             path = checkpoints.WEIGHTS / name
+            # into memory first: torch.save names the zip's folder after the file, so saving to a
+            # temporary file would make the bytes (and the SHA-256) differ from run to run
+            buffer = io.BytesIO()
+            torch.save({"state_dict": state, "history": hist}, buffer)
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-                torch.save({"state_dict": state, "history": hist}, tmp.name)
+                tmp.write(buffer.getvalue())
             Path(tmp.name).chmod(0o644)
             Path(tmp.name).replace(path)
             records[name] = {
