@@ -89,11 +89,15 @@ def _execute(uri: str, timeout: int):
     from myst_nb.core.read import myst_nb_reader_plugin
 
     nb = myst_nb_reader_plugin(uri)
-    result = single_nb_execution(nb, cwd=str(Path(uri).parent), timeout=timeout, allow_errors=False, meta_override=True)
+    result = single_nb_execution(
+        nb, cwd=str(Path(uri).parent), timeout=timeout, allow_errors=False, meta_override=True
+    )
     return uri, nb, result.time, (result.exc_string if result.err is not None else None)
 
 
-def prewarm(cache_dir: Path, sources: list[Path], timeout: int, workers: int = 2) -> dict[str, float]:
+def prewarm(
+    cache_dir: Path, sources: list[Path], timeout: int, workers: int = 2
+) -> dict[str, float]:
     """Execute the ``sources`` the cache does not match yet, ``workers`` at a time; cache each.
 
     Returns {chapter: seconds} of those executed. Slowest-first order keeps both workers busy.
@@ -120,10 +124,16 @@ def prewarm(cache_dir: Path, sources: list[Path], timeout: int, workers: int = 2
             uri, nb, seconds, error = fut.result()
             name = Path(uri).relative_to(ROOT).as_posix()
             if error is not None:
-                print(f"book_cache: {name} failed to execute; the build will run it again:\n{error[-1500:]}", file=sys.stderr)
+                print(
+                    f"book_cache: {name} failed to execute; the build will run it again:\n{error[-1500:]}",
+                    file=sys.stderr,
+                )
                 continue
-            cache.cache_notebook_bundle(CacheBundleIn(nb, uri, data={"execution_seconds": seconds}),
-                                        check_validity=False, overwrite=True)
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nb, uri, data={"execution_seconds": seconds}),
+                check_validity=False,
+                overwrite=True,
+            )
             done[name] = seconds
             print(f"book_cache: executed {name} in {seconds:.0f} s", file=sys.stderr)
     return done
@@ -131,7 +141,9 @@ def prewarm(cache_dir: Path, sources: list[Path], timeout: int, workers: int = 2
 
 def _book_sources() -> list[Path]:
     """The executable pages of the book: every .md under book/ with a kernelspec."""
-    return sorted(p for p in (ROOT / "book").rglob("*.md") if "\nkernelspec:" in p.read_text(encoding="utf-8"))
+    return sorted(
+        p for p in (ROOT / "book").rglob("*.md") if "\nkernelspec:" in p.read_text(encoding="utf-8")
+    )
 
 
 def _timeout() -> int:

@@ -78,7 +78,11 @@ def run_one(chapter: Path, cap: str, offset: int, timeout: int) -> dict:
     from nbclient import NotebookClient
 
     log = Path(tempfile.mkstemp(prefix="claims-", suffix=".jsonl")[1])
-    env = {"PTCOURSE_CLAIMS_LOG": str(log), "PTCOURSE_SEED_OFFSET": str(offset), "MPLBACKEND": "Agg"}
+    env = {
+        "PTCOURSE_CLAIMS_LOG": str(log),
+        "PTCOURSE_SEED_OFFSET": str(offset),
+        "MPLBACKEND": "Agg",
+    }
     saved = {k: os.environ.get(k) for k in (*env, "ATEN_CPU_CAPABILITY")}
     os.environ.update(env)
     if cap == "native":
@@ -89,8 +93,13 @@ def run_one(chapter: Path, cap: str, offset: int, timeout: int) -> dict:
     nb.cells.insert(0, nbformat.v4.new_code_cell(RECORDER))
     errors, start = [], time.perf_counter()
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": str(chapter.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(chapter.parent)}},
+        )
         client.execute()
         for cell in nb.cells:
             for out in cell.get("outputs", []):
@@ -106,19 +115,42 @@ def run_one(chapter: Path, cap: str, offset: int, timeout: int) -> dict:
                 os.environ[k] = v
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     log.unlink()
-    return {"chapter": chapter.name, "cap": cap, "offset": offset, "seconds": time.perf_counter() - start,
-            "errors": errors, "records": records}
+    return {
+        "chapter": chapter.name,
+        "cap": cap,
+        "offset": offset,
+        "seconds": time.perf_counter() - start,
+        "errors": errors,
+        "records": records,
+    }
 
 
 def _subprocess_run(chapter: Path, cap: str, offset: int, timeout: int) -> dict:
     """``run_one`` in its own process, so that two runs at a time share nothing."""
     out = subprocess.run(
-        [sys.executable, __file__, "--one", str(chapter), cap, str(offset), "--timeout", str(timeout)],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            __file__,
+            "--one",
+            str(chapter),
+            cap,
+            str(offset),
+            "--timeout",
+            str(timeout),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if out.returncode != 0:
-        return {"chapter": chapter.name, "cap": cap, "offset": offset, "seconds": 0.0,
-                "errors": [out.stderr[-500:]], "records": []}
+        return {
+            "chapter": chapter.name,
+            "cap": cap,
+            "offset": offset,
+            "seconds": 0.0,
+            "errors": [out.stderr[-500:]],
+            "records": [],
+        }
     return json.loads(out.stdout.splitlines()[-1])
 
 
@@ -132,12 +164,25 @@ def _fmt(v) -> str:
 
 def report(runs: list[dict]) -> tuple[str, bool]:
     """The markdown report, and whether every claim held with no cell error."""
-    variations = sorted({(r["cap"], r["offset"]) for r in runs}, key=lambda v: (CAPS.index(v[0]) if v[0] in CAPS else 9, v[1]))
+    variations = sorted(
+        {(r["cap"], r["offset"]) for r in runs},
+        key=lambda v: (CAPS.index(v[0]) if v[0] in CAPS else 9, v[1]),
+    )
     heads = [f"{c}/+{o}" for c, o in variations]
     ok = all(not r["errors"] for r in runs)
-    lines = ["# Claims matrix", "",
-             f"Made by `make claims-matrix` (`tools/claims_matrix.py`), {time.strftime('%Y-%m-%d')}; "
-             f"native kernels here: {runs[0].get('native', '?')}; torch {runs[0].get('torch', '?')}.", ""]
+    lines = [
+        "# Claims matrix",
+        "",
+        f"Made by `make claims-matrix` (`tools/claims_matrix.py`), {time.strftime('%Y-%m-%d')}; "
+        f"native kernels here: {runs[0].get('native', '?')}; torch {runs[0].get('torch', '?')}."
+        + (
+            " The forced kernel set equal to the native one was not run twice: its column repeats the"
+            " native runs."
+            if any(r.get("same_as_native") for r in runs)
+            else ""
+        ),
+        "",
+    ]
     total = held = 0
     body = []
     for chapter in sorted({r["chapter"] for r in runs}):
@@ -147,19 +192,34 @@ def report(runs: list[dict]) -> tuple[str, bool]:
             for rec in r["records"]:
                 if rec["kind"] == "claim" and rec["name"] not in names:
                     names.append(rec["name"])
-        body += ["", f"## {chapter}", "", "| claim | bound | " + " | ".join(heads) + " |",
-                 "|---|---|" + "---:|" * len(heads)]
+        body += [
+            "",
+            f"## {chapter}",
+            "",
+            "| claim | bound | " + " | ".join(heads) + " |",
+            "|---|---|" + "---:|" * len(heads),
+        ]
         for name in names:
             cells, bound = [], ""
             for v in variations:
-                recs = [x for x in mine.get(v, {"records": []})["records"] if x["kind"] == "claim" and x["name"] == name]
+                recs = [
+                    x
+                    for x in mine.get(v, {"records": []})["records"]
+                    if x["kind"] == "claim" and x["name"] == name
+                ]
                 if not recs:
                     cells.append("missing")
                     ok = False
                     continue
                 x = recs[-1]
-                bound = " ".join(s for s in (f">= {_fmt(x['at_least'])}" if x["at_least"] is not None else "",
-                                             f"<= {_fmt(x['at_most'])}" if x["at_most"] is not None else "") if s)
+                bound = " ".join(
+                    s
+                    for s in (
+                        f">= {_fmt(x['at_least'])}" if x["at_least"] is not None else "",
+                        f"<= {_fmt(x['at_most'])}" if x["at_most"] is not None else "",
+                    )
+                    if s
+                )
                 total += 1
                 held += x["holds"]
                 ok &= x["holds"]
@@ -168,15 +228,28 @@ def report(runs: list[dict]) -> tuple[str, bool]:
         errs = [f"{c}/+{o}: {e}" for (c, o), r in mine.items() for e in r["errors"]]
         if errs:
             body += ["", "Cell errors:", *[f"- {e}" for e in errs]]
-    lines.append(f"**{held} of {total} claim checks hold** over {len(variations)} variations x "
-                 f"{len({r['chapter'] for r in runs})} chapters.")
-    lines += ["", "Wall time per run (s): " + ", ".join(
-        f"{r['chapter'][:2]} {r['cap']}/+{r['offset']} {r['seconds']:.0f}" for r in runs)]
+    lines.append(
+        f"**{held} of {total} claim checks hold** over {len(variations)} variations x "
+        f"{len({r['chapter'] for r in runs})} chapters."
+    )
+    lines += [
+        "",
+        "Wall time per run (s): "
+        + ", ".join(
+            f"{r['chapter'][:2]} {r['cap']}/+{r['offset']} {r['seconds']:.0f}" for r in runs
+        ),
+    ]
     lines += body
     # the spread of every glued number across variations
-    lines += ["", "## Glued numbers: spread across variations", "",
-              "Relative spread = (max - min) / max(|median|, 1e-12).", "",
-              "| chapter | number | min | median | max | relative spread |", "|---|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Glued numbers: spread across variations",
+        "",
+        "Relative spread = (max - min) / max(|median|, 1e-12).",
+        "",
+        "| chapter | number | min | median | max | relative spread |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for chapter in sorted({r["chapter"] for r in runs}):
         values: dict[str, list[float]] = {}
         for r in runs:
@@ -189,19 +262,27 @@ def report(runs: list[dict]) -> tuple[str, bool]:
             med = vs[len(vs) // 2]
             spread = (vs[-1] - vs[0]) / max(abs(med), 1e-12)
             if spread > 0:
-                lines.append(f"| {chapter[:2]} | `{k}` | {vs[0]:.4g} | {med:.4g} | {vs[-1]:.4g} | {spread:.1%} |")
+                lines.append(
+                    f"| {chapter[:2]} | `{k}` | {vs[0]:.4g} | {med:.4g} | {vs[-1]:.4g} | {spread:.1%} |"
+                )
     return "\n".join(lines) + "\n", ok
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chapters", nargs="*", help="two-digit chapter numbers (default: all with claims)")
+    parser.add_argument(
+        "--chapters", nargs="*", help="two-digit chapter numbers (default: all with claims)"
+    )
     parser.add_argument("--caps", nargs="*", default=list(CAPS), choices=CAPS)
     parser.add_argument("--offsets", nargs="*", type=int, default=list(OFFSETS))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
-    parser.add_argument("--out", default=str(RESULTS / "claims_matrix"), help="path stem of the .json and .md")
-    parser.add_argument("--one", nargs=3, metavar=("CHAPTER", "CAP", "OFFSET"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--out", default=str(RESULTS / "claims_matrix"), help="path stem of the .json and .md"
+    )
+    parser.add_argument(
+        "--one", nargs=3, metavar=("CHAPTER", "CAP", "OFFSET"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.one:
         chapter, cap, offset = args.one
@@ -209,21 +290,35 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import torch
 
-    jobs = [(c, cap, off) for c in chapters(args.chapters) for cap in args.caps for off in args.offsets]
+    native = torch.backends.cpu.get_cpu_capability().lower()  # e.g. "avx2", "avx512", "default"
+    caps = list(args.caps)
+    same = [c for c in caps if c != "native" and c == native and "native" in caps]
+    for c in same:  # forcing the machine's own kernel set is the native run: run it once
+        caps.remove(c)
+        print(f"{c} is this machine's own kernel set: the native runs stand for it", flush=True)
+    jobs = [(c, cap, off) for c in chapters(args.chapters) for cap in caps for off in args.offsets]
     # slowest chapters first, so that the last runs are short ones
     jobs.sort(key=lambda j: -int(j[0].name[:2]))
     runs = []
     with cf.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(_subprocess_run, c, cap, off, args.timeout): (c, cap, off) for c, cap, off in jobs}
+        futures = {
+            pool.submit(_subprocess_run, c, cap, off, args.timeout): (c, cap, off)
+            for c, cap, off in jobs
+        }
         for fut in cf.as_completed(futures):
             r = fut.result()
             bad = [x["name"] for x in r["records"] if x["kind"] == "claim" and not x["holds"]]
-            print(f"{r['chapter']:32s} {r['cap']:8s} +{r['offset']:<5d} {r['seconds']:6.0f} s  "
-                  f"{len([x for x in r['records'] if x['kind'] == 'claim'])} claims, fails: {bad or 'none'}"
-                  + (f", errors: {r['errors']}" if r["errors"] else ""), flush=True)
+            print(
+                f"{r['chapter']:32s} {r['cap']:8s} +{r['offset']:<5d} {r['seconds']:6.0f} s  "
+                f"{len([x for x in r['records'] if x['kind'] == 'claim'])} claims, fails: {bad or 'none'}"
+                + (f", errors: {r['errors']}" if r["errors"] else ""),
+                flush=True,
+            )
             runs.append(r)
     for r in runs:
         r["native"], r["torch"] = torch.backends.cpu.get_cpu_capability(), torch.__version__
+    for c in same:  # report the forced-native column from the native runs, marked as such
+        runs += [{**r, "cap": c, "same_as_native": True} for r in runs if r["cap"] == "native"]
     text, ok = report(runs)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -326,6 +326,18 @@ def run_notebook(
         problems.append(f"ptcourse {info['ptcourse_version']} imported, wheel is {version}")
     if not info["ptcourse_file"].startswith(str(VENV)):
         problems.append(f"ptcourse imported from {info['ptcourse_file']}, not from {VENV.name}")
+    if info.get("shipped_checkpoints") != ["pretrain-seed0.pt", "sft-seed0.pt"]:
+        problems.append(
+            f"the installed wheel ships {info.get('shipped_checkpoints')}, not the seed-0 checkpoints"
+        )
+    elif not info.get("weights_dir", "").startswith(str(VENV)):
+        problems.append(
+            f"the shipped checkpoints loaded from {info.get('weights_dir')}, not from {VENV.name}"
+        )
+    else:
+        log(
+            f"the fresh runtime loaded the shipped SFT checkpoint without training, in {info['sft_load_seconds']:.2f} s"
+        )
     removed, added = freeze_diff(before, pip_freeze())
     expected = {f"ptcourse=={version}"} if fresh else set()
     if removed or added != expected:

@@ -14,11 +14,20 @@ import sys
 import nbformat
 from nbclient import NotebookClient
 
+# The last cell: what ptcourse the kernel imported, and proof that the shipped toy checkpoints load
+# without training (training is switched off before the SFT model is asked for).
 PROBE = (
-    "import importlib.metadata as _md, json as _json, ptcourse as _pc, torch as _torch\n"
+    "import importlib.metadata as _md, json as _json, time as _time, ptcourse as _pc, torch as _torch\n"
+    "from ptcourse.toy import checkpoints as _ck\n"
+    "def _no_training(*a, **k):\n"
+    "    raise RuntimeError('a fresh runtime trained a toy checkpoint instead of loading the shipped one')\n"
+    "_ck._trained.cache_clear()\n"
+    "_ck.pretrain = _ck.sft = _no_training\n"
+    "_t0 = _time.perf_counter(); _ck.sft_model(); _load_s = _time.perf_counter() - _t0\n"
     "print('COLABCHECK ' + _json.dumps({'ptcourse_version': _pc.__version__, "
     "'ptcourse_dist': _md.version('ptcourse'), 'ptcourse_file': _pc.__file__, "
-    "'torch': _torch.__version__}))"
+    "'torch': _torch.__version__, 'shipped_checkpoints': sorted(_ck.manifest()), "
+    "'weights_dir': str(_ck.WEIGHTS), 'sft_load_seconds': _load_s}))"
 )
 
 
