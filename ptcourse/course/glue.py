@@ -182,8 +182,15 @@ def glue_spread(name: str, values, digits: int = 2) -> dict:
     """
     vals = [_as_float(name, v, "each value") for v in values]
     if not vals or not all(math.isfinite(v) for v in vals):
-        raise ValueError(f"glue_spread {name!r}: 'values' must hold at least one finite number, got {values!r}")
-    out = {"mean": round(sum(vals) / len(vals), 12), "min": min(vals), "max": max(vals), "n": len(vals)}
+        raise ValueError(
+            f"glue_spread {name!r}: 'values' must hold at least one finite number, got {values!r}"
+        )
+    out = {
+        "mean": round(sum(vals) / len(vals), 12),
+        "min": min(vals),
+        "max": max(vals),
+        "n": len(vals),
+    }
     glue(name, out["mean"])
     glue(f"{name}_min", out["min"])
     glue(f"{name}_max", out["max"])

@@ -18,8 +18,11 @@ def _seeds(run) -> list:
     return list(run) if isinstance(run, (list, tuple)) else [run]
 
 
-def plot_pair_runs(runs: Mapping[str, Mapping[str, list[float]] | Sequence[Mapping]], *,
-                   target: float | None = None):
+def plot_pair_runs(
+    runs: Mapping[str, Mapping[str, list[float]] | Sequence[Mapping]],
+    *,
+    target: float | None = None,
+):
     """Two panels per set of runs (``train_on_pairs`` histories): the mean margin, and how far the
     chosen (solid) and rejected (dashed) log-likelihoods moved from the reference. A run given as a
     list of histories (several seeds) is drawn as thin lines, its first seed bold.
@@ -66,8 +69,15 @@ def plot_pass_at_k(curves: Mapping[str, Mapping[int, float] | Sequence[Mapping[i
     for i, (name, run) in enumerate(curves.items()):
         for j, curve in enumerate(_seeds(run)):
             ks = sorted(curve)
-            ax.plot(ks, [curve[k] for k in ks], "o-" if j == 0 else "-", lw=2 if j == 0 else 0.9,
-                    alpha=1.0 if j == 0 else 0.5, color=PALETTE[i % len(PALETTE)], label=name if j == 0 else None)
+            ax.plot(
+                ks,
+                [curve[k] for k in ks],
+                "o-" if j == 0 else "-",
+                lw=2 if j == 0 else 0.9,
+                alpha=1.0 if j == 0 else 0.5,
+                color=PALETTE[i % len(PALETTE)],
+                label=name if j == 0 else None,
+            )
     ax.set_xscale("log", base=2)
     ax.set(xlabel="k (answers tried per prompt)", ylabel="pass@k", ylim=(-0.03, 1.03))
     legend_above(fig, ncols=2)

@@ -88,13 +88,30 @@ def plot_overoptimisation_seeds(runs: Sequence[Mapping[str, Sequence[float]]]):
     for i, run in enumerate(runs):
         steps = range(1, len(run["proxy"]) + 1)
         lw, alpha = (2.0, 1.0) if i == 0 else (0.9, 0.55)
-        ax1.plot(steps, run["proxy"], color=PALETTE[0], lw=lw, alpha=alpha,
-                 label="learned reward (proxy)" if i == 0 else None)
-        ax1.plot(steps, run["gold"], color=PALETTE[3], lw=lw, alpha=alpha,
-                 label="true quality (gold)" if i == 0 else None)
-        ax2.plot(run["kl"], run["gold"], "o", ms=2.5 if i == 0 else 1.5, alpha=alpha, color=PALETTE[3])
-    ax1.set(xlabel="RL step", ylabel="mean per answer",
-            title=f"reward over-optimisation, {len(runs)} seeds")
+        ax1.plot(
+            steps,
+            run["proxy"],
+            color=PALETTE[0],
+            lw=lw,
+            alpha=alpha,
+            label="learned reward (proxy)" if i == 0 else None,
+        )
+        ax1.plot(
+            steps,
+            run["gold"],
+            color=PALETTE[3],
+            lw=lw,
+            alpha=alpha,
+            label="true quality (gold)" if i == 0 else None,
+        )
+        ax2.plot(
+            run["kl"], run["gold"], "o", ms=2.5 if i == 0 else 1.5, alpha=alpha, color=PALETTE[3]
+        )
+    ax1.set(
+        xlabel="RL step",
+        ylabel="mean per answer",
+        title=f"reward over-optimisation, {len(runs)} seeds",
+    )
     ax2.set(xlabel="KL(π ‖ π_ref)  (nats)", ylabel="true quality", title="gold against KL")
     ax2.set_xscale("symlog", linthresh=1.0)
     legend_above(fig, ax1)
@@ -106,21 +123,32 @@ def plot_entropy_seeds(runs: Mapping[str, Sequence[Mapping]], *, baseline: float
     fig, ax = figure(width=6.4, height=3.2)
     for i, (name, hists) in enumerate(runs.items()):
         for j, h in enumerate(hists):
-            ax.plot(h["step"], h["entropy"], color=PALETTE[i], lw=1.8 if j == 0 else 0.8,
-                    alpha=1.0 if j == 0 else 0.5, label=name if j == 0 else None)
+            ax.plot(
+                h["step"],
+                h["entropy"],
+                color=PALETTE[i],
+                lw=1.8 if j == 0 else 0.8,
+                alpha=1.0 if j == 0 else 0.5,
+                label=name if j == 0 else None,
+            )
     if baseline is not None:
         ax.axhline(baseline, color="0.4", ls="--", lw=1, label="SFT model")
     n = max(len(h) for h in runs.values())
-    ax.set(xlabel="RL step", ylabel="entropy (nats per token)", title=f"entropy over training, {n} seeds")
+    ax.set(
+        xlabel="RL step",
+        ylabel="entropy (nats per token)",
+        title=f"entropy over training, {n} seeds",
+    )
     legend_above(fig, ncols=2)
     return fig
 
 
-def plot_seed_spread(values: Mapping[str, Sequence[float]], *, ylabel: str, title: str = "",
-                     log: bool = False):
+def plot_seed_spread(
+    values: Mapping[str, Sequence[float]], *, ylabel: str, title: str = "", log: bool = False
+):
     """One column of dots per method, one dot per seed, with the mean as a bar across the column."""
     fig, ax = figure(width=6.4, height=3.0)
-    for i, (name, vs) in enumerate(values.items()):
+    for i, vs in enumerate(values.values()):
         xs = [i + 0.08 * (j - (len(vs) - 1) / 2) for j in range(len(vs))]
         ax.plot(xs, list(vs), "o", ms=5, color=PALETTE[i], alpha=0.8)
         mean = sum(vs) / len(vs)

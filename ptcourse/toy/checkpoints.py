@@ -228,7 +228,7 @@ def _load_or_train(stage: str, seed: int, path: Path | None) -> tuple[dict, dict
             return cached
     with seeding.unshifted():  # a checkpoint is a starting point: the same under every seed offset
         if stage == "pretrain":
-            model, hist = pretrain(TinyLM(seed=seed), seed=seed)  # the signature's default steps
+            model, hist = pretrain(seed=seed)  # the signature's default steps
         else:
             model, hist = sft(_model("pretrain", seed), seed=seed)
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -129,3 +129,62 @@ def test_make_checkpoints_check_exits_nonzero_when_stale(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert set(manifest) == {"pretrain-seed0.pt", "sft-seed0.pt"}
+
+
+# The disk cache of the other seeds: a damaged file is retrained (with a warning naming it), never used.
+def _fast_training(monkeypatch):
+    import functools
+
+    monkeypatch.setattr(
+        checkpoints, "pretrain", functools.partial(checkpoints.pretrain, steps=2, eval_every=1)
+    )
+    checkpoints._trained.cache_clear()
+
+
+@pytest.mark.parametrize("damage", ["flip", "empty", "truncate", "nan"])
+def test_a_damaged_cached_checkpoint_is_retrained_and_named(tmp_path, monkeypatch, damage):
+    monkeypatch.setenv("PTCOURSE_TOY_CACHE", str(tmp_path))
+    _fast_training(monkeypatch)
+    good, _ = checkpoints._trained.__wrapped__("pretrain", 11)
+    (path,) = tmp_path.glob("toy-pretrain-seed11-*.pt")
+    data = path.read_bytes()
+    if damage == "flip":
+        path.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    else:  # NaN weights, with a matching .sha256: only the finiteness check can catch it
+        blob = torch.load(path, weights_only=True)
+        blob["state_dict"] = {
+            k: torch.full_like(v, float("nan")) if v.is_floating_point() else v
+            for k, v in blob["state_dict"].items()
+        }
+        torch.save(blob, path)
+        path.with_name(path.name + ".sha256").write_text(checkpoints._sha256(path) + "\n")
+    with pytest.warns(UserWarning, match=path.name):
+        again, _ = checkpoints._trained.__wrapped__("pretrain", 11)
+    assert all(torch.equal(good[k], again[k]) for k in good)  # retrained: the same weights
+    checkpoints._trained.cache_clear()
+
+
+def test_a_read_only_cache_is_read_without_a_lock(tmp_path, monkeypatch):
+    """A workshop's pre-warmed cache that cannot be written: its lock file cannot be created, and
+    the checkpoint is still read (not retrained, no crash)."""
+    monkeypatch.setenv("PTCOURSE_TOY_CACHE", str(tmp_path))
+    _fast_training(monkeypatch)
+    checkpoints._trained.__wrapped__("pretrain", 12)  # warm the cache
+
+    def read_only(file, *a, **k):  # what open() raises on a read-only file system
+        raise PermissionError(30, "Read-only file system", str(file))
+
+    def boom(*a, **k):
+        raise AssertionError("retrained from a warm read-only cache")
+
+    monkeypatch.setattr(checkpoints, "open", read_only, raising=False)  # shadows the builtin there
+    monkeypatch.setattr(checkpoints, "pretrain", boom)
+    try:
+        state, _ = checkpoints._trained.__wrapped__("pretrain", 12)
+        assert state
+    finally:
+        checkpoints._trained.cache_clear()
