@@ -6,8 +6,9 @@ with prompt and padding positions set to ``ignore_index``, and the loss shifts t
 logits at position t predict the label at t + 1. ``average="token"`` is the maximum-likelihood
 estimate: every kept token weighs the same. ``average="sequence"`` averages per sequence first, so
 every sequence weighs the same and each token of a sequence with :math:`|y_b|` kept tokens weighs
-:math:`1/|y_b|`, which pushes towards short answers -- the length-bias choice discussed in DAPO
-(Yu et al., 2025) and Dr. GRPO (Liu et al., 2025).
+:math:`1/|y_b|`: the tokens of long demonstrations count for less, which shifts the fitted model
+towards short answers (chapter 02 measures it on the toy world). DAPO (Yu et al., 2025) and
+Dr. GRPO (Liu et al., 2025) analyse the same per-sequence normalisation in the RL loss, not in SFT.
 """
 
 from __future__ import annotations

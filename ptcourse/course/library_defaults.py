@@ -58,7 +58,9 @@ ROWS: tuple[dict, ...] = (
          path="verl/trainer/config/ppo_trainer.yaml; compute_grpo_outcome_advantage in core_algos.py",
          ptcourse='grpo_advantages(r, scale="group", eps=1e-6)  # False: scale="none"'),
     dict(id="verl_kl_loss", library="verl", setting="actor.use_kl_loss / kl_loss_type / kl_loss_coef",
-         default='false / "low_var_kl" / 0.001', options='"kl" (k1), "abs", "mse" (k2), "low_var_kl" (k3), "full"',
+         default='false / "low_var_kl" / 0.001',
+         options=('"kl" (k1), "abs", "mse" (k2), "low_var_kl" (k3), "full"; "k1+", "k3+": straight-through, '
+                  "the value of k1 or k3 with the gradient of k2 (the reverse KL's)"),
          meaning="low_var_kl is k3 = r - log r - 1, r = pi_ref / pi, log r clamped to [-20, 20], k3 to [-10, 10]",
          path="verl/trainer/config/actor/actor.yaml; kl_penalty_forward in verl/trainer/ppo/core_algos.py",
          ptcourse='kl_estimate(logp, ref_logp, kind="k3")  # no clamp'),
@@ -68,7 +70,8 @@ ROWS: tuple[dict, ...] = (
          path="verl/trainer/config/ppo_trainer.yaml", ptcourse='kl_penalized_rewards(..., kind="k1")'),
     dict(id="openrlhf_kl", library="OpenRLHF", setting="--algo.kl.estimator", default='"k1"',
          options='"k1", "k2", "k3"',
-         meaning="KL estimator, every one clamped to [-10, 10]; the help text recommends k1 in the reward, k2/k3 as a loss",
+         meaning=("KL estimator, every one clamped to [-10, 10]; the help text says GRPO uses k3 as its loss; "
+                  "a message at start-up recommends k1 in the reward and k2 or k3 as a loss"),
          path="openrlhf/cli/train_ppo_ray.py; compute_approx_kl in openrlhf/models/utils.py",
          ptcourse='kl_estimate(logp, ref_logp, kind="k1")  # or "k2", "k3"; no clamp'),
     dict(id="openrlhf_kl_use", library="OpenRLHF", setting="--algo.kl.use_loss / --algo.kl.init_coef",

@@ -79,14 +79,17 @@ QUIZ = Quiz(
             ),
         ),
         Choice(
-            "Which of these keeps low-probability tokens able to grow during RL, against "
-            "entropy collapse?",
+            "Which of these is designed to leave low-probability tokens room to grow during "
+            "RL, against entropy collapse?",
             (
                 Option(
                     "A higher upper clip in PPO (clip-higher, as in DAPO)",
                     "A ratio cap of "
-                    "1 + ε stops a rare token's probability from growing much in one step; "
-                    "raising it lets exploration survive.",
+                    "1 + ε lets a rare token's probability grow only by about ε·π_old per "
+                    "round; raising it leaves rare tokens more room. DAPO reports that this "
+                    "holds entropy up on long reasoning traces; it acts only when a batch is "
+                    "reused (ratios away from 1), and whether it helps depends on the task: "
+                    "chapter 6 tries it on the toy world.",
                     correct=True,
                 ),  # fmt: skip
                 Option(

@@ -8,8 +8,9 @@ import ptcourse as pc
 
 from . import Choice, Mistake, Numeric, Option, Quiz
 
-# grpo_advantages divides by the Bessel (n - 1) std, as TRL does: trl/trainer/grpo_trainer.py,
-# `rewards.view(-1, self.num_generations).std(dim=1)` (torch.std is unbiased by default).
+# grpo_advantages divides by the Bessel (n - 1) std, as TRL does: trl/trainer/grpo_trainer.py at
+# f2cd577, `nanstd(rewards.view(-1, num_generations), dim=1)`, and trl/trainer/utils.py's nanstd
+# multiplies the NaN-ignoring variance by count / (count - 1).
 _REWARDS = torch.tensor([[1.0, 0.0, 0.0, 1.0]])  # one group of four answers, two right
 _ADV = float(pc.grpo_advantages(_REWARDS)[0, 0])
 _ADV_RAW = float(pc.grpo_advantages(_REWARDS, scale=False)[0, 0])
@@ -43,7 +44,7 @@ QUIZ = Quiz(
                 Mistake(
                     round(_ADV_POP, 4),
                     "That divides by the population standard deviation "
-                    "(n in the denominator, 0.5); grpo_advantages, like TRL's torch.std, uses n − 1.",
+                    "(n in the denominator, 0.5); grpo_advantages, like TRL's nanstd, uses n − 1.",
                 ),  # fmt: skip
                 Mistake(
                     round(_ADV_RAW, 4),

@@ -82,9 +82,10 @@ QUIZ = Quiz(
                 Option(
                     "The run with the KL in the loss drifts much farther from the reference",
                     "In the loss the penalty is an average over tokens, an answer's length "
-                    "smaller than the summed penalty in the reward, and the gradient of a "
-                    "sampled k₃ is a weaker pull than the reverse KL's: β is not portable "
-                    "between the two placements.",
+                    "smaller than the summed penalty in the reward, and a per-token k₃ loss "
+                    "does not have the reverse KL's gradient (for one categorical step it has "
+                    "the forward KL's; over sampled answers, neither sequence KL's): β is not "
+                    "portable between the two placements.",
                     correct=True,
                 ),  # fmt: skip
                 Option(

@@ -90,17 +90,18 @@ QUIZ = Quiz(
             "With TRL's default GRPOConfig, what keeps the policy near where it started?",
             (
                 Option(
-                    "Nothing but the optimiser's step size",
-                    "Its default beta is 0.0 (no KL term), and with num_iterations=1 the old "
-                    "log-probs are the current ones, detached: the ratio is exactly 1, so the "
-                    "clip never binds.",
+                    "Nothing in the loss: only the optimiser's step size",
+                    "The default beta is 0.0 (no reference model, no KL term), and with "
+                    "num_iterations=1, no vLLM and steps_per_generation equal to the "
+                    "gradient accumulation steps, TRL takes π_old to be the detached current "
+                    "log-probability: every ratio is exactly 1 and the clip never binds.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
-                    "Only the clip of the ratio to π_old",
-                    "With num_iterations=1 TRL uses the current log-probs, detached, as the old "
-                    "ones: the ratio is exactly 1 and the clip never binds. And even when it acts, "
-                    "the clip bounds each step, not the distance from the start.",
+                    "The clip of the ratio to π_old",
+                    "Under the defaults the ratio is exp(log π − log π.detach()) = 1, so the "
+                    "clip never acts. And when it does act (several iterations per batch), it "
+                    "bounds each step against π_old, not the distance from the start.",
                 ),  # fmt: skip
                 Option(
                     "A k₃ KL term to the reference in the loss",
