@@ -315,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             runs.append(r)
+            partial = Path(args.out).with_suffix(".partial.jsonl")  # each run as it ends
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            with partial.open("a") as fh:
+                fh.write(json.dumps(r) + "\n")
     for r in runs:
         r["native"], r["torch"] = torch.backends.cpu.get_cpu_capability(), torch.__version__
     for c in same:  # report the forced-native column from the native runs, marked as such
