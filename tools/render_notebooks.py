@@ -20,7 +20,11 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
   each chapter's code: when a chapter's code changes, this tool re-reads them from the book's
   execution cache (``_build/.jupyter_cache``, filled by ``make book``) or, failing that (or with
   ``--execute``), executes the chapter with nbclient (as the book build does, myst-nb's glue on);
-* ``{term}`` links to the glossary entry on the published site, ``{cite}`` becomes "(Author, year)"
+* a markdown link to a page of the book (``[x](04_entropy.md#sec)``, ``[](glossary.md)``) becomes
+  a link to that page on the published site (an empty text takes the page's title), since nothing
+  lies beside a notebook opened in Colab; ``tools/notebook_links.py`` checks every link resolves;
+* ``{term}`` links to the glossary entry on the published site (an alias with no id of its own,
+  such as "β", links to its entry's first term), ``{cite}`` becomes "(Author, year)"
   linked to the references page, ``{ref}``/``{numref}``/``{doc}`` become links to the site;
 * a labelled display equation gets ``\\tag{N}``, numbered per page in order as Sphinx numbers it on the
   site, and ``{eq}`` becomes "(eq. N)";
@@ -47,6 +51,7 @@ import functools
 import hashlib
 import json
 import os
+import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
@@ -169,20 +174,35 @@ def sphinx_term_id(term: str) -> str:
 
 
 def glossary_terms(book: Path = BOOK) -> dict[str, str]:
-    """lower-cased term -> glossary id, from every ```{glossary}``` block of book/*.md."""
+    """lower-cased term -> glossary id, from every ```{glossary}``` block of book/*.md.
+
+    The terms of one entry (its lines before the indented definition) all map to the id of the
+    entry's first term whose id Sphinx derives from its text: an alias such as "β" has no ASCII
+    letters, so Sphinx numbers it ("term-0", "term-1"... in build order), and a link needs an
+    anchor that the site is sure to have.
+    """
     terms = {}
     for path in sorted(book.glob("*.md")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        inside = False
-        for line in lines:
+        inside, entry = False, []
+        for line in [*lines, ""]:
             if re.match(r"^`{3,}\{glossary\}", line):
                 inside = True
                 continue
-            if inside and re.match(r"^`{3,}\s*$", line):
-                inside = False
+            if not inside:
                 continue
-            if inside and line and not line[0].isspace() and not line.startswith(":"):
-                terms[line.strip().lower()] = sphinx_term_id(line.strip())
+            if line and not line[0].isspace() and line[0] not in ":`":
+                entry.append(line.strip())
+                continue
+            if entry:  # the entry's definition (or the block's end) follows its terms
+                ids = [sphinx_term_id(t) for t in entry if sphinx_term_id(t) != "term"]
+                if not ids:
+                    raise RenderError(f"{path.name}: glossary entry {entry} has no ASCII term")
+                for t in entry:
+                    terms[t.lower()] = ids[0]
+                entry = []
+            if re.match(r"^`{3,}\s*$", line):
+                inside = False
     return terms
 
 
@@ -222,6 +242,7 @@ class Index:
     titles: dict[str, str] = field(default_factory=dict)  # doc -> first heading
     terms: dict[str, str] = field(default_factory=dict)
     bib: dict[str, tuple[str, str]] = field(default_factory=dict)
+    pages: set[str] = field(default_factory=set)  # every page under book/, "glossary", "workshop/x"
 
     def page(self, doc: str, anchor: str = "") -> str:
         return f"{self.site}book/{doc}.html" + (f"#{anchor}" if anchor else "")
@@ -234,6 +255,14 @@ def chapter_number(doc: str) -> str:
 
 def build_index(book: Path, site: str) -> Index:
     index = Index(site=site, terms=glossary_terms(book), bib=bib_entries(book / "references.bib"))
+    for path in sorted([*book.rglob("*.md"), *book.rglob("*.ipynb")]):
+        page = path.relative_to(book).with_suffix("").as_posix()
+        index.pages.add(page)
+        if path.suffix == ".md" and page not in index.titles:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if m := HEADING_RE.match(line):
+                    index.titles[page] = m.group(2)
+                    break
     for path in sorted(book.glob("*.md")):
         doc = path.stem
         n_eq = n_ex = 0
@@ -437,14 +466,51 @@ def render_inline(text: str, ch: Chapter) -> str:
     for m in re.finditer(
         r"(?<![`{}])(`+)(?!\s*$)(.+?)(?<!`)\1(?!`)|" + ROLE_RE.pattern, text, re.S
     ):
-        out.append(text[pos : m.start()])
+        out.append(rewrite_links(text[pos : m.start()], ch))
         if m.group(1) is not None:  # a code span: keep verbatim
             out.append(m.group(0))
         else:
             out.append(render_role(m.group(3), m.group(4), ch))
         pos = m.end()
-    out.append(text[pos:])
+    out.append(rewrite_links(text[pos:], ch))
     return "".join(out)
+
+
+LINK_RE = re.compile(
+    r"(?P<bang>!?)\[(?P<text>[^\[\]]*)\]\((?P<url>[^()\s]*)(?P<title>\s+\"[^\"]*\")?\)"
+)
+
+
+def rewrite_links(text: str, ch: Chapter) -> str:
+    """Markdown links to pages of the book become links to the published site.
+
+    A notebook opened in Colab or Jupyter has no neighbouring pages, so ``[x](glossary.md)``,
+    ``[x](04_entropy.md#sec)`` and ``[x](#anchor)`` become ``{site}book/...html#...``; an empty
+    text, ``[](01_next_token.md)``, takes the page's title, as it does on the site. A relative
+    link or image to anything that is not a page of the book is an error.
+    """
+
+    def one(m: re.Match) -> str:
+        url, label = m.group("url"), m.group("text")
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):  # https:, mailto: ...
+            return m.group(0)
+        path, _, anchor = url.partition("#")
+        page = ch.doc
+        if path:
+            page = posixpath.normpath(posixpath.join(posixpath.dirname(ch.doc), path))
+            page = re.sub(r"\.(md|ipynb)$", "", page)
+        if m.group("bang") or page not in ch.index.pages:
+            raise RenderError(
+                f"{ch.doc}: the link {m.group(0)!r} names no page of the book "
+                "(a notebook opened alone has nothing beside it; link a page of the site)"
+            )
+        if not label:
+            label = ch.index.titles.get(page, "") if path else ""
+            if not label:
+                raise RenderError(f"{ch.doc}: the link {m.group(0)!r} has no text to show")
+        return _link(label, ch.index.page(page, anchor))
+
+    return LINK_RE.sub(one, text)
 
 
 def _blocks(lines: list[str]):

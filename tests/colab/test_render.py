@@ -130,6 +130,38 @@ def test_term_becomes_a_link_to_the_glossary_on_the_site():
     assert f"[the leash]({SITE}book/glossary.html#term-reference-model)" in out
 
 
+def test_term_with_a_display_text_and_a_non_ascii_alias_links_to_its_entry():
+    """{term}`KL coefficient <β>`: Sphinx gives the alias 'β' no id of its own (a serial 'term-N'),
+    so the link goes to the entry's first term, never to a bare '#term' (the top of the glossary)."""
+    out = _md("a {term}`KL coefficient <β>` and {term}`the KL <KL>`")
+    assert f"[KL coefficient]({SITE}book/glossary.html#term-KL-coefficient)" in out
+    assert f"[the KL]({SITE}book/glossary.html#term-KL-divergence)" in out
+    assert "#term)" not in out
+
+
+def test_relative_page_links_become_site_urls_and_empty_ones_take_the_page_title():
+    """[](01_next_token.md) shows the chapter's title; [x](glossary.md#a) goes to the site page."""
+    out = _md(
+        "| [](01_next_token.md) | [glossary](glossary.md) [there](04_entropy.md#sec-x) "
+        "[up](#top) [ext](https://example.org/a.md) `[code](x.md)`",
+        doc="00_welcome",
+    )
+    title = INDEX.titles["01_next_token"]
+    assert f"[{title}]({SITE}book/01_next_token.html)" in out
+    assert f"[glossary]({SITE}book/glossary.html)" in out
+    assert f"[there]({SITE}book/04_entropy.html#sec-x)" in out
+    assert f"[up]({SITE}book/00_welcome.html#top)" in out
+    assert "[ext](https://example.org/a.md)" in out and "`[code](x.md)`" in out
+    assert "](01_next_token.md)" not in out and "[](" not in out
+
+
+def test_a_relative_link_to_no_page_of_the_book_is_an_error():
+    """A link the site cannot resolve stops the render with the chapter's name."""
+    for bad in ("[x](no_such_page.md)", "![fig](figure.png)"):
+        with pytest.raises(rn.RenderError, match="03_kl_leash"):
+            _md(bad)
+
+
 def test_site_url_comes_from_config():
     """The site is GitHub Pages of repository.url (no html.baseurl in _config.yml)."""
     owner, repo = CONFIG["repository"]["url"].rstrip("/").split("/")[-2:]

@@ -1006,3 +1006,81 @@ def check_figure_text(page, min_px: float | None = None) -> list[str]:
                 f"px wide (< {min_px} px): larger fonts, or a narrower figure"
             )
     return problems
+
+
+# ---- issue 29: dark mode, phone sizes, empty quiz answers, scrolled tables ----------------------
+
+_VIEWS29_JS = """
+() => {
+  const lum = c => { const m = c.match(/[\\d.]+/g); if (!m) return 1;
+    const [r, g, b] = m.map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; };
+  const bgOf = e => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+    if (c && !/rgba\\(0, 0, 0, 0\\)|transparent/.test(c)) return c; } return 'rgb(255, 255, 255)'; };
+  const page = lum(bgOf(document.querySelector('main') || document.body));
+  const out = {panels: [], texts: [], sliders: [], tables: []};
+  document.querySelectorAll('.ptc-dial, .ptc-quiz').forEach((p, i) => {
+    const radio = p.querySelector('input[type=radio]');
+    out.panels.push({name: p.className + ' #' + i, page, panel: lum(bgOf(p)),
+      radioDark: radio ? /dark/.test(getComputedStyle(radio).colorScheme) : null});
+  });
+  document.querySelectorAll('.ptc-dial svg.ptc-dial-figure').forEach((svg, i) => {
+    const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    svg.querySelectorAll('text').forEach(t => {
+      const r = t.getBoundingClientRect();
+      out.texts.push({dial: i, text: t.textContent.slice(0, 30),
+        px: parseFloat(t.getAttribute('font-size')) * box.width / vb.width,
+        inside: r.left >= box.left - 1 && r.right <= box.right + 1
+                && r.top >= box.top - 1 && r.bottom <= box.bottom + 1});
+    });
+  });
+  document.querySelectorAll('input.ptc-dial-slider').forEach((s, i) =>
+    out.sliders.push({i, h: s.getBoundingClientRect().height}));
+  document.querySelectorAll('.pst-scrollable-table-container').forEach((t, i) => {
+    if (t.scrollWidth > t.clientWidth + 1)
+      out.tables.push({i, cue: /gradient/.test(getComputedStyle(t).backgroundImage)});
+  });
+  return out;
+}
+"""
+
+
+def check_views(page, *, min_text_px: float = 9.0, min_target_px: float = 44.0) -> list[str]:
+    """Dials and quizzes take the page's light or dark background (a panel within 0.3 of the page's
+    luminance), a quiz's radio buttons take a dark scheme only on a dark panel (else every unchosen
+    option looks chosen), dial text is at least ``min_text_px`` CSS px and inside its figure, a
+    slider's touch target is ``min_target_px`` tall, and a table that scrolls shows a cue."""
+    got = page.evaluate(_VIEWS29_JS)
+    problems = []
+    for p in got["panels"]:
+        if abs(p["panel"] - p["page"]) > 0.3:
+            problems.append(
+                f"{p['name']}: panel luminance {p['panel']:.2f} on a page of {p['page']:.2f}"
+            )
+        if p["radioDark"] is not None and p["radioDark"] != (p["panel"] < 0.5):
+            problems.append(f"{p['name']}: radio buttons' colour scheme does not match the panel")
+    for t in got["texts"]:
+        if t["px"] < min_text_px:
+            problems.append(f"dial {t['dial']}: text {t['text']!r} is {t['px']:.1f} px")
+        if not t["inside"]:
+            problems.append(f"dial {t['dial']}: text {t['text']!r} runs outside the figure")
+    for s in got["sliders"]:
+        if s["h"] < min_target_px:
+            problems.append(f"slider {s['i']}: touch target {s['h']:.0f} px tall")
+    for t in got["tables"]:
+        if not t["cue"]:
+            problems.append(f"table {t['i']} scrolls sideways with no visible cue")
+    return problems
+
+
+def check_quiz_empty_answer(page) -> list[str]:
+    """'Check' with an empty box must not answer in the wrong-answer style (data-verdict=wrong)."""
+    problems = []
+    buttons = page.locator("div.ptc-quiz button.ptc-quiz-check")
+    for i in range(buttons.count()):
+        fs = buttons.nth(i).locator("xpath=ancestor::fieldset[1]")
+        fs.locator("input.ptc-quiz-number").fill("")
+        buttons.nth(i).click()
+        verdict = fs.locator("p.ptc-quiz-feedback").get_attribute("data-verdict")
+        if verdict == "wrong":
+            problems.append(f"quiz question with box #{i}: Check with no answer says 'wrong'")
+    return problems

@@ -9,8 +9,13 @@
   var slider = root.querySelector("input.ptc-dial-slider");
   var out = root.querySelector("output.ptc-dial-value");
   var svg = root.querySelector("svg.ptc-dial-figure");
-  var NS = "http://www.w3.org/2000/svg", INK = "#1b1b1b", GRID = "#d0d7de";
-  var W = S.width, H = S.height, M = S.margin;
+  // Ink is the dial's text colour (currentColor), so the figure follows the theme, light or dark.
+  var NS = "http://www.w3.org/2000/svg", INK = "currentColor", GRID = "currentColor";
+  var W = S.width, H = S.height, M = S.margin, m = M;
+  // Text is never under MIN_PX CSS pixels: the viewBox shrinks with a phone's width, so the font
+  // sizes (in viewBox units) grow by K = MIN_PX / (smallest size x scale) when the scale is small.
+  var MIN_PX = 9.5, K = 1;
+  function fs(size) { return Math.round(size * K * 10) / 10; }
   function el(tag, attrs, text) {
     var e = document.createElementNS(NS, tag);
     for (var k in attrs) { e.setAttribute(k, attrs[k]); }
@@ -20,29 +25,32 @@
   }
   function X(v) {
     v = Math.max(S.xmin, Math.min(S.xmax, v));
-    return M.l + (v - S.xmin) / (S.xmax - S.xmin) * (W - M.l - M.r);
+    return m.l + (v - S.xmin) / (S.xmax - S.xmin) * (W - m.l - m.r);
   }
   function draw(f) {
+    var shown = svg.getBoundingClientRect().width;
+    K = shown > 0 ? Math.max(1, MIN_PX / (10 * shown / W)) : 1;
+    m = {l: M.l * K, r: M.r * K, t: M.t * K, b: M.b * K};  // room for the larger labels
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     el("title", {}, f.alt);
     svg.setAttribute("aria-label", f.alt);
-    var rowH = (H - M.t - M.b) / S.rows.length, ns = S.series.length;
+    var rowH = (H - m.t - m.b) / S.rows.length, ns = S.series.length;
     S.xticks.forEach(function (t) {
-      el("line", {x1: X(t), x2: X(t), y1: M.t, y2: H - M.b, stroke: GRID});
-      el("text", {x: X(t), y: H - M.b + 14, "text-anchor": "middle", "font-size": 11, fill: INK},
+      el("line", {x1: X(t), x2: X(t), y1: m.t, y2: H - m.b, stroke: GRID, "stroke-opacity": 0.2});
+      el("text", {x: X(t), y: H - m.b + 4 + fs(10), "text-anchor": "middle", "font-size": fs(11), fill: INK},
          String(t));
     });
-    el("text", {x: (M.l + W - M.r) / 2, y: H - 8, "text-anchor": "middle", "font-size": 11,
+    el("text", {x: (m.l + W - m.r) / 2, y: H - 4, "text-anchor": "middle", "font-size": fs(11),
                 fill: INK}, S.xlabel);
-    var lx = M.l;
+    var lx = m.l;
     (S.legend ? S.series : []).forEach(function (s) {
       el("rect", {x: lx, y: 8, width: 10, height: 10, fill: s.color});
-      el("text", {x: lx + 14, y: 17, "font-size": 11, fill: INK}, s.name);
-      lx += 24 + 6.2 * s.name.length;
+      el("text", {x: lx + 14, y: 17, "font-size": fs(11), fill: INK}, s.name);
+      lx += 24 + 6.2 * K * s.name.length;
     });
     S.rows.forEach(function (label, r) {
-      var y0 = M.t + r * rowH, yc = y0 + rowH / 2, v;
-      el("text", {x: M.l - 6, y: yc + 4, "text-anchor": "end", "font-size": 11, fill: INK}, label);
+      var y0 = m.t + r * rowH, yc = y0 + rowH / 2, v;
+      el("text", {x: m.l - 6, y: yc + 4, "text-anchor": "end", "font-size": fs(11), fill: INK}, label);
       if (S.type === "bars") {
         var bh = rowH * 0.8 / ns;
         for (var s = 0; s < ns; s++) {
@@ -50,7 +58,7 @@
           el("rect", {x: X(0), y: y0 + rowH * 0.1 + s * bh, width: Math.max(X(v) - X(0), 0.5),
                       height: bh, fill: S.series[s].color});
         }
-        el("text", {x: X(v) + 4, y: y0 + rowH * 0.1 + (ns - 0.5) * bh + 4, "font-size": 10,
+        el("text", {x: X(v) + 4, y: y0 + rowH * 0.1 + (ns - 0.5) * bh + 4, "font-size": fs(10),
                     fill: INK}, f.notes[r]);
       } else {
         var q = f.values[r], c = S.series[r].color, bh2 = rowH * 0.5;
@@ -59,16 +67,16 @@
                     height: bh2, fill: c, "fill-opacity": 0.35, stroke: c, "stroke-width": 2});
         el("line", {x1: X(q[2]), x2: X(q[2]), y1: yc - bh2 / 2, y2: yc + bh2 / 2, stroke: c,
                     "stroke-width": 3});
-        el("circle", {cx: X(q[5]), cy: yc, r: 3.5, fill: "#fff", stroke: INK});
-        el("text", {x: W - M.r + 6, y: yc + 4, "font-size": 11, fill: INK}, f.notes[r]);
+        el("circle", {cx: X(q[5]), cy: yc, r: 3.5, style: "fill:var(--ptc-dial-bg,#fff)", stroke: INK});
+        el("text", {x: W - m.r + 6, y: yc + 4, "font-size": fs(11), fill: INK}, f.notes[r]);
       }
     });
     if (S.ref) {
-      el("line", {x1: X(S.ref.value), x2: X(S.ref.value), y1: M.t - 4, y2: H - M.b,
+      el("line", {x1: X(S.ref.value), x2: X(S.ref.value), y1: m.t - 4, y2: H - m.b,
                   stroke: INK, "stroke-dasharray": "4 3", "stroke-width": 1.5});
-      el("text", {x: X(S.ref.value) + 3, y: M.t - 6, "font-size": 10, fill: INK}, S.ref.label);
+      el("text", {x: X(S.ref.value) + 3, y: m.t - 6, "font-size": fs(10), fill: INK}, S.ref.label);
     }
-    el("line", {x1: M.l, x2: M.l, y1: M.t, y2: H - M.b, stroke: INK});
+    el("line", {x1: m.l, x2: m.l, y1: m.t, y2: H - m.b, stroke: INK});
   }
   function update() {
     var i = Math.round((parseFloat(slider.value) - S.min) / S.step);
@@ -79,5 +87,6 @@
   }
   slider.addEventListener("input", update);
   slider.addEventListener("change", update);
+  if (window.ResizeObserver) { new ResizeObserver(update).observe(svg); }
   update();
 })

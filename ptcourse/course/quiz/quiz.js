@@ -11,6 +11,11 @@
     fb.setAttribute("data-verdict", ok ? "correct" : "wrong");
     fb.textContent = (ok ? "Right. " : "Not quite. ") + text;
   }
+  function ask(fs, text) {  // no answer yet: a prompt, never the colour of a wrong answer
+    var fb = fs.querySelector("p.ptc-quiz-feedback");
+    fb.setAttribute("data-verdict", "empty");
+    fb.textContent = text;
+  }
   Array.prototype.forEach.call(qs, function (fs, i) {
     var q = Q[i];
     if (q.kind === "choice") {
@@ -23,6 +28,7 @@
     } else {
       var box = fs.querySelector("input.ptc-quiz-number");
       var check = function () {
+        if (!String(box.value).trim()) { ask(fs, "Type your answer first, e.g. 2.5."); return; }
         var x = parseFloat(String(box.value).replace(",", "."));
         if (!isFinite(x)) { say(fs, false, "Type a number, e.g. 2.5."); return; }
         if (Math.abs(x - q.answer) <= q.tol) { say(fs, true, q.why); return; }
