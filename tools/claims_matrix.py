@@ -283,7 +283,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--one", nargs=3, metavar=("CHAPTER", "CAP", "OFFSET"), help=argparse.SUPPRESS
     )
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="JSON",
+        help="write the report of earlier runs (.json or .partial.jsonl files) instead of running",
+    )
     args = parser.parse_args(argv)
+    if args.combine:
+        runs = []
+        for name in args.combine:
+            text = Path(name).read_text()
+            runs += (
+                json.loads(text)
+                if name.endswith(".json")
+                else [json.loads(x) for x in text.splitlines() if x.strip()]
+            )
+        # the latest run of each (chapter, kernel set, offset) wins
+        runs = list({(r["chapter"], r["cap"], r["offset"]): r for r in runs}.values())
+        text, ok = report(runs)
+        out = Path(args.out)
+        out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
+        out.with_suffix(".md").write_text(text)
+        print(f"wrote {out.with_suffix('.md')} from {len(runs)} runs; every claim holds: {ok}")
+        return 0 if ok else 1
     if args.one:
         chapter, cap, offset = args.one
         print(json.dumps(run_one(Path(chapter), cap, int(offset), args.timeout)))
@@ -314,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                 + (f", errors: {r['errors']}" if r["errors"] else ""),
                 flush=True,
             )
+            r["native"], r["torch"] = torch.backends.cpu.get_cpu_capability(), torch.__version__
             runs.append(r)
             partial = Path(args.out).with_suffix(".partial.jsonl")  # each run as it ends
             partial.parent.mkdir(parents=True, exist_ok=True)
