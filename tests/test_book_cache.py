@@ -118,3 +118,38 @@ def test_render_notebooks_ignores_a_cache_from_older_sources(tmp_path, monkeypat
     monkeypatch.setattr("jupyter_cache.get_cache", lambda path: calls.append(path))
     assert render_notebooks.executed_from_cache(object(), cache) is None
     assert calls == []  # never even opened
+
+
+def test_prewarm_runs_every_executable_page_the_build_executes():
+    """--prewarm executes the pages with a kernelspec: every chapter and the live-demos page, not the
+    glossary or the cheat sheet; the per-cell timeout is _config.yml's."""
+    names = {p.relative_to(book_cache.ROOT).as_posix() for p in book_cache._book_sources()}
+    toc = (book_cache.ROOT / "_toc.yml").read_text()
+    in_toc = {f"{m}.md" for m in re.findall(r"file: (book/\S+)", toc)} | {"book/00_welcome.md"}
+    assert names <= in_toc  # nothing executed that the build never shows
+    assert {
+        "book/01_next_token.md",
+        "book/07_preferences_in_practice.md",
+        "book/workshop/live_demos.md",
+    } <= names
+    assert "book/glossary.md" not in names
+    config = (book_cache.ROOT / "_config.yml").read_text()
+    assert f"timeout: {book_cache._timeout()}" in config
+
+
+def test_prewarm_skips_what_the_cache_already_holds(tmp_path, monkeypatch):
+    """A page whose code the cache matches is not executed again (the build's own rule)."""
+    import jupyter_cache
+
+    page = tmp_path / "page.md"
+    page.write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: python3\n"
+        "  display_name: Python 3\n---\n\n```{code-cell} ipython3\nprint(1 + 1)\n```\n"
+    )
+    cache_dir = tmp_path / ".jupyter_cache"
+    monkeypatch.setattr(book_cache, "ROOT", tmp_path)
+    first = book_cache.prewarm(cache_dir, [page], timeout=60, workers=1)
+    assert list(first) == ["page.md"]
+    cache = jupyter_cache.get_cache(str(cache_dir))
+    assert len(cache.list_cache_records()) == 1
+    assert book_cache.prewarm(cache_dir, [page], timeout=60, workers=1) == {}  # matched: not re-run
