@@ -222,13 +222,16 @@ def test_cli_warm_fills_the_cache_and_says_where(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PTCOURSE_TOY_CACHE", str(tmp_path))
     checkpoints._trained.cache_clear()
     try:
-        assert cli.main(["demo", "--warm"]) == 0
+        assert cli.main(["demo", "--warm"]) == 0  # seed 0 ships with the package: nothing to write
+        assert "warmed pretrain seed 0 (shipped), sft seed 0 (shipped) in" in capsys.readouterr().out
+        assert not list(tmp_path.glob("toy-*.pt"))
+        assert cli.main(["demo", "--warm", "--seed", "1"]) == 0
     finally:
         checkpoints._trained.cache_clear()
     out = capsys.readouterr().out
-    names = sorted(p.name.split("-")[1] for p in tmp_path.glob("toy-*-seed0-*.pt"))
+    names = sorted(p.name.split("-")[1] for p in tmp_path.glob("toy-*-seed1-*.pt"))
     assert names == ["pretrain", "sft"]
-    assert str(tmp_path) in out and "warmed pretrain seed 0, sft seed 0 in" in out
+    assert str(tmp_path) in out and "warmed pretrain seed 1, sft seed 1 in" in out
 
 
 def test_default_cache_is_used_only_when_it_exists(tmp_path, monkeypatch):

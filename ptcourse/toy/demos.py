@@ -252,12 +252,13 @@ def warm_checkpoints(seeds=(0,), progress: Callable[[dict], None] | None = None)
 
     With ``PTCOURSE_TOY_CACHE`` set, they land in that directory, so a later process (a demo, a
     chapter kernel) loads them instead of training: ``ptcourse demo --warm`` runs this before a
-    workshop. The chapters and demos use seed 0.
+    workshop. The chapters and demos use seed 0, whose checkpoints ship with the package: nothing
+    to train or write for it.
 
     Examples
     --------
     >>> warm_checkpoints([0])
-    ['pretrain seed 0', 'sft seed 0']
+    ['pretrain seed 0 (shipped)', 'sft seed 0 (shipped)']
     """
     seeds = list(seeds)
     for s in seeds:
@@ -266,7 +267,11 @@ def warm_checkpoints(seeds=(0,), progress: Callable[[dict], None] | None = None)
                 f"warm_checkpoints: 'seeds' must be ints from 0 to 2**63 - 1, got {s!r}"
             )
     done = []
+    shipped = checkpoints.manifest()
     for s in seeds:
+        if all(checkpoints.shipped_name(stage, s) in shipped for stage in checkpoints.STAGES):
+            done += [f"{stage} seed {s} (shipped)" for stage in checkpoints.STAGES]
+            continue
         paths = [checkpoints._disk_path(stage, s) for stage in ("pretrain", "sft")]
         if any(p is not None and not p.exists() for p in paths):
             checkpoints._trained.cache_clear()  # trained in this process already: train to disk
