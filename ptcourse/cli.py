@@ -7,8 +7,8 @@
   (step, reward, KL, entropy for the RL demos; ``--quiet`` turns it off).
   ``--compare-beta B2`` runs the demo twice (``--beta`` and ``B2``) and prints one table whose
   trends share a scale per metric.
-* ``ptcourse demo --warm`` trains and caches the checkpoints every demo and chapter uses (before a
-  workshop), in ``$PTCOURSE_TOY_CACHE`` or else ``~/.cache/ptcourse/toy`` (``$XDG_CACHE_HOME``
+* ``ptcourse demo --warm [--seed N]`` trains and caches the checkpoints of seed N (seed 0's, which
+  every demo and chapter uses, ship with the package), in ``$PTCOURSE_TOY_CACHE`` or else ``~/.cache/ptcourse/toy`` (``$XDG_CACHE_HOME``
   respected); ``ptcourse demo`` reads that default directory when it exists and the variable is
   unset.
 * ``ptcourse doctor ...`` checks the environment (``ptcourse.course.doctor.main``).
