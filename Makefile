@@ -105,6 +105,7 @@ sync: install
 bench: install
 	$(PY) benchmarks/core_bench.py
 	$(PY) benchmarks/demos_bench.py
+	$(PY) benchmarks/parallel_bench.py
 
 # Regenerate requirements.lock from requirements.in in a scratch venv (then mirror it in environment.yml).
 # torch stays at the lock's own torch== line (TORCH_PIN): to move torch, edit that line first.
