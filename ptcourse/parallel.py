@@ -577,7 +577,13 @@ def token_logprobs(
     return logp
 
 
-def entropy(logits: torch.Tensor, *, group=None, chunk_size: int | None = None) -> torch.Tensor:
+def entropy(
+    logits: torch.Tensor,
+    *,
+    group=None,
+    vocab_start: int | None = None,
+    chunk_size: int | None = None,
+) -> torch.Tensor:
     r"""Entropy of the softmax of logits sharded along the vocabulary over ``group``.
 
     .. math::
@@ -593,8 +599,9 @@ def entropy(logits: torch.Tensor, *, group=None, chunk_size: int | None = None) 
     ----------
     logits : torch.Tensor
         This rank's slice ``(..., V_r)``; at least one finite logit per row over all ranks.
-    group, chunk_size
-        As in :func:`token_logprobs`.
+    group, vocab_start, chunk_size
+        As in :func:`token_logprobs` (``vocab_start``, needed for uneven shards, only checks that
+        the shards tile the vocabulary here).
 
     Returns
     -------
@@ -619,7 +626,7 @@ def entropy(logits: torch.Tensor, *, group=None, chunk_size: int | None = None) 
         want_ent=True,
         want_kl=False,
         group=group,
-        vocab_start=None,
+        vocab_start=vocab_start,
         ignore_index=None,
         chunk_size=chunk_size,
     )

@@ -161,6 +161,8 @@ def test_ignore_index_and_uneven_shards(pool2):
     t[2] = -100
     check(pool2, "token_stats", x, t, y, sizes=[3, 9], ignore_index=-100)
     check(pool2, "token_logprobs", x, t, sizes=[9, 3], ignore_index=-100, chunk_size=5)
+    check(pool2, "entropy", x, sizes=[5, 7])
+    check(pool2, "kl_divergence", x, None, y, sizes=[11, 1])
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
