@@ -23,7 +23,7 @@ export PTCOURSE_TOY_CACHE ?= $(CURDIR)/_build/toy_cache
 # The torch pin has one home, requirements.lock; everything here reads it from there.
 TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
 
-.PHONY: help install book test lint unit notebooks notebooks-instructor sync lock clean bench checkpoints claims-matrix
+.PHONY: help install book test lint unit test-parallel4 notebooks notebooks-instructor sync lock clean bench checkpoints claims-matrix
 
 help:
 	@echo "make book   build the course site into _build/html"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench  run the benchmarks (figures quoted in README)"
 	@echo "make dist   two offline bundles: learner (no solutions) and instructor (everything), with SHA256SUMS"
 	@echo "make slides one offline slide deck per chapter, into _build/html/slides/ (make book does it too)"
+	@echo "make test-parallel4  ptcourse.parallel on 4 gloo ranks (opt-in, not in make test)"
 	@echo "make checkpoints  retrain the toy checkpoints shipped in ptcourse/toy/weights (after a change to training code)"
 	@echo "make claims-matrix  every chapter under 3 CPU kernel sets x 3 seed offsets: every claim, every glued number"
 	@echo "make notebooks-instructor  the instructor notebooks under nbval in the Colab-faithful kernel (not in make test)"
@@ -73,8 +74,15 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
+# --dist loadgroup: the ptcourse.parallel tests share one pool of gloo ranks (xdist_group "dist"),
+# so they run on one xdist worker, which starts the pool once.
 unit: install
-	env -u PTCOURSE_TOY_CACHE MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2  # selection: pyproject.toml
+	env -u PTCOURSE_TOY_CACHE MPLBACKEND=Agg $(VENV)/bin/pytest -q -n 2 --dist loadgroup  # selection: pyproject.toml
+
+# ptcourse.parallel on 4 gloo ranks (opt-in, not in make test); megatron-core, when installed
+# (pip install --no-deps megatron-core==0.16.1), is the oracle of the 2-rank tests in make unit.
+test-parallel4: install
+	$(VENV)/bin/pytest -q -n 0 -m parallel4 tests/core/test_parallel.py
 
 # nbval runs the student notebooks (what a learner opens) in the Colab-faithful venv's kernel, which
 # colab-check creates: every cell must run, and every checker must meet a stub ("not done yet"; a
@@ -102,6 +110,7 @@ sync: install
 bench: install
 	$(PY) benchmarks/core_bench.py
 	$(PY) benchmarks/demos_bench.py
+	$(PY) benchmarks/parallel_bench.py
 
 # Regenerate requirements.lock from requirements.in in a scratch venv (then mirror it in environment.yml).
 # torch stays at the lock's own torch== line (TORCH_PIN): to move torch, edit that line first.

@@ -5,6 +5,9 @@ Three layers, arrows pointing down:
 * the core, flat at the top of the package (``logprobs``, ``sft``, ``kl``, ``entropy``, ``objectives``,
   ``stats``): imports only torch and the standard library, and is re-exported here;
 * ``ptcourse.toy``: the toy world (grammar, tokenizer, tiny LM, training loops); imports the core;
+* ``ptcourse.parallel`` (core, loaded on first use): the same statistics over a vocabulary sharded
+  across ``torch.distributed`` ranks; its functions keep the core's names, so they are not
+  re-exported here (``ptcourse.parallel.entropy``);
 * ``ptcourse.course``: what the course delivers (checkers, dials, widgets, pictures, glue, student
   notebooks, doctor); imports the core and the toy, and is never imported by them.
 
@@ -31,7 +34,7 @@ from .stats import TokenStats, token_stats
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"toy", "cli", "course"}
+_SUBMODULES = {"toy", "cli", "course", "parallel"}
 # Short names of the course modules (``ptcourse.check`` is ``ptcourse.course.check``).
 _COURSE_ALIASES = {"check", "dials", "doctor", "glue", "quiz", "student", "viz", "widgets"}
 

@@ -47,3 +47,28 @@ def _one_training_per_session(tmp_path_factory, worker_id):
         yield
     finally:
         os.environ.pop("PTCOURSE_TOY_CACHE", None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Honour ``xdist_group`` marks under ``--dist loadgroup`` (``make unit``) with pytest 9.
+
+    pytest-xdist 3.8 appends the ``@group`` suffix, which the controller schedules by, to
+    ``Item._nodeid``, where pytest 9 no longer reads a test id, so the groups were silently
+    ignored (the same repair as tests/site/conftest.py). The tests of ``ptcourse.parallel`` share
+    one pool of gloo ranks per worker: grouped, one worker starts it, not both.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(m.args[0]) for m in item.iter_markers("xdist_group") if m.args})
+        if not names:
+            continue
+        suffix = "@" + "_".join(names)
+        if item.nodeid.endswith(suffix):
+            continue
+        if hasattr(item, "_id"):
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(item.nodeid + suffix)
+        else:  # pragma: no cover - pytest < 9
+            item._nodeid = item.nodeid + suffix
