@@ -7,6 +7,7 @@ import math
 import torch
 
 LN2 = math.log(2.0)
+_isclose = torch.isclose  # bound here: a learner rebinding torch.isclose does not reach it
 
 H_BITS = "That is in bits (log base 2); the course measures in nats: use the natural log."
 H_DIM = (
@@ -23,8 +24,35 @@ H_MASK_MUL = (
 )
 H_FLOAT_MASK = "Masks may come as bool or 0/1 numbers: convert with mask.bool()."
 H_WHERE_GRAD = (
-    "torch.where(p > 0, p * logp, 0) still back-propagates NaN through the -inf branch: replace "
-    "the -inf log-probs BEFORE multiplying, e.g. logp.masked_fill(p == 0, 0)."
+    "torch.where(p > 0, p * logp, 0) (or nansum) still back-propagates NaN through the -inf "
+    "branch it discards, where 0 * (-inf) is NaN: replace the -inf log-probs BEFORE multiplying, "
+    "p * torch.where(p > 0, logp, 0) (the double where: a where inside the product as well)."
+)
+H_KL_WHERE_GRAD = (
+    "torch.where(p > 0, p * (logp - logq), 0) (or nansum) still back-propagates NaN through the "
+    "-inf branch it discards, where 0 * (-inf) is NaN: make the terms finite BEFORE multiplying, "
+    "p * torch.where(p > 0, logp - logq, 0) (the double where: a where inside the product as well)."
+)
+H_GLOBAL_MAX = (
+    "You subtracted one max for the whole tensor; each row needs its own max (over dim=-1, "
+    "keepdim=True), or a row far below the top one underflows to exp(-huge) = 0. "
+    "torch.log_softmax and torch.logsumexp do it per row."
+)
+H_HALF = (
+    "float16 and bfloat16 keep about 3 digits: convert with .float() BEFORE log_softmax, not "
+    "after it."
+)
+H_SHAPES = (
+    "The statement says (..., V): any number of leading dimensions (none, or three). Work over "
+    "dim=-1 and don't unpack a fixed number of dimensions."
+)
+H_PREFIX = (
+    "The mask is not a prefix: it may have holes and left padding. Keep exactly the positions "
+    "where it is True, not the first mask.sum() positions."
+)
+H_LOG_RATIO = (
+    "exp() of a log-prob near -300 underflows to 0 in float32, so a ratio of probabilities is "
+    "0 / 0: form the ratio in log space, exp(logq - logp), and take logs of nothing."
 )
 
 MODERATE = (8, 2000)  # (N, V): a moderate input on which a Python loop over V is clearly slow
@@ -52,8 +80,27 @@ def logp_of(logits: torch.Tensor, targets: torch.Tensor, dim: int = -1) -> torch
     return torch.log_softmax(logits, dim).gather(-1, targets[..., None])[..., 0]
 
 
+def scaled_rows(n: int, v: int, *, seed: int, spread: float = 100.0) -> torch.Tensor:
+    """(n, v) logits whose rows lie at very different offsets (around 0, +900, -900) and spreads
+    (up to ``spread`` times a standard normal)."""
+    scale = torch.tensor([1.0, spread, 5.0, 0.6 * spread])[:n, None]
+    shift = torch.tensor([0.0, 900.0, -900.0, 400.0])[:n, None]
+    return randn(n, v, seed=seed) * scale + shift
+
+
+def global_max_log_softmax(x: torch.Tensor) -> torch.Tensor:
+    """The slip of a log-softmax with one max for the whole tensor (not per row)."""
+    z = x.float() - x.float().max()  # float32, where exp(-400) underflows to 0, as in the slip
+    return z - z.exp().sum(-1, keepdim=True).log()
+
+
+def prefix_of(mask: torch.Tensor) -> torch.Tensor:
+    """The slip of reading a mask as lengths: the first mask.sum(-1) positions of each row."""
+    return torch.arange(mask.shape[-1]) < mask.bool().sum(-1, keepdim=True)
+
+
 def close(a: torch.Tensor, b: torch.Tensor, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
     """Same shape and close everywhere; equal infinities count as close, NaN never does."""
     if a.shape != b.shape:
         return False
-    return bool(torch.isclose(a.double(), b.double(), rtol=rtol, atol=atol).all())
+    return bool(_isclose(a.double(), b.double(), rtol=rtol, atol=atol).all())

@@ -1,10 +1,20 @@
 """Guards around the learner's code: a deadline for a function that never returns, and its own line.
 
-:func:`deadline` stops the code inside it after some seconds by raising :class:`TimedOut` in it. In the
-main thread of a Unix process (a plain script, a Jupyter or Colab kernel, which run cells in their main
-thread) it uses a ``SIGALRM`` timer, which also interrupts ``time.sleep`` and blocking calls, and puts
-back any timer that was set before. Elsewhere (another thread, Windows) a watchdog thread raises the
-exception asynchronously (``PyThreadState_SetAsyncExc``), which stops any Python-level loop.
+:func:`deadline` stops the code inside it after some seconds by raising :class:`TimedOut` in it. A
+watchdog thread keeps the time, so the learner's code cannot switch the deadline off (it may call
+``signal.setitimer(signal.ITIMER_REAL, 0)`` or ``signal.alarm(0)``; neither reaches the watchdog).
+At the deadline the watchdog interrupts the code: in the main thread of a Unix process (a plain script,
+a Jupyter or Colab kernel, which run cells in their main thread) it sends that thread a ``SIGALRM``
+(``signal.pthread_kill``), which also interrupts ``time.sleep`` and blocking calls; elsewhere (another
+thread, Windows), or when the learner's code has replaced the ``SIGALRM`` handler, it raises the
+exception asynchronously (``PyThreadState_SetAsyncExc``), which stops any Python-level loop. It fires
+again every half second until the block ends, so catching :class:`TimedOut` does not escape it, and a
+block that swallowed it still ends in :class:`TimedOut`. Someone else's ``SIGALRM`` timer
+(pytest-timeout, say) is left running and its signal handed on to its own handler.
+
+The deadline measures wall-clock time spent in the block, less first-time imports: while new modules
+keep arriving in ``sys.modules`` (torch imports some lazily on a first call, which can take seconds
+on a loaded machine), the deadline is pushed back, up to ``IMPORT_GRACE_S`` in all.
 """
 
 from __future__ import annotations
@@ -13,8 +23,8 @@ import contextlib
 import ctypes
 import os
 import signal
+import sys
 import threading
-import time
 import traceback
 
 import torch
@@ -25,7 +35,9 @@ _SKIP = (
 )
 
 
-TIMEOUT_S = 5.0  # seconds one call of the learner's function may take
+TIMEOUT_S = 5.0  # seconds one call of the learner's function may take (not counting first imports)
+IMPORT_GRACE_S = 30.0  # the most the deadline is pushed back while modules are being imported
+_REFIRE_S = 0.5  # after the deadline, the watchdog interrupts again this often until the block ends
 
 
 class NotDone(Exception):
@@ -38,61 +50,64 @@ class TimedOut(BaseException):
 
 
 @contextlib.contextmanager
-def deadline(seconds: float):
-    """Raise :class:`TimedOut` inside the block when it runs longer than ``seconds``."""
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        with _alarm(seconds):
-            yield
-    else:
-        with _watchdog(seconds):
-            yield
-
-
-@contextlib.contextmanager
-def _alarm(seconds: float):
-    def on_alarm(signum, frame):
-        raise TimedOut
-
-    before, _ = signal.getitimer(signal.ITIMER_REAL)  # someone else's timer (pytest-timeout, ...)
-    t0 = time.monotonic()
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        if before:
-            signal.setitimer(signal.ITIMER_REAL, max(before - (time.monotonic() - t0), 1e-3))
-
-
-@contextlib.contextmanager
-def _watchdog(seconds: float):
+def deadline(seconds: float | None = None):
+    """Raise :class:`TimedOut` inside the block when it runs longer than ``seconds`` (default
+    ``TIMEOUT_S``), not counting the time of first-time imports."""
+    seconds = TIMEOUT_S if seconds is None else seconds
     target = threading.get_ident()
-    lock, state = threading.Lock(), {"finished": False, "fired": False}
+    use_signal = (
+        hasattr(signal, "pthread_kill") and threading.current_thread() is threading.main_thread()
+    )
+    lock = threading.Lock()
+    state = {"finished": False, "fired": False, "async": False}
     stop = threading.Event()
 
-    def fire():
-        if stop.wait(seconds):
-            return
-        with lock:
-            if not state["finished"]:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(target), ctypes.py_object(TimedOut)
-                )
-                state["fired"] = True
+    def on_alarm(signum, frame):
+        if state["fired"] and not state["finished"]:
+            raise TimedOut
+        if callable(old):  # someone else's timer (pytest-timeout, ...): theirs to handle
+            old(signum, frame)
 
-    watcher = threading.Thread(target=fire, daemon=True)
+    def interrupt():
+        if use_signal and signal.getsignal(signal.SIGALRM) is on_alarm:
+            signal.pthread_kill(target, signal.SIGALRM)
+        else:  # another thread, or the learner's code replaced the handler
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(target), ctypes.py_object(TimedOut)
+            )
+            state["async"] = True
+
+    def watch():
+        wait, grace, modules = seconds, IMPORT_GRACE_S, len(sys.modules)
+        while not stop.wait(wait):
+            now = len(sys.modules)
+            if now > modules and grace > 0:  # still importing: that time does not count
+                modules, wait = now, min(seconds, grace)
+                grace -= wait
+                continue
+            with lock:
+                if state["finished"]:
+                    return
+                state["fired"] = True
+                interrupt()
+            wait = _REFIRE_S
+
+    old = signal.signal(signal.SIGALRM, on_alarm) if use_signal else None
+    watcher = threading.Thread(target=watch, daemon=True, name="ptcourse-check-deadline")
     watcher.start()
     try:
         yield
+        if state["fired"]:  # the learner's code caught TimedOut and carried on
+            raise TimedOut
     finally:
         with lock:
             state["finished"] = True
-            if state["fired"]:  # clear an exception that has not been delivered yet
+            if state["async"]:  # clear an exception that has not been delivered yet
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
         stop.set()
         watcher.join()
+        if use_signal:
+            signal.signal(signal.SIGALRM, old)
 
 
 def learner_line(err: BaseException) -> str:

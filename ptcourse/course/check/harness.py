@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 from collections.abc import Callable, Sequence
 
 import torch
@@ -44,6 +45,31 @@ REQUIRE_DONE = "PTCOURSE_CHECK_REQUIRE_DONE"  # "1": a stub ("not done yet") rai
 STUBS_ONLY = "PTCOURSE_CHECK_STUBS_ONLY"  # "1": a finished exercise raises CheckFailed
 
 Mistake = tuple[Callable[[], torch.Tensor], str]
+
+_REFS: dict[str, Callable] = {}  # name -> ptcourse's own function, as it was when first checked
+
+
+def reference(name: str) -> Callable:
+    """ptcourse's function ``name``, bound privately the first time: a learner's
+    ``ptcourse.entropy = my_entropy`` must not become the reference the checker compares with."""
+    if name not in _REFS:
+        _REFS[name] = getattr(ptcourse, name)
+    return _REFS[name]
+
+
+def _bind_references() -> None:
+    for name in ptcourse.__all__:
+        fn = vars(ptcourse).get(name)  # not getattr: that would import the lazy course modules
+        if inspect.isfunction(fn):
+            _REFS.setdefault(name, fn)
+
+
+_bind_references()
+
+GRAD_OFF = (
+    "gradients are disabled where this check runs (inside torch.no_grad(), torch.inference_mode() "
+    "or after torch.set_grad_enabled(False))"
+)
 
 
 def _why(err: Exception, hint: str) -> str:
@@ -65,6 +91,34 @@ def _unchanged(a: torch.Tensor, saved: torch.Tensor) -> bool:
     return bool(((a == saved) | both_nan).all())
 
 
+class _Trap:
+    """Stands in for ptcourse.<name> while the learner's function runs: calling it is noted."""
+
+    def __init__(self, name: str):
+        self.name, self.called = name, False
+
+    def __call__(self, *args, **kwargs):
+        self.called = True
+        raise RuntimeError(f"ptcourse.{self.name} is the answer itself: write it yourself")
+
+
+def _label(obj) -> str:
+    return getattr(obj, "__name__", type(obj).__name__)
+
+
+def _watched(name: str) -> list[tuple[object, str]]:
+    """The (object, attribute) pairs the checker relies on, which the learner's code must not change."""
+    from . import _common, _probes
+
+    here = sys.modules[__name__]
+    tools = [(torch, n) for n in ("isclose", "allclose", "equal", "isnan", "isinf", "isfinite",
+                                   "where", "autograd")]  # fmt: skip
+    tools += [(torch.Tensor, n) for n in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+                                          "__ge__", "double", "detach", "all", "any", "clone")]  # fmt: skip
+    tools += [(torch.autograd, "grad"), (_common, "close"), (here, "close"), (_probes, "close")]
+    return [*tools, (ptcourse, name)]
+
+
 class Check(Probes):
     """One checker's run: ``name`` is the exercise (and the ptcourse reference function)."""
 
@@ -75,7 +129,7 @@ class Check(Probes):
                 f"got {type(fn).__name__}"
             )
         self.name, self.fn, self.quantity = name, fn, quantity
-        self.ref = getattr(ptcourse, name)
+        self.ref = reference(name)
         self.params = list(inspect.signature(self.ref).parameters)
         self.checks: list[str] = []
         self.hints: list[str] = []
@@ -98,18 +152,19 @@ class Check(Probes):
         saved = [(n, v, v.detach().clone()) for n, v in zip(names, values, strict=True)
                  if isinstance(v, torch.Tensor)]  # fmt: skip
         try:
-            with _guard.deadline(TIMEOUT_S):
-                out = self.fn(*args, **kwargs)
+            out = self.invoke(*args, **kwargs)
         except NotImplementedError:
             raise NotDone from None
         except _guard.TimedOut:
             raise self.fail(
-                f"your {self.name} did not return within {TIMEOUT_S:g} seconds",
+                f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds",
                 where,
-                why="It was stopped. Look for a loop that never ends (a `while` whose condition "
-                "never changes); the checker's inputs are tiny, so a right answer takes "
-                "milliseconds.",
+                why="It was stopped (the time counted is its own run, not first-time imports). "
+                "Look for a loop that never ends (a `while` whose condition never changes); the "
+                "checker's inputs are tiny, so a right answer takes milliseconds.",
             ) from None
+        except CheckFailed:
+            raise
         except Exception as err:
             raise self.fail(
                 f"your {self.name} raised {type(err).__name__}: {err}",
@@ -128,7 +183,40 @@ class Check(Probes):
                 )
         return self._real(out, where, args)
 
+    def invoke(self, *args, **kwargs):
+        """Call the learner's function under the deadline, with ptcourse's own function of the same
+        name swapped for a trap, and check that it left the checker's tools as they were."""
+        watched = _watched(self.name)
+        before = [getattr(obj, attr) for obj, attr in watched]
+        trap = _Trap(self.name)
+        setattr(ptcourse, self.name, trap)
+        try:
+            with _guard.deadline():
+                return self.fn(*args, **kwargs)
+        finally:
+            changed = [f"{_label(obj)}.{attr}" for (obj, attr), was in zip(watched, before, strict=True)
+                       if getattr(obj, attr) is not was and attr != self.name]  # fmt: skip
+            for (obj, attr), was in zip(watched, before, strict=True):
+                setattr(obj, attr, was)
+            if trap.called:
+                raise self.fail(
+                    f"your {self.name} calls ptcourse.{self.name}, the function the exercise asks "
+                    "you to write",
+                    why="Calling the package's own version passes nothing: write it from torch "
+                    "operations (the statement names the ones you need).",
+                ) from None
+            if changed:
+                raise self.fail(
+                    f"your {self.name} changed {', '.join(changed)}, which the checker uses",
+                    why="A solution computes its result and leaves everything else as it was "
+                    "(the checker has put it back).",
+                ) from None
+
     def _real(self, out, where: str, args: Sequence) -> torch.Tensor:
+        if isinstance(out, torch.Tensor) and type(out) is not torch.Tensor:
+            # a subclass may override comparisons; judge the plain tensor underneath
+            with torch._C.DisableTorchFunctionSubclass():
+                out = torch.Tensor.as_subclass(out, torch.Tensor)
         if not isinstance(out, torch.Tensor):
             raise self.fail(
                 f"your {self.name} returned a {type(out).__name__}, not a torch tensor",
@@ -222,6 +310,14 @@ class Check(Probes):
 def run(name: str, fn: Callable, quantity: str, body: Callable[[Check], None]) -> CheckResult:
     """Run ``body``, print the outcome and return it; a wrong answer raises :class:`CheckFailed`."""
     c = Check(name, fn, quantity)
+    if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
+        raise CheckFailed(
+            name,
+            GRAD_OFF,
+            why=f"Your {name} was not judged: the check takes a backward pass through it, and "
+            "with gradients off nothing has one. Run the check outside that block (or call "
+            "torch.set_grad_enabled(True) first).",
+        )
     try:
         body(c)
     except NotDone:

@@ -9,7 +9,20 @@ from collections.abc import Callable
 
 import torch
 
-from ._common import H_BITS, H_DIM, LN2, MODERATE, probs_logits
+from ._common import (
+    H_BITS,
+    H_DIM,
+    H_GLOBAL_MAX,
+    H_KL_WHERE_GRAD,
+    H_LOG_RATIO,
+    H_OVERFLOW,
+    H_SHAPES,
+    LN2,
+    MODERATE,
+    global_max_log_softmax,
+    probs_logits,
+    scaled_rows,
+)
 from ._common import randn as _randn
 from ._report import fmt
 from .harness import Check, CheckResult, Mistake, close, run
@@ -20,6 +33,11 @@ MUSTS = {"kl_estimate": {"ValueError": "an unknown kind raises a ValueError that
 def _kl_over(p: torch.Tensor, q: torch.Tensor, dim: int) -> torch.Tensor:
     lp, lq = torch.log_softmax(p, dim), torch.log_softmax(q, dim)
     return (lp.exp() * (lp - lq)).sum(-1)
+
+
+def _kl_of(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
+    p = lp.exp()
+    return (p * torch.where(p > 0, lp - lq, 0)).sum(-1)
 
 
 def kl_divergence(fn: Callable) -> CheckResult:
@@ -71,15 +89,30 @@ def kl_divergence(fn: Callable) -> CheckResult:
         qz = probs_logits([(1 / 3, 1 / 3, 1 / 3), (0.5, 0.0, 0.5)])
         c.case("p=[[0.5, 0, 0.5], [1, 0, 0]], q=[[1/3, 1/3, 1/3], [0.5, 0, 0.5]]", (pz, qz),
                what="KL", nan_hint="Tokens with p = 0 contribute nothing (0 * log 0 = 0), even "
-               "where q is 0 too; but 0 * (-inf) and (-inf) - (-inf) are NaN in floating point, "
-               "so zero those terms out (torch.where(p > 0, ..., 0)).")  # fmt: skip
-
+               "where q is 0 too; but 0 * (-inf) and (-inf) - (-inf) are NaN in floating point: "
+               "zero those terms BEFORE multiplying, p * torch.where(p > 0, logp - logq, 0).")  # fmt: skip
         pi, qi = probs_logits((0.5, 0.5)), probs_logits((1.0, 0.0))
         got_i = c.call("p=[0.5, 0.5], q=[1, 0]", pi, qi)
         c.require("+inf where q = 0 < p", bool(torch.isposinf(got_i).all()),
                   "your KL is not +inf", "p=[0.5, 0.5], q=[1, 0]", got=fmt(got_i), want="inf",
                   why="When q gives probability 0 to a token that p can produce, KL(p||q) is "
                   "infinite.")  # fmt: skip
+        rp, rq = scaled_rows(4, 5, seed=57, spread=8), scaled_rows(4, 5, seed=58, spread=8)
+        c.case(f"logits p, q of shape (4, 5) whose rows are at very different scales: "
+               f"p={fmt(rp, 4)}", (rp, rq), what="KL", nan_hint=H_OVERFLOW,
+               inf_hint="log(softmax(x)) underflows to log(0) = -inf for a token far below the "
+               "top one. " + H_OVERFLOW, mistakes=(
+            (lambda: _kl_of(global_max_log_softmax(rp), global_max_log_softmax(rq)),
+             H_GLOBAL_MAX),))  # fmt: skip
+        for shape in ((5,), (2, 1, 3, 5)):
+            c.case(f"random logits p, q of shape {shape}",
+                   (_randn(*shape, seed=59), _randn(*shape, seed=60)), what="KL",
+                   call_hint=H_SHAPES, shape_hint=H_SHAPES, hint=H_SHAPES)  # fmt: skip
+
+        # the gradient where p = 0: a single torch.where around the product, or nansum, is NaN
+        c.gradient("p=[[0.5, 0, 0.5], [1, 0, 0]], q=[[1/3, 1/3, 1/3], [0.5, 0, 0.5]]", (pz, qz),
+                   wrt=("p_logits", "q_logits"), what="KL", nan_hint=H_KL_WHERE_GRAD)  # fmt: skip
+
         c.gradient(where_b, (pb, qb), wrt=("p_logits", "q_logits"), what="KL")
         c.speed(
             f"logits of shape {MODERATE}", (_randn(*MODERATE, seed=29), _randn(*MODERATE, seed=30))
@@ -128,6 +161,12 @@ def kl_estimate(fn: Callable) -> CheckResult:
         lp2, lq2 = _randn(2, 3, seed=11) - 2.0, _randn(2, 3, seed=12) - 2.0  # (B, T)
         where2 = "random logp, logq of shape (2, 3), kind='k3'"
         c.case(where2, (lp2, lq2), {"kind": "k3"}, what="k3 estimates")
+        far_p = torch.tensor([-300.0, -301.0, -299.5, -302.0])  # probabilities below 1e-130
+        far_q = torch.tensor([-301.5, -299.0, -299.5, -300.2])
+        for kind in ("k1", "k2", "k3"):
+            c.case(f"log-probs near -300: logp={fmt(far_p)}, logq={fmt(far_q)}, kind={kind!r}",
+                   (far_p, far_q), {"kind": kind}, what=f"{kind} estimates",
+                   nan_hint=H_LOG_RATIO, inf_hint=H_LOG_RATIO, hint=H_LOG_RATIO)  # fmt: skip
         c.raises(MUSTS["kl_estimate"]["ValueError"], f"{base}, kind='k4'", (logp, logq),
                  {"kind": "k4"}, ValueError, "kind", bad="kind='k4'")  # fmt: skip
         # logq is often the frozen reference's: its gradient is neither required nor forbidden

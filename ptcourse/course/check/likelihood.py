@@ -13,13 +13,60 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from ._common import H_BITS, H_DIM, H_FLOAT_MASK, H_MASK_MUL, H_OVERFLOW, LN2, MODERATE, logp_of
+from ._common import (
+    H_BITS,
+    H_DIM,
+    H_FLOAT_MASK,
+    H_GLOBAL_MAX,
+    H_HALF,
+    H_MASK_MUL,
+    H_OVERFLOW,
+    H_PREFIX,
+    H_SHAPES,
+    LN2,
+    MODERATE,
+    global_max_log_softmax,
+    logp_of,
+    prefix_of,
+    scaled_rows,
+)
 from ._common import randint as _randint
 from ._common import randn as _randn
 from ._report import fmt
 from .harness import Check, CheckResult, run
 
 MUSTS = {"token_logprobs": {"float32": "the result is float32 even for half-precision logits"}}
+
+
+def _seq_probes(c: Check, what: str, reduce: Callable) -> None:
+    """Probes shared by sequence_logprob and cross_entropy: a mask with holes and left padding,
+    a kept token of log-prob -inf, rows at very different scales, four dimensions."""
+    lg, tg = _randn(2, 4, 5, seed=46), _randint(5, 2, 4, seed=47)
+    holes = torch.tensor([[False, True, True, False], [True, False, True, True]])
+    c.case(f"random logits of shape (2, 4, 5), a mask with holes and left padding "
+           f"{fmt(holes.int())}", (lg, tg, holes), what=what, hint=H_PREFIX, mistakes=(
+        (lambda: reduce(logp_of(lg, tg), prefix_of(holes)), H_PREFIX),))  # fmt: skip
+    kept = lg.clone()
+    kept[0, 1, tg[0, 1]] = -math.inf  # a KEPT target the model gives probability 0
+    c.case(f"the kept target at [0, 1] has logit -inf, mask={fmt(holes.int())}",
+           (kept, tg, holes), what=what,
+           hint="A kept token of probability 0 makes the result infinite: the data is "
+           "impossible under the model. Don't clamp or nan_to_num it away.")  # fmt: skip
+    big = torch.stack([scaled_rows(3, 5, seed=48), scaled_rows(3, 5, seed=49)])  # (2, 3, 5)
+    tb = _randint(5, 2, 3, seed=50)
+    c.case(f"logits of shape (2, 3, 5) at very different scales per position (up to +-900, "
+           f"spread 100): {fmt(big[0], 4)}", (big, tb), what=what,
+           nan_hint=H_OVERFLOW, inf_hint="log(softmax(x)) underflows to log(0) = -inf for a "
+           "token far below the top one. " + H_OVERFLOW)  # fmt: skip
+    l4, t4 = _randn(2, 1, 3, 5, seed=51), _randint(5, 2, 1, 3, seed=52)
+    c.case(
+        "random logits of shape (2, 1, 3, 5), targets of shape (2, 1, 3)",
+        (l4, t4),
+        what=what,
+        call_hint=H_SHAPES,
+        shape_hint=H_SHAPES,
+        hint=H_SHAPES,
+    )
 
 
 def token_logprobs(fn: Callable) -> CheckResult:
@@ -91,6 +138,20 @@ def token_logprobs(fn: Callable) -> CheckResult:
             why="The exercise says the result must be float32 even for half-precision logits: "
             "call logits.float() before log_softmax (float16 keeps about 3 digits).",
         )
+        for low in (torch.float16, torch.bfloat16):  # the values too, not only the dtype
+            lo, lt = (_randn(3, 7, seed=42) * 3).to(low), _randint(7, 3, seed=43)
+            c.case(f"random {low} logits of shape (3, 7)", (lo, lt), hint=H_HALF, mistakes=(
+                (lambda lo=lo, lt=lt: logp_of(lo, lt).float(), H_HALF),))  # fmt: skip
+
+        rows, rt = scaled_rows(4, 5, seed=40), _randint(5, 4, seed=41)
+        c.case(f"logits of shape (4, 5) whose rows are at very different scales: {fmt(rows, 4)}, "
+               f"targets={fmt(rt)}", (rows, rt), nan_hint=H_OVERFLOW, inf_hint=H_GLOBAL_MAX,
+               mistakes=((lambda: global_max_log_softmax(rows).gather(-1, rt[:, None])[:, 0],
+                          H_GLOBAL_MAX),))  # fmt: skip
+        for shape in ((5,), (2, 1, 3, 5), (1, 1, 5)):
+            lg_s, tg_s = _randn(*shape, seed=44), _randint(5, *shape[:-1], seed=45)
+            c.case(f"random logits of shape {shape}, targets of shape {shape[:-1]}", (lg_s, tg_s),
+                   call_hint=H_SHAPES, shape_hint=H_SHAPES, hint=H_SHAPES)  # fmt: skip
         c.gradient(where3, (logits3, targets3), wrt=("logits",))
         lg, tg = _randn(*MODERATE, seed=20), _randint(MODERATE[1], MODERATE[0], seed=21)
         c.speed(f"logits of shape {MODERATE}", (lg, tg))
@@ -140,6 +201,7 @@ def sequence_logprob(fn: Callable) -> CheckResult:
         mask01 = mask.to(torch.float32)
         c.case(f"{inputs}, a 0/1 float mask={fmt(mask01)}", (logits, targets, mask01),
                call_hint=H_FLOAT_MASK, hint=H_FLOAT_MASK)  # fmt: skip
+        _seq_probes(c, "sequence log-probabilities", lambda lp, m: torch.where(m, lp, 0).sum(-1))
         c.gradient(where_m, (logits, targets, mask), wrt=("logits",))
         lg = _randn(4, 2, MODERATE[1], seed=22)  # (B, T, V)
         c.speed(f"logits of shape {tuple(lg.shape)}", (lg, _randint(MODERATE[1], 4, 2, seed=23)))
@@ -206,6 +268,7 @@ def cross_entropy(fn: Callable) -> CheckResult:
         mask01 = mask.float()
         c.case(f"{inputs}, a 0/1 float mask={fmt(mask01)}", (logits, targets, mask01),
                what="cross-entropy", call_hint=H_FLOAT_MASK, hint=H_FLOAT_MASK)  # fmt: skip
+        _seq_probes(c, "cross-entropy", lambda lp, m: -torch.where(m, lp, 0).sum() / m.sum())
         c.gradient(where_m, (logits, targets, mask), wrt=("logits",), what="cross-entropy")
         lg = _randn(4, 2, MODERATE[1], seed=24)  # (B, T, V)
         c.speed(f"logits of shape {tuple(lg.shape)}", (lg, _randint(MODERATE[1], 4, 2, seed=25)))

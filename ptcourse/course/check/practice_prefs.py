@@ -63,6 +63,10 @@ def ipo_loss(fn: Callable) -> CheckResult:
                {"tau": 0.5}, what="IPO loss")  # fmt: skip
         c.case(where + ", tau=2.0", args, {"tau": 2.0}, what="IPO loss",
                mistakes=((lambda: c.ref(*args), "You ignored the tau argument."),))  # fmt: skip
+        for tau in (1.0, 0.37):  # off any list: chapter 7 itself uses tau = 1
+            c.case(f"{where}, tau={tau}", args, {"tau": tau}, what="IPO loss",
+                   hint=f"The target margin is 1/(2 tau) = {1 / (2 * tau):.4g} for tau={tau}: "
+                   "compute it from tau, for any tau.")  # fmt: skip
         c.gradient(where, args, {"tau": 0.5}, wrt=("policy_chosen_logp", "policy_rejected_logp"),
                    frozen=("ref_chosen_logp", "ref_rejected_logp"), what="IPO loss")  # fmt: skip
 

@@ -8,7 +8,15 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from ._common import H_DIM, MODERATE, probs_logits
+from ._common import (
+    H_DIM,
+    H_GLOBAL_MAX,
+    H_LOG_RATIO,
+    MODERATE,
+    global_max_log_softmax,
+    probs_logits,
+    scaled_rows,
+)
 from ._common import randn as _randn
 from ._report import fmt, num
 from .harness import Check, CheckResult, run
@@ -81,6 +89,12 @@ def kl_regularized_policy(fn: Callable) -> CheckResult:
             (lambda: torch.log_softmax(ref3 + r3 / 0.3, -1) - torch.log_softmax(ref3, -1),
              "Return log pi*, not the log-ratio log pi* - log pi_ref."),
         ))  # fmt: skip
+        rows, rr_ = _randn(4, 5, seed=62), scaled_rows(4, 5, seed=63)
+        c.case("random ref_logits of shape (4, 5), rewards whose rows are at very different "
+               "scales (up to +-900), beta=5", (rows, rr_, 5.0), what="log pi*",
+               nan_hint=_H_LOGSPACE, inf_hint=_H_LOGSPACE, mistakes=(
+            (lambda: global_max_log_softmax(torch.log_softmax(rows, -1) + rr_ / 5.0),
+             H_GLOBAL_MAX),))  # fmt: skip
         for bad in (0.0, -1.0):
             c.raises(MUSTS["kl_regularized_policy"]["positive"], f"{inputs}, beta={bad:g}",
                      (ref, r, bad), {}, ValueError, "beta", bad=f"beta={bad:g}")  # fmt: skip
@@ -149,6 +163,12 @@ def dpo_loss(fn: Callable) -> CheckResult:
         c.case("the policy equal to the reference (all four log-probs = [-2, -7])", (same,) * 4,
                want=torch.tensor(math.log(2.0)), what="DPO loss",
                hint="With no margin, the loss is -log sigmoid(0) = log 2.")  # fmt: skip
+        f_pc, f_pr = torch.tensor([-300.0, -310.0]), torch.tensor([-305.0, -302.0])
+        f_rc, f_rr = torch.tensor([-301.0, -309.0]), torch.tensor([-304.0, -303.0])
+        c.case(f"log-probs near -300: policy_chosen_logp={fmt(f_pc)}, policy_rejected_logp="
+               f"{fmt(f_pr)}, ref_chosen_logp={fmt(f_rc)}, ref_rejected_logp={fmt(f_rr)}",
+               (f_pc, f_pr, f_rc, f_rr), what="DPO loss", nan_hint=H_LOG_RATIO,
+               inf_hint=H_LOG_RATIO, hint=H_LOG_RATIO)  # fmt: skip
         z, far = torch.tensor([0.0]), torch.tensor([-5000.0])
         c.case("policy_chosen_logp=[-5000], the other three [0] (beta * margin = -500)",
                (far, z, z, z), what="DPO loss",

@@ -94,6 +94,24 @@ def sft_loss(fn: Callable) -> CheckResult:
                nan_hint="A row that keeps no label has 0 / 0 as its mean: leave such rows out of "
                "the average over sequences (the exercise says the loss must not be NaN).")  # fmt: skip
         c.checks.append(MUSTS["sft_loss"]["no label"])
+
+        # ignore_index a real token id (3), several answer spans, a first label that is kept
+        lg8 = _randn(2, 8, V, seed=53)
+        real = torch.tensor([[2, 0, 3, 3, 1, 4, 3, 5], [1, 5, 4, 3, 3, 2, 0, 3]])
+        flat = _loss_of(lg8.reshape(16, V)[:-1][None], real.reshape(16)[1:][None], "token", ign=3)
+        c.case(f"ignore_index=3 (a real token id), labels={fmt(real)} (several answer spans; "
+               "the second row's first label is kept)", (lg8, real), {"ignore_index": 3},
+               what="SFT loss", call_hint=hint_i, mistakes=(
+            (lambda: _loss_of(lg8[:, :-1], real[:, 1:], "token", ign=-1), "Skip exactly the "
+             "labels equal to ignore_index (here 3, a real token id): labels >= 0 or "
+             "labels != -100 is not the same test."),
+            (lambda: flat, "Shift within each row: logits[:, :-1] predict labels[:, 1:]. "
+             "Flattening the batch first makes the last position of one row predict the first "
+             "label of the next."),
+            (lambda: _loss_of(lg8[:, 1:], real[:, :-1], "token", ign=3),
+             f"The shift goes the other way: {_SHIFT}."),
+        ), hint="Keep every label that is not ignore_index, wherever it is: a row may hold "
+               "several answer spans.")  # fmt: skip
         c.gradient(where, (logits, labels), wrt=("logits",), what="SFT loss")
         big = _randn(4, 3, MODERATE[1], seed=26)  # (B, T, V)
         c.speed(f"logits of shape {tuple(big.shape)}", (big, _randint(MODERATE[1], 4, 3, seed=27)))

@@ -7,7 +7,18 @@ from collections.abc import Callable
 
 import torch
 
-from ._common import H_BITS, H_DIM, H_OVERFLOW, H_WHERE_GRAD, LN2, MODERATE
+from ._common import (
+    H_BITS,
+    H_DIM,
+    H_GLOBAL_MAX,
+    H_OVERFLOW,
+    H_SHAPES,
+    H_WHERE_GRAD,
+    LN2,
+    MODERATE,
+    global_max_log_softmax,
+    scaled_rows,
+)
 from ._common import randn as _randn
 from ._report import fmt
 from .harness import Check, CheckResult, run
@@ -17,6 +28,11 @@ def _entropy_over(logits: torch.Tensor, dim: int) -> torch.Tensor:
     """The slip of normalising over ``dim`` and summing over the last one."""
     lp = torch.log_softmax(logits, dim)
     return -(lp.exp() * lp).sum(-1)
+
+
+def _entropy_of(lp: torch.Tensor) -> torch.Tensor:
+    p = lp.exp()
+    return -(p * torch.where(p > 0, lp, 0)).sum(-1)
 
 
 def entropy(fn: Callable) -> CheckResult:
@@ -71,6 +87,13 @@ def entropy(fn: Callable) -> CheckResult:
         c.case(f"large logits={fmt(big)}", (big,), what="entropy", nan_hint=H_OVERFLOW,
                inf_hint=H_OVERFLOW)  # fmt: skip
 
+        rows = scaled_rows(4, 5, seed=54)
+        c.case(f"logits of shape (4, 5) whose rows are at very different scales: {fmt(rows, 4)}",
+               (rows,), what="entropy", nan_hint=H_OVERFLOW, inf_hint=H_GLOBAL_MAX, mistakes=(
+            (lambda: _entropy_of(global_max_log_softmax(rows)), H_GLOBAL_MAX),))  # fmt: skip
+        for shape in ((5,), (2, 1, 3, 5)):
+            c.case(f"random logits of shape {shape}", (_randn(*shape, seed=55),), what="entropy",
+                   call_hint=H_SHAPES, shape_hint=H_SHAPES, hint=H_SHAPES)  # fmt: skip
         x = torch.tensor([[0.0, -math.inf, 1.0]])
         c.gradient("logits=[[0, -inf, 1]]", (x,), wrt=("logits",), what="entropy",
                    nan_hint=H_WHERE_GRAD)  # fmt: skip

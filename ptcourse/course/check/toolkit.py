@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._common import H_FLOAT_MASK
+from ._common import H_FLOAT_MASK, H_LOG_RATIO, H_PREFIX, prefix_of
 from ._report import fmt
 from .harness import Check, CheckResult, close, run
 
@@ -89,6 +89,12 @@ def grpo_advantages(fn: Callable) -> CheckResult:
         ))  # fmt: skip
         c.case(where + ", eps=0.5", (r,), {"eps": 0.5}, what="advantages",
                mistakes=((lambda: want, "You ignored the eps argument."),))  # fmt: skip
+        for g, n in ((2, 6), (4, 3)):  # group sizes other than 4
+            rg = torch.rand(g, n, generator=torch.Generator().manual_seed(61 + n))
+            c.case(f"rewards of shape ({g}, {n}) ({g} groups of {n}): {fmt(rg, 3)}", (rg,),
+                   what="advantages", call_hint="Groups may have any size n (the last "
+                   "dimension); don't assume 4.", hint="A group is one row, of any size n: "
+                   "normalise over the last dimension, whatever its group size.")  # fmt: skip
         c.case(
             where + ", scale=False",
             (r,),
@@ -112,6 +118,20 @@ def _ppo(rho, adv, m, reduce="min", sign=-1.0, per_seq=False, lo=0.8, hi=1.2):
     }[reduce]
     x = torch.where(m, sign * pick, 0)
     return (x.sum(-1) / m.sum(-1)).mean() if per_seq else x.sum() / m.sum()
+
+
+_H_FAR = ("The ratio is exp(logp - old_logp) however far it is from 1; the clip bounds only the "
+          "term it is taken against: min(rho * A, clip(rho, 1 - eps, 1 + eps_high) * A).")  # fmt: skip
+_H_DUAL = ("This exercise has no dual clip: a negative advantage's term is min(rho * A, "
+           "clip(rho) * A) however large rho is, with no lower bound like 3 * A.")  # fmt: skip
+
+
+def _ppo_dual(rho, adv, m, c=3.0):
+    """The slip of dual-clip PPO (a floor c * A on the terms of negative advantages)."""
+    obj = torch.minimum(rho * adv, rho.clamp(0.8, 1.2) * adv)
+    obj = torch.where(adv < 0, torch.maximum(obj, c * adv), obj)
+    x = torch.where(m, -obj, 0)
+    return x.sum() / m.sum()
 
 
 def ppo_clip_loss(fn: Callable) -> CheckResult:
@@ -180,6 +200,27 @@ def ppo_clip_loss(fn: Callable) -> CheckResult:
         c.case(where.replace(fmt(mask.int()), f"{fmt(mask01)} (0/1 floats)"),
                (new, old, adv, mask01), what="PPO loss", call_hint=H_FLOAT_MASK,
                hint=H_FLOAT_MASK)  # fmt: skip
+
+        # log-probs near -300, ratios far outside the clip on both sides, a mask with holes
+        far_old = torch.tensor([[-300.0, -301.0, -299.5, -302.0], [-298.0, -303.0, -300.5, -299.0]])
+        far_lr = torch.tensor([[1.5, -2.5, 2.0, 0.2], [-1.8, 1.2, 3.0, -0.1]])  # ratios 0.08 .. 20
+        far_new, far_adv = (
+            far_old + far_lr,
+            torch.tensor([[-1.0, 1.0, -2.0, 1.0], [1.0, -1.0, -0.5, 2.0]]),
+        )
+        holes = torch.tensor([[True, False, True, True], [False, True, True, True]])
+        far_rho = far_lr.exp()
+        where_far = (f"log-probs near -300: old_logp={fmt(far_old)}, log-ratios {fmt(far_lr)} "
+                     f"(ratios up to 20), advantages={fmt(far_adv)}, mask with holes "
+                     f"{fmt(holes.int())}")  # fmt: skip
+        c.case(where_far, (far_new, far_old, far_adv, holes), what="PPO loss", hint=_H_FAR,
+               nan_hint=H_LOG_RATIO, inf_hint=H_LOG_RATIO, mistakes=(
+            (lambda: _ppo(far_rho, far_adv, prefix_of(holes)), H_PREFIX),
+            (lambda: _ppo_dual(far_rho, far_adv, holes), _H_DUAL),
+            (lambda: _ppo(far_rho, far_adv, holes, "unclipped"), "You forgot to clip the ratio."),
+        ))  # fmt: skip
+        c.gradient(where_far, (far_new, far_old, far_adv, holes), wrt=("logp",),
+                   frozen=("old_logp",), what="PPO loss", nan_hint=H_LOG_RATIO)  # fmt: skip
         c.gradient(where, args, wrt=("logp",), frozen=("old_logp",), what="PPO loss")
 
     return run("ppo_clip_loss", fn, "PPO loss", body)

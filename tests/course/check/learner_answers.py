@@ -86,6 +86,13 @@ def ok_entropy_categorical(logits):
 def ok_kl_divergence(p_logits, q_logits):
     lp, lq = torch.log_softmax(p_logits, -1), torch.log_softmax(q_logits, -1)
     p = lp.exp()
+    return (p * torch.where(p > 0, lp - lq, 0.0)).sum(-1)  # the where INSIDE the product
+
+
+def _kl_single_where(p_logits, q_logits):
+    """Right values, but a NaN gradient where p = 0 (this catalogue once listed it as right)."""
+    lp, lq = torch.log_softmax(p_logits, -1), torch.log_softmax(q_logits, -1)
+    p = lp.exp()
     return torch.where(p > 0, p * (lp - lq), 0.0).sum(-1)
 
 
@@ -158,7 +165,8 @@ def ok_cross_entropy_F(logits, targets, mask=None):
     return nll[mask.flatten().bool()].mean()  # boolean indexing
 
 
-def ok_kl_divergence_distributions(p_logits, q_logits):
+def _kl_distributions(p_logits, q_logits):
+    """Right values, but torch.distributions zeroes the p = 0 terms after the product: NaN gradient."""
     P, Q = (torch.distributions.Categorical(logits=x) for x in (p_logits, q_logits))
     return torch.distributions.kl_divergence(P, Q)
 
@@ -184,7 +192,7 @@ RIGHT = {
     "cross_entropy": [ok_cross_entropy, ok_cross_entropy_F],
     "sft_loss": [ok_sft_loss, ok_sft_loss_F],
     "entropy": [ok_entropy, ok_entropy_categorical],
-    "kl_divergence": [ok_kl_divergence, ok_kl_divergence_distributions],
+    "kl_divergence": [ok_kl_divergence],
     "kl_estimate": [ok_kl_estimate, ok_kl_estimate_ref_detached],
     "kl_regularized_policy": [ok_kl_regularized_policy],
     "dpo_loss": [ok_dpo_loss, ok_dpo_loss_torch_no_grad_ref],
@@ -563,6 +571,16 @@ WRONG = {
         ("p * (log p - log q)", _kl_naive, r"NaN.*0 \* log 0"),
         ("F.kl_div with log targets", _kl_torch_kl_div, r"NaN"),
         ("clamped log q", _kl_clamped, r"not \+inf.*infinite"),
+        (
+            "torch.where around the product",
+            _kl_single_where,
+            r"gradient with respect to `p_logits` is NaN.*BEFORE multiplying.*double where",
+        ),
+        (
+            "torch.distributions.kl_divergence",
+            _kl_distributions,
+            r"gradient with respect to `p_logits` is NaN",
+        ),
     ],
     "kl_estimate": [
         ("swapped log-ratio", _est(swap=True), r"swapped the log-ratio"),
