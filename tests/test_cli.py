@@ -223,7 +223,9 @@ def test_cli_warm_fills_the_cache_and_says_where(tmp_path, monkeypatch, capsys):
     checkpoints._trained.cache_clear()
     try:
         assert cli.main(["demo", "--warm"]) == 0  # seed 0 ships with the package: nothing to write
-        assert "warmed pretrain seed 0 (shipped), sft seed 0 (shipped) in" in capsys.readouterr().out
+        assert (
+            "warmed pretrain seed 0 (shipped), sft seed 0 (shipped) in" in capsys.readouterr().out
+        )
         assert not list(tmp_path.glob("toy-*.pt"))
         assert cli.main(["demo", "--warm", "--seed", "1"]) == 0
     finally:
