@@ -30,7 +30,8 @@
   function draw(f) {
     var shown = svg.getBoundingClientRect().width;
     K = shown > 0 ? Math.max(1, MIN_PX / (10 * shown / W)) : 1;
-    m = {l: M.l * K, r: M.r * K, t: M.t * K, b: M.b * K};  // room for the larger labels
+    // room for the larger labels (and, on a phone, for an x label on two lines)
+    m = {l: M.l * K, r: M.r * K, t: M.t * K, b: M.b * K + (K > 1.05 ? 12 * K : 0)};
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     el("title", {}, f.alt);
     svg.setAttribute("aria-label", f.alt);
@@ -40,13 +41,34 @@
       el("text", {x: X(t), y: H - m.b + 4 + fs(10), "text-anchor": "middle", "font-size": fs(11), fill: INK},
          String(t));
     });
-    el("text", {x: (m.l + W - m.r) / 2, y: H - 4, "text-anchor": "middle", "font-size": fs(11),
-                fill: INK}, S.xlabel);
-    var lx = m.l;
+    // The x label, on two lines when the larger phone text would run past the figure's edges.
+    var xl = el("text", {x: W / 2, y: H - 4, "text-anchor": "middle", "font-size": fs(11), fill: INK},
+                S.xlabel);
+    if (xl.getComputedTextLength && xl.getComputedTextLength() > W - 8) {
+      var words = S.xlabel.split(" "), half = Math.ceil(words.length / 2);
+      xl.textContent = "";
+      xl.setAttribute("y", H - 4 - fs(12));
+      [words.slice(0, half).join(" "), words.slice(half).join(" ")].forEach(function (line, i) {
+        var t = document.createElementNS(NS, "tspan");
+        t.setAttribute("x", W / 2);
+        if (i) { t.setAttribute("dy", fs(12)); }
+        t.textContent = line;
+        xl.appendChild(t);
+      });
+    }
+    // Legend entries side by side, starting a new row when the next would run past the edge.
+    var lx = m.l, ly = 8;
     (S.legend ? S.series : []).forEach(function (s) {
-      el("rect", {x: lx, y: 8, width: 10, height: 10, fill: s.color});
-      el("text", {x: lx + 14, y: 17, "font-size": fs(11), fill: INK}, s.name);
-      lx += 24 + 6.2 * K * s.name.length;
+      var t = el("text", {x: lx + 14, y: ly + 9, "font-size": fs(11), fill: INK}, s.name);
+      var w = t.getComputedTextLength ? t.getComputedTextLength() : 6.2 * K * s.name.length;
+      if (lx > m.l && lx + 14 + w > W - 2) {
+        lx = m.l;
+        ly += fs(13);
+        t.setAttribute("x", lx + 14);
+        t.setAttribute("y", ly + 9);
+      }
+      el("rect", {x: lx, y: ly, width: 10, height: 10, fill: s.color});
+      lx += 24 + w;
     });
     S.rows.forEach(function (label, r) {
       var y0 = m.t + r * rowH, yc = y0 + rowH / 2, v;
@@ -74,7 +96,11 @@
     if (S.ref) {
       el("line", {x1: X(S.ref.value), x2: X(S.ref.value), y1: m.t - 4, y2: H - m.b,
                   stroke: INK, "stroke-dasharray": "4 3", "stroke-width": 1.5});
-      el("text", {x: X(S.ref.value) + 3, y: m.t - 6, "font-size": fs(10), fill: INK}, S.ref.label);
+      var rt = el("text", {x: X(S.ref.value) + 3, y: m.t - 6, "font-size": fs(10), fill: INK}, S.ref.label);
+      if (rt.getComputedTextLength && X(S.ref.value) + 3 + rt.getComputedTextLength() > W - 2) {
+        rt.setAttribute("text-anchor", "end");  // it would run past the right edge: put it on the left
+        rt.setAttribute("x", X(S.ref.value) - 3);
+      }
     }
     el("line", {x1: m.l, x2: m.l, y1: m.t, y2: H - m.b, stroke: INK});
   }
