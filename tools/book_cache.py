@@ -163,4 +163,12 @@ if __name__ == "__main__":
             file=sys.stderr,
         )
     if "--prewarm" in sys.argv[1:]:
-        prewarm(target, _book_sources(), _timeout())
+        import time
+
+        t0 = time.perf_counter()
+        ran = prewarm(target, _book_sources(), _timeout())
+        print(
+            f"book_cache: {len(ran)} pages executed in {time.perf_counter() - t0:.0f} s wall time "
+            f"({sum(ran.values()):.0f} s of kernel time)",
+            file=sys.stderr,
+        )
