@@ -268,6 +268,16 @@ def report(runs: list[dict]) -> tuple[str, bool]:
     return "\n".join(lines) + "\n", ok
 
 
+def _write(runs: list[dict], out: Path) -> int:
+    """Write the report of ``runs`` to ``out``.md and ``out``.json; 0 when every claim held, else 1."""
+    text, ok = report(runs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
+    out.with_suffix(".md").write_text(text)
+    print(f"wrote {out.with_suffix('.md')} from {len(runs)} runs; every claim holds: {ok}")
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -301,12 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         # the latest run of each (chapter, kernel set, offset) wins
         runs = list({(r["chapter"], r["cap"], r["offset"]): r for r in runs}.values())
-        text, ok = report(runs)
-        out = Path(args.out)
-        out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
-        out.with_suffix(".md").write_text(text)
-        print(f"wrote {out.with_suffix('.md')} from {len(runs)} runs; every claim holds: {ok}")
-        return 0 if ok else 1
+        return _write(runs, Path(args.out))
     if args.one:
         chapter, cap, offset = args.one
         print(json.dumps(run_one(Path(chapter), cap, int(offset), args.timeout)))
@@ -347,13 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         r["native"], r["torch"] = torch.backends.cpu.get_cpu_capability(), torch.__version__
     for c in same:  # report the forced-native column from the native runs, marked as such
         runs += [{**r, "cap": c, "same_as_native": True} for r in runs if r["cap"] == "native"]
-    text, ok = report(runs)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(runs, indent=1) + "\n")
-    out.with_suffix(".md").write_text(text)
-    print(f"wrote {out.with_suffix('.md')} and .json; every claim holds: {ok}")
-    return 0 if ok else 1
+    return _write(runs, Path(args.out))
 
 
 if __name__ == "__main__":
