@@ -170,6 +170,8 @@ def kl_estimate(fn: Callable) -> CheckResult:
         c.raises(MUSTS["kl_estimate"]["ValueError"], f"{base}, kind='k4'", (logp, logq),
                  {"kind": "k4"}, ValueError, "kind", bad="kind='k4'")  # fmt: skip
         # logq is often the frozen reference's: its gradient is neither required nor forbidden
-        c.gradient(where2, (lp2, lq2), {"kind": "k3"}, wrt=("logp",), what="k3 estimates")
+        for kind in ("k1", "k2", "k3"):
+            c.gradient(where2.replace("'k3'", repr(kind)), (lp2, lq2), {"kind": kind},
+                       wrt=("logp",), what=f"{kind} estimates")  # fmt: skip
 
     return run("kl_estimate", fn, "KL estimates", body)

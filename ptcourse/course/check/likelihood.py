@@ -270,6 +270,7 @@ def cross_entropy(fn: Callable) -> CheckResult:
                what="cross-entropy", call_hint=H_FLOAT_MASK, hint=H_FLOAT_MASK)  # fmt: skip
         _seq_probes(c, "cross-entropy", lambda lp, m: -torch.where(m, lp, 0).sum() / m.sum())
         c.gradient(where_m, (logits, targets, mask), wrt=("logits",), what="cross-entropy")
+        c.gradient(where, (logits, targets), wrt=("logits",), what="cross-entropy")  # and mask=None
         lg = _randn(4, 2, MODERATE[1], seed=24)  # (B, T, V)
         c.speed(f"logits of shape {tuple(lg.shape)}", (lg, _randint(MODERATE[1], 4, 2, seed=25)))
 

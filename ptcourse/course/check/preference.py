@@ -95,6 +95,10 @@ def kl_regularized_policy(fn: Callable) -> CheckResult:
                nan_hint=_H_LOGSPACE, inf_hint=_H_LOGSPACE, mistakes=(
             (lambda: global_max_log_softmax(torch.log_softmax(rows, -1) + rr_ / 5.0),
              H_GLOBAL_MAX),))  # fmt: skip
+        wide = scaled_rows(4, 5, seed=64)  # pi_ref itself far from uniform: log(softmax) underflows
+        c.case("ref_logits whose rows are at very different scales (up to +-900), random rewards "
+               "of shape (4, 5), beta=5", (wide, rows, 5.0), what="log pi*",
+               nan_hint=_H_LOGSPACE, inf_hint=_H_LOGSPACE, hint=_H_LOGSPACE)  # fmt: skip
         for bad in (0.0, -1.0):
             c.raises(MUSTS["kl_regularized_policy"]["positive"], f"{inputs}, beta={bad:g}",
                      (ref, r, bad), {}, ValueError, "beta", bad=f"beta={bad:g}")  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._common import H_BITS, LN2, MODERATE
+from ._common import H_BITS, H_OVERFLOW, LN2, MODERATE, scaled_rows
 from ._common import randint as _randint
 from ._common import randn as _randn
 from ._report import fmt
@@ -113,6 +113,13 @@ def sft_loss(fn: Callable) -> CheckResult:
         ), hint="Keep every label that is not ignore_index, wherever it is: a row may hold "
                "several answer spans.")  # fmt: skip
         c.gradient(where, (logits, labels), wrt=("logits",), what="SFT loss")
+        c.gradient(where + ", average='sequence'", (logits, labels), {"average": "sequence"},
+                   wrt=("logits",), what="SFT loss")  # fmt: skip
+        wide = torch.stack([scaled_rows(4, V, seed=65), scaled_rows(4, V, seed=66)])  # (2, 4, V)
+        unlikely = torch.cat([torch.full((2, 1), -100), wide[:, :-1].argmin(-1)], 1)  # (2, 4)
+        c.case(f"logits whose rows are at very different scales (up to +-900), labels="
+               f"{fmt(unlikely)} (each the least likely token)", (wide, unlikely), what="SFT loss",
+               nan_hint=H_OVERFLOW, inf_hint=H_OVERFLOW, hint=H_OVERFLOW)  # fmt: skip
         big = _randn(4, 3, MODERATE[1], seed=26)  # (B, T, V)
         c.speed(f"logits of shape {tuple(big.shape)}", (big, _randint(MODERATE[1], 4, 3, seed=27)))
 
