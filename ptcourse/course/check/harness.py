@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import random
 import sys
 from collections.abc import Callable, Sequence
 
@@ -78,6 +79,21 @@ def _why(err: Exception, hint: str) -> str:
     if "Dimension out of range" in text:
         return ("Wrong dimension: this input has fewer dimensions than your code assumes. The "
                 "vocabulary is the LAST dimension (dim=-1), whatever the number of dimensions.")  # fmt: skip
+    if "Expected target size" in text:
+        return ("F.cross_entropy (and F.nll_loss) take the classes in dim 1: for (B, T, V) logits "
+                "flatten to (B*T, V) logits and (B*T,) targets, or pass logits.transpose(1, 2).")  # fmt: skip
+    if "Boolean value of Tensor" in text:
+        return ("`if x:` (or `and`, `or`, `not`) on a tensor of several numbers has no single truth "
+                "value: choose elementwise with torch.where(condition, a, b), or reduce first "
+                "with .any() / .all().")  # fmt: skip
+    if isinstance(err, NameError):
+        name = getattr(err, "name", None) or text.split("'")[1] if "'" in text else ""
+        usual = {"F": "import torch.nn.functional as F", "torch": "import torch",
+                 "math": "import math", "np": "import numpy as np"}  # fmt: skip
+        if name in usual:
+            return f"`{name}` is not defined in your notebook: run `{usual[name]}` first."
+        return (f"`{name}` is not defined where your function runs: define or import it in the "
+                "notebook (a variable from another cell must have been run first).")  # fmt: skip
     if "in-place operation" in text:
         return ("Your function changes an argument in place (x.clamp_(...), x[...] = ...): compute "
                 "on new tensors instead, so the caller's data stays as it was.")  # fmt: skip
@@ -102,6 +118,40 @@ class _Trap:
         raise RuntimeError(f"ptcourse.{self.name} is the answer itself: write it yourself")
 
 
+def redraw(x, g: torch.Generator):
+    """A fresh tensor of ``x``'s kind: same shape, dtype and non-finite entries; 0/1 masks and
+    integer tensors (ids, labels) kept; probabilities stay in [0, 1], log-probabilities <= 0; other
+    values drawn row by row (over the last dimension) with each row's mean and spread, and, when the
+    values are moderate (all within +-10), the first row at 30 times its spread."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.numel() == 0:
+        return x
+    finite = torch.isfinite(x)
+    vals = x[finite].double()
+    if vals.numel() == 0 or ((vals == 0) | (vals == 1)).all():
+        return x.clone()
+    lo, hi = vals.min().item(), vals.max().item()
+    noise = torch.randn(x.shape, generator=g, dtype=torch.float64)
+    if lo >= 0 and hi <= 1:
+        new = torch.rand(x.shape, generator=g, dtype=torch.float64) * (hi - lo) + lo
+    else:
+        rows = torch.where(finite, x.double(), torch.nan).reshape(-1, x.shape[-1] if x.dim() else 1)
+        mean = rows.nanmean(-1, keepdim=True).nan_to_num(vals.mean().item())
+        dev = (rows - mean).pow(2).nanmean(-1, keepdim=True).sqrt().nan_to_num(0.0)
+        dev = torch.where(
+            dev > 0,
+            dev,
+            torch.full_like(dev, max(vals.std().item(), 1.0) if vals.numel() > 1 else 1.0),
+        )
+        step = noise.reshape(rows.shape) * dev
+        if max(abs(lo), abs(hi)) <= 10 and rows.shape[0] > 1:
+            step[0] *= 30.0  # one row far from the others
+        if hi <= 0:
+            step = -step.abs()  # log-probabilities stay at or below their row's level
+            mean = mean.clamp(max=0.0)
+        new = (mean + step).reshape(x.shape)
+    return torch.where(finite, new.to(x.dtype), x)
+
+
 def _label(obj) -> str:
     return getattr(obj, "__name__", type(obj).__name__)
 
@@ -122,7 +172,7 @@ def _watched(name: str) -> list[tuple[object, str]]:
 class Check(Probes):
     """One checker's run: ``name`` is the exercise (and the ptcourse reference function)."""
 
-    def __init__(self, name: str, fn: Callable, quantity: str):
+    def __init__(self, name: str, fn: Callable, quantity: str, seed: int | None = None):
         if not callable(fn):
             raise TypeError(
                 f"check.{name} takes your function itself, e.g. check.{name}({name}); "
@@ -133,6 +183,8 @@ class Check(Probes):
         self.params = list(inspect.signature(self.ref).parameters)
         self.checks: list[str] = []
         self.hints: list[str] = []
+        self.seed = seed  # of the fresh draws (None: a new one each run)
+        self.cases: list[tuple[str, Sequence, dict, dict]] = []  # value cases, redrawn by fresh()
 
     def fail(self, headline: str, where: str = "", **fields) -> CheckFailed:
         err = CheckFailed(self.name, headline, where, **fields)
@@ -253,8 +305,10 @@ class Check(Probes):
         inf_hint: str = "",
         shape_hint: str = "",
         hint: str = "",
+        tol: tuple[float, float] = (1e-5, 1e-4),
     ) -> None:
-        """Values: ``got`` must match the reference ``want``; a known mistake is named when not."""
+        """Values: ``got`` must match the reference ``want`` (to ``tol``: absolute, relative); a known
+        mistake is named when not."""
         what = what or self.quantity
         want, got = want.detach().double(), got.detach().double()
         if got.shape != want.shape:
@@ -264,7 +318,7 @@ class Check(Probes):
                 where,
                 why=shape_hint,
             )
-        if close(got, want):
+        if close(got, want, *tol):
             self.checks.append(f"value: {where}")
             return
         g, w = pair(got, want)
@@ -303,13 +357,46 @@ class Check(Probes):
         want = expect.pop("want", None)
         if want is None:
             want = self.ref(*args, **kwargs)
+            keep = {k: v for k, v in expect.items() if k in ("what", "nan_hint", "inf_hint")}
+            self.cases.append((where, args, kwargs, keep))
         self.expect(got, want, where, **expect)
         return got
 
+    def fresh(self) -> None:
+        """Every value case again, its values drawn afresh from a seeded family of the same kind.
 
-def run(name: str, fn: Callable, quantity: str, body: Callable[[Check], None]) -> CheckResult:
-    """Run ``body``, print the outcome and return it; a wrong answer raises :class:`CheckFailed`."""
-    c = Check(name, fn, quantity)
+        Shapes, dtypes, ids, masks and the positions of -inf stay; the other values are redrawn (of
+        the same sign and spread, with one row at 30 times it). The seed is new each run unless the
+        checker was given one, and a failure names it, so the learner can reproduce it: a fixed
+        probe set is blind where its values never go.
+        """
+        seed = self.seed if self.seed is not None else random.SystemRandom().randrange(100_000)
+        g = torch.Generator().manual_seed(seed)
+        for where, args, kwargs, expect in self.cases:
+            a = [redraw(x, g) for x in args]
+            k = {n: redraw(v, g) for n, v in kwargs.items()}
+            try:
+                want = self.ref(*a, **k)
+            except Exception:  # noqa: BLE001 -- a draw outside the statement's domain is no probe
+                continue
+            here = (f"{where}, its values redrawn with seed={seed} (the same check again: "
+                    f"check.{self.name}({self.name}, seed={seed}))")  # fmt: skip
+            got = self.call(here, *a, **k)
+            # 10x looser than the fixed cases: random rows near a one-hot put float32 rounding of
+            # right answers (an entropy of 8e-4 nats summed in another order) above 1e-5
+            self.expect(got, want, here, hint="Your function is right on the fixed inputs above "
+                        "but not on these values: print both and compare.", tol=(1e-4, 1e-3),
+                        **expect)  # fmt: skip
+        if self.cases:
+            self.checks.append(f"fresh values, seed={seed}")
+
+
+def run(
+    name: str, fn: Callable, quantity: str, body: Callable[[Check], None], seed: int | None = None
+) -> CheckResult:
+    """Run ``body``, then its value cases on fresh values (:meth:`Check.fresh`, from ``seed``), print
+    the outcome and return it; a wrong answer raises :class:`CheckFailed`."""
+    c = Check(name, fn, quantity, seed)
     if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
         raise CheckFailed(
             name,
@@ -320,6 +407,7 @@ def run(name: str, fn: Callable, quantity: str, body: Callable[[Check], None]) -
         )
     try:
         body(c)
+        c.fresh()
     except NotDone:
         result = CheckResult(name, "not done", list(c.checks))
         print(result)

@@ -40,7 +40,7 @@ def _kl_of(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
     return (p * torch.where(p > 0, lp - lq, 0)).sum(-1)
 
 
-def kl_divergence(fn: Callable) -> CheckResult:
+def kl_divergence(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``kl_divergence(p_logits, q_logits)``: the exact KL(p || q) over the last dimension.
 
     .. math::
@@ -118,10 +118,10 @@ def kl_divergence(fn: Callable) -> CheckResult:
             f"logits of shape {MODERATE}", (_randn(*MODERATE, seed=29), _randn(*MODERATE, seed=30))
         )
 
-    return run("kl_divergence", fn, "KL", body)
+    return run("kl_divergence", fn, "KL", body, seed)
 
 
-def kl_estimate(fn: Callable) -> CheckResult:
+def kl_estimate(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``kl_estimate(logp, logq, kind="k3")``: Schulman's per-sample estimators of KL(p || q).
 
     .. math::
@@ -174,4 +174,4 @@ def kl_estimate(fn: Callable) -> CheckResult:
             c.gradient(where2.replace("'k3'", repr(kind)), (lp2, lq2), {"kind": kind},
                        wrt=("logp",), what=f"{kind} estimates")  # fmt: skip
 
-    return run("kl_estimate", fn, "KL estimates", body)
+    return run("kl_estimate", fn, "KL estimates", body, seed)

@@ -69,7 +69,7 @@ def _seq_probes(c: Check, what: str, reduce: Callable) -> None:
     )
 
 
-def token_logprobs(fn: Callable) -> CheckResult:
+def token_logprobs(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``token_logprobs(logits, targets, *, chunk_size=None)``: log softmax(logits)[targets].
 
     .. math::
@@ -156,10 +156,10 @@ def token_logprobs(fn: Callable) -> CheckResult:
         lg, tg = _randn(*MODERATE, seed=20), _randint(MODERATE[1], MODERATE[0], seed=21)
         c.speed(f"logits of shape {MODERATE}", (lg, tg))
 
-    return run("token_logprobs", fn, "log-probabilities", body)
+    return run("token_logprobs", fn, "log-probabilities", body, seed)
 
 
-def sequence_logprob(fn: Callable) -> CheckResult:
+def sequence_logprob(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``sequence_logprob(logits, targets, mask=None)``: the sum of the kept token log-probs.
 
     .. math::
@@ -206,10 +206,10 @@ def sequence_logprob(fn: Callable) -> CheckResult:
         lg = _randn(4, 2, MODERATE[1], seed=22)  # (B, T, V)
         c.speed(f"logits of shape {tuple(lg.shape)}", (lg, _randint(MODERATE[1], 4, 2, seed=23)))
 
-    return run("sequence_logprob", fn, "sequence log-probabilities", body)
+    return run("sequence_logprob", fn, "sequence log-probabilities", body, seed)
 
 
-def cross_entropy(fn: Callable) -> CheckResult:
+def cross_entropy(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``cross_entropy(logits, targets, mask=None)``: the mean NLL over the kept tokens.
 
     .. math::
@@ -274,4 +274,4 @@ def cross_entropy(fn: Callable) -> CheckResult:
         lg = _randn(4, 2, MODERATE[1], seed=24)  # (B, T, V)
         c.speed(f"logits of shape {tuple(lg.shape)}", (lg, _randint(MODERATE[1], 4, 2, seed=25)))
 
-    return run("cross_entropy", fn, "cross-entropy", body)
+    return run("cross_entropy", fn, "cross-entropy", body, seed)

@@ -25,7 +25,7 @@ def _ipo(pc_, pr, rc, rr, tau, *, target=None, flip=False):
     return ((-h if flip else h) - t).square().mean()
 
 
-def ipo_loss(fn: Callable) -> CheckResult:
+def ipo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``ipo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, tau=0.1)``.
 
     .. math::
@@ -70,7 +70,7 @@ def ipo_loss(fn: Callable) -> CheckResult:
         c.gradient(where, args, {"tau": 0.5}, wrt=("policy_chosen_logp", "policy_rejected_logp"),
                    frozen=("ref_chosen_logp", "ref_rejected_logp"), what="IPO loss")  # fmt: skip
 
-    return run("ipo_loss", fn, "IPO loss", body)
+    return run("ipo_loss", fn, "IPO loss", body, seed)
 
 
 def prediction(fn: Callable[[], float], measured: float, *, tol: float, why: str) -> CheckResult:

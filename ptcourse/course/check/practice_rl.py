@@ -29,7 +29,7 @@ def _bt(rc, rr, margin=None, reduce="mean", swap=False, sign=1.0):
     return ls.mean() if reduce == "mean" else ls.sum()
 
 
-def bradley_terry_loss(fn: Callable) -> CheckResult:
+def bradley_terry_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``bradley_terry_loss(chosen_rewards, rejected_rewards, margin=None)``.
 
     .. math::
@@ -74,7 +74,7 @@ def bradley_terry_loss(fn: Callable) -> CheckResult:
         c.gradient(where, (rc, rr), wrt=("chosen_rewards", "rejected_rewards"),
                    what="Bradley-Terry loss")  # fmt: skip
 
-    return run("bradley_terry_loss", fn, "Bradley-Terry loss", body)
+    return run("bradley_terry_loss", fn, "Bradley-Terry loss", body, seed)
 
 
 def prediction(name: str, answer, truth: str, options: tuple[str, ...]) -> bool:

@@ -27,11 +27,13 @@ MUSTS = {
 }
 
 _H_LOGSPACE = (
-    "exp(r / beta) overflows: work in log space: log_softmax(ref_logits + rewards / beta)."
+    "exp(r / beta) overflows for large rewards (exp(1000) is inf in float32): stay in log space "
+    "until the end, as the section 'The best policy on a leash' writes log pi* (no exp before "
+    "the normalisation)."
 )
 
 
-def kl_regularized_policy(fn: Callable) -> CheckResult:
+def kl_regularized_policy(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``kl_regularized_policy(ref_logits, rewards, beta)``: log-probs of the leashed optimum.
 
     .. math::
@@ -107,7 +109,7 @@ def kl_regularized_policy(fn: Callable) -> CheckResult:
         big = _randn(*MODERATE, seed=31)
         c.speed(f"ref_logits of shape {MODERATE}", (big, _randn(*MODERATE, seed=32), 0.5))
 
-    return run("kl_regularized_policy", fn, "log pi*", body)
+    return run("kl_regularized_policy", fn, "log pi*", body, seed)
 
 
 def _dpo(pc, pr, rc, rr, beta=0.1, reduce="mean", beta_on="both"):
@@ -122,7 +124,7 @@ def _dpo(pc, pr, rc, rr, beta=0.1, reduce="mean", beta_on="both"):
     return ls.mean() if reduce == "mean" else ls.sum()
 
 
-def dpo_loss(fn: Callable) -> CheckResult:
+def dpo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, beta=0.1)``.
 
     .. math::
@@ -183,4 +185,4 @@ def dpo_loss(fn: Callable) -> CheckResult:
         c.gradient(where, args, wrt=("policy_chosen_logp", "policy_rejected_logp"),
                    frozen=("ref_chosen_logp", "ref_rejected_logp"), what="DPO loss")  # fmt: skip
 
-    return run("dpo_loss", fn, "DPO loss", body)
+    return run("dpo_loss", fn, "DPO loss", body, seed)

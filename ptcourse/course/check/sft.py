@@ -29,7 +29,7 @@ def _loss_of(lg, lb, avg, ign=-100, keep_all=False):
     return nll.sum() / k.numel()  # "all": divides by every position
 
 
-def sft_loss(fn: Callable) -> CheckResult:
+def sft_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``sft_loss(logits, labels, *, ignore_index=-100, average="token")``: shifted, masked NLL.
 
     .. math::
@@ -123,4 +123,4 @@ def sft_loss(fn: Callable) -> CheckResult:
         big = _randn(4, 3, MODERATE[1], seed=26)  # (B, T, V)
         c.speed(f"logits of shape {tuple(big.shape)}", (big, _randint(MODERATE[1], 4, 3, seed=27)))
 
-    return run("sft_loss", fn, "SFT loss", body)
+    return run("sft_loss", fn, "SFT loss", body, seed)

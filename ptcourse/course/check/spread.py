@@ -35,7 +35,7 @@ def _entropy_of(lp: torch.Tensor) -> torch.Tensor:
     return -(p * torch.where(p > 0, lp, 0)).sum(-1)
 
 
-def entropy(fn: Callable) -> CheckResult:
+def entropy(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``entropy(logits)``: the entropy over the last dimension, in nats, with 0 log 0 = 0.
 
     .. math::
@@ -100,4 +100,4 @@ def entropy(fn: Callable) -> CheckResult:
         c.gradient("random logits of shape (2, 3, 4)", (x3,), wrt=("logits",), what="entropy")
         c.speed(f"logits of shape {MODERATE}", (_randn(*MODERATE, seed=28),))
 
-    return run("entropy", fn, "entropy", body)
+    return run("entropy", fn, "entropy", body, seed)

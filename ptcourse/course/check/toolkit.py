@@ -35,7 +35,7 @@ def _adv(r, eps=1e-4, std="group", how="add", dim=-1):
     return centred / (s + eps) if how == "add" else centred / s
 
 
-def grpo_advantages(fn: Callable) -> CheckResult:
+def grpo_advantages(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``grpo_advantages(rewards, *, scale=True, eps=1e-4)``: group-normalised advantages.
 
     .. math::
@@ -103,7 +103,7 @@ def grpo_advantages(fn: Callable) -> CheckResult:
             mistakes=((lambda: want, "With scale=False only subtract the group mean."),),
         )
 
-    return run("grpo_advantages", fn, "advantages", body)
+    return run("grpo_advantages", fn, "advantages", body, seed)
 
 
 def _ppo(rho, adv, m, reduce="min", sign=-1.0, per_seq=False, lo=0.8, hi=1.2):
@@ -134,7 +134,7 @@ def _ppo_dual(rho, adv, m, c=3.0):
     return x.sum() / m.sum()
 
 
-def ppo_clip_loss(fn: Callable) -> CheckResult:
+def ppo_clip_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
     r"""Check ``ppo_clip_loss(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None)``.
 
     .. math::
@@ -223,4 +223,4 @@ def ppo_clip_loss(fn: Callable) -> CheckResult:
                    frozen=("old_logp",), what="PPO loss", nan_hint=H_LOG_RATIO)  # fmt: skip
         c.gradient(where, args, wrt=("logp",), frozen=("old_logp",), what="PPO loss")
 
-    return run("ppo_clip_loss", fn, "PPO loss", body)
+    return run("ppo_clip_loss", fn, "PPO loss", body, seed)
