@@ -6,7 +6,8 @@ Run from the repository root::
     .venv/bin/python benchmarks/core_bench.py                  # N=1024, V=131072, fp32, 2 threads
     .venv/bin/python benchmarks/core_bench.py --n 256 --v 32768 --repeats 5 --no-compile
 
-Peers, reimplemented here from their published source (``trl`` itself is not a dependency):
+Peers, reimplemented here from their published source (and, when the ``trl`` extra is installed,
+TRL's own functions run beside them):
 TRL's ``selective_log_softmax`` and ``entropy_from_logits`` from ``trl/trainer/utils.py`` at
 huggingface/trl commit f2cd57710ae3 (2026-07-24, version 1.10.0.dev0): the fp32 branch of
 ``selective_log_softmax`` gathers the target logits and subtracts a per-row ``torch.logsumexp``
@@ -14,7 +15,10 @@ huggingface/trl commit f2cd57710ae3 (2026-07-24, version 1.10.0.dev0): the fp32 
 ``-(exp(log_softmax) * log_softmax).sum(-1)``.
 
 The compiled floor is ptcourse's own optional fused path (``compile=True``: each chunk through
-``torch.compile``), i.e. what inductor makes of the same chunked formulas.
+``torch.compile``), i.e. what inductor makes of the same chunked formulas; the ``torch.compile(...)``
+cases are the compiler applied to the naive whole-tensor expressions, a user's real alternative.
+Each table records the CPU kernel set torch ran (``torch.backends.cpu.get_cpu_capability()``): run
+once as is and once under ``ATEN_CPU_CAPABILITY=avx2`` (or ``default``) to compare kernel sets.
 
 Time: every case runs once to warm up (compiling the fused kernels), then the cases run
 round-robin ``--repeats`` times in this one process, interleaved so that machine noise falls on
@@ -33,6 +37,7 @@ and after, is printed and written to ``benchmarks/results/core.md``. Nothing her
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -100,6 +105,31 @@ def _stats(s):
     return s.logp, s.entropy, s.kl
 
 
+def naive_entropy(x):
+    z = torch.log_softmax(x, -1)
+    return -(z.exp() * z).sum(-1)
+
+
+def naive_kl(x, y):
+    zx, zy = torch.log_softmax(x, -1), torch.log_softmax(y, -1)
+    return (zx.exp() * (zx - zy)).sum(-1)
+
+
+@functools.cache
+def _compiled(fn):
+    """``torch.compile`` of a naive whole-tensor expression: the user's real alternative (issue 27)."""
+    return torch.compile(fn, dynamic=False)
+
+
+def _trl():
+    """TRL's own functions when trl is installed (the ``trl`` extra), else None."""
+    try:
+        from trl.trainer import utils
+    except Exception:  # noqa: BLE001 -- trl absent, or present but unimportable here
+        return None
+    return utils
+
+
 # name -> (quantity, function of (x, y, t), needs grad, compiled)
 CASES = {
     "F.cross_entropy": ("baseline", lambda x, y, t: F.cross_entropy(x, t, reduction="none"), 0, 0),
@@ -111,9 +141,16 @@ CASES = {
         0,
     ),
     "log_softmax+gather": ("log-probs", lambda x, y, t: naive_logprobs(x, t), 0, 0),
+    "torch.compile(log_softmax+gather)": (
+        "log-probs",
+        lambda x, y, t: _compiled(naive_logprobs)(x, t),
+        0,
+        1,
+    ),
     "ptcourse.entropy": ("entropy", lambda x, y, t: pc.entropy(x), 0, 0),
     "TRL entropy_from_logits": ("entropy", lambda x, y, t: trl_entropy_from_logits(x), 0, 0),
     "Categorical.entropy": ("entropy", lambda x, y, t: Cat(logits=x).entropy(), 0, 0),
+    "torch.compile(naive entropy)": ("entropy", lambda x, y, t: _compiled(naive_entropy)(x), 0, 1),
     "compiled floor: entropy": (
         "entropy",
         lambda x, y, t: pc.token_stats(x, t, compile=True).entropy,
@@ -122,6 +159,7 @@ CASES = {
     ),
     "ptcourse.kl_divergence": ("exact KL", lambda x, y, t: pc.kl_divergence(x, y), 0, 0),
     "chunked log_softmax KL": ("exact KL", lambda x, y, t: chunked_kl(x, y), 0, 0),
+    "torch.compile(naive KL)": ("exact KL", lambda x, y, t: _compiled(naive_kl)(x, y), 0, 1),
     "distributions.kl_divergence": (
         "exact KL",
         lambda x, y, t: torch.distributions.kl_divergence(Cat(logits=x), Cat(logits=y)),
@@ -130,6 +168,12 @@ CASES = {
     ),
     "ptcourse.token_stats": ("token_stats", lambda x, y, t: pc.token_stats(x, t, y), 0, 0),
     "naive stats (4 pieces)": ("token_stats", lambda x, y, t: naive_stats(x, y, t), 0, 0),
+    "torch.compile(naive stats)": (
+        "token_stats",
+        lambda x, y, t: _compiled(naive_stats)(x, y, t),
+        0,
+        1,
+    ),
     "compiled floor: token_stats": (
         "token_stats",
         lambda x, y, t: pc.token_stats(x, t, y, compile=True),
@@ -151,13 +195,22 @@ CASES = {
     "log_softmax+gather fwd+bwd": ("fwd+bwd", lambda x, y, t: _bwd(naive_logprobs(x, t)), 1, 0),
 }
 
-#: (case, reference case, ceiling) from issue 18.
+if _trl() is not None:  # the installed TRL itself, beside the reimplementation of its source
+    CASES["TRL selective_log_softmax (installed)"] = (
+        "log-probs", lambda x, y, t: _trl().selective_log_softmax(x, t), 0, 0)  # fmt: skip
+    CASES["TRL entropy_from_logits (installed)"] = (
+        "entropy", lambda x, y, t: _trl().entropy_from_logits(x), 0, 0)  # fmt: skip
+
+#: (case, reference case, ceiling) from issues 18 and 27 (the opt-in compiled path against the
+#: compiler applied to the naive expression).
 TARGETS = [
     ("ptcourse.token_logprobs", "F.cross_entropy", 0.6),
     ("ptcourse.entropy", "F.cross_entropy", 1.0),
     ("ptcourse.kl_divergence", "F.cross_entropy", 2.0),
     ("ptcourse.token_stats", "F.cross_entropy", 2.0),
     ("ptcourse.token_stats fwd+bwd", "log_softmax+gather fwd+bwd", 2.0),
+    ("compiled floor: entropy", "torch.compile(naive entropy)", 1.0),
+    ("compiled floor: token_stats", "torch.compile(naive stats)", 1.0),
 ]
 
 
@@ -244,6 +297,12 @@ def cache_sizes() -> str:
     return ", ".join(parts) or "unknown"
 
 
+def _trl_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("trl")
+
+
 def load() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -262,7 +321,10 @@ def table(args, names, times, memory, logits_bytes, load_before, load_after) -> 
         f"{logits_bytes / 2**20:.0f} MiB",
         f"- load average (1, 5, 15 min) before: {load_before}; after: {load_after} "
         f"(on {os.cpu_count()} CPUs: above {os.cpu_count()} means other work shared the cores)",
-        f"- TRL peers reimplemented from {TRL_SOURCE}",
+        f"- CPU kernel set: {torch.backends.cpu.get_cpu_capability()} (ATEN_CPU_CAPABILITY="
+        f"{os.environ.get('ATEN_CPU_CAPABILITY', 'unset')})",
+        f"- TRL peers reimplemented from {TRL_SOURCE}"
+        + (f"; installed trl {_trl_version()} run as well" if _trl() is not None else ""),
         "",
         "| quantity | implementation | time (ms) | vs F.cross_entropy | extra peak memory (% of logits) |",
         "|---|---|---:|---:|---:|",
@@ -272,7 +334,7 @@ def table(args, names, times, memory, logits_bytes, load_before, load_after) -> 
         lines.append(
             f"| {CASES[name][0]} | {name} | {1e3 * times[name]:.1f} | {times[name] / ce:.2f}x | {mem} |"
         )
-    lines += ["", "| target (issue 18) | measured | ceiling | met |", "|---|---:|---:|---|"]
+    lines += ["", "| target (issues 18, 27) | measured | ceiling | met |", "|---|---:|---:|---|"]
     for name, ref, ceiling in TARGETS:
         if name in times and ref in times:
             r = times[name] / times[ref]
