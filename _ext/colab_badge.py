@@ -2,7 +2,7 @@
 
 Jupyter Book's own Colab launch button opens the chapter's ``.md`` source, which Colab cannot run.
 This badge instead points at the chapter's *rendered* student notebook
-``notebooks/student/<name>.ipynb`` (plain Jupyter markdown, made by tools/render_notebooks.py, never
+``notebooks/student/<name>.ipynb`` (plain Jupyter markdown, made by press/render_notebooks.py, never
 the jupytext twin ``notebooks/<name>.ipynb``) **at the release tag** ``v<version>``, where
 ``<version>`` is ``ptcourse.__version__`` (read from ``ptcourse/__init__.py``): the install cell
 pins that same version, so the notebook a learner opens always matches the package it installs.

@@ -10,7 +10,7 @@ from pathlib import Path
 import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 
 import pins  # noqa: E402
 
@@ -23,7 +23,7 @@ def test_environment_yml_mirrors_the_lock():
     assert not only_lock and not only_env, (
         f"requirements.lock and environment.yml disagree: lock has {only_lock}, "
         f"environment.yml has {only_env}. Fix: edit requirements.in / requirements.lock, "
-        "then run `.venv/bin/python tools/pins.py` (or `make lock`) to rewrite environment.yml."
+        "then run `.venv/bin/python press/pins.py` (or `make lock`) to rewrite environment.yml."
     )
 
 

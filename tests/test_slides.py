@@ -1,4 +1,4 @@
-"""tools/slides.py: one offline reveal.js deck per chapter, built from tiny markers in the chapters.
+"""press/slides.py: one offline reveal.js deck per chapter, built from tiny markers in the chapters.
 
 The builder is tested on a small synthetic chapter with a fake executed book (fast, no book build),
 and on one real chapter when the book has been built (``make book``). The browser checks of the
@@ -16,7 +16,7 @@ import pytest
 from chapter_source import DECK_CHAPTERS, chapter
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 
 import render_notebooks as rn  # noqa: E402
 import slides  # noqa: E402

@@ -1,4 +1,4 @@
-"""What the course delivers: exercise checkers, dials, widgets, pictures, glue, student notebooks, doctor.
+"""What the course delivers: exercise checkers, dials, widgets, pictures, glue, doctor.
 
 This layer imports the core (``ptcourse.*``) and the toy world (``ptcourse.toy``); neither of them ever
 imports it. Submodules load on first use, so ``import ptcourse.course`` imports nothing heavy.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = {"check", "dials", "doctor", "glue", "student", "viz", "widgets"}
+_MODULES = {"check", "dials", "doctor", "glue", "viz", "widgets"}
 
 
 def __getattr__(name: str):

@@ -67,7 +67,9 @@ def dial(name: str):
     if name not in dials.DIALS:
         raise ValueError(f"name must be one of {dials.DIALS}, got {name!r}")
     if in_book_build():
-        return dials.html_dial(name)
+        from dial_page import html_dial  # press/dial_page.py: on sys.path only in the book build
+
+        return html_dial(name)
     return _BUILDERS[name]()
 
 

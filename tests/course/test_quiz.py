@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from ptcourse.course import quiz
-from ptcourse.course.quiz import Choice, Mistake, Numeric, Option, Quiz
+import quiz
+from quiz import Choice, Mistake, Numeric, Option, Quiz
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,10 +139,10 @@ def test_chapter_ends_with_its_quiz_block(chapter):
 
 
 def test_answer_key_page_is_current():
-    """book/quiz_key.md is what `python -m ptcourse.course.quiz` writes from the data."""
+    """book/quiz_key.md is what `PYTHONPATH=press python -m quiz` writes from the data."""
     page = ROOT / quiz.KEY_PAGE
     assert page.read_text(encoding="utf-8") == quiz.key_markdown(), (
-        "run: .venv/bin/python -m ptcourse.course.quiz"
+        "run: PYTHONPATH=press .venv/bin/python -m quiz"
     )
     assert "book/quiz_key" in (ROOT / "_toc.yml").read_text()
 
@@ -161,7 +160,7 @@ def test_answer_key_lists_every_explanation():
 
 def test_notebooks_render_the_quiz_as_markdown(tmp_path):
     """render_notebooks turns the quiz cell into markdown: no answer for students, all for instructors."""
-    sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(ROOT / "press"))
     try:
         import render_notebooks as rn
     finally:

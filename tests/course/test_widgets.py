@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dial_page
 import pytest
 
 from ptcourse import dials
@@ -19,7 +20,7 @@ def test_dial_switches_on_ptcourse_book(name, monkeypatch):
     """dial() gives kernel-free HTML when PTCOURSE_BOOK=1, and an ipywidgets box otherwise."""
     monkeypatch.setenv("PTCOURSE_BOOK", "1")
     d = widgets.dial(name)
-    assert isinstance(d, dials.DialHTML)
+    assert isinstance(d, dial_page.DialHTML)
     assert f'data-dial="{name}"' in d._repr_html_()
     for off in (None, "0"):
         if off is None:

@@ -2,7 +2,7 @@
 
 Usage (from the repository root; ``make colab-check`` runs it)::
 
-    .venv/bin/python tools/render_check.py [NOTEBOOK_DIR ...]   # default: notebooks/student notebooks/instructor
+    .venv/bin/python press/render_check.py [NOTEBOOK_DIR ...]   # default: notebooks/student notebooks/instructor
 
 Each markdown cell is converted with markdown-it-py's CommonMark renderer (what Jupyter and Colab
 use is CommonMark too), and the HTML is searched for what MyST syntax turns into when a CommonMark

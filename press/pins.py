@@ -1,6 +1,6 @@
 """One lock, two files: requirements.lock is the source of every pin; environment.yml mirrors it.
 
-``python tools/pins.py`` rewrites environment.yml from requirements.lock (``make lock`` runs it);
+``python press/pins.py`` rewrites environment.yml from requirements.lock (``make lock`` runs it);
 tests/test_pins.py fails when the two disagree. environment.yml is what Binder and JupyterHub's
 repo2docker read, so a workshop can scale out on the same pins.
 """
@@ -17,7 +17,7 @@ ENV = ROOT / "environment.yml"
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)$")
 
 HEADER = """\
-# Generated from requirements.lock by `python tools/pins.py` (make lock). Do not edit by hand:
+# Generated from requirements.lock by `python press/pins.py` (make lock). Do not edit by hand:
 # tests/test_pins.py fails when this file and the lock disagree.
 # Binder / repo2docker read this file. The CPU index keeps torch from pulling gigabytes of CUDA.
 name: ptcourse

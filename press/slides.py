@@ -2,12 +2,12 @@
 
 Usage (from the repository root; ``make slides`` runs it after ``make book``)::
 
-    .venv/bin/python tools/slides.py [--out _build/slides] [--site _build/html] [CHAPTER ...]
+    .venv/bin/python press/slides.py [--out _build/slides] [--site _build/html] [CHAPTER ...]
 
 A chapter gets a deck when its ``book/NN_name.md`` carries markers. They are tiny, so that nothing
 is restructured and nothing is maintained twice:
 
-* ``% slide: TITLE`` -- a MyST comment line (Sphinx drops it; ``tools/render_notebooks.py`` drops
+* ``% slide: TITLE`` -- a MyST comment line (Sphinx drops it; ``press/render_notebooks.py`` drops
   it from the notebooks). The markdown block right after it (a paragraph or list up to the next
   blank line, a whole ``$$ ... $$`` equation, or a whole directive fence) goes on the slide TITLE;
   blocks marked with the same TITLE share one slide, slides keep the order of first mention.
@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import render_notebooks as rn  # noqa: E402  (tools/render_notebooks.py, beside this file)
+import render_notebooks as rn  # noqa: E402  (press/render_notebooks.py, beside this file)
 
 BOOK = ROOT / "book"
 EXECUTED = ROOT / "_build" / "jupyter_execute" / "book"
@@ -331,7 +331,7 @@ def render_deck(deck: Deck, site_page: str) -> str:
     """The deck as one HTML page (reveal.js and MathJax from ``vendor/`` beside it)."""
     sections = [
         f"<section><h1>{html.escape(deck.title)}</h1>"
-        f'<p class="from">Slides built from book/{deck.doc}.md by tools/slides.py '
+        f'<p class="from">Slides built from book/{deck.doc}.md by press/slides.py '
         f'&middot; <a href="{html.escape(site_page)}">the chapter</a></p></section>'
     ]
     for s in deck.slides:

@@ -1,21 +1,21 @@
 """The kernel-free HTML dials: one precomputed frame per slider position, an inline script, no kernel.
 
 :func:`html_dial` emits a self-contained snippet (slider, numbers, SVG figure, inline script). The
-script and the style are real files of this package, ``dial.js`` and ``dial.css`` (package data,
-read with :mod:`importlib.resources`), inlined into each snippet so a page needs nothing else.
+script and the style are real files beside this module, ``dial.js`` and ``dial.css``, inlined into each snippet so a page needs nothing else.
 """
 
 from __future__ import annotations
 
 import functools
 import html
-import importlib.resources
 import itertools
 import json
 import math
+from pathlib import Path
 
-from .._html import KernelFreeHTML
-from .examples import (
+from _html import KernelFreeHTML
+
+from ptcourse.course.dials.examples import (
     BETA_ANSWERS,
     BETA_PROMPT,
     BETA_REWARDS,
@@ -23,7 +23,14 @@ from .examples import (
     TEMPERATURE_PROMPT,
     TEMPERATURE_TOKENS,
 )
-from .states import check_name, estimator_xlim, fmt_beta, readout, slider_values, state
+from ptcourse.course.dials.states import (
+    check_name,
+    estimator_xlim,
+    fmt_beta,
+    readout,
+    slider_values,
+    state,
+)
 
 __all__ = ["DialHTML", "html_dial"]
 
@@ -31,7 +38,7 @@ __all__ = ["DialHTML", "html_dial"]
 @functools.cache
 def _asset(name: str) -> str:
     """The text of ``dial.js`` or ``dial.css``, shipped next to this module."""
-    return importlib.resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return Path(__file__).with_name(name).read_text(encoding="utf-8")
 
 
 def _alt(name: str, state: dict) -> str:

@@ -2,12 +2,12 @@
 
 Usage (from the repository root; ``make student`` runs it, ``make sync`` too)::
 
-    .venv/bin/python tools/render_notebooks.py [--check] [--execute]
+    .venv/bin/python press/render_notebooks.py [--check] [--execute]
 
 writes, for every chapter ``book/NN_name.md``:
 
 * ``notebooks/student/NN_name.ipynb``: what the Colab badge opens. No solutions at all: a code
-  solution becomes its stub (``ptcourse.course.student.stub_source``) with the checker cell right
+  solution becomes its stub (``student.stub_source``, press/student.py) with the checker cell right
   after it, a written solution is gone, and cells tagged ``remove-cell`` (the chapters' claim checks)
   are dropped. A note at the top says what the notebook is and where the site is.
 * ``notebooks/instructor/NN_name.ipynb``: the same, with every solution kept: written ones folded in
@@ -22,7 +22,7 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
   ``--execute``), executes the chapter with nbclient (as the book build does, myst-nb's glue on);
 * a markdown link to a page of the book (``[x](04_entropy.md#sec)``, ``[](glossary.md)``) becomes
   a link to that page on the published site (an empty text takes the page's title), since nothing
-  lies beside a notebook opened in Colab; ``tools/notebook_links.py`` checks every link resolves;
+  lies beside a notebook opened in Colab; ``press/notebook_links.py`` checks every link resolves;
 * ``{term}`` links to the glossary entry on the published site (an alias with no id of its own,
   such as "β", links to its entry's first term), ``{cite}`` becomes "(Author, year)"
   linked to the references page, ``{ref}``/``{numref}``/``{doc}`` become links to the site;
@@ -31,10 +31,10 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
 * an ``{exercise}`` becomes a heading "Exercise C.K: title" and a quoted callout (C is the chapter's
   number, K counts the chapter's exercises); admonitions become quoted callouts;
 * a chapter's self-check quiz cell, ``pc.quiz.show("NN")``, becomes a markdown cell with its
-  questions (``ptcourse.course.quiz.markdown``), with the answers in the instructor notebook only.
+  questions (``quiz.markdown``, press/quiz/), with the answers in the instructor notebook only.
 
 The first code cell of every rendered notebook is the install cell, generated from
-``tools/install_cell.py.in`` with the repository URL of ``_config.yml`` and ``ptcourse.__version__``;
+``press/install_cell.py.in`` with the repository URL of ``_config.yml`` and ``ptcourse.__version__``;
 every chapter's first code cell must be the same text (``--check`` and tests/colab check it). The
 site's URL is ``html.baseurl`` of ``_config.yml`` when set, else GitHub Pages' URL of
 ``repository.url``. Unknown MyST syntax is an error, never passed through.
@@ -295,7 +295,7 @@ def build_index(book: Path, site: str) -> Index:
 @functools.lru_cache(maxsize=1)
 def _package_hash() -> str:
     """The ptcourse sources' hash, read once per run (the same one that clears the book's cache)."""
-    from book_cache import package_hash  # tools/book_cache.py, beside this file
+    from book_cache import package_hash  # press/book_cache.py, beside this file
 
     return package_hash(ROOT / "ptcourse")
 
@@ -328,9 +328,9 @@ def executed_from_cache(nb, cache_dir: Path):
 
     jupyter-cache matches a notebook on its code cells only, so a cache built before ptcourse
     changed would hand back old outputs: it is trusted only while its package stamp is current
-    (``tools/book_cache.py``, which ``make book`` runs first).
+    (``press/book_cache.py``, which ``make book`` runs first).
     """
-    from book_cache import is_current  # tools/book_cache.py, beside this file
+    from book_cache import is_current  # press/book_cache.py, beside this file
 
     if not is_current(cache_dir, ROOT / "ptcourse", digest=_package_hash()):
         return None
@@ -567,7 +567,7 @@ def render_text_lines(lines: list[str], ch: Chapter) -> str:
     out = []
     for line in lines:
         if TARGET_RE.match(line) or line.startswith("%"):
-            continue  # a target, or a MyST comment line (e.g. a slide marker of tools/slides.py)
+            continue  # a target, or a MyST comment line (e.g. a slide marker of press/slides.py)
         if m := EQ_LABEL_RE.match(line):
             label = m.group(1)
             _doc, n = ch.index.equations[label]
@@ -675,14 +675,12 @@ def _insert_after_title(md: str, note: str) -> str:
 
 
 def _student_module():
-    """ptcourse/course/student.py, loaded on its own: it needs only the standard library (no torch)."""
+    """press/student.py, loaded on its own: it needs only the standard library (no torch)."""
     import importlib.util
 
     name = "_ptcourse_student"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, ROOT / "ptcourse" / "course" / "student.py"
-        )
+        spec = importlib.util.spec_from_file_location(name, ROOT / "press" / "student.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -691,7 +689,7 @@ def _student_module():
 
 def _quiz_markdown(chapter: str, kind: str) -> str:
     """The quiz of ``chapter`` as plain markdown: questions only for students, with answers else."""
-    from ptcourse.course import quiz  # imports torch: only chapters with a quiz pay for it
+    import quiz  # press/quiz/, beside this file; imports torch: only chapters with a quiz pay for it
 
     return quiz.markdown(chapter, answers=kind == "instructor")
 
@@ -769,7 +767,7 @@ def render_chapter(
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
         GENERATED_KEY: {"generated": f"{kind} notebook rendered from book/{doc}.md by "
-                        "tools/render_notebooks.py (make student); edits are overwritten"},
+                        "press/render_notebooks.py (make student); edits are overwritten"},
     }  # fmt: skip
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 

@@ -2,7 +2,7 @@
 
 Usage (from the repository root, after ``make book``; ``make site-test`` runs it as a test)::
 
-    .venv/bin/python tools/notebook_links.py [--site _build/html] [NOTEBOOK_DIR ...]
+    .venv/bin/python press/notebook_links.py [--site _build/html] [NOTEBOOK_DIR ...]
 
 A learner opens a rendered notebook (``notebooks/student``, ``notebooks/instructor``) alone, in
 Colab or Jupyter: nothing lies beside it, so every link must be absolute and land somewhere. Each

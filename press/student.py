@@ -28,7 +28,7 @@ What it will not do, because OUT may hold a learner's own work (issue 14):
   no traceback) when OUT is a file or a source notebook is broken (not JSON, not UTF-8, not the
   notebook structure, ``tags`` that are not a list of strings), naming the file.
 
-The course's own Colab/Jupyter notebooks are rendered from the chapters by ``tools/render_notebooks.py``
+The course's own Colab/Jupyter notebooks are rendered from the chapters by ``press/render_notebooks.py``
 (``make student``), which uses :func:`stub_source` from here.
 
 Only the standard library is used (json, ast): this runs on instructor machines and in CI, never in
