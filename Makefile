@@ -64,8 +64,8 @@ include mk/slides.mk # slides (a reveal.js deck per chapter, from its slide mark
 # myst-nb's execution cache keys a chapter on its code cells only: press/book_cache.py clears it when
 # ptcourse's sources changed, so a package edit always re-executes the chapters (fresh glued numbers).
 book: install vendor
-	PTCOURSE_BOOK=1 $(PY) press/book_cache.py --prewarm
-	PTCOURSE_BOOK=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+	$(PY) press/book_cache.py --prewarm
+	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 	$(BUILD_SLIDES)
 	@echo "Site built: open $(CURDIR)/_build/html/index.html"
 

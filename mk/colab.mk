@@ -50,7 +50,7 @@ wheel: install
 
 site-learner: book
 	$(PY) press/bundle.py learner-config --out _build/learner/_config.yml
-	PTCOURSE_BOOK=1 $(VENV)/bin/jupyter-book build . --config _build/learner/_config.yml \
+	$(VENV)/bin/jupyter-book build . --config _build/learner/_config.yml \
 		--path-output _build/learner --builder html -W -n --keep-going
 
 dist: book site-learner wheel student

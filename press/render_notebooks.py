@@ -30,8 +30,10 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
   site, and ``{eq}`` becomes "(eq. N)";
 * an ``{exercise}`` becomes a heading "Exercise C.K: title" and a quoted callout (C is the chapter's
   number, K counts the chapter's exercises); admonitions become quoted callouts;
-* a chapter's self-check quiz cell, ``pc.quiz.show("NN")``, becomes a markdown cell with its
-  questions (``quiz.markdown``, press/quiz/), with the answers in the instructor notebook only.
+* a chapter's self-check quiz, the directive ``{quiz} NN`` (``_ext/course_blocks.py`` on the site),
+  becomes a markdown cell with its questions (``quiz.markdown``, press/quiz/), with the answers in the
+  instructor notebook only; a dial, ``{dial} NAME``, becomes the code cell ``pc.widgets.dial("NAME")``
+  (the ipywidgets dial in a live kernel).
 
 The first code cell of every rendered notebook is the install cell, generated from
 ``press/install_cell.py.in`` with the repository URL of ``_config.yml`` and ``ptcourse.__version__``;
@@ -50,7 +52,6 @@ import copy
 import functools
 import hashlib
 import json
-import os
 import posixpath
 import re
 import sys
@@ -84,7 +85,8 @@ FENCE_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.
 TARGET_RE = re.compile(r"^\(([\w:.-]+)\)=\s*$")
 EQ_LABEL_RE = re.compile(r"^\$\$\s*\(([\w:.-]+)\)\s*$")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-QUIZ_CELL_RE = re.compile(r"""^\s*(?:pc|ptcourse)\.quiz\.show\(["'](\d\d)["']\)\s*$""")
+# The course's own blocks (_ext/course_blocks.py): a whole fence, alone on its lines.
+BLOCK_RE = re.compile(r"^```\{(?P<name>quiz|dial)\}[ \t]+(?P<arg>\S+)[ \t]*\n```[ \t]*$", re.M)
 
 
 class RenderError(ValueError):
@@ -352,18 +354,10 @@ def execute(nb, name: str, timeout: int = 600):
     from nbclient import NotebookClient
 
     nb = nbformat.from_dict(copy.deepcopy(nb))
-    env_before = os.environ.get("PTCOURSE_BOOK")
-    os.environ["PTCOURSE_BOOK"] = "1"
-    try:
-        with tempfile.TemporaryDirectory(prefix=f"render-{name}-") as tmp:
-            NotebookClient(
-                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": tmp}}
-            ).execute()
-    finally:
-        if env_before is None:
-            os.environ.pop("PTCOURSE_BOOK", None)
-        else:
-            os.environ["PTCOURSE_BOOK"] = env_before
+    with tempfile.TemporaryDirectory(prefix=f"render-{name}-") as tmp:
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": tmp}}
+        ).execute()
     return nb
 
 
@@ -674,17 +668,22 @@ def _insert_after_title(md: str, note: str) -> str:
     return note + "\n\n" + md
 
 
-def _student_module():
-    """press/student.py, loaded on its own: it needs only the standard library (no torch)."""
-    import importlib.util
+def _course_blocks(source: str) -> list[tuple[str | None, str]]:
+    """A markdown cell cut at the course's blocks: ``(None, text)``, ``("quiz", "NN")``, ``("dial", NAME)``.
 
-    name = "_ptcourse_student"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "press" / "student.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    >>> _course_blocks("Try it.\\n\\n```{dial} beta\\n```\\n\\n## Next")
+    [(None, 'Try it.'), ('dial', 'beta'), (None, '## Next')]
+    """
+    out: list[tuple[str | None, str]] = []
+    at = 0
+    for m in BLOCK_RE.finditer(source):
+        if source[at : m.start()].strip():
+            out.append((None, source[at : m.start()].strip("\n")))
+        out.append((m["name"], m["arg"]))
+        at = m.end()
+    if source[at:].strip() or not out:
+        out.append((None, source[at:].strip("\n")))
+    return out
 
 
 def _quiz_markdown(chapter: str, kind: str) -> str:
@@ -706,8 +705,8 @@ def render_chapter(
 ) -> dict:
     """The rendered notebook (nbformat 4 dict) of one chapter, for ``kind`` student or instructor."""
     import jupytext
+    from student import stub_source  # press/student.py, beside this file
 
-    stub_source = _student_module().stub_source
     if kind not in SETS:
         raise ValueError(f"kind must be one of {SETS}, got {kind!r}")
     doc = md_path.stem
@@ -718,21 +717,25 @@ def render_chapter(
     for cell in nb.cells:
         tags = _tags(cell)
         if cell.cell_type == "markdown":
-            text = render_markdown(cell.source, ch, state)
-            if text is None:
-                continue
-            if first_md:
-                note = header_note(kind, doc, course, version, index)
-                text = _insert_after_title(text, note)
-                first_md = False
-            cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
+            for name, piece in _course_blocks(cell.source):
+                if name == "quiz":
+                    cells.append({"cell_type": "markdown", "metadata": {},
+                                  "source": _quiz_markdown(piece, kind)})  # fmt: skip
+                    continue
+                if name == "dial":
+                    cells.append({"cell_type": "code", "execution_count": None, "metadata": {},
+                                  "outputs": [], "source": f'pc.widgets.dial("{piece}")'})  # fmt: skip
+                    continue
+                text = render_markdown(piece, ch, state)
+                if text is None:
+                    continue
+                if first_md:
+                    note = header_note(kind, doc, course, version, index)
+                    text = _insert_after_title(text, note)
+                    first_md = False
+                cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
             continue
         if cell.cell_type != "code":
-            continue
-        quiz_cell = QUIZ_CELL_RE.match(cell.source)
-        if quiz_cell and not first_code:
-            cells.append({"cell_type": "markdown", "metadata": {},
-                          "source": _quiz_markdown(quiz_cell.group(1), kind)})  # fmt: skip
             continue
         meta: dict = {}
         source = cell.source

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import re
 import shutil
 from html.parser import HTMLParser
+from pathlib import Path
 
 import dial_page
 import pytest
@@ -19,6 +21,7 @@ import ptcourse
 from ptcourse import dials
 
 NAMES = dials.DIALS
+ROOT = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------------------------------------
 # temperature
@@ -354,3 +357,48 @@ def test_html_dials_move_in_a_real_browser(tmp_path, snippets):
         finally:
             browser.close()
     assert errors == []
+
+
+def test_notebooks_render_the_dial_directive_as_its_widget_call(tmp_path):
+    """press/render_notebooks.py turns `{dial} NAME` into the code cell pc.widgets.dial("NAME")."""
+    import render_notebooks as rn
+
+    md = tmp_path / "02_x.md"
+    md.write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n# Title\n\n"
+        "```{code-cell} ipython3\nprint('install')\n```\n\nTry it.\n\n```{dial} beta\n```\n\n## Next\n"
+    )
+    index = rn.build_index(ROOT / "book", "https://example.org/")
+    nb = rn.render_chapter(md, "student", index=index, glue={}, install="# install", version="0")
+    before, block, after = nb["cells"][-3:]
+    assert before["source"] == "Try it." and after["source"] == "## Next"
+    assert block["cell_type"] == "code" and block["source"] == 'pc.widgets.dial("beta")'
+
+
+def test_book_directives_put_the_kernel_free_blocks_on_the_page(tmp_path):
+    """_ext/course_blocks.py: `{dial} beta` and `{quiz} 01` become the press's HTML in a Sphinx
+    build; an unknown name is a build error naming it."""
+    pytest.importorskip("myst_parser")
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'course_blocks']\n"
+    )
+    (src / "index.md").write_text(
+        "# T\n\n```{dial} beta\n```\n\n```{quiz} 01\n```\n\n```{dial} entropy\n```\n"
+    )
+    warnings = io.StringIO()
+    app = Sphinx(str(src), str(src), str(tmp_path / "out"), str(tmp_path / "doctree"), "html",
+                 status=None, warning=warnings, freshenv=True)  # fmt: skip
+    app.build()
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'data-dial="beta"' in page
+    assert dial_page._asset("dial.js").split("\n", 3)[-1].strip()[:200] in page
+    import quiz
+
+    assert quiz.show("01").html.split('id="', 1)[0] in page  # the quiz block, up to its first id
+    assert "name must be one of" in warnings.getvalue() and 'data-dial="entropy"' not in page
