@@ -141,9 +141,9 @@ def prewarm(
 
 def _book_sources() -> list[Path]:
     """The executable pages of the book: every .md under book/ with a kernelspec."""
-    return sorted(
-        p for p in (ROOT / "book").rglob("*.md") if "\nkernelspec:" in p.read_text(encoding="utf-8")
-    )
+    from chapter import executable_pages  # press/chapter.py, beside this file
+
+    return executable_pages(ROOT / "book")
 
 
 def _timeout() -> int:

@@ -171,7 +171,6 @@ LEAK_MARKUP = re.compile(
     r'class="[^"]*\b(?:solution|tag_solution)\b[^"]*"|Solution to Exercise'
     r'|class="ptc-quiz-key"|<strong>right</strong>'  # the quiz answer key (book/quiz_key.md)
 )
-_FENCE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}(.*)$")
 _PLAIN = re.compile(r"^[A-Za-z0-9 ,.;:'()?!=+/-]+$")
 
 
@@ -182,40 +181,21 @@ def _norm(text: str) -> str:
 
 
 def solution_lines(book: Path) -> dict[str, str]:
-    """One telltale line of every solution in ``book/*.md``: ``"file:line" -> text``.
+    """One telltale line of every solution of the chapters in ``book``: ``"file: which" -> text``.
 
-    For a code solution (a cell tagged ``solution``), its longest line of code below the signature
-    and docstring (which the exercise's stub may show); for a written one
-    (a ``{solution}`` directive), its longest line of plain words (no math, roles or markup). Lines
-    shorter than 24 characters are too common to tell anything and are skipped.
+    The solutions and the lines that give each away are read by press/chapter.py (code: the body
+    below the signature and docstring, which the exercise's stub may show; written: its text). A
+    page shows a written solution's math and markup differently, so there only lines of plain words
+    count; of the rest, the longest.
     """
+    from chapter import chapters, read
+
     found = {}
-    for md in sorted(Path(book).glob("*.md")):
-        lines = md.read_text(encoding="utf-8").splitlines()
-        i = 0
-        while i < len(lines):
-            m = _FENCE.match(lines[i])
-            if not m or m.group(2) not in ("code-cell", "solution"):
-                i += 1
-                continue
-            fence, name, start = m.group(1), m.group(2), i
-            j = i + 1
-            while j < len(lines) and lines[j].strip() != fence:
-                j += 1
-            body = lines[i + 1 : j]
-            is_solution = name == "solution" or any(
-                re.match(r"^:tags:.*\bsolution\b", b) for b in body[:3]
-            )
-            if is_solution:
-                text = [b.strip() for b in body if not b.startswith(":")]
-                if name == "solution":
-                    text = [t for t in text if _PLAIN.match(t)]
-                else:  # the signature and docstring may be the exercise's stub: the body tells
-                    text = [t for t in text if not t.startswith(("def ", '"""', "#"))]
-                best = max(text, key=len, default="")
-                if len(best) >= 24:
-                    found[f"{md.name}:{start + 1}"] = _norm(best)
-            i = j + 1
+    for md in chapters(Path(book)):
+        for i, s in enumerate(read(md).solutions, 1):
+            lines = [ln for ln in s.lines if s.kind == "code" or _PLAIN.match(ln)]
+            if lines:
+                found[f"{md.name}: solution {i} ({s.label})"] = _norm(max(lines, key=len))
     return found
 
 

@@ -58,8 +58,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chapter as chapter_format  # noqa: E402  (press/chapter.py: the one reader of the chapter format)
+from chapter import BLOCK_RE, FENCE_RE, chapters  # noqa: E402,F401  (chapters: for the other tools)
+
 ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
+BOOK = chapter_format.BOOK
 NOTEBOOKS = ROOT / "notebooks"
 GLUE_FILE = NOTEBOOKS / "glue.json"
 TEMPLATE = Path(__file__).resolve().parent / "install_cell.py.in"
@@ -81,12 +85,9 @@ ADMONITIONS = {
     "admonition": "",
 }
 ROLE_RE = re.compile(r"\{([A-Za-z][\w:-]*)\}`([^`]*)`")
-FENCE_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
 TARGET_RE = re.compile(r"^\(([\w:.-]+)\)=\s*$")
 EQ_LABEL_RE = re.compile(r"^\$\$\s*\(([\w:.-]+)\)\s*$")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-# The course's own blocks (_ext/course_blocks.py): a whole fence, alone on its lines.
-BLOCK_RE = re.compile(r"^```\{(?P<name>quiz|dial)\}[ \t]+(?P<arg>\S+)[ \t]*\n```[ \t]*$", re.M)
 
 
 class RenderError(ValueError):
@@ -153,11 +154,6 @@ def rendered_notebook_path(kind: str, name: str) -> str:
 # ------------------------------------------------------------------------------------------------
 # the book's cross-reference index
 # ------------------------------------------------------------------------------------------------
-
-
-def chapters(book: Path = BOOK) -> list[Path]:
-    """Chapters are the book/*.md files that are notebooks (they carry a kernelspec)."""
-    return sorted(p for p in book.glob("*.md") if "\nkernelspec:" in p.read_text(encoding="utf-8"))
 
 
 def sphinx_term_id(term: str) -> str:
@@ -639,10 +635,6 @@ def render_markdown(source: str, ch: Chapter, state: dict) -> str | None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _tags(cell) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
-
-
 def header_note(kind: str, doc: str, course: str, version: str, index: Index) -> str:
     """The note under a rendered notebook's title: what it is and where the site is."""
     page, n = index.page(doc), chapter_number(doc)
@@ -704,19 +696,17 @@ def render_chapter(
     course: str = "the course",
 ) -> dict:
     """The rendered notebook (nbformat 4 dict) of one chapter, for ``kind`` student or instructor."""
-    import jupytext
     from student import stub_source  # press/student.py, beside this file
 
     if kind not in SETS:
         raise ValueError(f"kind must be one of {SETS}, got {kind!r}")
     doc = md_path.stem
-    nb = jupytext.read(md_path)
     ch = Chapter(doc=doc, index=index, glue=glue, kind=kind)
     state: dict = {}
     cells, first_code, first_md = [], True, True
-    for cell in nb.cells:
-        tags = _tags(cell)
-        if cell.cell_type == "markdown":
+    for cell in chapter_format.read(md_path).cells:
+        tags = cell.tags
+        if cell.kind == "markdown":
             for name, piece in _course_blocks(cell.source):
                 if name == "quiz":
                     cells.append({"cell_type": "markdown", "metadata": {},
@@ -734,8 +724,6 @@ def render_chapter(
                     text = _insert_after_title(text, note)
                     first_md = False
                 cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
-            continue
-        if cell.cell_type != "code":
             continue
         meta: dict = {}
         source = cell.source
@@ -832,13 +820,11 @@ def build_all(glue: dict, root: Path = ROOT) -> dict[Path, str]:
 
 
 def first_code_cell(md: Path) -> str:
-    """The source of a chapter's first {code-cell}, without its option lines."""
-    import jupytext
-
-    for cell in jupytext.read(md).cells:
-        if cell.cell_type == "code":
-            return cell.source
-    raise RenderError(f"{md.name} has no code cell")
+    """The source of a chapter's first {code-cell} (the install-cell slot), without its option lines."""
+    try:
+        return chapter_format.read(md).install
+    except StopIteration:
+        raise RenderError(f"{md.name} has no code cell") from None
 
 
 def sync_install_cells(root: Path = ROOT, log=print) -> list[Path]:
