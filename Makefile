@@ -1,4 +1,4 @@
-# ptcourse: two commands do everything on a fresh machine with Python 3.11+ and make.
+# ptcourse: two commands do everything on a fresh machine with Python (pyproject's requires-python) and make.
 #   make book   build the site into _build/html (executes every chapter, warnings are errors)
 #   make test   every check: lint, unit tests + doctests, notebooks, Colab-like run, book build, browser
 # Everything installs into .venv from requirements.lock (torch first, so the package's loose bound is met).
@@ -22,6 +22,8 @@ export OMP_NUM_THREADS ?= 2
 export PTCOURSE_TOY_CACHE ?= $(CURDIR)/_build/toy_cache
 # The torch pin has one home, requirements.lock; everything here reads it from there.
 TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
+# The Python floor has one home too, pyproject.toml's requires-python (">=3.N").
+PY_FLOOR := $(shell sed -n 's/^requires-python = ">=\([0-9.]*\)".*/\1/p' pyproject.toml)
 
 .PHONY: help install book test lint unit test-parallel4 notebooks notebooks-instructor sync lock clean bench checkpoints claims-matrix
 
@@ -38,7 +40,7 @@ help:
 	@echo "make notebooks-instructor  the instructor notebooks under nbval in the Colab-faithful kernel (not in make test)"
 
 $(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version.split()[0]}"'
+	@$(PYTHON) -c 'import sys; f = tuple(map(int, "$(PY_FLOOR)".split("."))); assert f and sys.version_info >= f, f"Python $(PY_FLOOR)+ needed, found {sys.version.split()[0]}"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) -q "$(TORCH_PIN)"
 	$(PIP_INSTALL) -q -r requirements.lock
