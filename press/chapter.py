@@ -61,6 +61,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+#: A chapter's first code cell, tagged ``remove-cell``: every rendered notebook gets the install cell
+#: (press/install_cell.py.in, with the repository and the version filled in) in its place.
+INSTALL_SLOT = "# The install cell: every rendered notebook gets press/install_cell.py.in here (repository, version)."
 MIN_TELLTALE = 24  # characters: a shorter solution line is too common to give a solution away
 
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*?)\s*$")

@@ -37,7 +37,8 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
 
 The first code cell of every rendered notebook is the install cell, generated from
 ``press/install_cell.py.in`` with the repository URL of ``_config.yml`` and ``ptcourse.__version__``;
-every chapter's first code cell must be the same text (``--check`` and tests/colab check it). The
+in the chapters the first code cell is only its slot (``chapter.INSTALL_SLOT``, removed from the
+site), so the repository URL and the version live in _config.yml and ptcourse/__init__.py alone. The
 site's URL is ``html.baseurl`` of ``_config.yml`` when set, else GitHub Pages' URL of
 ``repository.url``. Unknown MyST syntax is an error, never passed through.
 
@@ -827,38 +828,6 @@ def first_code_cell(md: Path) -> str:
         raise RenderError(f"{md.name} has no code cell") from None
 
 
-def sync_install_cells(root: Path = ROOT, log=print) -> list[Path]:
-    """Rewrite the first code cell of each chapter whose install cell differs from the template
-    (keeping its option lines), and re-pair that chapter's twin with jupytext. Returns the chapters
-    rewritten. Nothing else of a chapter is touched."""
-    import jupytext
-
-    config = load_config(root)
-    install = install_cell(repository_url(config), package_version(root))
-    changed = []
-    for md in chapters(root / "book"):
-        if first_code_cell(md) == install:
-            continue
-        text = md.read_text(encoding="utf-8")
-        m = re.search(r"^(```\{code-cell\}[^\n]*\n)(.*?)^```[ \t]*$", text, flags=re.S | re.M)
-        body = m.group(2).splitlines(keepends=True)
-        options = []
-        while body and (body[0].startswith(":") or not body[0].strip()):
-            options.append(body.pop(0))
-        if not options or options[-1].strip():
-            options.append("\n")
-        new = m.group(1) + "".join(options) + install + "\n"
-        md.write_text(text[: m.start()] + new + text[m.end(2) :], encoding="utf-8")
-        twin = root / "notebooks" / f"{md.stem}.ipynb"
-        if twin.exists():
-            jupytext.write(jupytext.read(md), twin, fmt="ipynb")
-        log(
-            f"[render] {md.relative_to(root)}: first code cell set to the install cell (twin re-paired)"
-        )
-        changed.append(md)
-    return changed
-
-
 def written_by_us(path: Path) -> bool:
     try:
         meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
@@ -868,20 +837,18 @@ def written_by_us(path: Path) -> bool:
 
 
 def problems(glue: dict, root: Path = ROOT) -> list[str]:
-    """What is out of date: stale glue, a chapter install cell off the template, stale notebooks."""
+    """What is out of date: stale glue, a chapter without its install slot, stale notebooks."""
     import jupytext
 
     found = []
-    config = load_config(root)
-    install = install_cell(repository_url(config), package_version(root))
     for md in chapters(root / "book"):
         if glue.get(md.stem, {}).get("code") != code_hash(jupytext.read(md)):
             found.append(
                 f"{GLUE_FILE.name}: the glued values of {md.name} are stale (its code or ptcourse changed)"
             )
-        if first_code_cell(md) != install:
+        if first_code_cell(md) != chapter_format.INSTALL_SLOT:
             found.append(
-                f"{md.name}: the first code cell is not the install cell of {TEMPLATE.name}"
+                f"{md.name}: the first code cell is not the install slot (press/chapter.py)"
             )
     want = build_all(glue, root)
     for path, text in want.items():
@@ -912,7 +879,6 @@ def main(argv: list[str] | None = None) -> int:
         print("[render] rendered notebooks are up to date")
         return 0
     try:
-        sync_install_cells()
         glue = refresh_glue(glue, execute_all=args.execute)
         GLUE_FILE.write_text(json.dumps(glue, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         want = build_all(glue)
