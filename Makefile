@@ -22,6 +22,9 @@ export OMP_NUM_THREADS ?= 2
 export PTCOURSE_TOY_CACHE ?= $(CURDIR)/_build/toy_cache
 # The torch pin has one home, requirements.lock; everything here reads it from there.
 TORCH_PIN := $(shell grep -E '^torch==' requirements.lock)
+# The rendered notebooks' folders: press/render_notebooks.py NOTEBOOK_DIRS (a test holds these equal).
+STUDENT_NB := notebooks/student
+INSTRUCTOR_NB := notebooks/instructor
 # The Python floor has one home too, pyproject.toml's requires-python (">=3.N").
 PY_FLOOR := $(shell sed -n 's/^requires-python = ">=\([0-9.]*\)".*/\1/p' pyproject.toml)
 
@@ -92,11 +95,11 @@ test-parallel4: install
 # chapters with them; `make notebooks-instructor` runs the instructor notebooks in Colab's versions too.
 notebooks: colab-check
 	JUPYTER_PATH=$(COLAB_KERNELS) $(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax \
-		--nbval-kernel-name ptcourse-colab $(wildcard notebooks/student/*.ipynb)
+		--nbval-kernel-name ptcourse-colab $(wildcard $(STUDENT_NB)/*.ipynb)
 
 notebooks-instructor: colab-check
 	JUPYTER_PATH=$(COLAB_KERNELS) $(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval-lax \
-		--nbval-kernel-name ptcourse-colab-solutions $(wildcard notebooks/instructor/*.ipynb)
+		--nbval-kernel-name ptcourse-colab-solutions $(wildcard $(INSTRUCTOR_NB)/*.ipynb)
 
 # The Colab-faithful venv (mostly pip waiting on the registry and unpacking torch) is created beside
 # the lint and unit tests, two jobs at a time; each job's output is printed whole when it ends.

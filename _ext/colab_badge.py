@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.errors import ConfigError
 
-NOTEBOOK_DIR = "notebooks/student"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "press"))
+from render_notebooks import NOTEBOOK_DIRS  # noqa: E402  (the rendered notebooks' one home)
+
+NOTEBOOK_DIR = NOTEBOOK_DIRS["student"]
 COLAB_GITHUB = "https://colab.research.google.com/github/"
 
 

@@ -32,7 +32,7 @@ student: book
 
 render-check: install
 	$(PY) press/render_notebooks.py --check
-	$(PY) press/render_check.py notebooks/student notebooks/instructor
+	$(PY) press/render_check.py $(STUDENT_NB) $(INSTRUCTOR_NB)
 
 # Standard library only (no .venv needed), so `make test` runs it beside `install` and `unit`.
 colab-venv:
@@ -40,7 +40,7 @@ colab-venv:
 
 colab-check: install render-check
 	$(VENV)/bin/pytest -q tests/colab
-	$(PY) press/colab_check.py --student notebooks/student --kernelspec $(COLAB_KERNELS)
+	$(PY) press/colab_check.py --student $(STUDENT_NB) --kernelspec $(COLAB_KERNELS)
 
 wheel: install
 	rm -rf build $(WHEEL)

@@ -47,6 +47,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render_notebooks import NOTEBOOK_DIRS  # noqa: E402  (the rendered notebooks' one home)
+
 ROOT = Path(__file__).resolve().parents[1]
 SUMS = "SHA256SUMS"
 KINDS = ("learner", "instructor")
@@ -68,9 +71,9 @@ Everything a workshop needs without internet, except Python and torch themselves
 The notebooks' first cell skips the install when ptcourse is already present.
 """
 WHAT = {
-    "learner": "6. Open notebooks/student/*.ipynb in Jupyter. This bundle holds no solution: the\n"
+    "learner": f"6. Open {NOTEBOOK_DIRS['student']}/*.ipynb in Jupyter. This bundle holds no solution: the\n"
     "   site was built without them and the instructor notebooks are not included.",
-    "instructor": "6. Learners open notebooks/student/*.ipynb; notebooks/instructor/ has the\n"
+    "instructor": f"6. Learners open {NOTEBOOK_DIRS['student']}/*.ipynb; {NOTEBOOK_DIRS['instructor']}/ has the\n"
     "   solutions, the site's answer key page has the quiz answers, site/slides/ the decks\n"
     "   (when built). Hand out the learner bundle, never this one, for a graded course.",
 }
@@ -151,9 +154,9 @@ def stage(
     sets = (("student", student),) if kind == "learner" else (
         ("instructor", instructor), ("student", student))  # fmt: skip
     for sub, files in sets:
-        (root / "notebooks" / sub).mkdir(parents=True)
+        (root / NOTEBOOK_DIRS[sub]).mkdir(parents=True)
         for f in files:
-            shutil.copy2(f, root / "notebooks" / sub / f.name)
+            shutil.copy2(f, root / NOTEBOOK_DIRS[sub] / f.name)
     (root / "wheels").mkdir()
     shutil.copy2(wheel, root / "wheels" / Path(wheel).name)
     (root / "README.txt").write_text(README.format(version=version, kind=kind, what=WHAT[kind]))
@@ -213,8 +216,8 @@ def find_leaks(root: Path, book: Path | None = None) -> list[str]:
     """
     root = Path(root)
     leaks = []
-    if (root / "notebooks" / "instructor").exists():
-        leaks.append("notebooks/instructor/ is in the bundle")
+    if (root / NOTEBOOK_DIRS["instructor"]).exists():
+        leaks.append(f"{NOTEBOOK_DIRS['instructor']}/ is in the bundle")
     for nb in sorted(root.glob("notebooks/**/*.ipynb")):
         for cell in json.loads(nb.read_text(encoding="utf-8")).get("cells", []):
             if isinstance(cell, dict) and "solution" in cell.get("metadata", {}).get("tags", []):

@@ -406,7 +406,9 @@ def write_kernelspecs(root: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--student", default=str(ROOT / "notebooks" / "student"))
+    from render_notebooks import NOTEBOOK_DIRS
+
+    parser.add_argument("--student", default=str(ROOT / NOTEBOOK_DIRS["student"]))
     parser.add_argument("--kernelspec", help="also write the ptcourse-colab kernelspec here")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     parser.add_argument(

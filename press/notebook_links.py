@@ -30,8 +30,11 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render_notebooks import NOTEBOOK_DIRS  # noqa: E402  (the rendered notebooks' one home)
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DIRS = (ROOT / "notebooks" / "student", ROOT / "notebooks" / "instructor")
+DEFAULT_DIRS = tuple(ROOT / d for d in NOTEBOOK_DIRS.values())
 ID_RE = re.compile(r"""\s(?:id|name)\s*=\s*["']([^"']+)["']""")
 HTML_LINK_RE = re.compile(r"""<(?:a|img)\b[^>]*?\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 

@@ -97,9 +97,10 @@ def check_notebook(path: Path, nb: dict, solutions: set[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from render_notebooks import NOTEBOOK_DIRS
+
     dirs = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or [
-        ROOT / "notebooks" / "student",
-        ROOT / "notebooks" / "instructor",
+        ROOT / d for d in NOTEBOOK_DIRS.values()
     ]
     solutions = solution_lines()
     problems, n = [], 0

@@ -69,6 +69,9 @@ NOTEBOOKS = ROOT / "notebooks"
 GLUE_FILE = NOTEBOOKS / "glue.json"
 TEMPLATE = Path(__file__).resolve().parent / "install_cell.py.in"
 SETS = ("student", "instructor")
+#: Where each set of rendered notebooks lives, repository-relative: the one home of these paths
+#: (the Makefile's STUDENT_NB / INSTRUCTOR_NB repeat them; tests/test_chapter.py holds them equal).
+NOTEBOOK_DIRS = {kind: f"notebooks/{kind}" for kind in SETS}
 GENERATED_KEY = "ptcourse"
 REGENERATE = "make student"
 
@@ -149,7 +152,7 @@ def rendered_notebook_path(kind: str, name: str) -> str:
     """Repository-relative path of a rendered notebook (what badges and links point at)."""
     if kind not in SETS:
         raise ValueError(f"kind must be one of {SETS}, got {kind!r}")
-    return f"notebooks/{kind}/{name}.ipynb"
+    return f"{NOTEBOOK_DIRS[kind]}/{name}.ipynb"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -857,7 +860,7 @@ def problems(glue: dict, root: Path = ROOT) -> list[str]:
         elif path.read_text(encoding="utf-8") != text:
             found.append(f"{path.relative_to(root)} is stale")
     for kind in SETS:
-        for path in sorted((root / "notebooks" / kind).glob("*.ipynb")):
+        for path in sorted((root / NOTEBOOK_DIRS[kind]).glob("*.ipynb")):
             if path not in want and written_by_us(path):
                 found.append(f"{path.relative_to(root)} has no chapter")
     return found
@@ -899,7 +902,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             written += 1
     for kind in SETS:
-        for path in sorted((ROOT / "notebooks" / kind).glob("*.ipynb")):
+        for path in sorted((ROOT / NOTEBOOK_DIRS[kind]).glob("*.ipynb")):
             if path not in want and written_by_us(path):
                 path.unlink()  # a notebook this tool rendered for a chapter that is gone
                 print(f"[render] removed {path.relative_to(ROOT)} (its chapter is gone)")

@@ -75,3 +75,27 @@ def test_no_other_press_module_reads_the_format_itself():
     for path in sorted((ROOT / "press").glob("*.py")):
         if path.name != "chapter.py":
             assert not own.search(path.read_text(encoding="utf-8")), path.name
+
+
+def test_the_rendered_notebook_folders_have_one_home():
+    """press/render_notebooks.py NOTEBOOK_DIRS names the folders; the Makefile repeats them once
+    (make cannot import Python cheaply) and the press reads them from there."""
+    import render_notebooks
+
+    make = (ROOT / "Makefile").read_text()
+    dirs = render_notebooks.NOTEBOOK_DIRS
+    assert f"STUDENT_NB := {dirs['student']}\n" in make
+    assert f"INSTRUCTOR_NB := {dirs['instructor']}\n" in make
+    spelled = re.compile(
+        r"notebooks/(?:student|instructor)\b|\"notebooks\" / \"(?:student|instructor)\""
+    )
+    for path in [
+        *(ROOT / "press").glob("*.py"),
+        *(ROOT / "mk").glob("*.mk"),
+        ROOT / "_ext" / "colab_badge.py",
+    ]:
+        code = "\n".join(
+            line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")
+        )
+        code = re.sub(r'""".*?"""|"[^"\n]*notebooks/[^"\n]*\.\.\.[^"\n]*"', "", code, flags=re.S)
+        assert not spelled.search(code), (path.name, spelled.search(code))
