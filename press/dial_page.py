@@ -19,6 +19,7 @@ from ptcourse.course.dials.examples import (
     BETA_ANSWERS,
     BETA_PROMPT,
     BETA_REWARDS,
+    COLOURS,
     SLIDERS,
     TEMPERATURE_PROMPT,
     TEMPERATURE_TOKENS,
@@ -124,7 +125,7 @@ def _spec(name: str) -> dict:
             height=290,
             margin={"l": 64, "r": 44, "t": 28, "b": 42},
             rows=list(TEMPERATURE_TOKENS),
-            series=[{"name": "p(token) at temperature T", "color": "#1f4e99"}],
+            series=[{"name": "p(token) at temperature T", "color": COLOURS["temperature"][0]}],
             legend=True,
             xmin=0.0,
             xmax=1.0,
@@ -138,8 +139,8 @@ def _spec(name: str) -> dict:
             margin={"l": 136, "r": 44, "t": 28, "b": 42},
             rows=[f"{a} (r={r:.1f})" for a, r in zip(BETA_ANSWERS, BETA_REWARDS, strict=True)],
             series=[
-                {"name": "π_ref (reference)", "color": "#9aa4b1"},
-                {"name": "π* (optimal at β)", "color": "#1f4e99"},
+                {"name": "π_ref (reference)", "color": COLOURS["beta"][0]},
+                {"name": "π* (optimal at β)", "color": COLOURS["beta"][1]},
             ],
             legend=True,
             xmin=0.0,
@@ -155,9 +156,8 @@ def _spec(name: str) -> dict:
             margin={"l": 112, "r": 70, "t": 24, "b": 42},
             rows=["k1 = −log r", "k2 = ½(log r)²", "k3 = (r−1) − log r"],
             series=[
-                {"name": "k1", "color": "#b5400b"},
-                {"name": "k2", "color": "#6f42c1"},
-                {"name": "k3", "color": "#1d7a36"},
+                {"name": k, "color": c}
+                for k, c in zip(("k1", "k2", "k3"), COLOURS["estimators"], strict=True)
             ],
             legend=False,
             xmin=lo,

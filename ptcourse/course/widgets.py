@@ -76,7 +76,12 @@ def figure(name: str, state: dict):
     if name == "temperature":
         rows = state["tokens"]
         y = list(range(len(rows)))
-        ax.barh(y, state["probs"], color="#1f4e99", label="p(token) at temperature T")
+        ax.barh(
+            y,
+            state["probs"],
+            color=dials.COLOURS["temperature"][0],
+            label="p(token) at temperature T",
+        )
         for yi, p in zip(y, state["probs"], strict=True):
             ax.text(p + 0.01, yi, f"{p:.2f}", va="center", fontsize=8, color=_INK)
         ax.set_xlim(0.0, 1.0)
@@ -90,14 +95,14 @@ def figure(name: str, state: dict):
             [v - h / 2 for v in y],
             state["ref_probs"],
             height=h,
-            color="#9aa4b1",
+            color=dials.COLOURS["beta"][0],
             label="π_ref (reference)",
         )
         ax.barh(
             [v + h / 2 for v in y],
             state["probs"],
             height=h,
-            color="#1f4e99",
+            color=dials.COLOURS["beta"][1],
             label="π* (optimal at β)",
         )
         ax.set_xlim(0.0, 1.0)
@@ -131,7 +136,7 @@ def figure(name: str, state: dict):
             bp = ax.bxp(stats, orientation="horizontal", **kw)
         except TypeError:  # older matplotlib, as Colab may have
             bp = ax.bxp(stats, vert=False, **kw)
-        for patch, c in zip(bp["boxes"], ("#b5400b", "#6f42c1", "#1d7a36"), strict=True):
+        for patch, c in zip(bp["boxes"], dials.COLOURS["estimators"], strict=True):
             patch.set_facecolor(c)
             patch.set_alpha(0.45)
         ax.axvline(state["true_kl"], color=_INK, linestyle="--", linewidth=1.2, label="true KL")

@@ -402,3 +402,16 @@ def test_book_directives_put_the_kernel_free_blocks_on_the_page(tmp_path):
 
     assert quiz.show("01").html.split('id="', 1)[0] in page  # the quiz block, up to its first id
     assert "name must be one of" in warnings.getvalue() and 'data-dial="entropy"' not in page
+
+
+def test_dials_draw_in_the_course_palette(snippets):
+    """The kernel-free dials and the ipywidgets dials take their series colours from the course
+    palette (style.PALETTE, style.GREY), through dials.COLOURS: no second palette."""
+    from ptcourse.course import style, widgets
+
+    allowed = {c.lower() for c in (*style.PALETTE, style.GREY)}
+    for name in NAMES:
+        used = {c.lower() for c in re.findall(r'"color":\s*"(#[0-9a-fA-F]{6})"', snippets[name])}
+        assert used and used <= allowed, (name, used)
+    source = Path(widgets.__file__).read_text()
+    assert set(re.findall(r'"(#[0-9a-fA-F]{6})"', source)) <= {widgets._INK}
