@@ -1,8 +1,9 @@
-r"""Checkers of chapter 7: the IPO loss (Azar et al., 2023, eq. 17) and a predict-then-run answer.
+r"""Checkers of chapter 7: the IPO loss (Azar et al., 2023, eq. 17), and ``prediction``, the one
+checker of a predict-then-run answer (a number within a tolerance, or a choice; chapters 6 and 7).
 
 They are not in ``check.CHECKERS`` (the eleven function exercises of chapters 1-5, whose fixtures
 live in the shared tests); a chapter calls them as ``practice_prefs.ipo_loss(ipo_loss)`` and
-``practice_prefs.prediction(fn, measured, ...)``.
+``check.prediction(fn, measured, ...)``.
 """
 
 from __future__ import annotations
@@ -73,11 +74,17 @@ def ipo_loss(fn: Callable) -> CheckResult:
     return run("ipo_loss", fn, "IPO loss", body)
 
 
-def prediction(fn: Callable[[], float], measured: float, *, tol: float, why: str) -> CheckResult:
-    """Check a predict-then-run answer: ``fn()`` returns the learner's number, written *before* the run.
+def prediction(
+    answer, measured, *, why: str, tol: float | None = None, options=None, name: str | None = None
+) -> CheckResult:
+    """Check a predict-then-run answer against what the run ``measured``.
 
-    It passes when the prediction is within ``tol`` of what the run ``measured``; otherwise the
-    message gives the measured value and ``why`` (the reasoning that predicts it).
+    ``answer`` is the learner's prediction, written *before* the run: a function returning it (its
+    name names the check), or the value itself (``name`` names the check). A stub (``...``, or a
+    function raising NotImplementedError) is "not done". A number passes within ``tol`` of
+    ``measured``; a choice among ``options`` passes when it is ``measured``. A wrong prediction
+    fails with the run's value and ``why`` (the reasoning that predicts it): being wrong is allowed,
+    the point is to find out why.
 
     >>> from ptcourse.course.check import practice_prefs
     >>> def my_prediction():
@@ -85,20 +92,43 @@ def prediction(fn: Callable[[], float], measured: float, *, tol: float, why: str
     >>> practice_prefs.prediction(my_prediction, 0.52, tol=0.1, why="1/(2 tau)").passed
     ✓ my_prediction: correct -- all 1 checks passed.
     True
+    >>> practice_prefs.prediction("down", "down", options=("up", "down"), name="kl", why="").passed
+    ✓ kl: correct -- all 1 checks passed.
+    True
     """
-    name = getattr(fn, "__name__", "prediction")
-    if not callable(fn):
-        raise TypeError(f"prediction takes your function itself, e.g. prediction({name}, ...)")
+    if (tol is None) == (options is None):
+        raise ValueError(
+            "prediction: give exactly one of 'tol' (a number) and 'options' (a choice)"
+        )
+    name = name or getattr(answer, "__name__", None) or "prediction"
+    try:
+        guess = answer() if callable(answer) else answer
+    except NotImplementedError:
+        guess = ...
+    if guess is ...:
+        result = CheckResult(name, "not done")
+        print(result)
+        return result
+    if options is not None:
+        if measured not in options:
+            raise ValueError(
+                f"{name}: 'measured' must be one of {tuple(options)}, got {measured!r}"
+            )
+        if guess not in options:
+            raise CheckFailed(
+                name, f"your prediction is {guess!r}", why=f"Predict one of {tuple(options)}."
+            )
+        if guess != measured:
+            raise CheckFailed(
+                name, f'you predicted "{guess}", but the run shows "{measured}"', why=why
+            )
+        result = CheckResult(name, "passed", [f'the run shows "{measured}"'])
+        print(result)
+        return result
     if not (isinstance(tol, (int, float)) and tol > 0 and math.isfinite(measured)):
         raise ValueError(
             f"prediction: 'tol' must be > 0 and 'measured' finite, got {tol}, {measured}"
         )
-    try:
-        guess = fn()
-    except NotImplementedError:
-        result = CheckResult(name, "not done")
-        print(result)
-        return result
     if isinstance(guess, bool) or not isinstance(guess, (int, float)) or not math.isfinite(guess):
         raise CheckFailed(
             name, f"your {name}() returned {guess!r}", why="Return one finite number."
