@@ -4,22 +4,20 @@ A chapter's quiz is data: the module ``press/quiz/chNN.py`` defines ``QUIZ``, a
 :class:`Quiz` of three to five questions, each a :class:`Choice` (options, exactly one correct,
 every option with its own explanation) or a :class:`Numeric` (an answer computed by ptcourse, a
 tolerance, the typical wrong values with their explanations, and a hint for any other value).
-To add chapter 06: write ``ch06.py`` like ``ch01.py`` and end the chapter with the block::
+To add chapter 08: write ``ch08.py`` like ``ch01.py`` and end the chapter with the block::
 
     ## Check yourself
 
-    ```{code-cell} ipython3
-    :tags: [remove-input]
-
-    pc.quiz.show("06")
+    ```{quiz} 08
     ```
 
 (``tests/course/test_quiz.py`` checks every quiz's consistency and that every chapter with a quiz
-ends with that block; ``press/render_notebooks.py`` turns the block into plain markdown questions in
-the student notebooks, with the answers in the instructor notebooks.)
+ends with that block. On the site the directive (``_ext/course_blocks.py``) puts :func:`show`'s HTML
+there; ``press/render_notebooks.py`` turns it into plain markdown questions in the student
+notebooks, with the answers in the instructor notebooks.)
 
 * :func:`show` -- the kernel-free HTML quiz (a radio group or a number box per question, feedback
-  per option from ``quiz.js``, shipped as package data like the dials' script);
+  per option from ``quiz.js``, inlined from beside this module like the dials' script);
 * :func:`markdown` -- the questions as CommonMark (``answers=True``: with the key);
 * :func:`key_markdown` -- the printable key of every quiz (the instructor's page ``book/quiz_key.md``);
 * :func:`problems` -- what is inconsistent in a quiz (empty when it is sound).
