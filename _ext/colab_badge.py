@@ -2,7 +2,7 @@
 
 Jupyter Book's own Colab launch button opens the chapter's ``.md`` source, which Colab cannot run.
 This badge instead points at the chapter's *rendered* student notebook
-``notebooks/student/<name>.ipynb`` (plain Jupyter markdown, made by tools/render_notebooks.py, never
+``notebooks/student/<name>.ipynb`` (plain Jupyter markdown, made by press/render_notebooks.py, never
 the jupytext twin ``notebooks/<name>.ipynb``) **at the release tag** ``v<version>``, where
 ``<version>`` is ``ptcourse.__version__`` (read from ``ptcourse/__init__.py``): the install cell
 pins that same version, so the notebook a learner opens always matches the package it installs.
@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.errors import ConfigError
 
-NOTEBOOK_DIR = "notebooks/student"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "press"))
+from render_notebooks import NOTEBOOK_DIRS  # noqa: E402  (the rendered notebooks' one home)
+
+NOTEBOOK_DIR = NOTEBOOK_DIRS["student"]
 COLAB_GITHUB = "https://colab.research.google.com/github/"
 
 

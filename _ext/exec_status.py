@@ -5,7 +5,7 @@ ignores warnings would publish the page silently incomplete: figures missing, an
 yourself", numbers absent. myst-nb records each page's execution in ``env.nb_metadata[docname]
 ["exec_data"]`` (``succeeded``, ``error``); when it says the execution failed, this extension puts
 a warning banner (class ``ptc-exec-failed``) at the top of the page and logs a warning of its own.
-``tools/publish_check.py`` refuses to publish a site with such a banner on any page.
+``press/publish_check.py`` refuses to publish a site with such a banner on any page.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ a *new* notebook object (``NotebookClientCache.start_client``: ``self._notebook 
 cache.merge_match_into_notebook(...)``), while the writer (``myst_nb.sphinx_.Parser.parse``)
 writes the object it passed in, which never received the outputs. A freshly executed chapter is
 fine (nbclient fills the object in place). So after an incremental ``make book`` the copies of
-unchanged chapters hold no outputs, and anything reading them (``tools/slides.py``) sees no figures.
+unchanged chapters hold no outputs, and anything reading them (``press/slides.py``) sees no figures.
 
 This extension repairs the copy right after myst-nb wrote it (``doctree-read``): when the copy
 has no code output, it is merged with its jupyter-cache record, the same record the page was

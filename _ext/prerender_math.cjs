@@ -8,7 +8,7 @@
 // Inline math is rendered once (html has one entry); display math once per width in `widths` (px),
 // so that MathJax's own line breaking (displayOverflow: linebreak) is done for a phone's column
 // and for a desktop's. The TeX packages and the CHTML output (MathJax TeX font, line breaking) are
-// read from mathjax_tex.json beside this file, which the decks (tools/slides.py) read too; this
+// read from mathjax_tex.json beside this file, which the decks (press/slides.py) read too; this
 // script adds node's adaptor, the font's location and assistive MathML for screen readers. The data-latex attributes are dropped (MathJax repeats
 // the TeX on every node, tripling the markup); the assistive MathML carries the meaning. The
 // stylesheet covers exactly the characters of this request, so the caller sends all of a site's math.

@@ -3,7 +3,7 @@
 #
 #   make student      render book/*.md into notebooks/student/ (no solutions) and notebooks/instructor/
 #                     (solutions folded): plain Jupyter markdown, glued numbers filled in from the
-#                     executed book (notebooks/glue.json), install cell from tools/install_cell.py.in
+#                     executed book (notebooks/glue.json), install cell from press/install_cell.py.in
 #   make colab-check  fast tests, the rendering check (no MyST syntax, no solutions for students), then
 #                     .venv-colab: Colab's versions of what the notebooks import
 #                     (tests/colab/colab-pip-freeze.txt), torch at the lock's version; the first
@@ -28,19 +28,19 @@ COLAB_KERNELS := $(CURDIR)/_build/colab-kernels
 # After `book`: the glued numbers come from the chapters it just executed (its jupyter-cache), so a
 # package edit executes each chapter once, in the book build, never a second time here.
 student: book
-	$(PY) tools/render_notebooks.py
+	$(PY) press/render_notebooks.py
 
 render-check: install
-	$(PY) tools/render_notebooks.py --check
-	$(PY) tools/render_check.py notebooks/student notebooks/instructor
+	$(PY) press/render_notebooks.py --check
+	$(PY) press/render_check.py $(STUDENT_NB) $(INSTRUCTOR_NB)
 
 # Standard library only (no .venv needed), so `make test` runs it beside `install` and `unit`.
 colab-venv:
-	$(PYTHON) tools/colab_check.py --venv-only
+	$(PYTHON) press/colab_check.py --venv-only
 
 colab-check: install render-check
 	$(VENV)/bin/pytest -q tests/colab
-	$(PY) tools/colab_check.py --student notebooks/student --kernelspec $(COLAB_KERNELS)
+	$(PY) press/colab_check.py --student $(STUDENT_NB) --kernelspec $(COLAB_KERNELS)
 
 wheel: install
 	rm -rf build $(WHEEL)
@@ -49,11 +49,11 @@ wheel: install
 	@test -f $(WHEEL) && echo "built $(WHEEL)"
 
 site-learner: book
-	$(PY) tools/bundle.py learner-config --out _build/learner/_config.yml
-	PTCOURSE_BOOK=1 $(VENV)/bin/jupyter-book build . --config _build/learner/_config.yml \
+	$(PY) press/bundle.py learner-config --out _build/learner/_config.yml
+	$(VENV)/bin/jupyter-book build . --config _build/learner/_config.yml \
 		--path-output _build/learner --builder html -W -n --keep-going
 
 dist: book site-learner wheel student
-	$(PY) tools/bundle.py --version $(PTCOURSE_VERSION) --site _build/html \
+	$(PY) press/bundle.py --version $(PTCOURSE_VERSION) --site _build/html \
 		--learner-site $(LEARNER_SITE) --notebooks notebooks --wheel $(WHEEL) --book book \
 		--out-dir dist

@@ -12,7 +12,7 @@ SLIDES_DIR := _build/slides
 
 define BUILD_SLIDES
 rm -rf $(SLIDES_DIR) _build/html/slides
-$(PY) tools/slides.py --out $(SLIDES_DIR) --site _build/html
+$(PY) press/slides.py --out $(SLIDES_DIR) --site _build/html
 endef
 
 slides: book

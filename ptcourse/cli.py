@@ -1,4 +1,4 @@
-"""The ``ptcourse`` command line: ``demo``, ``doctor`` and ``notebooks``.
+"""The ``ptcourse`` command line: ``demo`` and ``doctor``.
 
 * ``ptcourse demo NAME [--beta B] [--entropy-coef C] [--steps N] [--seed S] [--json]`` runs one of the
   toy world's demos (``ptcourse.toy.DEMOS``): a summary table and a few samples for a live
@@ -12,11 +12,13 @@
   respected); ``ptcourse demo`` reads that default directory when it exists and the variable is
   unset.
 * ``ptcourse doctor ...`` checks the environment (``ptcourse.course.doctor.main``).
-* ``ptcourse notebooks ...`` writes the student notebooks (``ptcourse.course.student.main``).
+
+The student notebooks are not made here: the press renders them from the chapters
+(``press/render_notebooks.py``), and the offline bundles carry them.
 
 The demo names, their defaults and their step caps are read from ``ptcourse.toy.demos`` (their one
 home), so ``ptcourse demo --help`` imports torch (about 2 s on a laptop; ``import ptcourse`` does it
-anyway). ``doctor`` and ``notebooks`` are dispatched before the parser is built. Errors name the
+anyway). ``doctor`` is dispatched before the parser is built. Errors name the
 options the user typed (``--beta``, ``--steps``), never the library's internal names.
 ``python -m ptcourse`` runs the same ``main``.
 """
@@ -157,12 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one JSON object and nothing else on stdout (with --compare-beta: a list)",
     )
-    for name, help_ in (
-        ("doctor", "check that this environment can run the course"),
-        ("notebooks", "write the student notebooks (solutions removed)"),
-    ):
-        p = sub.add_parser(name, help=help_, add_help=False)
-        p.add_argument("args", nargs=argparse.REMAINDER)
+    p = sub.add_parser(
+        "doctor", help="check that this environment can run the course", add_help=False
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -275,11 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     0
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("doctor", "notebooks"):  # pass everything after to the subcommand
-        if argv[0] == "doctor":
-            from .course.doctor import main as sub_main
-        else:
-            from .course.student import main as sub_main
+    if argv and argv[0] == "doctor":  # pass everything after to the subcommand
+        from .course.doctor import main as sub_main
+
         return int(sub_main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)

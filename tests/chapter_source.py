@@ -25,13 +25,13 @@ def chapter(body: str) -> str:
     return f"{FRONT_MATTER}\n{body}"
 
 
+def deck_chapters() -> list[str]:
+    """The chapters that must have a slide deck: every chapter but the welcome (press/chapter.py
+    lists the chapters)."""
+    import chapter as chapter_format  # press/ is on sys.path (tests/conftest.py)
+
+    return [p.stem for p in chapter_format.chapters() if not p.stem.startswith("00_")]
+
+
 #: The chapters with a slide deck (their sources carry slide markers); the workshop's decks.
-DECK_CHAPTERS = [
-    "01_next_token",
-    "02_likelihood_sft",
-    "03_kl_leash",
-    "04_entropy",
-    "05_toolkit",
-    "06_rl_in_practice",
-    "07_preferences_in_practice",
-]
+DECK_CHAPTERS = deck_chapters()

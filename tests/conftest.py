@@ -6,9 +6,16 @@ checks the same cases (property tests here are about exactness, not about fuzzin
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from hypothesis import HealthCheck, settings
+
+# press/ (what only the build runs: the renderer, the quizzes, the kernel-free dial pages) is not in
+# the wheel; its modules import one another by name, as they do when run as scripts from there.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "press"))
 
 settings.register_profile(
     "ptcourse",

@@ -1,4 +1,4 @@
-"""tools/book_cache.py: myst-nb's execution cache is cleared exactly when ptcourse's sources change."""
+"""press/book_cache.py: myst-nb's execution cache is cleared exactly when ptcourse's sources change."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 
 import book_cache  # noqa: E402
 
@@ -66,11 +66,11 @@ def test_refuses_a_directory_it_does_not_own(tmp_path):
 
 
 def test_make_book_refreshes_the_cache_before_building():
-    """The Makefile's book recipe runs tools/book_cache.py before jupyter-book executes anything."""
+    """The Makefile's book recipe runs press/book_cache.py before jupyter-book executes anything."""
     text = (ROOT / "Makefile").read_text()
     recipe = re.search(r"^book:.*?\n((?:\t.*\n)+)", text, re.M).group(1)
     lines = [line.strip() for line in recipe.splitlines()]
-    helper = next(i for i, line in enumerate(lines) if "tools/book_cache.py" in line)
+    helper = next(i for i, line in enumerate(lines) if "press/book_cache.py" in line)
     build = next(i for i, line in enumerate(lines) if "jupyter-book build" in line)
     assert helper < build
     assert book_cache.DEFAULT_CACHE == ROOT / "_build" / ".jupyter_cache"

@@ -1,4 +1,4 @@
-"""tools/claims_matrix.py: the report says which claim failed where, and the spread of glued numbers."""
+"""press/claims_matrix.py: the report says which claim failed where, and the spread of glued numbers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _tool():
     spec = importlib.util.spec_from_file_location(
-        "claims_matrix", ROOT / "tools" / "claims_matrix.py"
+        "claims_matrix", ROOT / "press" / "claims_matrix.py"
     )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

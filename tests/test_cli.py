@@ -82,18 +82,25 @@ def test_cli_bad_arguments(argv, message, capsys):
         assert internal not in err, err  # only the names the user typed
 
 
-@pytest.mark.parametrize("command,module", [("doctor", "doctor"), ("notebooks", "student")])
-def test_cli_dispatches_subcommands(command, module, monkeypatch):
-    """`ptcourse doctor|notebooks ARGS` call ptcourse.course.doctor|student.main(ARGS)."""
+def test_cli_dispatches_doctor(monkeypatch):
+    """`ptcourse doctor ARGS` calls ptcourse.course.doctor.main(ARGS)."""
     seen = []
-    fake = types.ModuleType(f"ptcourse.course.{module}")
+    fake = types.ModuleType("ptcourse.course.doctor")
     fake.main = lambda argv: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, f"ptcourse.course.{module}", fake)
+    monkeypatch.setitem(sys.modules, "ptcourse.course.doctor", fake)
     import ptcourse.course
 
-    monkeypatch.setattr(ptcourse.course, module, fake, raising=False)
-    assert cli.main([command, "--x", "y"]) == 0
+    monkeypatch.setattr(ptcourse.course, "doctor", fake, raising=False)
+    assert cli.main(["doctor", "--x", "y"]) == 0
     assert seen == [["--x", "y"]]
+
+
+def test_notebooks_is_not_a_command(capsys):
+    """The student notebooks come from the press (make student) and the bundles, not from the CLI."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["notebooks", "--student", "out"])
+    assert exc.value.code == 2
+    assert "notebooks" in capsys.readouterr().err
 
 
 def test_python_dash_m_runs_the_cli():

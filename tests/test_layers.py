@@ -215,3 +215,18 @@ OWNED_HERE = [*sources("toy"), *sorted((PKG / "course" / "dials").glob("*.py"))]
 def test_modules_hold_one_concept_in_at_most_400_lines(path):
     """A module of the toy world, the dials, the pictures or the command line is under 400 lines."""
     assert len(path.read_text().splitlines()) <= 400
+
+
+def test_course_submodules_load_on_first_use_from_the_folder():
+    """``ptcourse.course.<name>`` loads each public module of the folder (the list has no second
+    home), and nothing else."""
+    import ptcourse.course as course
+
+    files = {p.stem for p in (PKG / "course").glob("*.py") if not p.stem.startswith("_")}
+    files |= {p.parent.name for p in (PKG / "course").glob("*/__init__.py")}
+    assert course._MODULES == files
+    assert all(
+        getattr(course, name).__name__ == f"ptcourse.course.{name}" for name in sorted(files)
+    )
+    with pytest.raises(AttributeError, match="student"):
+        course.student  # noqa: B018  (moved to the press)

@@ -1,4 +1,4 @@
-"""tools/notebook_links.py: its resolver on a small fixture site (the real check runs on the built
+"""press/notebook_links.py: its resolver on a small fixture site (the real check runs on the built
 site in ``make site-test``, tests/site/test_notebook_links.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 
 import notebook_links as nl  # noqa: E402
 

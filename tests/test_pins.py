@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-import tomllib
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 
 import pins  # noqa: E402
 
@@ -23,7 +22,7 @@ def test_environment_yml_mirrors_the_lock():
     assert not only_lock and not only_env, (
         f"requirements.lock and environment.yml disagree: lock has {only_lock}, "
         f"environment.yml has {only_env}. Fix: edit requirements.in / requirements.lock, "
-        "then run `.venv/bin/python tools/pins.py` (or `make lock`) to rewrite environment.yml."
+        "then run `.venv/bin/python press/pins.py` (or `make lock`) to rewrite environment.yml."
     )
 
 
@@ -71,3 +70,20 @@ def test_torch_pin_has_one_home():
         check=True,
     ).stdout.strip()
     assert out == f"torch=={version}"
+
+
+def test_the_python_floor_is_read_from_pyproject():
+    """pyproject.toml's requires-python is the floor's one home: environment.yml is generated from
+    it, the Makefile and ruff read it, and the CI jobs that test the floor (all but the weekly job
+    on the newest Python) and the README say the same version."""
+    floor = pins.python_floor()
+    assert f"  - python={floor}\n" in pins.ENV.read_text()
+    assert (
+        "target-version" not in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]
+    )
+    assert "PY_FLOOR := $(shell sed" in (ROOT / "Makefile").read_text()
+    for wf in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        versions = re.findall(r'python-version: "([\d.]+)"', wf.read_text())
+        newest = ["3.12"] if wf.name == "weekly-latest.yml" else []
+        assert sorted(set(versions) - set(newest)) in ([], [floor]), (wf.name, versions)
+    assert f"Python {floor}+" in (ROOT / "README.md").read_text()

@@ -1,4 +1,4 @@
-"""tools/publish_check.py (the Pages workflow's last gate) and _ext/exec_status.py (the banner a
+"""press/publish_check.py (the Pages workflow's last gate) and _ext/exec_status.py (the banner a
 page that did not execute fully carries), on fixtures: a tiny site, a docutils page, a git repo."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from docutils import nodes
 from docutils.core import publish_doctree, publish_from_doctree
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 sys.path.insert(0, str(ROOT / "_ext"))
 
 import exec_status  # noqa: E402

@@ -1,4 +1,4 @@
-"""tools/slides.py: one offline reveal.js deck per chapter, built from tiny markers in the chapters.
+"""press/slides.py: one offline reveal.js deck per chapter, built from tiny markers in the chapters.
 
 The builder is tested on a small synthetic chapter with a fake executed book (fast, no book build),
 and on one real chapter when the book has been built (``make book``). The browser checks of the
@@ -16,7 +16,7 @@ import pytest
 from chapter_source import DECK_CHAPTERS, chapter
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 
 import render_notebooks as rn  # noqa: E402
 import slides  # noqa: E402
@@ -183,12 +183,11 @@ def test_markers_never_reach_the_rendered_notebooks():
 def test_each_chapter_marks_equations_a_figure_and_a_demo(doc):
     """Chapters 01-07 each mark key equations, one figure cell and at least one live demo that the
     live-demos page runs, and the markers are only '%' comment lines or a 'slide' tag."""
-    text = (ROOT / "book" / f"{doc}.md").read_text()
+    ch = slides.read(ROOT / "book" / f"{doc}.md")
     demos = (ROOT / "book" / "workshop" / "live_demos.md").read_text()
-    marks = [line for line in text.splitlines() if "slide" in line and slides.MARK_RE.match(line)]
-    assert sum(1 for m in marks if m.startswith("% slide:")) >= 3
-    assert len(re.findall(r"^tags: \[[^\]]*\bslide\b", text, re.M)) == 1
-    commands = [m.split(":", 1)[1].strip() for m in marks if m.startswith("% slide-demo:")]
+    assert sum(1 for m in ch.marks if not m.demo and m.arg) >= 3
+    assert len(ch.slide_cells) == 1
+    commands = [m.arg for m in ch.marks if m.demo]
     assert commands and all(f'("{c}"' in demos or f'"{c}",' in demos for c in commands), commands
     assert doc in {p.stem for p in slides.marked_chapters()}
 

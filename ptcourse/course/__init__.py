@@ -1,4 +1,4 @@
-"""What the course delivers: exercise checkers, dials, widgets, pictures, glue, student notebooks, doctor.
+"""What the course delivers: exercise checkers, dials, widgets, pictures, glue, doctor.
 
 This layer imports the core (``ptcourse.*``) and the toy world (``ptcourse.toy``); neither of them ever
 imports it. Submodules load on first use, so ``import ptcourse.course`` imports nothing heavy.
@@ -7,8 +7,10 @@ imports it. Submodules load on first use, so ``import ptcourse.course`` imports 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
-_MODULES = {"check", "dials", "doctor", "glue", "student", "viz", "widgets"}
+# The public submodules are the folder's own (one home: the files themselves), loaded on first use.
+_MODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
 def __getattr__(name: str):

@@ -1,4 +1,4 @@
-"""The course dials as ipywidgets (Jupyter, Colab), or as kernel-free HTML when the book is built.
+"""The course dials as ipywidgets, for a live kernel (Jupyter, Colab).
 
 Chapters call :func:`dial`::
 
@@ -7,10 +7,11 @@ Chapters call :func:`dial`::
     pc.widgets.dial("beta")          # beta -> pi* = pi_ref exp(r/beta) / Z, its reward and KL
     pc.widgets.dial("estimators")    # n -> spread of the KL estimators k1, k2, k3
 
-In a live kernel each returns an ``ipywidgets.VBox`` (slider, a line of numbers, a matplotlib figure
-as a PNG ``Image``) that redraws when the slider moves. When the environment variable
-``PTCOURSE_BOOK=1`` is set (the Makefile's book build sets it) it returns the kernel-free HTML/JS dial
-of :func:`ptcourse.dials.html_dial` instead, which moves in the published page with no Python.
+Each returns an ``ipywidgets.VBox`` (slider, a line of numbers, a matplotlib figure as a PNG
+``Image``) that redraws when the slider moves. The chapters write a dial as the directive
+``{dial} NAME``: the published page shows the kernel-free HTML dial of the press
+(``press/dial_page.py``, through ``_ext/course_blocks.py``), and the rendered notebooks the call
+``pc.widgets.dial("NAME")``.
 
 The numbers come from the pure functions of :mod:`ptcourse.dials` (which call the core of ptcourse),
 so the widget and the static page show the same values. ipywidgets and matplotlib are imported
@@ -22,13 +23,11 @@ from __future__ import annotations
 
 import html
 import io
-import os
 
 from ptcourse.course import dials
 
 __all__ = [
     "dial",
-    "in_book_build",
     "temperature_dial",
     "beta_dial",
     "estimators_dial",
@@ -38,36 +37,20 @@ __all__ = [
 _INK = "#1b1b1b"
 
 
-def in_book_build() -> bool:
-    """True when ``PTCOURSE_BOOK`` is set to ``1``/``true``/``yes`` (the book build).
-
-    Examples
-    --------
-    >>> from unittest import mock
-    >>> with mock.patch.dict("os.environ", {"PTCOURSE_BOOK": "1"}):
-    ...     in_book_build()  # the Makefile's book build sets PTCOURSE_BOOK=1
-    True
-    """
-    return os.environ.get("PTCOURSE_BOOK", "").strip().lower() in {"1", "true", "yes"}
-
-
 def dial(name: str):
     """The dial ``name`` (``"temperature"``, ``"beta"`` or ``"estimators"``), ready to display.
 
-    Returns the kernel-free :class:`ptcourse.dials.DialHTML` when :func:`in_book_build` is true,
-    else the ipywidgets dial (put it last in a cell, or pass it to ``display``).
+    Returns the ipywidgets dial (put it last in a cell, or pass it to ``display``).
 
     Examples
     --------
-    >>> from unittest import mock
-    >>> with mock.patch.dict("os.environ", {"PTCOURSE_BOOK": "1"}):
-    ...     type(dial("beta")).__name__  # during the book build: static HTML + JS, no kernel needed
-    'DialHTML'
+    >>> dial("entropy")
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be one of ('temperature', 'beta', 'estimators'), got 'entropy'
     """
     if name not in dials.DIALS:
         raise ValueError(f"name must be one of {dials.DIALS}, got {name!r}")
-    if in_book_build():
-        return dials.html_dial(name)
     return _BUILDERS[name]()
 
 
@@ -93,7 +76,12 @@ def figure(name: str, state: dict):
     if name == "temperature":
         rows = state["tokens"]
         y = list(range(len(rows)))
-        ax.barh(y, state["probs"], color="#1f4e99", label="p(token) at temperature T")
+        ax.barh(
+            y,
+            state["probs"],
+            color=dials.COLOURS["temperature"][0],
+            label="p(token) at temperature T",
+        )
         for yi, p in zip(y, state["probs"], strict=True):
             ax.text(p + 0.01, yi, f"{p:.2f}", va="center", fontsize=8, color=_INK)
         ax.set_xlim(0.0, 1.0)
@@ -107,14 +95,14 @@ def figure(name: str, state: dict):
             [v - h / 2 for v in y],
             state["ref_probs"],
             height=h,
-            color="#9aa4b1",
+            color=dials.COLOURS["beta"][0],
             label="π_ref (reference)",
         )
         ax.barh(
             [v + h / 2 for v in y],
             state["probs"],
             height=h,
-            color="#1f4e99",
+            color=dials.COLOURS["beta"][1],
             label="π* (optimal at β)",
         )
         ax.set_xlim(0.0, 1.0)
@@ -148,7 +136,7 @@ def figure(name: str, state: dict):
             bp = ax.bxp(stats, orientation="horizontal", **kw)
         except TypeError:  # older matplotlib, as Colab may have
             bp = ax.bxp(stats, vert=False, **kw)
-        for patch, c in zip(bp["boxes"], ("#b5400b", "#6f42c1", "#1d7a36"), strict=True):
+        for patch, c in zip(bp["boxes"], dials.COLOURS["estimators"], strict=True):
             patch.set_facecolor(c)
             patch.set_alpha(0.45)
         ax.axvline(state["true_kl"], color=_INK, linestyle="--", linewidth=1.2, label="true KL")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from chapter_source import chapter as chapter_text
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "press"))
 
 import bundle  # noqa: E402
 
@@ -179,7 +179,7 @@ def test_learner_config_loads_the_extension_and_reuses_the_cache(tmp_path):
     out = bundle.learner_config(tmp_path / "_config.yml")
     config = yaml.safe_load(out.read_text())
     local = config["sphinx"]["local_extensions"]
-    assert local["learner_site"] == str(bundle.ROOT / "tools")
+    assert local["learner_site"] == str(bundle.ROOT / "press")
     assert all(Path(p).is_absolute() for p in local.values())
     assert config["execute"]["cache"] == str(bundle.ROOT / "_build" / ".jupyter_cache")
 
@@ -220,7 +220,7 @@ print("a cell every learner sees")
 
 @pytest.mark.parametrize("learner", [False, True])
 def test_learner_site_extension_removes_every_solution(tmp_path, learner):
-    """Built with tools/learner_site.py, a page with written and gated code solutions leaks
+    """Built with press/learner_site.py, a page with written and gated code solutions leaks
     nothing; built without it (the normal site), the same check finds the solutions."""
     pytest.importorskip("sphinx_exercise")
     from sphinx.application import Sphinx
@@ -233,13 +233,13 @@ def test_learner_site_extension_removes_every_solution(tmp_path, learner):
         f"extensions = {extensions!r}\nnb_execution_mode = 'off'\nroot_doc = 'book/page'\n"
         "exclude_patterns = ['_build']\n"
     )
-    sys.path.insert(0, str(bundle.ROOT / "tools"))
+    sys.path.insert(0, str(bundle.ROOT / "press"))
     try:
         app = Sphinx(str(src), str(src), str(tmp_path / "html"), str(tmp_path / "doctrees"),
                      "html", status=None, warning=None, freshenv=True)  # fmt: skip
         app.build()
     finally:
-        sys.path.remove(str(bundle.ROOT / "tools"))
+        sys.path.remove(str(bundle.ROOT / "press"))
     text = (tmp_path / "html" / "book" / "page.html").read_text()
     assert "a cell every learner sees" in text
     leaks = bundle.find_leaks(tmp_path / "html", src / "book")

@@ -10,13 +10,13 @@ import pytest
 
 import ptcourse
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "press"))
 
 import colab_check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 import render_notebooks  # noqa: E402
 
 INSTALL = render_notebooks.install_cell(
@@ -25,12 +25,14 @@ INSTALL = render_notebooks.install_cell(
 
 
 @pytest.mark.parametrize("md", render_notebooks.chapters(), ids=lambda p: p.stem)
-def test_chapter_first_code_cell_is_the_install_cell(md):
-    """Each chapter's first code cell is the install cell of tools/install_cell.py.in, at this version."""
-    assert render_notebooks.first_code_cell(md) == INSTALL, (
-        f"{md.name}: the first code cell must be tools/install_cell.py.in filled in "
-        f"(ptcourse {ptcourse.__version__}, repository of _config.yml). Fix: make sync"
-    )
+def test_chapter_first_code_cell_is_the_install_slot(md):
+    """Each chapter's first code cell is the install slot: no version or repository URL in it."""
+    import chapter
+
+    assert render_notebooks.first_code_cell(md) == chapter.INSTALL_SLOT
+    text = md.read_text(encoding="utf-8")
+    assert ptcourse.__version__ not in text.split("```{code-cell}")[1]
+    assert render_notebooks.repository_url(render_notebooks.load_config()) not in text
 
 
 @pytest.mark.parametrize(

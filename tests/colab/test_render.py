@@ -1,4 +1,4 @@
-"""The rendered notebooks (tools/render_notebooks.py) and the rendering check (tools/render_check.py)."""
+"""The rendered notebooks (press/render_notebooks.py) and the rendering check (press/render_check.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from chapter_source import chapter
 import ptcourse
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "press"))
 sys.path.insert(0, str(ROOT / "_ext"))
 
 import colab_badge  # noqa: E402

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import re
 import shutil
 from html.parser import HTMLParser
+from pathlib import Path
 
+import dial_page
 import pytest
 import torch
 from torch.distributions import Categorical
@@ -18,6 +21,7 @@ import ptcourse
 from ptcourse import dials
 
 NAMES = dials.DIALS
+ROOT = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------------------------------------
 # temperature
@@ -177,7 +181,7 @@ def test_estimators_deterministic_given_seed():
         (lambda: dials.beta_state(-1.0), "beta"),
         (lambda: dials.estimators_state(0), "n"),
         (lambda: dials.estimators_state(4, repeats=1), "repeats"),
-        (lambda: dials.html_dial("entropy"), "name"),
+        (lambda: dial_page.html_dial("entropy"), "name"),
     ],
 )
 def test_bad_input_raises_value_error_naming_argument(call, word):
@@ -225,7 +229,7 @@ def _spec_of(snippet):
 
 @pytest.fixture(scope="module")
 def snippets():
-    return {name: dials.html_dial(name)._repr_html_() for name in NAMES}
+    return {name: dial_page.html_dial(name)._repr_html_() for name in NAMES}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -288,30 +292,21 @@ def test_html_is_self_contained_and_small(name, snippets):
     assert len(html.encode()) < 600_000
 
 
-def test_script_and_style_are_package_data(snippets):
-    """dial.js and dial.css are files of the package, shipped by pyproject, inlined in each snippet."""
-    import fnmatch
-    import importlib.resources
+def test_script_and_style_are_inlined(snippets):
+    """dial.js and dial.css are files beside press/dial_page.py, inlined in each snippet."""
     from pathlib import Path
 
-    import tomllib
-
-    root = importlib.resources.files("ptcourse.course.dials")
-    pyproject = Path(ptcourse.__file__).resolve().parents[1] / "pyproject.toml"
-    patterns = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"][
-        "ptcourse"
-    ]
+    root = Path(dial_page.__file__).parent
     for name in ("dial.js", "dial.css"):
-        text = root.joinpath(name).read_text(encoding="utf-8")
+        text = (root / name).read_text(encoding="utf-8")
         body = text.split("\n", 3)[-1].strip()  # past the header comment
         assert all(body[:200] in snippets[n] for n in NAMES), name
-        assert any(fnmatch.fnmatch(f"course/dials/{name}", pat) for pat in patterns), patterns
-    assert "%(" not in root.joinpath("dial.js").read_text()  # no Python template left
+    assert "%(" not in (root / "dial.js").read_text()  # no Python template left
 
 
 def test_html_ids_unique_per_instance():
     """Two instances of the same dial get distinct ids, so several dials can share a page."""
-    a, b = dials.html_dial("beta")._repr_html_(), dials.html_dial("beta")._repr_html_()
+    a, b = dial_page.html_dial("beta")._repr_html_(), dial_page.html_dial("beta")._repr_html_()
     ids_a = {x["id"] for _, x in _parse(a).elements if "id" in x}
     ids_b = {x["id"] for _, x in _parse(b).elements if "id" in x}
     assert len(ids_a) == 4 and not ids_a & ids_b
@@ -362,3 +357,61 @@ def test_html_dials_move_in_a_real_browser(tmp_path, snippets):
         finally:
             browser.close()
     assert errors == []
+
+
+def test_notebooks_render_the_dial_directive_as_its_widget_call(tmp_path):
+    """press/render_notebooks.py turns `{dial} NAME` into the code cell pc.widgets.dial("NAME")."""
+    import render_notebooks as rn
+
+    md = tmp_path / "02_x.md"
+    md.write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n# Title\n\n"
+        "```{code-cell} ipython3\nprint('install')\n```\n\nTry it.\n\n```{dial} beta\n```\n\n## Next\n"
+    )
+    index = rn.build_index(ROOT / "book", "https://example.org/")
+    nb = rn.render_chapter(md, "student", index=index, glue={}, install="# install", version="0")
+    before, block, after = nb["cells"][-3:]
+    assert before["source"] == "Try it." and after["source"] == "## Next"
+    assert block["cell_type"] == "code" and block["source"] == 'pc.widgets.dial("beta")'
+
+
+def test_book_directives_put_the_kernel_free_blocks_on_the_page(tmp_path):
+    """_ext/course_blocks.py: `{dial} beta` and `{quiz} 01` become the press's HTML in a Sphinx
+    build; an unknown name is a build error naming it."""
+    pytest.importorskip("myst_parser")
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'course_blocks']\n"
+    )
+    (src / "index.md").write_text(
+        "# T\n\n```{dial} beta\n```\n\n```{quiz} 01\n```\n\n```{dial} entropy\n```\n"
+    )
+    warnings = io.StringIO()
+    app = Sphinx(str(src), str(src), str(tmp_path / "out"), str(tmp_path / "doctree"), "html",
+                 status=None, warning=warnings, freshenv=True)  # fmt: skip
+    app.build()
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'data-dial="beta"' in page
+    assert dial_page._asset("dial.js").split("\n", 3)[-1].strip()[:200] in page
+    import quiz
+
+    assert quiz.show("01").html.split('id="', 1)[0] in page  # the quiz block, up to its first id
+    assert "name must be one of" in warnings.getvalue() and 'data-dial="entropy"' not in page
+
+
+def test_dials_draw_in_the_course_palette(snippets):
+    """The kernel-free dials and the ipywidgets dials take their series colours from the course
+    palette (style.PALETTE, style.GREY), through dials.COLOURS: no second palette."""
+    from ptcourse.course import style, widgets
+
+    allowed = {c.lower() for c in (*style.PALETTE, style.GREY)}
+    for name in NAMES:
+        used = {c.lower() for c in re.findall(r'"color":\s*"(#[0-9a-fA-F]{6})"', snippets[name])}
+        assert used and used <= allowed, (name, used)
+    source = Path(widgets.__file__).read_text()
+    assert set(re.findall(r'"(#[0-9a-fA-F]{6})"', source)) <= {widgets._INK}

@@ -7,13 +7,11 @@ import dataclasses
 import json
 import math
 import re
-import sys
 from pathlib import Path
 
 import pytest
-
-from ptcourse.course import quiz
-from ptcourse.course.quiz import Choice, Mistake, Numeric, Option, Quiz
+import quiz
+from quiz import Choice, Mistake, Numeric, Option, Quiz
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,18 +130,17 @@ def test_markdown_has_answers_only_for_instructors():
 
 @pytest.mark.parametrize("chapter", quiz.chapters())
 def test_chapter_ends_with_its_quiz_block(chapter):
-    """The chapter with a quiz ends with `## Check yourself` and the cell `pc.quiz.show("NN")`."""
+    """The chapter with a quiz ends with `## Check yourself` and the directive `{quiz} NN`."""
     (md,) = sorted((ROOT / "book").glob(f"{chapter}_*.md"))
-    tail = md.read_text(encoding="utf-8").rstrip().splitlines()[-7:]
-    assert tail[0] == "## Check yourself"
-    assert f'pc.quiz.show("{chapter}")' in tail and tail[-1] == "```"
+    tail = md.read_text(encoding="utf-8").rstrip().splitlines()[-4:]
+    assert tail == ["## Check yourself", "", f"```{{quiz}} {chapter}", "```"]
 
 
 def test_answer_key_page_is_current():
-    """book/quiz_key.md is what `python -m ptcourse.course.quiz` writes from the data."""
+    """book/quiz_key.md is what `PYTHONPATH=press python -m quiz` writes from the data."""
     page = ROOT / quiz.KEY_PAGE
     assert page.read_text(encoding="utf-8") == quiz.key_markdown(), (
-        "run: .venv/bin/python -m ptcourse.course.quiz"
+        "run: PYTHONPATH=press .venv/bin/python -m quiz"
     )
     assert "book/quiz_key" in (ROOT / "_toc.yml").read_text()
 
@@ -160,25 +157,24 @@ def test_answer_key_lists_every_explanation():
 
 
 def test_notebooks_render_the_quiz_as_markdown(tmp_path):
-    """render_notebooks turns the quiz cell into markdown: no answer for students, all for instructors."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        import render_notebooks as rn
-    finally:
-        sys.path.pop(0)
+    """render_notebooks turns the quiz directive into markdown: no answer for students, all for
+    instructors; text around the directive stays in cells of its own."""
+    import render_notebooks as rn
+
     md = tmp_path / "02_x.md"
     md.write_text(
         "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
         "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n# Title\n\n"
         "```{code-cell} ipython3\nprint('install')\n```\n\n## Check yourself\n\n"
-        '```{code-cell} ipython3\n:tags: [remove-input]\n\npc.quiz.show("02")\n```\n'
+        "```{quiz} 02\n```\n\nAfter.\n"
     )
     index = rn.build_index(ROOT / "book", "https://example.org/")
     for kind, answers in (("student", False), ("instructor", True)):
         nb = rn.render_chapter(md, kind, index=index, glue={}, install="# install", version="0")
-        last = nb["cells"][-1]
-        assert last["cell_type"] == "markdown" and last["source"] == quiz.markdown("02", answers)
-        assert not any("pc.quiz.show" in c["source"] for c in nb["cells"])
+        heading, block, after = nb["cells"][-3:]
+        assert heading["source"] == "## Check yourself" and after["source"] == "After."
+        assert block["cell_type"] == "markdown" and block["source"] == quiz.markdown("02", answers)
+        assert not any("{quiz}" in c["source"] for c in nb["cells"])
 
 
 def test_load_refuses_an_unknown_chapter():

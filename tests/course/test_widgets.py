@@ -1,4 +1,4 @@
-"""Tests of ptcourse.widgets: the ipywidgets dials, and dial() switching to HTML in the book build."""
+"""Tests of ptcourse.widgets: the ipywidgets dials."""
 
 from __future__ import annotations
 
@@ -15,28 +15,17 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("name", dials.DIALS)
-def test_dial_switches_on_ptcourse_book(name, monkeypatch):
-    """dial() gives kernel-free HTML when PTCOURSE_BOOK=1, and an ipywidgets box otherwise."""
-    monkeypatch.setenv("PTCOURSE_BOOK", "1")
-    d = widgets.dial(name)
-    assert isinstance(d, dials.DialHTML)
-    assert f'data-dial="{name}"' in d._repr_html_()
-    for off in (None, "0"):
-        if off is None:
-            monkeypatch.delenv("PTCOURSE_BOOK")
-        else:
-            monkeypatch.setenv("PTCOURSE_BOOK", off)
-        w = widgets.dial(name)
-        assert isinstance(w, ipywidgets.VBox)
-        assert isinstance(w.slider, ipywidgets.widgets.widget_description.DescriptionWidget)
+def test_dial_is_an_ipywidgets_box(name):
+    """dial() gives the ipywidgets box (the site's kernel-free dial is the press's {dial} directive)."""
+    w = widgets.dial(name)
+    assert isinstance(w, ipywidgets.VBox)
+    assert isinstance(w.slider, ipywidgets.widgets.widget_description.DescriptionWidget)
 
 
-def test_dial_unknown_name_raises(monkeypatch):
-    """An unknown dial name raises ValueError naming the argument, in both modes."""
-    for env in ("1", "0"):
-        monkeypatch.setenv("PTCOURSE_BOOK", env)
-        with pytest.raises(ValueError, match="name"):
-            widgets.dial("entropy")
+def test_dial_unknown_name_raises():
+    """An unknown dial name raises ValueError naming the argument."""
+    with pytest.raises(ValueError, match="name"):
+        widgets.dial("entropy")
 
 
 @pytest.mark.parametrize(

@@ -882,7 +882,7 @@ def check_references(page) -> list[str]:
 
 def check_quiz(page, chapter: str) -> list[str]:
     """Problems with the quiz of ``chapter`` on the open page (empty when every answer is right)."""
-    from ptcourse.course import quiz  # the quiz data and its grader
+    import quiz  # the quiz data and its grader
 
     problems = []
     root = page.locator(f'div.ptc-quiz[data-quiz="{chapter}"]')

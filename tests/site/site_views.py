@@ -54,7 +54,7 @@ def chapter_pages() -> list[str]:
 
 def quiz_pages(site: Path) -> list[tuple[str, str]]:
     """(page, quiz chapter) for every quiz chapter that has a page in the built site."""
-    from ptcourse.course import quiz
+    import quiz
 
     pages = []
     for ch in quiz.chapters():

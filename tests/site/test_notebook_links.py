@@ -13,7 +13,7 @@ import sys
 import pytest
 from site_checks import REPO_ROOT
 
-sys.path.insert(0, str(REPO_ROOT / "tools"))
+sys.path.insert(0, str(REPO_ROOT / "press"))
 import notebook_links as nl  # noqa: E402
 import render_notebooks as rn  # noqa: E402
 

@@ -3,7 +3,7 @@
 
 ``check_quiz`` clicks every option of every question (and types the right answer, each typical
 mistake and a far-off number into each numeric box) and compares the page's verdict and text with
-``ptcourse.course.quiz.grade``. It runs on a page generated from the quiz data, on a broken copy
+``quiz.grade`` (press/quiz/). It runs on a page generated from the quiz data, on a broken copy
 (feedback swapped, a box wider than a phone) to show it can fail, and on every chapter of the
 built site that has a quiz.
 """
@@ -14,11 +14,10 @@ import json
 import re
 
 import pytest
+import quiz
 import site_checks as checks
 from site_checks import check_quiz, site_dir
 from site_views import quiz_pages, view
-
-from ptcourse.course import quiz
 
 pytestmark = pytest.mark.site
 

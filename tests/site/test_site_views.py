@@ -7,11 +7,10 @@ empty Check), then on the built chapters that carry dials and quizzes, light and
 
 from __future__ import annotations
 
+import dial_page
 import pytest
+import quiz
 import site_checks as checks
-
-from ptcourse.course import quiz
-from ptcourse.course.dials import page as dial_page
 
 pytestmark = pytest.mark.site
 DARK_VARS = ("--pst-color-background:#14181e;--pst-color-on-background:#1e2229;"

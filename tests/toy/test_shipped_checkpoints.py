@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("ckpt_tool", ROOT / "tools" / "checkpoints.py")
+    spec = importlib.util.spec_from_file_location("ckpt_tool", ROOT / "press" / "checkpoints.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -120,10 +120,10 @@ def test_a_fresh_retrain_reaches_the_shipped_metrics_within_noise():
 
 
 def test_make_checkpoints_check_exits_nonzero_when_stale(tmp_path):
-    """`python tools/checkpoints.py --check` is what `make checkpoints-check` runs."""
+    """`python press/checkpoints.py --check` is what `make checkpoints-check` runs."""
     manifest = json.loads(checkpoints.MANIFEST.read_text())
     run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "checkpoints.py"), "--check"],
+        [sys.executable, str(ROOT / "press" / "checkpoints.py"), "--check"],
         capture_output=True,
         text=True,
     )

@@ -144,39 +144,66 @@ def test_cache_key_covers_core_sources_and_torch(monkeypatch):
 
 
 _RACE = r"""
-import sys, time
-import torch
+import fcntl, os, sys, time, types
+from pathlib import Path
 from ptcourse.toy import checkpoints, model
 
-def fake_pretrain(seed):
-    with open(sys.argv[1], "a") as fh:
-        fh.write("trained\n")
-    time.sleep(1.0)  # long enough for the other process to ask meanwhile
-    m = model.TinyLM(seed=seed)
-    return m, {"loss": [1.0]}
+log, barrier = Path(sys.argv[1]), Path(sys.argv[2])
 
+def note(line):
+    with open(log, "a") as fh:
+        fh.write(line + "\n")
+
+def until(what, done):  # wait for the other process; the bound only stops a hung test
+    for _ in range(12000):
+        if done():
+            return
+        time.sleep(0.01)
+    raise SystemExit(f"gave up waiting for {what}")
+
+def flock(fh, op):  # the real lock, which notes when this process had to wait for it
+    if op == fcntl.LOCK_EX:
+        try:
+            return fcntl.flock(fh, op | fcntl.LOCK_NB)
+        except BlockingIOError:
+            note("waited")
+    return fcntl.flock(fh, op)
+
+def fake_pretrain(seed):
+    note("trained")
+    until("the other process to wait on the lock", lambda: "waited" in log.read_text())
+    return model.TinyLM(seed=seed), {"loss": [1.0]}
+
+checkpoints.fcntl = types.SimpleNamespace(flock=flock, LOCK_EX=fcntl.LOCK_EX, LOCK_UN=fcntl.LOCK_UN)
 checkpoints.pretrain = fake_pretrain
+(barrier / str(os.getpid())).touch()  # a barrier: both processes ask only once both are here
+until("the other process to start", lambda: len(list(barrier.iterdir())) == 2)
 state, _ = checkpoints._trained("pretrain", 3)
 print(float(sum(v.float().sum() for v in state.values())))
 """
 
 
 def test_two_processes_asking_at_once_train_the_checkpoint_once(tmp_path):
-    """Two processes that ask for the same uncached checkpoint together train it once (a lock file
-    beside it): the second waits and loads the first one's weights."""
+    """Two processes that ask for the same uncached checkpoint together (they meet at a barrier
+    first) train it once (a lock file beside it): the second waits on the lock, which the first
+    holds until it has, and then loads the first one's weights."""
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "PTCOURSE_TOY_CACHE": str(tmp_path / "cache")}
-    log = tmp_path / "trained.log"
+    log, barrier = tmp_path / "race.log", tmp_path / "barrier"
+    barrier.mkdir()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _RACE, str(log)], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", _RACE, str(log), str(barrier)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]
-    outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    outs = [p.communicate(timeout=300)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
-    assert log.read_text().count("trained") == 1
+    assert sorted(log.read_text().splitlines()) == ["trained", "waited"]  # in either order
     assert outs[0] == outs[1]

@@ -81,7 +81,8 @@ class CheckResult:
     def __str__(self) -> str:
         if self.status == "passed":
             n = len(self.checks)
-            line = f"{PASS} {self.name}: correct -- all {n} checks passed."
+            done = "the 1 check passed" if n == 1 else f"all {n} checks passed"
+            line = f"{PASS} {self.name}: correct -- {done}."
             return "\n".join([line, *(f"  hint: {h}" for h in self.hints)])
         if self.status == "not done":
             return (
@@ -101,8 +102,11 @@ class CheckFailed(AssertionError):
     short block, instead of a traceback. ``result`` is the :class:`CheckResult`.
     """
 
-    def __init__(self, name, headline, where="", got=None, want=None, why="", code="", of=""):
+    def __init__(
+        self, name, headline, where="", got=None, want=None, why="", code="", of="", label=""
+    ):
         self.name, self.headline, self.where, self.why, self.code = name, headline, where, why, code
+        self.label = label or f"check.{name}"  # what the header names: a checker, or a prediction
         self.got, self.want, self.of = got, want, of
         text = headline + (f" for {where}" if where else "")
         if got is not None:
@@ -119,12 +123,12 @@ class CheckFailed(AssertionError):
         """At most about ten short lines: the headline, input, returned, expected and diagnosis."""
         rows = [("input", self.where), ("your code", self.code)]
         rows += [(self.of or "returned", self.got), ("expected", self.want), ("why", self.why)]
-        head = textwrap.wrap(f"{FAIL} check.{self.name}: {self.headline}", _WIDTH)
+        head = textwrap.wrap(f"{FAIL} {self.label}: {self.headline}", _WIDTH)
         lines = head[:1] + [f"  {h}" for h in head[1:2]]
         for label, value in rows:
             if not value:
                 continue
-            most = 3 if label == "why" else 2
+            most = 3 if label in ("why", "input") else 2  # an input cut short cannot be rerun
             wrapped = textwrap.wrap(str(value), _WIDTH - 14) or [""]
             if len(wrapped) > most:
                 wrapped = wrapped[: most - 1] + [wrapped[most - 1] + " ..."]

@@ -1,8 +1,9 @@
-r"""Checkers of chapter 7: the IPO loss (Azar et al., 2023, eq. 17) and a predict-then-run answer.
+r"""Checkers of chapter 7: the IPO loss (Azar et al., 2023, eq. 17), and ``prediction``, the one
+checker of a predict-then-run answer (a number within a tolerance, or a choice; chapters 6 and 7).
 
 They are not in ``check.CHECKERS`` (the eleven function exercises of chapters 1-5, whose fixtures
 live in the shared tests); a chapter calls them as ``practice_prefs.ipo_loss(ipo_loss)`` and
-``practice_prefs.prediction(fn, measured, ...)``.
+``check.prediction(fn, measured, ...)``.
 """
 
 from __future__ import annotations
@@ -73,35 +74,89 @@ def ipo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
     return run("ipo_loss", fn, "IPO loss", body, seed)
 
 
-def prediction(fn: Callable[[], float], measured: float, *, tol: float, why: str) -> CheckResult:
-    """Check a predict-then-run answer: ``fn()`` returns the learner's number, written *before* the run.
+#: The reasoning behind each predict-then-run exercise, shown only after a wrong prediction: it lives
+#: here, not in the notebook's cell, so that reading the cell does not give the answer away.
+WHY = {
+    "kl_if_beta_doubles": "Doubling beta doubles the price of every nat of KL in the reward. By "
+    "chapter 3's optimum pi* = pi_ref exp(r / beta) / Z, a larger beta keeps the policy closer to "
+    "the reference, so the KL goes down, here by much more than half.",
+    "ipo_margin_at_tau_1": "IPO's squared loss is smallest at the margin 1/(2 tau), whatever the "
+    "labels: 0.5 for tau = 1.",
+}
 
-    It passes when the prediction is within ``tol`` of what the run ``measured``; otherwise the
-    message gives the measured value and ``why`` (the reasoning that predicts it).
+
+def prediction(
+    answer,
+    measured,
+    *,
+    why: str | None = None,
+    tol: float | None = None,
+    options=None,
+    name: str | None = None,
+) -> CheckResult:
+    """Check a predict-then-run answer against what the run ``measured``.
+
+    ``answer`` is the learner's prediction, written *before* the run: a function returning it (its
+    name names the check), or the value itself (``name`` names the check). A stub (``...``, or a
+    function raising NotImplementedError) is "not done". A number passes within ``tol`` of
+    ``measured``; a choice among ``options`` passes when it is ``measured``. A wrong prediction
+    fails with the run's value and ``why`` (the reasoning that predicts it; by default the entry of
+    :data:`WHY` for ``name``, so the notebook cell need not show it): being wrong is allowed, the
+    point is to find out why. ``measured`` may be a function: it runs only after the prediction has
+    been read (and not at all for a stub), so the prediction cannot read the run's result.
 
     >>> from ptcourse.course.check import practice_prefs
     >>> def my_prediction():
     ...     return 0.5
     >>> practice_prefs.prediction(my_prediction, 0.52, tol=0.1, why="1/(2 tau)").passed
-    ✓ my_prediction: correct -- all 1 checks passed.
+    ✓ my_prediction: correct -- the 1 check passed.
+    True
+    >>> practice_prefs.prediction("down", "down", options=("up", "down"), name="kl", why="").passed
+    ✓ kl: correct -- the 1 check passed.
     True
     """
-    name = getattr(fn, "__name__", "prediction")
-    if not callable(fn):
-        raise TypeError(f"prediction takes your function itself, e.g. prediction({name}, ...)")
+    if (tol is None) == (options is None):
+        raise ValueError(
+            "prediction: give exactly one of 'tol' (a number) and 'options' (a choice)"
+        )
+    name = name or getattr(answer, "__name__", None) or "prediction"
+    why = WHY.get(name, "") if why is None else why
+    try:
+        guess = answer() if callable(answer) else answer
+    except NotImplementedError:
+        guess = ...
+    if guess is ...:
+        print(f"… {name}: not done yet -- set your prediction, then run this cell again (the run it "
+              "predicts starts only then).")  # fmt: skip
+        return CheckResult(name, "not done")
+    # the run comes after the prediction is read, so the prediction cannot peek at its result
+    measured = measured() if callable(measured) else measured
+    label = f"prediction {name}"
+    if options is not None:
+        if measured not in options:
+            raise ValueError(
+                f"{name}: 'measured' must be one of {tuple(options)}, got {measured!r}"
+            )
+        if guess not in options:
+            raise CheckFailed(
+                name, f"your prediction is {guess!r}", why=f"Predict one of {tuple(options)}.",
+                label=label,
+            )  # fmt: skip
+        if guess != measured:
+            raise CheckFailed(
+                name, f'you predicted "{guess}", but the run shows "{measured}"', why=why,
+                label=label,
+            )  # fmt: skip
+        result = CheckResult(name, "passed", [f'the run shows "{measured}"'])
+        print(result)
+        return result
     if not (isinstance(tol, (int, float)) and tol > 0 and math.isfinite(measured)):
         raise ValueError(
             f"prediction: 'tol' must be > 0 and 'measured' finite, got {tol}, {measured}"
         )
-    try:
-        guess = fn()
-    except NotImplementedError:
-        result = CheckResult(name, "not done")
-        print(result)
-        return result
     if isinstance(guess, bool) or not isinstance(guess, (int, float)) or not math.isfinite(guess):
         raise CheckFailed(
-            name, f"your {name}() returned {guess!r}", why="Return one finite number."
+            name, f"your prediction is {guess!r}", why="Return one finite number.", label=label
         )
     if abs(guess - measured) > tol:
         raise CheckFailed(
@@ -111,6 +166,7 @@ def prediction(fn: Callable[[], float], measured: float, *, tol: float, why: str
             want=f"{measured:.3g} (within {tol:g})",
             of="your prediction",
             why=why,
+            label=label,
         )
     result = CheckResult(name, "passed", [f"within {tol:g} of the run's {measured:.3g}"])
     print(result)

@@ -1,4 +1,5 @@
-r"""Checkers of chapter 6 ("In practice"): the reward model's Bradley-Terry loss, and predictions.
+r"""Checker of chapter 6 ("In practice"): the reward model's Bradley-Terry loss (its predict-then-run
+answers use the one ``check.prediction``, :func:`.practice_prefs.prediction`).
 
 The loss is InstructGPT's (Ouyang et al., 2022, eq. 1) and TRL's ``RewardTrainer.compute_loss``
 (``trl/trainer/reward_trainer.py``): ``-logsigmoid(r_chosen - r_rejected - margin).mean()``.
@@ -75,31 +76,3 @@ def bradley_terry_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
                    what="Bradley-Terry loss")  # fmt: skip
 
     return run("bradley_terry_loss", fn, "Bradley-Terry loss", body, seed)
-
-
-def prediction(name: str, answer, truth: str, options: tuple[str, ...]) -> bool:
-    """Check a predict-then-run answer: ``answer`` must be one of ``options``, compared with ``truth``.
-
-    ``answer = ...`` (the stub) prints "not done yet" and returns False; a wrong prediction prints
-    what the run showed and returns False (it is a prediction: being wrong is allowed, and the
-    point is to find out why); a right one prints a tick and returns True.
-
-    >>> prediction("kl_if_beta_doubles", ..., "down", ("up", "down", "same"))
-    … kl_if_beta_doubles: not done yet -- set your prediction, then run this cell again.
-    False
-    >>> prediction("kl_if_beta_doubles", "down", "down", ("up", "down", "same"))
-    ✓ kl_if_beta_doubles: you predicted "down", and the run shows "down".
-    True
-    """
-    if answer is ...:
-        print(f"… {name}: not done yet -- set your prediction, then run this cell again.")
-        return False
-    if answer not in options:
-        raise ValueError(f"{name}: the prediction must be one of {options}, got {answer!r}")
-    if truth not in options:
-        raise ValueError(f"{name}: 'truth' must be one of {options}, got {truth!r}")
-    if answer == truth:
-        print(f'✓ {name}: you predicted "{answer}", and the run shows "{truth}".')
-        return True
-    print(f'✗ {name}: you predicted "{answer}", but the run shows "{truth}". Why? See the answer.')
-    return False

@@ -1,4 +1,4 @@
-"""The three course dials: their example data, their computation, and kernel-free HTML/JS versions.
+"""The three course dials: their example data and their computation.
 
 Each dial turns one knob and shows what the three quantities do:
 
@@ -10,31 +10,26 @@ Each dial turns one knob and shows what the three quantities do:
 * ``"estimators"``: the sample size :math:`n` -> the spread of the Monte-Carlo KL estimators
   k1, k2, k3 (Schulman, 2020, "Approximating KL divergence", http://joschu.net/blog/kl-approx.html).
 
-The package holds three modules and two files of other languages:
+The package holds two modules:
 
 * :mod:`.examples`: the example data and the slider settings (``DIALS``, ``SLIDERS``, ...);
 * :mod:`.states`: a pure function per dial (:func:`temperature_state`, :func:`beta_state`,
   :func:`estimators_state`) that does the computation with the core functions of ptcourse,
-  returning plain numbers and lists, and :func:`readout`, the line of numbers under a slider;
-* :mod:`.page`: the kernel-free HTML dial (:func:`html_dial`), with ``dial.js`` and ``dial.css``
-  shipped as package data.
+  returning plain numbers and lists, and :func:`readout`, the line of numbers under a slider.
 
 Both the ipywidgets dials of :mod:`ptcourse.widgets` (for Jupyter and Colab) and the
-kernel-free HTML dials (for the static site) call the state functions, so the two can never
+kernel-free HTML dials of the site call the state functions, so the two can never
 disagree.
 
-The kernel-free dial (:func:`html_dial`) precomputes one frame per slider position at build time and
-emits a self-contained HTML snippet: a labelled ``<input type="range">``, an ``<output>`` with the
-numbers, and an inline SVG figure that a few lines of inline JavaScript redraw from the precomputed
-frames when the slider moves. No external script, no network, no Python at reading time. This package
-imports only torch and the ptcourse core (no matplotlib, no ipywidgets).
+The kernel-free dial of the published site (``press/dial_page.py``, built by the book, not shipped)
+precomputes one frame per slider position from the same state functions. This package imports only
+torch and the ptcourse core (no matplotlib, no ipywidgets).
 """
 
 from __future__ import annotations
 
 from . import examples
 from .examples import *  # noqa: F403  (the example data and slider settings, examples.__all__)
-from .page import DialHTML, html_dial
 from .states import (
     beta_state,
     estimator_xlim,
@@ -47,8 +42,6 @@ from .states import (
 
 __all__ = [
     *examples.__all__,
-    "DialHTML",
-    "html_dial",
     "temperature_state",
     "beta_state",
     "estimators_state",

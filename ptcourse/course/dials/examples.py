@@ -1,10 +1,13 @@
 """The dials' example data and slider settings (fixed; the chapters' prose refers to it through glue).
 
-Shared by the state computations (:mod:`.states`), the kernel-free HTML dials (:mod:`.page`) and the
-ipywidgets dials (:mod:`ptcourse.course.widgets`).
+Shared by the state computations (:mod:`.states`), the kernel-free HTML dials of the site
+(``press/dial_page.py``) and the ipywidgets dials (:mod:`ptcourse.course.widgets`). Their colours
+are the course palette's (:mod:`ptcourse.course.style`), one per series (``COLOURS``).
 """
 
 from __future__ import annotations
+
+from ..style import GREY, PALETTE
 
 __all__ = [
     "DIALS",
@@ -22,9 +25,17 @@ __all__ = [
     "ESTIMATOR_REPEATS",
     "ESTIMATOR_SEED",
     "ESTIMATOR_NS",
+    "COLOURS",
 ]
 
 DIALS = ("temperature", "beta", "estimators")
+
+#: each dial's series colours, from the course palette: p(token); pi_ref, pi*; k1, k2, k3
+COLOURS = {
+    "temperature": (PALETTE[0],),
+    "beta": (GREY, PALETTE[0]),
+    "estimators": (PALETTE[3], PALETTE[4], PALETTE[2]),
+}
 
 TEMPERATURE_PROMPT = "The cat sat on the"
 TEMPERATURE_TOKENS = ("mat", "floor", "sofa", "bed", "rug", "roof", "chair", "lap", "piano", "moon")

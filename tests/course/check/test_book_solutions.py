@@ -6,26 +6,26 @@ Each coded exercise of book/*.md is followed by a ``{code-cell}`` tagged ``solut
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import ast
 
+import chapter
 import pytest
 import torch
 
 from ptcourse import check
 
-BOOK = Path(__file__).resolve().parents[3] / "book"
-SOLUTION = re.compile(r"```\{code-cell\} ipython3\n:tags: \[solution\]\n(.*?)```", re.S)
-
 
 def solutions() -> dict[str, str]:
-    """Exercise name -> the source of the chapter's solution cell that defines it."""
+    """Exercise name -> the source of the chapter's code solution that defines it (press/chapter.py
+    reads the solutions)."""
     found = {}
-    for md in sorted(BOOK.glob("*.md")):
-        for src in SOLUTION.findall(md.read_text(encoding="utf-8")):
-            m = re.search(r"^def (\w+)\(", src, re.M)
-            if m and m.group(1) in check.CHECKERS:
-                found[m.group(1)] = src
+    for md in chapter.chapters():
+        for s in chapter.read(md).solutions:
+            if s.kind != "code":
+                continue
+            for node in ast.parse(s.text).body:
+                if isinstance(node, ast.FunctionDef) and node.name in check.CHECKERS:
+                    found[node.name] = s.text
     return found
 
 

@@ -1,4 +1,4 @@
-"""The bradley_terry_loss checker and the prediction check of chapter 6."""
+"""The bradley_terry_loss checker, and the prediction check as chapter 6 uses it (a choice)."""
 
 from __future__ import annotations
 
@@ -75,12 +75,17 @@ def test_stub_is_not_done_yet(capsys):
 
 
 def test_prediction_outcomes(capsys):
-    """A stub is not done, a right guess is ticked, a wrong one is told the truth, a bad one refused."""
+    """A choice: a stub is not done, a right guess passes, a wrong one is told the run's answer and
+    why, one outside the options is refused."""
+    from ptcourse.course.check import CheckFailed, prediction
+
     opts = ("up", "down", "same")
-    assert practice_rl.prediction("p", ..., "down", opts) is False
+    assert prediction(..., "down", options=opts, name="p", why="").status == "not done"
     assert "not done yet" in capsys.readouterr().out
-    assert practice_rl.prediction("p", "down", "down", opts) is True
-    assert practice_rl.prediction("p", "up", "down", opts) is False
-    assert 'the run shows "down"' in capsys.readouterr().out
-    with pytest.raises(ValueError, match="prediction"):
-        practice_rl.prediction("p", "sideways", "down", opts)
+    assert prediction("down", "down", options=opts, name="p", why="").passed
+    with pytest.raises(CheckFailed, match='the run shows "down".*chapter 3'):
+        prediction("up", "down", options=opts, name="p", why="chapter 3")
+    with pytest.raises(CheckFailed, match="one of"):
+        prediction("sideways", "down", options=opts, name="p", why="")
+    with pytest.raises(ValueError, match="exactly one of"):
+        prediction("down", "down", options=opts, tol=0.1, why="")

@@ -2,12 +2,12 @@
 
 Usage (from the repository root; ``make student`` runs it, ``make sync`` too)::
 
-    .venv/bin/python tools/render_notebooks.py [--check] [--execute]
+    .venv/bin/python press/render_notebooks.py [--check] [--execute]
 
 writes, for every chapter ``book/NN_name.md``:
 
 * ``notebooks/student/NN_name.ipynb``: what the Colab badge opens. No solutions at all: a code
-  solution becomes its stub (``ptcourse.course.student.stub_source``) with the checker cell right
+  solution becomes its stub (``student.stub_source``, press/student.py) with the checker cell right
   after it, a written solution is gone, and cells tagged ``remove-cell`` (the chapters' claim checks)
   are dropped. A note at the top says what the notebook is and where the site is.
 * ``notebooks/instructor/NN_name.ipynb``: the same, with every solution kept: written ones folded in
@@ -22,7 +22,7 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
   ``--execute``), executes the chapter with nbclient (as the book build does, myst-nb's glue on);
 * a markdown link to a page of the book (``[x](04_entropy.md#sec)``, ``[](glossary.md)``) becomes
   a link to that page on the published site (an empty text takes the page's title), since nothing
-  lies beside a notebook opened in Colab; ``tools/notebook_links.py`` checks every link resolves;
+  lies beside a notebook opened in Colab; ``press/notebook_links.py`` checks every link resolves;
 * ``{term}`` links to the glossary entry on the published site (an alias with no id of its own,
   such as "β", links to its entry's first term), ``{cite}`` becomes "(Author, year)"
   linked to the references page, ``{ref}``/``{numref}``/``{doc}`` become links to the site;
@@ -30,12 +30,15 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
   site, and ``{eq}`` becomes "(eq. N)";
 * an ``{exercise}`` becomes a heading "Exercise C.K: title" and a quoted callout (C is the chapter's
   number, K counts the chapter's exercises); admonitions become quoted callouts;
-* a chapter's self-check quiz cell, ``pc.quiz.show("NN")``, becomes a markdown cell with its
-  questions (``ptcourse.course.quiz.markdown``), with the answers in the instructor notebook only.
+* a chapter's self-check quiz, the directive ``{quiz} NN`` (``_ext/course_blocks.py`` on the site),
+  becomes a markdown cell with its questions (``quiz.markdown``, press/quiz/), with the answers in the
+  instructor notebook only; a dial, ``{dial} NAME``, becomes the code cell ``pc.widgets.dial("NAME")``
+  (the ipywidgets dial in a live kernel).
 
 The first code cell of every rendered notebook is the install cell, generated from
-``tools/install_cell.py.in`` with the repository URL of ``_config.yml`` and ``ptcourse.__version__``;
-every chapter's first code cell must be the same text (``--check`` and tests/colab check it). The
+``press/install_cell.py.in`` with the repository URL of ``_config.yml`` and ``ptcourse.__version__``;
+in the chapters the first code cell is only its slot (``chapter.INSTALL_SLOT``, removed from the
+site), so the repository URL and the version live in _config.yml and ptcourse/__init__.py alone. The
 site's URL is ``html.baseurl`` of ``_config.yml`` when set, else GitHub Pages' URL of
 ``repository.url``. Unknown MyST syntax is an error, never passed through.
 
@@ -50,19 +53,25 @@ import copy
 import functools
 import hashlib
 import json
-import os
 import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chapter as chapter_format  # noqa: E402  (press/chapter.py: the one reader of the chapter format)
+from chapter import BLOCK_RE, FENCE_RE, chapters  # noqa: E402,F401  (chapters: for the other tools)
+
 ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
+BOOK = chapter_format.BOOK
 NOTEBOOKS = ROOT / "notebooks"
 GLUE_FILE = NOTEBOOKS / "glue.json"
 TEMPLATE = Path(__file__).resolve().parent / "install_cell.py.in"
 SETS = ("student", "instructor")
+#: Where each set of rendered notebooks lives, repository-relative: the one home of these paths
+#: (the Makefile's STUDENT_NB / INSTRUCTOR_NB repeat them; tests/test_chapter.py holds them equal).
+NOTEBOOK_DIRS = {kind: f"notebooks/{kind}" for kind in SETS}
 GENERATED_KEY = "ptcourse"
 REGENERATE = "make student"
 
@@ -80,11 +89,9 @@ ADMONITIONS = {
     "admonition": "",
 }
 ROLE_RE = re.compile(r"\{([A-Za-z][\w:-]*)\}`([^`]*)`")
-FENCE_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
 TARGET_RE = re.compile(r"^\(([\w:.-]+)\)=\s*$")
 EQ_LABEL_RE = re.compile(r"^\$\$\s*\(([\w:.-]+)\)\s*$")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-QUIZ_CELL_RE = re.compile(r"""^\s*(?:pc|ptcourse)\.quiz\.show\(["'](\d\d)["']\)\s*$""")
 
 
 class RenderError(ValueError):
@@ -145,17 +152,12 @@ def rendered_notebook_path(kind: str, name: str) -> str:
     """Repository-relative path of a rendered notebook (what badges and links point at)."""
     if kind not in SETS:
         raise ValueError(f"kind must be one of {SETS}, got {kind!r}")
-    return f"notebooks/{kind}/{name}.ipynb"
+    return f"{NOTEBOOK_DIRS[kind]}/{name}.ipynb"
 
 
 # ------------------------------------------------------------------------------------------------
 # the book's cross-reference index
 # ------------------------------------------------------------------------------------------------
-
-
-def chapters(book: Path = BOOK) -> list[Path]:
-    """Chapters are the book/*.md files that are notebooks (they carry a kernelspec)."""
-    return sorted(p for p in book.glob("*.md") if "\nkernelspec:" in p.read_text(encoding="utf-8"))
 
 
 def sphinx_term_id(term: str) -> str:
@@ -295,7 +297,7 @@ def build_index(book: Path, site: str) -> Index:
 @functools.lru_cache(maxsize=1)
 def _package_hash() -> str:
     """The ptcourse sources' hash, read once per run (the same one that clears the book's cache)."""
-    from book_cache import package_hash  # tools/book_cache.py, beside this file
+    from book_cache import package_hash  # press/book_cache.py, beside this file
 
     return package_hash(ROOT / "ptcourse")
 
@@ -328,9 +330,9 @@ def executed_from_cache(nb, cache_dir: Path):
 
     jupyter-cache matches a notebook on its code cells only, so a cache built before ptcourse
     changed would hand back old outputs: it is trusted only while its package stamp is current
-    (``tools/book_cache.py``, which ``make book`` runs first).
+    (``press/book_cache.py``, which ``make book`` runs first).
     """
-    from book_cache import is_current  # tools/book_cache.py, beside this file
+    from book_cache import is_current  # press/book_cache.py, beside this file
 
     if not is_current(cache_dir, ROOT / "ptcourse", digest=_package_hash()):
         return None
@@ -352,18 +354,10 @@ def execute(nb, name: str, timeout: int = 600):
     from nbclient import NotebookClient
 
     nb = nbformat.from_dict(copy.deepcopy(nb))
-    env_before = os.environ.get("PTCOURSE_BOOK")
-    os.environ["PTCOURSE_BOOK"] = "1"
-    try:
-        with tempfile.TemporaryDirectory(prefix=f"render-{name}-") as tmp:
-            NotebookClient(
-                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": tmp}}
-            ).execute()
-    finally:
-        if env_before is None:
-            os.environ.pop("PTCOURSE_BOOK", None)
-        else:
-            os.environ["PTCOURSE_BOOK"] = env_before
+    with tempfile.TemporaryDirectory(prefix=f"render-{name}-") as tmp:
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": tmp}}
+        ).execute()
     return nb
 
 
@@ -567,7 +561,7 @@ def render_text_lines(lines: list[str], ch: Chapter) -> str:
     out = []
     for line in lines:
         if TARGET_RE.match(line) or line.startswith("%"):
-            continue  # a target, or a MyST comment line (e.g. a slide marker of tools/slides.py)
+            continue  # a target, or a MyST comment line (e.g. a slide marker of press/slides.py)
         if m := EQ_LABEL_RE.match(line):
             label = m.group(1)
             _doc, n = ch.index.equations[label]
@@ -645,10 +639,6 @@ def render_markdown(source: str, ch: Chapter, state: dict) -> str | None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _tags(cell) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
-
-
 def header_note(kind: str, doc: str, course: str, version: str, index: Index) -> str:
     """The note under a rendered notebook's title: what it is and where the site is."""
     page, n = index.page(doc), chapter_number(doc)
@@ -674,24 +664,27 @@ def _insert_after_title(md: str, note: str) -> str:
     return note + "\n\n" + md
 
 
-def _student_module():
-    """ptcourse/course/student.py, loaded on its own: it needs only the standard library (no torch)."""
-    import importlib.util
+def _course_blocks(source: str) -> list[tuple[str | None, str]]:
+    """A markdown cell cut at the course's blocks: ``(None, text)``, ``("quiz", "NN")``, ``("dial", NAME)``.
 
-    name = "_ptcourse_student"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, ROOT / "ptcourse" / "course" / "student.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    >>> _course_blocks("Try it.\\n\\n```{dial} beta\\n```\\n\\n## Next")
+    [(None, 'Try it.'), ('dial', 'beta'), (None, '## Next')]
+    """
+    out: list[tuple[str | None, str]] = []
+    at = 0
+    for m in BLOCK_RE.finditer(source):
+        if source[at : m.start()].strip():
+            out.append((None, source[at : m.start()].strip("\n")))
+        out.append((m["name"], m["arg"]))
+        at = m.end()
+    if source[at:].strip() or not out:
+        out.append((None, source[at:].strip("\n")))
+    return out
 
 
 def _quiz_markdown(chapter: str, kind: str) -> str:
     """The quiz of ``chapter`` as plain markdown: questions only for students, with answers else."""
-    from ptcourse.course import quiz  # imports torch: only chapters with a quiz pay for it
+    import quiz  # press/quiz/, beside this file; imports torch: only chapters with a quiz pay for it
 
     return quiz.markdown(chapter, answers=kind == "instructor")
 
@@ -707,34 +700,34 @@ def render_chapter(
     course: str = "the course",
 ) -> dict:
     """The rendered notebook (nbformat 4 dict) of one chapter, for ``kind`` student or instructor."""
-    import jupytext
+    from student import stub_source  # press/student.py, beside this file
 
-    stub_source = _student_module().stub_source
     if kind not in SETS:
         raise ValueError(f"kind must be one of {SETS}, got {kind!r}")
     doc = md_path.stem
-    nb = jupytext.read(md_path)
     ch = Chapter(doc=doc, index=index, glue=glue, kind=kind)
     state: dict = {}
     cells, first_code, first_md = [], True, True
-    for cell in nb.cells:
-        tags = _tags(cell)
-        if cell.cell_type == "markdown":
-            text = render_markdown(cell.source, ch, state)
-            if text is None:
-                continue
-            if first_md:
-                note = header_note(kind, doc, course, version, index)
-                text = _insert_after_title(text, note)
-                first_md = False
-            cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
-            continue
-        if cell.cell_type != "code":
-            continue
-        quiz_cell = QUIZ_CELL_RE.match(cell.source)
-        if quiz_cell and not first_code:
-            cells.append({"cell_type": "markdown", "metadata": {},
-                          "source": _quiz_markdown(quiz_cell.group(1), kind)})  # fmt: skip
+    for cell in chapter_format.read(md_path).cells:
+        tags = cell.tags
+        if cell.kind == "markdown":
+            for name, piece in _course_blocks(cell.source):
+                if name == "quiz":
+                    cells.append({"cell_type": "markdown", "metadata": {},
+                                  "source": _quiz_markdown(piece, kind)})  # fmt: skip
+                    continue
+                if name == "dial":
+                    cells.append({"cell_type": "code", "execution_count": None, "metadata": {},
+                                  "outputs": [], "source": f'pc.widgets.dial("{piece}")'})  # fmt: skip
+                    continue
+                text = render_markdown(piece, ch, state)
+                if text is None:
+                    continue
+                if first_md:
+                    note = header_note(kind, doc, course, version, index)
+                    text = _insert_after_title(text, note)
+                    first_md = False
+                cells.append({"cell_type": "markdown", "metadata": {}, "source": text})
             continue
         meta: dict = {}
         source = cell.source
@@ -769,7 +762,7 @@ def render_chapter(
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
         GENERATED_KEY: {"generated": f"{kind} notebook rendered from book/{doc}.md by "
-                        "tools/render_notebooks.py (make student); edits are overwritten"},
+                        "press/render_notebooks.py (make student); edits are overwritten"},
     }  # fmt: skip
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
@@ -831,45 +824,11 @@ def build_all(glue: dict, root: Path = ROOT) -> dict[Path, str]:
 
 
 def first_code_cell(md: Path) -> str:
-    """The source of a chapter's first {code-cell}, without its option lines."""
-    import jupytext
-
-    for cell in jupytext.read(md).cells:
-        if cell.cell_type == "code":
-            return cell.source
-    raise RenderError(f"{md.name} has no code cell")
-
-
-def sync_install_cells(root: Path = ROOT, log=print) -> list[Path]:
-    """Rewrite the first code cell of each chapter whose install cell differs from the template
-    (keeping its option lines), and re-pair that chapter's twin with jupytext. Returns the chapters
-    rewritten. Nothing else of a chapter is touched."""
-    import jupytext
-
-    config = load_config(root)
-    install = install_cell(repository_url(config), package_version(root))
-    changed = []
-    for md in chapters(root / "book"):
-        if first_code_cell(md) == install:
-            continue
-        text = md.read_text(encoding="utf-8")
-        m = re.search(r"^(```\{code-cell\}[^\n]*\n)(.*?)^```[ \t]*$", text, flags=re.S | re.M)
-        body = m.group(2).splitlines(keepends=True)
-        options = []
-        while body and (body[0].startswith(":") or not body[0].strip()):
-            options.append(body.pop(0))
-        if not options or options[-1].strip():
-            options.append("\n")
-        new = m.group(1) + "".join(options) + install + "\n"
-        md.write_text(text[: m.start()] + new + text[m.end(2) :], encoding="utf-8")
-        twin = root / "notebooks" / f"{md.stem}.ipynb"
-        if twin.exists():
-            jupytext.write(jupytext.read(md), twin, fmt="ipynb")
-        log(
-            f"[render] {md.relative_to(root)}: first code cell set to the install cell (twin re-paired)"
-        )
-        changed.append(md)
-    return changed
+    """The source of a chapter's first {code-cell} (the install-cell slot), without its option lines."""
+    try:
+        return chapter_format.read(md).install
+    except StopIteration:
+        raise RenderError(f"{md.name} has no code cell") from None
 
 
 def written_by_us(path: Path) -> bool:
@@ -881,20 +840,18 @@ def written_by_us(path: Path) -> bool:
 
 
 def problems(glue: dict, root: Path = ROOT) -> list[str]:
-    """What is out of date: stale glue, a chapter install cell off the template, stale notebooks."""
+    """What is out of date: stale glue, a chapter without its install slot, stale notebooks."""
     import jupytext
 
     found = []
-    config = load_config(root)
-    install = install_cell(repository_url(config), package_version(root))
     for md in chapters(root / "book"):
         if glue.get(md.stem, {}).get("code") != code_hash(jupytext.read(md)):
             found.append(
                 f"{GLUE_FILE.name}: the glued values of {md.name} are stale (its code or ptcourse changed)"
             )
-        if first_code_cell(md) != install:
+        if first_code_cell(md) != chapter_format.INSTALL_SLOT:
             found.append(
-                f"{md.name}: the first code cell is not the install cell of {TEMPLATE.name}"
+                f"{md.name}: the first code cell is not the install slot (press/chapter.py)"
             )
     want = build_all(glue, root)
     for path, text in want.items():
@@ -903,7 +860,7 @@ def problems(glue: dict, root: Path = ROOT) -> list[str]:
         elif path.read_text(encoding="utf-8") != text:
             found.append(f"{path.relative_to(root)} is stale")
     for kind in SETS:
-        for path in sorted((root / "notebooks" / kind).glob("*.ipynb")):
+        for path in sorted((root / NOTEBOOK_DIRS[kind]).glob("*.ipynb")):
             if path not in want and written_by_us(path):
                 found.append(f"{path.relative_to(root)} has no chapter")
     return found
@@ -925,7 +882,6 @@ def main(argv: list[str] | None = None) -> int:
         print("[render] rendered notebooks are up to date")
         return 0
     try:
-        sync_install_cells()
         glue = refresh_glue(glue, execute_all=args.execute)
         GLUE_FILE.write_text(json.dumps(glue, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         want = build_all(glue)
@@ -946,7 +902,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             written += 1
     for kind in SETS:
-        for path in sorted((ROOT / "notebooks" / kind).glob("*.ipynb")):
+        for path in sorted((ROOT / NOTEBOOK_DIRS[kind]).glob("*.ipynb")):
             if path not in want and written_by_us(path):
                 path.unlink()  # a notebook this tool rendered for a chapter that is gone
                 print(f"[render] removed {path.relative_to(ROOT)} (its chapter is gone)")

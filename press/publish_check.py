@@ -2,7 +2,7 @@
 
 Usage (from the repository root, after ``make book``)::
 
-    .venv/bin/python tools/publish_check.py [--site _build/html] [--remote origin]
+    .venv/bin/python press/publish_check.py [--site _build/html] [--remote origin]
 
 Exit status 1, naming each problem, when:
 

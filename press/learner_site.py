@@ -9,7 +9,7 @@ instead removes, after sphinx-exercise has merged the gated solutions into solut
 * every notebook cell tagged ``solution`` (myst-nb gives it the class ``tag_solution``);
 * the body of the answer-key page (``book/quiz_key``), replaced by a line saying where it is.
 
-``tools/bundle.py learner-config`` writes a ``_config.yml`` that loads it; the built pages are then
+``press/bundle.py learner-config`` writes a ``_config.yml`` that loads it; the built pages are then
 checked by ``bundle.find_leaks`` before a learner bundle is written.
 """
 

@@ -1,6 +1,6 @@
 """One lock, two files: requirements.lock is the source of every pin; environment.yml mirrors it.
 
-``python tools/pins.py`` rewrites environment.yml from requirements.lock (``make lock`` runs it);
+``python press/pins.py`` rewrites environment.yml from requirements.lock (``make lock`` runs it);
 tests/test_pins.py fails when the two disagree. environment.yml is what Binder and JupyterHub's
 repo2docker read, so a workshop can scale out on the same pins.
 """
@@ -17,14 +17,14 @@ ENV = ROOT / "environment.yml"
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)$")
 
 HEADER = """\
-# Generated from requirements.lock by `python tools/pins.py` (make lock). Do not edit by hand:
-# tests/test_pins.py fails when this file and the lock disagree.
+# Generated from requirements.lock and pyproject.toml by `python press/pins.py` (make lock). Do not
+# edit by hand: tests/test_pins.py fails when this file and the lock disagree.
 # Binder / repo2docker read this file. The CPU index keeps torch from pulling gigabytes of CUDA.
 name: ptcourse
 channels:
   - conda-forge
 dependencies:
-  - python=3.11
+  - python={python}
   - pip
   - pip:
       - --extra-index-url https://download.pytorch.org/whl/cpu
@@ -56,7 +56,17 @@ def environment_pins() -> dict[str, str]:
 
 def render_environment(lock_text: str) -> str:
     body = [f"      - {line.strip()}" for line in lock_text.splitlines() if PIN.match(line.strip())]
-    return HEADER + "\n".join(body) + "\n      - -e .\n"
+    return HEADER.format(python=python_floor()) + "\n".join(body) + "\n      - -e .\n"
+
+
+def python_floor() -> str:
+    """The oldest Python the course supports, ``3.11``: pyproject.toml's requires-python, its home."""
+    import tomllib
+
+    spec = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    if not (m := re.fullmatch(r">=\s*(3\.\d+)", spec)):
+        raise ValueError(f"requires-python must read '>=3.N', got {spec!r}")
+    return m.group(1)
 
 
 if __name__ == "__main__":

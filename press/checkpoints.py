@@ -7,8 +7,8 @@ there). The manifest records, for each file, its SHA-256, the hash of the traini
 training metrics. ``tests/toy/test_shipped_checkpoints.py`` fails while the manifest's training hash
 is not today's, and checks that a fresh retrain lands within noise of the shipped metrics.
 
-    python tools/checkpoints.py            # write ptcourse/toy/weights/{pretrain,sft}-seed0.pt + manifest
-    python tools/checkpoints.py --check    # exit 1 (saying why) when the shipped files are stale
+    python press/checkpoints.py            # write ptcourse/toy/weights/{pretrain,sft}-seed0.pt + manifest
+    python press/checkpoints.py --check    # exit 1 (saying why) when the shipped files are stale
 """
 
 from __future__ import annotations

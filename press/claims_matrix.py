@@ -10,8 +10,8 @@ Writes ``benchmarks/results/claims_matrix.json`` (every record) and ``claims_mat
 every claim under every variation (value, bound, holds), the spread of every glued number, and the
 wall time of each run. Exits 1 when any claim fails or a cell raises.
 
-    python tools/claims_matrix.py                       # the whole matrix, two runs at a time
-    python tools/claims_matrix.py --chapters 06 --caps native --offsets 0 1000
+    python press/claims_matrix.py                       # the whole matrix, two runs at a time
+    python press/claims_matrix.py --chapters 06 --caps native --offsets 0 1000
 """
 
 from __future__ import annotations
@@ -65,7 +65,10 @@ _g.claim, _g.glue = claim, glue
 
 
 def chapters(selected: list[str] | None) -> list[Path]:
-    found = sorted(p for p in (ROOT / "book").glob("0[1-9]_*.md") if "claim(" in p.read_text())
+    from chapter import chapters as all_chapters
+    from chapter import has_claims
+
+    found = [p for p in all_chapters() if has_claims(p)]
     if selected:
         found = [p for p in found if p.name[:2] in selected]
     return found
@@ -173,7 +176,7 @@ def report(runs: list[dict]) -> tuple[str, bool]:
     lines = [
         "# Claims matrix",
         "",
-        f"Made by `make claims-matrix` (`tools/claims_matrix.py`), {time.strftime('%Y-%m-%d')}; "
+        f"Made by `make claims-matrix` (`press/claims_matrix.py`), {time.strftime('%Y-%m-%d')}; "
         f"native kernels here: {runs[0].get('native', '?')}; torch {runs[0].get('torch', '?')}."
         + (
             " The forced kernel set equal to the native one was not run twice: its column repeats the"

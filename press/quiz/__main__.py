@@ -1,4 +1,4 @@
-"""``python -m ptcourse.course.quiz [--check]``: write (or check) the answer-key page of the book."""
+"""``PYTHONPATH=press python -m quiz [--check]``: write (or check) the answer-key page of the book."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" in argv:
         current = path.exists() and path.read_text(encoding="utf-8") == key_markdown()
         print(
-            f"{path}: {'up to date' if current else 'out of date (python -m ptcourse.course.quiz)'}"
+            f"{path}: {'up to date' if current else 'out of date (PYTHONPATH=press python -m quiz)'}"
         )
         return 0 if current else 1
     path.write_text(key_markdown(), encoding="utf-8")

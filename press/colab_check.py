@@ -2,7 +2,7 @@
 
 Usage (from the repository root; `make colab-check` runs it)::
 
-    .venv/bin/python tools/colab_check.py [--student notebooks/student] [--kernelspec DIR]
+    .venv/bin/python press/colab_check.py [--student notebooks/student] [--kernelspec DIR]
 
 1. Build the ptcourse wheel into dist/ (``python -m build --wheel --no-isolation``).
 2. Create (or reuse, when its stamp is fresh) ``.venv-colab``: torch at the version of
@@ -16,7 +16,7 @@ Usage (from the repository root; `make colab-check` runs it)::
 3. The first student notebook: uninstall ptcourse, then execute it top to bottom with nbclient
    in a scratch directory (so the repository's sources cannot be imported), with pip pointed at the
    wheel only (PIP_FIND_LINKS=dist, PIP_NO_INDEX=1), as a learner opens it in a new runtime. Its
-   first cell must be the install cell of tools/install_cell.py.in, which installs the wheel with
+   first cell must be the install cell of press/install_cell.py.in, which installs the wheel with
    ``--no-deps``. Afterwards ptcourse must import at the wheel's version from the venv, ``pip
    freeze`` must differ only by ptcourse (torch, numpy, ... not replaced, nothing else pulled in),
    no cell may error, and every ``check.<name>(...)`` cell must print "not done yet" (never raise).
@@ -290,7 +290,7 @@ def run_notebook(
     nb_src = json.loads(path.read_text())
     codes = code_sources(nb_src)
     if not codes or codes[0] != install:
-        problems.append("first code cell is not the install cell of tools/install_cell.py.in")
+        problems.append("first code cell is not the install cell of press/install_cell.py.in")
     if fresh:
         subprocess.run(
             [str(venv_python()), "-m", "pip", "uninstall", "-y", "-q", "ptcourse"],
@@ -406,7 +406,9 @@ def write_kernelspecs(root: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--student", default=str(ROOT / "notebooks" / "student"))
+    from render_notebooks import NOTEBOOK_DIRS
+
+    parser.add_argument("--student", default=str(ROOT / NOTEBOOK_DIRS["student"]))
     parser.add_argument("--kernelspec", help="also write the ptcourse-colab kernelspec here")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
     parser.add_argument(

@@ -2,12 +2,12 @@
 
 Usage (from the repository root; ``make slides`` runs it after ``make book``)::
 
-    .venv/bin/python tools/slides.py [--out _build/slides] [--site _build/html] [CHAPTER ...]
+    .venv/bin/python press/slides.py [--out _build/slides] [--site _build/html] [CHAPTER ...]
 
 A chapter gets a deck when its ``book/NN_name.md`` carries markers. They are tiny, so that nothing
 is restructured and nothing is maintained twice:
 
-* ``% slide: TITLE`` -- a MyST comment line (Sphinx drops it; ``tools/render_notebooks.py`` drops
+* ``% slide: TITLE`` -- a MyST comment line (Sphinx drops it; ``press/render_notebooks.py`` drops
   it from the notebooks). The markdown block right after it (a paragraph or list up to the next
   blank line, a whole ``$$ ... $$`` equation, or a whole directive fence) goes on the slide TITLE;
   blocks marked with the same TITLE share one slide, slides keep the order of first mention.
@@ -43,14 +43,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import render_notebooks as rn  # noqa: E402  (tools/render_notebooks.py, beside this file)
+import render_notebooks as rn  # noqa: E402  (press/render_notebooks.py, beside this file)
+from chapter import MARK_RE, chapters, read  # noqa: E402  (the one reader of the chapter format)
 
 BOOK = ROOT / "book"
 EXECUTED = ROOT / "_build" / "jupyter_execute" / "book"
 DEMOS_DOC = "workshop/live_demos"  # the page that runs every live demo at build time
 REVEAL = ROOT / "node_modules" / "reveal.js"
 MATHJAX = ROOT / "_static" / "vendor" / "mathjax"  # filled by `make vendor` (mk/site.mk)
-MARK_RE = re.compile(r"^%\s*slide(?P<demo>-demo)?\s*(?::\s*(?P<arg>.*?))?\s*$")
 SLIDE_TAG = "slide"
 REVEAL_FILES = ("dist/reveal.css", "dist/reveal.js", "dist/theme/white.css",
                 "dist/plugin/notes.js", "LICENSE")  # fmt: skip
@@ -89,15 +89,13 @@ class Deck:
 
 def has_markers(md: Path) -> bool:
     """True when ``md`` carries a ``% slide`` line or a code cell tagged ``slide``."""
-    text = md.read_text(encoding="utf-8")
-    return any(MARK_RE.match(line) for line in text.splitlines()) or bool(
-        re.search(r"^:?tags:\s*\[[^\]]*\bslide\b", text, re.M)
-    )
+    ch = read(md)
+    return bool(ch.marks or ch.slide_cells)
 
 
 def marked_chapters(book: Path = BOOK) -> list[Path]:
     """The chapters (book/*.md notebooks) that carry slide markers: each gets a deck."""
-    return [p for p in rn.chapters(book) if has_markers(p)]
+    return [p for p in chapters(book) if has_markers(p)]
 
 
 def take_block(lines: list[str], i: int) -> tuple[list[str], int]:
@@ -217,19 +215,16 @@ def executed_notebook(doc: str, executed: Path = EXECUTED):
 
 def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=None) -> Deck:
     """The deck of one chapter: its title slide, then every marked block, figure and demo."""
-    import jupytext
-
     doc = md.stem
     glue = load_glue(doc, executed)
     executed_nb = executed_notebook(doc, executed)
     ch = rn.Chapter(doc=doc, index=index, glue=glue, kind="instructor")
     deck = Deck(doc=doc, title=index.titles.get(doc, doc))
-    nb = jupytext.read(md)
     code_i = -1
-    for cell in nb.cells:
-        if cell.cell_type == "code":
+    for cell in read(md).cells:
+        if cell.kind == "code":
             code_i += 1
-            if SLIDE_TAG in cell.metadata.get("tags", []):
+            if SLIDE_TAG in cell.tags:
                 if executed_nb is None:
                     raise SlideError(
                         f"{(executed / doc).relative_to(ROOT)}.ipynb is missing: run `make book`"
@@ -238,8 +233,6 @@ def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=No
                 match = [c for c in ex if c.source.strip() == cell.source.strip()]
                 alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
                 deck.slide(None).parts.append(figure_html((match or [ex[code_i]])[0], doc, alt))
-            continue
-        if cell.cell_type != "markdown":
             continue
         lines = cell.source.splitlines()
         i = 0
@@ -331,7 +324,7 @@ def render_deck(deck: Deck, site_page: str) -> str:
     """The deck as one HTML page (reveal.js and MathJax from ``vendor/`` beside it)."""
     sections = [
         f"<section><h1>{html.escape(deck.title)}</h1>"
-        f'<p class="from">Slides built from book/{deck.doc}.md by tools/slides.py '
+        f'<p class="from">Slides built from book/{deck.doc}.md by press/slides.py '
         f'&middot; <a href="{html.escape(site_page)}">the chapter</a></p></section>'
     ]
     for s in deck.slides:
@@ -363,7 +356,7 @@ def build(out: Path, chapters: list[Path], *, executed: Path = EXECUTED) -> list
     vendor(out)
     written, demos = [], None
     for md in chapters:
-        if demos is None and "slide-demo" in md.read_text(encoding="utf-8"):
+        if demos is None and any(m.demo for m in read(md).marks):
             demos = demo_outputs(executed)
         deck = build_deck(md, index=index, executed=executed, demos=demos)
         path = out / f"{deck.doc}.html"

@@ -3,7 +3,7 @@
 ``make book`` executes the chapters through jupyter-cache (``execute_notebooks: cache`` in
 ``_config.yml``), which keys an executed notebook on its code cells only. A chapter whose code did not
 change but whose package did (a core loss, the toy's training loop) would reuse stale outputs and
-stale glued numbers. ``python tools/book_cache.py CACHE_DIR`` runs before the build: it hashes every
+stale glued numbers. ``python press/book_cache.py CACHE_DIR`` runs before the build: it hashes every
 file of ``ptcourse/`` (names and bytes) and, when the hash differs from the one the previous build
 stamped next to it (``CACHE_DIR.ptcourse-sources``; or no stamp is there), removes ``CACHE_DIR`` so
 every chapter executes again; then it stamps the new hash. The stamp lives beside the cache, not in
@@ -141,9 +141,9 @@ def prewarm(
 
 def _book_sources() -> list[Path]:
     """The executable pages of the book: every .md under book/ with a kernelspec."""
-    return sorted(
-        p for p in (ROOT / "book").rglob("*.md") if "\nkernelspec:" in p.read_text(encoding="utf-8")
-    )
+    from chapter import executable_pages  # press/chapter.py, beside this file
+
+    return executable_pages(ROOT / "book")
 
 
 def _timeout() -> int:

@@ -1,29 +1,37 @@
 """The kernel-free HTML dials: one precomputed frame per slider position, an inline script, no kernel.
 
 :func:`html_dial` emits a self-contained snippet (slider, numbers, SVG figure, inline script). The
-script and the style are real files of this package, ``dial.js`` and ``dial.css`` (package data,
-read with :mod:`importlib.resources`), inlined into each snippet so a page needs nothing else.
+script and the style are real files beside this module, ``dial.js`` and ``dial.css``, inlined into each snippet so a page needs nothing else.
 """
 
 from __future__ import annotations
 
 import functools
 import html
-import importlib.resources
 import itertools
 import json
 import math
+from pathlib import Path
 
-from .._html import KernelFreeHTML
-from .examples import (
+from _html import KernelFreeHTML
+
+from ptcourse.course.dials.examples import (
     BETA_ANSWERS,
     BETA_PROMPT,
     BETA_REWARDS,
+    COLOURS,
     SLIDERS,
     TEMPERATURE_PROMPT,
     TEMPERATURE_TOKENS,
 )
-from .states import check_name, estimator_xlim, fmt_beta, readout, slider_values, state
+from ptcourse.course.dials.states import (
+    check_name,
+    estimator_xlim,
+    fmt_beta,
+    readout,
+    slider_values,
+    state,
+)
 
 __all__ = ["DialHTML", "html_dial"]
 
@@ -31,7 +39,7 @@ __all__ = ["DialHTML", "html_dial"]
 @functools.cache
 def _asset(name: str) -> str:
     """The text of ``dial.js`` or ``dial.css``, shipped next to this module."""
-    return importlib.resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return Path(__file__).with_name(name).read_text(encoding="utf-8")
 
 
 def _alt(name: str, state: dict) -> str:
@@ -117,7 +125,7 @@ def _spec(name: str) -> dict:
             height=290,
             margin={"l": 64, "r": 44, "t": 28, "b": 42},
             rows=list(TEMPERATURE_TOKENS),
-            series=[{"name": "p(token) at temperature T", "color": "#1f4e99"}],
+            series=[{"name": "p(token) at temperature T", "color": COLOURS["temperature"][0]}],
             legend=True,
             xmin=0.0,
             xmax=1.0,
@@ -131,8 +139,8 @@ def _spec(name: str) -> dict:
             margin={"l": 136, "r": 44, "t": 28, "b": 42},
             rows=[f"{a} (r={r:.1f})" for a, r in zip(BETA_ANSWERS, BETA_REWARDS, strict=True)],
             series=[
-                {"name": "π_ref (reference)", "color": "#9aa4b1"},
-                {"name": "π* (optimal at β)", "color": "#1f4e99"},
+                {"name": "π_ref (reference)", "color": COLOURS["beta"][0]},
+                {"name": "π* (optimal at β)", "color": COLOURS["beta"][1]},
             ],
             legend=True,
             xmin=0.0,
@@ -148,9 +156,8 @@ def _spec(name: str) -> dict:
             margin={"l": 112, "r": 70, "t": 24, "b": 42},
             rows=["k1 = −log r", "k2 = ½(log r)²", "k3 = (r−1) − log r"],
             series=[
-                {"name": "k1", "color": "#b5400b"},
-                {"name": "k2", "color": "#6f42c1"},
-                {"name": "k3", "color": "#1d7a36"},
+                {"name": k, "color": c}
+                for k, c in zip(("k1", "k2", "k3"), COLOURS["estimators"], strict=True)
             ],
             legend=False,
             xmin=lo,

@@ -2,13 +2,13 @@
 
 Usage (from the repository root; ``make dist`` runs both steps)::
 
-    .venv/bin/python tools/bundle.py learner-config --out _build/learner/_config.yml
-    .venv/bin/python tools/bundle.py --version 0.1.0 --site _build/html \\
+    .venv/bin/python press/bundle.py learner-config --out _build/learner/_config.yml
+    .venv/bin/python press/bundle.py --version 0.1.0 --site _build/html \\
         --learner-site _build/learner/_build/html --notebooks notebooks \\
         --wheel dist/ptcourse-0.1.0-py3-none-any.whl --out-dir dist
 
 ``learner-config`` writes a copy of ``_config.yml`` for the learner build of the site: the same
-book, with ``tools/learner_site.py`` loaded (it removes every solution and the quiz answer key) and
+book, with ``press/learner_site.py`` loaded (it removes every solution and the quiz answer key) and
 the book's own execution cache, so the learner build executes nothing again.
 
 The second step writes two tarballs, each one folder::
@@ -47,6 +47,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render_notebooks import NOTEBOOK_DIRS  # noqa: E402  (the rendered notebooks' one home)
+
 ROOT = Path(__file__).resolve().parents[1]
 SUMS = "SHA256SUMS"
 KINDS = ("learner", "instructor")
@@ -68,9 +71,9 @@ Everything a workshop needs without internet, except Python and torch themselves
 The notebooks' first cell skips the install when ptcourse is already present.
 """
 WHAT = {
-    "learner": "6. Open notebooks/student/*.ipynb in Jupyter. This bundle holds no solution: the\n"
+    "learner": f"6. Open {NOTEBOOK_DIRS['student']}/*.ipynb in Jupyter. This bundle holds no solution: the\n"
     "   site was built without them and the instructor notebooks are not included.",
-    "instructor": "6. Learners open notebooks/student/*.ipynb; notebooks/instructor/ has the\n"
+    "instructor": f"6. Learners open {NOTEBOOK_DIRS['student']}/*.ipynb; {NOTEBOOK_DIRS['instructor']}/ has the\n"
     "   solutions, the site's answer key page has the quiz answers, site/slides/ the decks\n"
     "   (when built). Hand out the learner bundle, never this one, for a graded course.",
 }
@@ -140,7 +143,7 @@ def stage(
                 f"bundle: the {what} {path} does not exist (run `make book` / `make wheel`)"
             )
     shutil.copytree(site, root / "site")
-    # The rendered notebooks (tools/render_notebooks.py), never the jupytext twins notebooks/*.ipynb.
+    # The rendered notebooks (press/render_notebooks.py), never the jupytext twins notebooks/*.ipynb.
     instructor = sorted((Path(notebooks) / "instructor").glob("*.ipynb"))
     student = sorted((Path(notebooks) / "student").glob("*.ipynb"))
     if not instructor or not student:
@@ -151,9 +154,9 @@ def stage(
     sets = (("student", student),) if kind == "learner" else (
         ("instructor", instructor), ("student", student))  # fmt: skip
     for sub, files in sets:
-        (root / "notebooks" / sub).mkdir(parents=True)
+        (root / NOTEBOOK_DIRS[sub]).mkdir(parents=True)
         for f in files:
-            shutil.copy2(f, root / "notebooks" / sub / f.name)
+            shutil.copy2(f, root / NOTEBOOK_DIRS[sub] / f.name)
     (root / "wheels").mkdir()
     shutil.copy2(wheel, root / "wheels" / Path(wheel).name)
     (root / "README.txt").write_text(README.format(version=version, kind=kind, what=WHAT[kind]))
@@ -171,7 +174,6 @@ LEAK_MARKUP = re.compile(
     r'class="[^"]*\b(?:solution|tag_solution)\b[^"]*"|Solution to Exercise'
     r'|class="ptc-quiz-key"|<strong>right</strong>'  # the quiz answer key (book/quiz_key.md)
 )
-_FENCE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}(.*)$")
 _PLAIN = re.compile(r"^[A-Za-z0-9 ,.;:'()?!=+/-]+$")
 
 
@@ -182,40 +184,21 @@ def _norm(text: str) -> str:
 
 
 def solution_lines(book: Path) -> dict[str, str]:
-    """One telltale line of every solution in ``book/*.md``: ``"file:line" -> text``.
+    """One telltale line of every solution of the chapters in ``book``: ``"file: which" -> text``.
 
-    For a code solution (a cell tagged ``solution``), its longest line of code below the signature
-    and docstring (which the exercise's stub may show); for a written one
-    (a ``{solution}`` directive), its longest line of plain words (no math, roles or markup). Lines
-    shorter than 24 characters are too common to tell anything and are skipped.
+    The solutions and the lines that give each away are read by press/chapter.py (code: the body
+    below the signature and docstring, which the exercise's stub may show; written: its text). A
+    page shows a written solution's math and markup differently, so there only lines of plain words
+    count; of the rest, the longest.
     """
+    from chapter import chapters, read
+
     found = {}
-    for md in sorted(Path(book).glob("*.md")):
-        lines = md.read_text(encoding="utf-8").splitlines()
-        i = 0
-        while i < len(lines):
-            m = _FENCE.match(lines[i])
-            if not m or m.group(2) not in ("code-cell", "solution"):
-                i += 1
-                continue
-            fence, name, start = m.group(1), m.group(2), i
-            j = i + 1
-            while j < len(lines) and lines[j].strip() != fence:
-                j += 1
-            body = lines[i + 1 : j]
-            is_solution = name == "solution" or any(
-                re.match(r"^:tags:.*\bsolution\b", b) for b in body[:3]
-            )
-            if is_solution:
-                text = [b.strip() for b in body if not b.startswith(":")]
-                if name == "solution":
-                    text = [t for t in text if _PLAIN.match(t)]
-                else:  # the signature and docstring may be the exercise's stub: the body tells
-                    text = [t for t in text if not t.startswith(("def ", '"""', "#"))]
-                best = max(text, key=len, default="")
-                if len(best) >= 24:
-                    found[f"{md.name}:{start + 1}"] = _norm(best)
-            i = j + 1
+    for md in chapters(Path(book)):
+        for i, s in enumerate(read(md).solutions, 1):
+            lines = [ln for ln in s.lines if s.kind == "code" or _PLAIN.match(ln)]
+            if lines:
+                found[f"{md.name}: solution {i} ({s.label})"] = _norm(max(lines, key=len))
     return found
 
 
@@ -233,8 +216,8 @@ def find_leaks(root: Path, book: Path | None = None) -> list[str]:
     """
     root = Path(root)
     leaks = []
-    if (root / "notebooks" / "instructor").exists():
-        leaks.append("notebooks/instructor/ is in the bundle")
+    if (root / NOTEBOOK_DIRS["instructor"]).exists():
+        leaks.append(f"{NOTEBOOK_DIRS['instructor']}/ is in the bundle")
     for nb in sorted(root.glob("notebooks/**/*.ipynb")):
         for cell in json.loads(nb.read_text(encoding="utf-8")).get("cells", []):
             if isinstance(cell, dict) and "solution" in cell.get("metadata", {}).get("tags", []):
@@ -315,14 +298,14 @@ def learner_config(out: Path, root: Path = ROOT) -> Path:
     sphinx = config.setdefault("sphinx", {})
     local = {name: str((root / path).resolve()) for name, path in
              (sphinx.get("local_extensions") or {}).items()}  # fmt: skip
-    local["learner_site"] = str((root / "tools").resolve())
+    local["learner_site"] = str((root / "press").resolve())
     sphinx["local_extensions"] = local
     config.setdefault("execute", {})["cache"] = str((root / "_build" / ".jupyter_cache").resolve())
     config["title"] = f"{config.get('title', 'ptcourse')} (learner edition)"
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        "# Generated by tools/bundle.py learner-config for `make site-learner`; do not edit.\n"
+        "# Generated by press/bundle.py learner-config for `make site-learner`; do not edit.\n"
         + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )

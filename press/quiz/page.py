@@ -8,7 +8,8 @@ import importlib.resources
 import json
 import re
 
-from .._html import KernelFreeHTML
+from _html import KernelFreeHTML
+
 from .model import Choice, Quiz, chapters, displayed, load
 
 __all__ = ["QuizHTML", "show", "markdown", "key_markdown"]
@@ -173,8 +174,8 @@ def key_markdown() -> str:
         "",
         "The answers and explanations of the *Check yourself* quiz at the end of every chapter, "
         "for the instructor (print it from the browser). Each wrong option carries the "
-        "explanation a learner sees on choosing it. Generated from `ptcourse/course/quiz/` by "
-        "`python -m ptcourse.course.quiz`; do not edit by hand.",
+        "explanation a learner sees on choosing it. Generated from `press/quiz/` by "
+        "`PYTHONPATH=press python -m quiz`; do not edit by hand.",
     ]
     for ch in chapters():
         quiz = load(ch)

@@ -1,5 +1,5 @@
 // The kernel-free dials' script: draws one precomputed frame into the SVG when the slider moves.
-// ptcourse.course.dials.page.html_dial inlines it as `(function (rootId, S) {...})(ID, SPEC);`, where
+// press/dial_page.py's html_dial inlines it as `(function (rootId, S) {...})(ID, SPEC);`, where
 // SPEC holds every frame. Generic over the two figure types: "bars" (one horizontal bar per row and
 // series, probabilities on a fixed 0..1 axis) and "boxes" (one box plot per row).
 (function (rootId, S) {

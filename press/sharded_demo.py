@@ -1,6 +1,6 @@
 r"""A worked run of ptcourse.parallel on 2 gloo ranks: shards, all-reduced row quantities, the match.
 
-    .venv/bin/python tools/sharded_demo.py          # about 10-30 s (two processes import torch)
+    .venv/bin/python press/sharded_demo.py          # about 10-30 s (two processes import torch)
 
 Two CPU processes form a ``torch.distributed`` group (gloo). The logits of 2 positions over a
 vocabulary of 8 tokens are split along the vocabulary: rank 0 holds tokens 0-3, rank 1 tokens 4-7.

@@ -2,7 +2,7 @@
 
 Usage (from the repository root, after ``make book``; ``make site-test`` runs it as a test)::
 
-    .venv/bin/python tools/notebook_links.py [--site _build/html] [NOTEBOOK_DIR ...]
+    .venv/bin/python press/notebook_links.py [--site _build/html] [NOTEBOOK_DIR ...]
 
 A learner opens a rendered notebook (``notebooks/student``, ``notebooks/instructor``) alone, in
 Colab or Jupyter: nothing lies beside it, so every link must be absolute and land somewhere. Each
@@ -30,8 +30,11 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render_notebooks import NOTEBOOK_DIRS  # noqa: E402  (the rendered notebooks' one home)
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DIRS = (ROOT / "notebooks" / "student", ROOT / "notebooks" / "instructor")
+DEFAULT_DIRS = tuple(ROOT / d for d in NOTEBOOK_DIRS.values())
 ID_RE = re.compile(r"""\s(?:id|name)\s*=\s*["']([^"']+)["']""")
 HTML_LINK_RE = re.compile(r"""<(?:a|img)\b[^>]*?\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 

@@ -2,7 +2,7 @@
 
 Usage (from the repository root; ``make colab-check`` runs it)::
 
-    .venv/bin/python tools/render_check.py [NOTEBOOK_DIR ...]   # default: notebooks/student notebooks/instructor
+    .venv/bin/python press/render_check.py [NOTEBOOK_DIR ...]   # default: notebooks/student notebooks/instructor
 
 Each markdown cell is converted with markdown-it-py's CommonMark renderer (what Jupyter and Colab
 use is CommonMark too), and the HTML is searched for what MyST syntax turns into when a CommonMark
@@ -23,7 +23,6 @@ Exit status 1 on any problem, each named with notebook and cell.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import sys
@@ -61,34 +60,11 @@ def to_html(markdown: str) -> str:
 
 
 def solution_lines(book: Path = ROOT / "book") -> set[str]:
-    """Distinctive lines (stripped, 25+ characters) of every solution in the chapters."""
-    lines: set[str] = set()
-    for md in sorted(book.glob("*.md")):
-        text = md.read_text(encoding="utf-8")
-        for m in re.finditer(r"^```\{solution\}[^\n]*\n(.*?)^```\s*$", text, re.S | re.M):
-            lines |= {ln.strip() for ln in m.group(1).splitlines() if not ln.startswith(":")}
-        for m in re.finditer(r"^```\{solution-start\}.*?^```\{solution-end\}", text, re.S | re.M):
-            for code in re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```", m.group(0), re.S | re.M):
-                code = "\n".join(ln for ln in code.splitlines() if not ln.startswith(":"))
-                lines |= _body_lines(code)
-    return {ln for ln in lines if len(ln) >= 25}
+    """The lines that give away a solution of the chapters (press/chapter.py reads them)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from chapter import solution_lines as lines_of
 
-
-def _body_lines(code: str) -> set[str]:
-    """Lines of a function's body after its signature and docstring (what a stub removes)."""
-    try:
-        fn = ast.parse(code).body[0]
-    except (SyntaxError, IndexError):
-        return set(code.splitlines())
-    body = fn.body if isinstance(fn, ast.FunctionDef) else []
-    if (
-        body
-        and isinstance(body[0], ast.Expr)
-        and isinstance(getattr(body[0], "value", None), ast.Constant)
-    ):
-        body = body[1:]
-    src = code.splitlines()
-    return {src[i].strip() for node in body for i in range(node.lineno - 1, node.end_lineno)}
+    return {ln for lines in lines_of(book).values() for ln in lines}
 
 
 def is_student(path: Path, nb: dict) -> bool:
@@ -121,9 +97,10 @@ def check_notebook(path: Path, nb: dict, solutions: set[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from render_notebooks import NOTEBOOK_DIRS
+
     dirs = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or [
-        ROOT / "notebooks" / "student",
-        ROOT / "notebooks" / "instructor",
+        ROOT / d for d in NOTEBOOK_DIRS.values()
     ]
     solutions = solution_lines()
     problems, n = [], 0

@@ -1,6 +1,6 @@
 // The kernel-free quizzes' script: feedback per answer, from data precomputed at build time.
-// ptcourse.course.quiz.show inlines it as `(function (rootId, Q) {...})(ID, SPEC);` where SPEC has,
-// per question, its kind and its explanations. Same rule as ptcourse.course.quiz.grade.
+// press/quiz/page.py's show inlines it as `(function (rootId, Q) {...})(ID, SPEC);` where SPEC has,
+// per question, its kind and its explanations. Same rule as press/quiz/model.py's grade.
 (function (rootId, Q) {
   var root = document.getElementById(rootId);
   if (!root || root.getAttribute("data-ready") === "1") { return; }

@@ -1,0 +1,130 @@
+"""The wheel a learner installs: built here, its modules listed, and each one needed by a learner.
+
+The wheel holds the core, the toy world and what a learner's notebook imports; the press (press/:
+the notebook renderer, the quizzes, the kernel-free dial pages, the build tools) stays out of it. A
+module is *needed* when the learner reaches it: from the student notebooks' code (what the Colab
+badge opens), the ``ptcourse`` command, or ``import ptcourse``, following the package's own imports
+(function-level ones too). A module nothing reaches runs only at build time, or never.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRESS = ROOT / "press"
+MAX_LINES = 9_000  # issue 28: a compact package
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> dict[str, tuple[str, bool]]:
+    """Module name -> (source, is_package) of the wheel built from a copy of the sources."""
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(
+        ROOT / "ptcourse", src / "ptcourse", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "--disable-pip-version-check", str(src), "-w", str(out)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (path,) = out.glob("ptcourse-*.whl")
+    modules = {}
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        assert not [n for n in names if n.endswith((".js", ".css", ".in"))], names
+        for n in names:
+            if n.endswith(".py"):
+                name = n[:-3].replace("/", ".")
+                modules[name.removesuffix(".__init__")] = (
+                    z.read(n).decode("utf-8"),
+                    name.endswith(".__init__"),
+                )
+    return modules
+
+
+def _imports(name: str, source: str, is_package: bool) -> set[str]:
+    """Every module name ``source`` imports (anywhere in it), relative imports resolved."""
+    package = name if is_package else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            found |= {base, *(f"{base}.{a.name}" for a in node.names)}
+    # attribute access on the package (pc.widgets.dial, ptcourse.toy.X) reaches a submodule too
+    found |= {f"ptcourse.{m}" for m in re.findall(r"\b(?:pc|ptcourse)\.(\w+)", source)}
+    return found
+
+
+def _learner_roots() -> set[str]:
+    roots = {"ptcourse", "ptcourse.cli", "ptcourse.__main__"}
+    for nb in sorted((ROOT / "notebooks" / "student").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                lines = "".join(cell["source"]).splitlines()
+                code = "\n".join(x for x in lines if not x.lstrip().startswith(("!", "%")))
+                roots |= _imports("__main__", code, False)
+    return roots
+
+
+def _reached(modules: dict[str, tuple[str, bool]]) -> set[str]:
+    def resolve(name: str) -> str | None:
+        if name in modules:
+            return name
+        alias = name.replace("ptcourse.", "ptcourse.course.", 1)  # ptcourse.glue -> course.glue
+        return alias if name.startswith("ptcourse.") and alias in modules else None
+
+    seen: set[str] = set()
+    todo = [m for m in map(resolve, _learner_roots()) if m]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parents = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
+        todo += [*parents, *filter(None, map(resolve, _imports(name, *modules[name])))]
+    return seen
+
+
+def test_every_module_of_the_wheel_is_reached_by_a_learner(wheel):
+    """Nothing in the wheel runs only at build time: each module is reached from a student notebook,
+    the ``ptcourse`` command or ``import ptcourse``."""
+    unreached = sorted(set(wheel) - _reached(wheel))
+    assert not unreached, f"in the wheel but no learner reaches them: {unreached}"
+
+
+def test_the_wheel_holds_none_of_the_press(wheel):
+    """No module of the wheel imports the press or reads a build switch; the press's modules are not
+    in it under any name."""
+    press = {p.stem for p in PRESS.glob("*.py")} | {p.name for p in PRESS.iterdir() if p.is_dir()}
+    press -= {"__pycache__"}
+    for name, (source, is_package) in wheel.items():
+        tops = {m.split(".")[0] for m in _imports(name, source, is_package)}
+        assert not tops & press, f"{name} imports the press: {sorted(tops & press)}"
+        assert "PTCOURSE_BOOK" not in source, name
+        assert name.rpartition(".")[2] not in press - {"checkpoints"}, name
+
+
+def test_the_wheel_is_compact(wheel):
+    """At most MAX_LINES lines of Python in the wheel (issue 28)."""
+    lines = {name: source.count("\n") for name, (source, _) in wheel.items()}
+    total = sum(lines.values())
+    biggest = sorted(lines.items(), key=lambda kv: -kv[1])[:8]
+    assert total <= MAX_LINES, f"{total} lines of Python in the wheel; the biggest: {biggest}"
