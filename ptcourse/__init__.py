@@ -2,8 +2,10 @@
 
 Three layers, arrows pointing down:
 
-* the core, flat at the top of the package (``logprobs``, ``sft``, ``kl``, ``entropy``, ``objectives``,
-  ``stats``): imports only torch and the standard library, and is re-exported here;
+* the core, flat at the top of the package, one concept per module (``logprobs``, ``sft``, ``kl``,
+  ``spread``, ``stats``, ``aggregation``, ``reward_model``; ``preference``, ``advantages`` and
+  ``ppo``, gathered by ``objectives``): imports only torch and the standard library; its public
+  names (``__all__``) are re-exported here;
 * ``ptcourse.toy``: the toy world (grammar, tokenizer, tiny LM, training loops); imports the core;
 * ``ptcourse.parallel`` (core, loaded on first use): the same statistics over a vocabulary sharded
   across ``torch.distributed`` ranks; its functions keep the core's names, so they are not
@@ -17,10 +19,8 @@ Everything but the core loads on first use, so ``import ptcourse`` never imports
 ipywidgets.
 """
 
-from __future__ import annotations
-
-import importlib
-import importlib.util
+import importlib as _importlib
+import importlib.util as _util
 
 from .aggregation import aggregate_loss
 from .kl import kl_divergence, kl_estimate, kl_penalized_rewards, kl_regularized_policy
@@ -65,7 +65,7 @@ __all__ = [
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.course.{name}"):
-        return importlib.import_module(f"{__name__}.course.{name}")  # pc.viz: ptcourse.course.viz
+        return _importlib.import_module(f"{__name__}.{name}")
+    if not name.startswith("_") and _util.find_spec(f"{__name__}.course.{name}"):
+        return _importlib.import_module(f"{__name__}.course.{name}")  # pc.viz: ptcourse.course.viz
     raise AttributeError(f"module 'ptcourse' has no attribute {name!r}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 
 from . import _validate as V
-from .stats import vocab_stats
+from ._vocab import vocab_stats
 
 __all__ = ["kl_divergence", "kl_estimate", "kl_penalized_rewards", "kl_regularized_policy"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 
 from . import _validate as V
-from .stats import vocab_stats
+from ._vocab import vocab_stats
 
 __all__ = ["token_logprobs", "sequence_logprob", "cross_entropy", "perplexity"]
 
