@@ -98,6 +98,12 @@ def no_nan(x: torch.Tensor, name: str) -> torch.Tensor:
     return x
 
 
+def refuse(bad: torch.Tensor, message) -> None:
+    """Raise ``ValueError(message(i))`` at the first index ``i`` where ``bad`` holds."""
+    if bad.numel() and bool(bad.any()):
+        raise ValueError(message(_first(bad)))
+
+
 def finite(x: torch.Tensor, name: str, where: torch.Tensor | None = None) -> torch.Tensor:
     """No NaN anywhere, and no +-inf (only where ``where`` is True, when given)."""
     no_nan(x, name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from . import _guards as G
 from . import _validate as V
 
 __all__ = ["SCALES", "grpo_advantages", "rloo_advantages"]
@@ -68,21 +69,7 @@ def grpo_advantages(
     tensor([[ 1.0801, -1.0801, -1.0801,  1.0801],
             [ 0.0000,  0.0000,  0.0000,  0.0000]])
     """
-    V.float_tensor(rewards, "rewards")
-    if rewards.dim() != 2:
-        raise ValueError(f"'rewards' must have shape (G, n), got {tuple(rewards.shape)}")
-    if rewards.shape[1] < 2:
-        raise ValueError(
-            f"'rewards' needs n >= 2 samples per group (the Bessel std of one sample is "
-            f"undefined), got shape {tuple(rewards.shape)}"
-        )
-    V.finite(rewards, "rewards")
-    if isinstance(scale, str):
-        if scale not in SCALES:  # a TypeError, as for a non-bool (a truthy "no" was once True)
-            raise TypeError(f"'scale' must be one of {SCALES} or True / False, got {scale!r}")
-    else:
-        scale = "group" if V.flag(scale, "scale") else "none"
-    e = V.scalar(eps, "eps", allow_zero=True)
+    scale, e = G.group_scaling(rewards, scale, eps, SCALES)
     out_dtype = V.compute_dtype(rewards.dtype)
     # Reduce in float64 (MPS has none: fp32 there), after dividing each group by a power of two
     # near its largest |reward| (exact): sums of 3e38-sized fp32 rewards cannot overflow, and a
@@ -165,16 +152,8 @@ def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
     >>> rloo_advantages(torch.tensor([[1.0, 0.0, 0.0, 3.0]]))  # 1 - (0 + 0 + 3) / 3 = 0, ...
     tensor([[ 0.0000, -1.3333, -1.3333,  2.6667]])
     """
-    V.float_tensor(rewards, "rewards")
-    if rewards.dim() != 2:
-        raise ValueError(f"'rewards' must have shape (G, n), got {tuple(rewards.shape)}")
+    G.group_rewards(rewards, "a leave-one-out baseline needs another sample")
     n = rewards.shape[1]
-    if n < 2:
-        raise ValueError(
-            f"'rewards' needs n >= 2 samples per group (a leave-one-out baseline needs another "
-            f"sample), got shape {tuple(rewards.shape)}"
-        )
-    V.finite(rewards, "rewards")
     out_dtype = V.compute_dtype(rewards.dtype)
     wd = torch.float32 if rewards.device.type == "mps" else torch.float64
     r = rewards.to(wd)  # (G, n)

@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from . import _guards as G
 from . import _validate as V
 
 __all__ = ["ppo_clip_loss"]
@@ -68,28 +69,7 @@ def ppo_clip_loss(
     >>> ppo_clip_loss(logp, torch.zeros(1, 2), adv, torch.ones(1, 2))  # -(1.2 + 0.5) / 2
     tensor(-0.8500)
     """
-    V.float_tensor(logp, "logp")
-    V.float_tensor(old_logp, "old_logp")
-    V.float_tensor(advantages, "advantages")
-    V.same_shape(logp, "logp", old_logp, "old_logp")
-    V.same_device(logp, "logp", old_logp, "old_logp")
-    V.same_device(logp, "logp", advantages, "advantages")
-    V.per_token(advantages, "advantages", logp, "logp")
-    keep = V.mask(mask, "mask", logp.shape, logp.device)
-    V.nonempty(keep, "mask")
-    lo = V.scalar(clip_eps, "clip_eps", below=1.0)
-    hi = lo if clip_eps_high is None else V.scalar(clip_eps_high, "clip_eps_high")
-    V.logprob(logp, "logp", where=keep)
-    V.logprob(old_logp, "old_logp", where=keep)
-    adv_kept = keep if advantages.shape == logp.shape else None
-    V.finite(advantages, "advantages", where=adv_kept)
-    both = torch.isneginf(logp) & torch.isneginf(old_logp) & keep
-    if bool(both.any()):
-        raise ValueError(
-            f"'logp' and 'old_logp' are both -inf at kept index {V._first(both)}: the ratio "
-            "exp(-inf - (-inf)) is undefined (mask that token out)"
-        )
-    cd = V.compute_dtype(logp.dtype, old_logp.dtype, advantages.dtype)
+    keep, lo, hi, cd = G.policy_ratios(logp, old_logp, advantages, mask, clip_eps, clip_eps_high)
     zero = torch.zeros((), dtype=cd, device=logp.device)
     lp = torch.where(keep, logp.to(cd), zero)  # (B, T)
     olp = torch.where(keep, old_logp.detach().to(cd), zero)  # (B, T); old_logp gets no gradient
@@ -105,14 +85,15 @@ def ppo_clip_loss(
     ratio = torch.exp(torch.where(pos, log_ratio.clamp(max=cap), log_ratio))  # (B, T)
     bounded = torch.where(pos, ratio.clamp(max=1 + hi), ratio.clamp(min=1 - lo))
     per_token = torch.where(keep, -adv * bounded, zero)  # (B, T)
-    if not bool(torch.isfinite(per_token).all()):
-        i = V._first(~torch.isfinite(per_token))
-        raise ValueError(
-            f"ppo_clip_loss overflows {cd} at kept index {i}: advantage {adv[i].item():.4g} and "
-            f"log-ratio logp - old_logp = {log_ratio[i].item():.4g} give an unbounded term (a "
+    V.refuse(
+        ~torch.isfinite(per_token),
+        lambda i: (
+            f"ppo_clip_loss overflows {cd} at kept index {i}: advantage {adv[i].item():.4g} "
+            f"and log-ratio logp - old_logp = {log_ratio[i].item():.4g} give an unbounded term (a "
             "negative advantage is never clipped from above); recompute 'old_logp' from the "
             "current policy or scale down 'advantages'"
-        )
+        ),
+    )
     loss = per_token.sum() / keep.sum()
     if not bool(torch.isfinite(loss)):
         raise ValueError(

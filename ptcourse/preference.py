@@ -11,43 +11,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from . import _guards as G
 from . import _validate as V
 
 __all__ = ["dpo_loss", "ipo_loss"]
 
 
-def _pair_ratios(
-    policy_chosen_logp: torch.Tensor,
-    policy_rejected_logp: torch.Tensor,
-    ref_chosen_logp: torch.Tensor,
-    ref_rejected_logp: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The checked log-ratios ``pc - rc`` and ``pr - rr`` of preference pairs, ``(P,)`` each."""
-    args = {
-        "policy_chosen_logp": policy_chosen_logp,
-        "policy_rejected_logp": policy_rejected_logp,
-        "ref_chosen_logp": ref_chosen_logp,
-        "ref_rejected_logp": ref_rejected_logp,
-    }
-    for name, t in args.items():
-        V.float_tensor(t, name)
-        V.same_shape(policy_chosen_logp, "policy_chosen_logp", t, name)
-        V.same_device(policy_chosen_logp, "policy_chosen_logp", t, name)
-        V.logprob(t, name)
-    if policy_chosen_logp.numel() == 0:
-        raise ValueError("'policy_chosen_logp' is empty: no preference pair to average over")
-    cd = V.compute_dtype(*(t.dtype for t in args.values()))
-    pc, pr = policy_chosen_logp.to(cd), policy_rejected_logp.to(cd)
-    rc, rr = ref_chosen_logp.detach().to(cd), ref_rejected_logp.detach().to(cd)  # frozen
-    chosen, rejected = pc - rc, pr - rr  # (P,) log-ratios
-    for side, ratio in (("chosen", chosen), ("rejected", rejected)):
-        if bool(torch.isnan(ratio).any()):
-            i = V._first(torch.isnan(ratio))
-            raise ValueError(
-                f"'policy_{side}_logp' and 'ref_{side}_logp' are both -inf at index {i}: the "
-                "log-ratio -inf - (-inf) is undefined"
-            )
-    return chosen, rejected
+def _logratios(pc, pr, rc, rr, cd) -> tuple[torch.Tensor, torch.Tensor]:
+    """The log-ratios ``log pi / pi_ref`` of the chosen and the rejected answers, ``(P,)`` each."""
+    return pc.to(cd) - rc.detach().to(cd), pr.to(cd) - rr.detach().to(cd)  # the reference is frozen
 
 
 def _margin(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
@@ -58,20 +30,21 @@ def _margin(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
     compute dtype are refused, not turned into a silent inf.
     """
     diff = chosen - rejected  # (P,)
-    if bool(torch.isnan(diff).any()):
-        i = V._first(torch.isnan(diff))
-        raise ValueError(
-            f"the chosen and the rejected log-ratios are both {chosen[i].item()} at index {i} "
-            "('ref_chosen_logp' and 'ref_rejected_logp' -inf?): their difference is undefined"
-        )
-    over = torch.isinf(diff) & torch.isfinite(chosen) & torch.isfinite(rejected)  # (P,)
-    if bool(over.any()):
-        i = V._first(over)
-        raise ValueError(
-            f"the margin of the finite log-ratios chosen {chosen[i].item():.4g} and rejected "
-            f"{rejected[i].item():.4g} at index {i} overflows {diff.dtype} (the log-probabilities "
-            "are far from the reference's): pass float64 log-probabilities"
-        )
+    V.refuse(
+        torch.isnan(diff),
+        lambda i: (
+            f"the chosen and the rejected log-ratios are both {chosen[i].item()} at index "
+            f"{i} ('ref_chosen_logp' and 'ref_rejected_logp' -inf?): their difference is undefined"
+        ),
+    )
+    V.refuse(
+        torch.isinf(diff) & torch.isfinite(chosen) & torch.isfinite(rejected),  # (P,)
+        lambda i: (
+            f"the margin of the finite log-ratios chosen {chosen[i].item():.4g} and "
+            f"rejected {rejected[i].item():.4g} at index {i} overflows {diff.dtype} (the "
+            "log-probabilities are far from the reference's): pass float64 log-probabilities"
+        ),
+    )
     return diff
 
 
@@ -115,18 +88,20 @@ def dpo_loss(
     >>> dpo_loss(lp, lp, lp, lp)  # policy == reference: log 2
     tensor(0.6931)
     """
-    chosen, rejected = _pair_ratios(
-        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp
+    cd, b = G.preference_pairs(
+        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, "beta", beta
     )
-    b = V.scalar(beta, "beta", dtype=chosen.dtype)
+    chosen, rejected = _logratios(
+        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, cd
+    )  # (P,) each
     z = b * _margin(chosen, rejected)  # (P,)
-    over = torch.isinf(z) & torch.isfinite(chosen) & torch.isfinite(rejected)
-    if bool(over.any()):
-        i = V._first(over)
-        raise ValueError(
-            f"'beta' = {b:g} times the margin {(chosen - rejected)[i].item():.4g} at index {i} "
-            f"overflows {z.dtype}: use a smaller beta or float64 log-probabilities"
-        )
+    V.refuse(
+        torch.isinf(z) & torch.isfinite(chosen) & torch.isfinite(rejected),
+        lambda i: (
+            f"'beta' = {b:g} times the margin {(chosen - rejected)[i].item():.4g} at index "
+            f"{i} overflows {z.dtype}: use a smaller beta or float64 log-probabilities"
+        ),
+    )
     return V.safe_mean(-F.logsigmoid(z))
 
 
@@ -182,59 +157,57 @@ def ipo_loss(
     >>> ipo_loss(lp + 1.0, lp, lp, lp, tau=0.5)  # margin 1 on the target: loss 0
     tensor(0.)
     """
-    chosen, rejected = _pair_ratios(
-        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp
+    cd, t = G.preference_pairs(
+        policy_chosen_logp,
+        policy_rejected_logp,
+        ref_chosen_logp,
+        ref_rejected_logp,
+        "tau",
+        tau,
+        chosen_tokens,
+        rejected_tokens,
     )
-    t = V.scalar(tau, "tau", dtype=chosen.dtype)
-    if (chosen_tokens is None) != (rejected_tokens is None):
-        raise ValueError("'chosen_tokens' and 'rejected_tokens' must be given together, or neither")
+    chosen, rejected = _logratios(
+        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, cd
+    )  # (P,) each
     if chosen_tokens is not None:
-        for name, n in (("chosen_tokens", chosen_tokens), ("rejected_tokens", rejected_tokens)):
-            V.tensor(n, name)
-            if n.dtype == torch.bool or n.is_complex():
-                raise TypeError(f"'{name}' must hold real token counts, got dtype {n.dtype}")
-            V.same_shape(policy_chosen_logp, "policy_chosen_logp", n, name)
-            V.same_device(policy_chosen_logp, "policy_chosen_logp", n, name)
-            if n.is_floating_point():
-                V.finite(n, name)
-            if not bool((n > 0).all()):
-                raise ValueError(f"'{name}' must be > 0 everywhere, got {n.min().item()}")
-        ratios = []
-        for name, ratio, n in (
-            ("chosen_tokens", chosen, chosen_tokens),
-            ("rejected_tokens", rejected, rejected_tokens),
-        ):
-            per_token = ratio / n.to(ratio.dtype)  # (P,)
-            bad = ~torch.isfinite(per_token) & torch.isfinite(ratio)  # (P,)
-            if bool(bad.any()):
-                i = V._first(bad)
-                raise ValueError(
-                    f"'{name}' = {n[i].item():.4g} at index {i} is too small: the log-ratio "
-                    f"{ratio[i].item():.4g} divided by it overflows {ratio.dtype} (a token "
-                    "count is at least 1)"
-                )
-            ratios.append(per_token)
-        chosen, rejected = ratios
+        chosen = _per_token(chosen, chosen_tokens, "chosen_tokens")  # (P,)
+        rejected = _per_token(rejected, rejected_tokens, "rejected_tokens")  # (P,)
     h = _margin(chosen, rejected)  # (P,)
-    if not bool(torch.isfinite(h).all()):
-        i = V._first(~torch.isfinite(h))
-        raise ValueError(
-            f"the IPO margin is {h[i].item()} at index {i} (a log-probability of -inf): its "
-            "squared distance to the target is infinite"
-        )
+    V.refuse(
+        ~torch.isfinite(h),
+        lambda i: (
+            f"the IPO margin is {h[i].item()} at index {i} (a log-probability of -inf): "
+            "its squared distance to the target is infinite"
+        ),
+    )
     target = 1.0 / (2.0 * t)
     dist = (h - target).square()  # (P,)
-    if not bool(torch.isfinite(dist).all()):
-        i = V._first(~torch.isfinite(dist))
-        if target * target > torch.finfo(h.dtype).max:  # even a margin of 0 overflows: tau's
-            raise ValueError(
-                f"ipo_loss overflows {h.dtype}: the target margin 1/(2 tau) = {target:.3g} is "
-                "too large for it; use a larger 'tau'"
-            )
-        raise ValueError(
-            f"ipo_loss overflows {h.dtype} at index {i}: the margin h = {h[i].item():.4g} is so "
-            f"far from the target 1/(2 tau) = {target:.3g} that its square does not fit (the "
-            "policy is far from the reference); pass float64 log-probabilities"
+    if target * target > torch.finfo(h.dtype).max and not bool(torch.isfinite(dist).all()):
+        raise ValueError(  # even a margin of 0 overflows: tau's fault
+            f"ipo_loss overflows {h.dtype}: the target margin 1/(2 tau) = {target:.3g} is "
+            "too large for it; use a larger 'tau'"
         )
-    loss = V.safe_mean(dist)
-    return loss
+    V.refuse(
+        ~torch.isfinite(dist),
+        lambda i: (
+            f"ipo_loss overflows {h.dtype} at index {i}: the margin h = {h[i].item():.4g} "
+            f"is so far from the target 1/(2 tau) = {target:.3g} that its square does not fit (the "
+            "policy is far from the reference); pass float64 log-probabilities"
+        ),
+    )
+    return V.safe_mean(dist)
+
+
+def _per_token(ratio: torch.Tensor, n: torch.Tensor, name: str) -> torch.Tensor:
+    """A log-ratio ``(P,)`` divided by its answer's token count ``n`` (refused where that overflows)."""
+    per_token = ratio / n.to(ratio.dtype)  # (P,)
+    V.refuse(
+        ~torch.isfinite(per_token) & torch.isfinite(ratio),
+        lambda i: (
+            f"'{name}' = {n[i].item():.4g} at index {i} is too small: the log-ratio "
+            f"{ratio[i].item():.4g} divided by it overflows {ratio.dtype} (a token count is at "
+            "least 1)"
+        ),
+    )
+    return per_token
