@@ -243,3 +243,50 @@ def token_targets(logits, targets, mask, *, sequences: bool = False):
         keep = V.mask(mask, "mask", targets.shape, targets.device)
     V.nonempty(keep, "mask")
     return keep
+
+
+def loss_terms(per_token, mask, mode, num_tokens, num_seqs, modes):
+    """The arguments of ``aggregate_loss``; returns ``(keep, dtype, num_tokens, num_seqs)``."""
+    V.float_tensor(per_token, "per_token")
+    if per_token.dim() != 2:
+        raise ValueError(f"'per_token' must have shape (B, T), got {tuple(per_token.shape)}")
+    keep = V.mask(mask, "mask", per_token.shape, per_token.device)
+    V.nonempty(keep, "mask")
+    if mode not in modes:
+        raise ValueError(f"'mode' must be one of {modes}, got {mode!r}")
+    if mode == "token-mean" and num_seqs is not None:
+        raise ValueError("'num_seqs' is for the seq-mean modes; token-mean takes 'num_tokens'")
+    if mode != "token-mean" and num_tokens is not None:
+        raise ValueError(f"'num_tokens' is for token-mean; {mode!r} takes 'num_seqs'")
+    V.finite(per_token, "per_token", where=keep)
+    cd = V.compute_dtype(per_token.dtype)
+    if num_tokens is not None:
+        num_tokens = V.scalar(num_tokens, "num_tokens", dtype=cd)
+    if num_seqs is not None:
+        num_seqs = V.scalar(num_seqs, "num_seqs", dtype=cd)
+    return keep, cd, num_tokens, num_seqs
+
+
+def reward_pairs(chosen_rewards, rejected_rewards, margin):
+    """The arguments of ``bradley_terry_loss``; returns ``(dtype, margin)``, the margin None, a
+    float, or a detached tensor ``(P,)`` in that dtype."""
+    V.float_tensor(chosen_rewards, "chosen_rewards")
+    V.float_tensor(rejected_rewards, "rejected_rewards")
+    V.same_shape(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
+    V.same_device(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
+    if chosen_rewards.numel() == 0:
+        raise ValueError("'chosen_rewards' is empty: no preference pair to average over")
+    V.finite(chosen_rewards, "chosen_rewards")
+    V.finite(rejected_rewards, "rejected_rewards")
+    cd = V.compute_dtype(chosen_rewards.dtype, rejected_rewards.dtype)
+    if margin is None:
+        return cd, None
+    if isinstance(margin, torch.Tensor) and margin.numel() != 1:
+        V.float_tensor(margin, "margin")
+        V.same_shape(chosen_rewards, "chosen_rewards", margin, "margin")
+        V.same_device(chosen_rewards, "chosen_rewards", margin, "margin")
+        V.finite(margin, "margin")
+        if bool((margin < 0).any()):
+            raise ValueError(f"'margin' must be >= 0, got {margin.min().item()} somewhere")
+        return cd, margin.detach().to(cd)
+    return cd, V.scalar(margin, "margin", allow_zero=True, dtype=cd)
