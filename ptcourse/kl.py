@@ -60,17 +60,9 @@ def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tenso
     tensor(0.5108)
     """
     G.logit_pair(p_logits, q_logits)
-    _, _, kl, _ = vocab_stats(
-        p_logits,
-        None,
-        q_logits,
-        want_logp=False,
-        want_ent=False,
-        want_kl=True,
-        chunk_size=None,
-        names=("p_logits", "targets", "q_logits"),
-    )
-    return kl
+    names = ("p_logits", "targets", "q_logits")
+    want = dict(want_logp=False, want_ent=False, want_kl=True, chunk_size=None, names=names)
+    return vocab_stats(p_logits, None, q_logits, **want)[2]  # (...) the KL of each row
 
 
 def _logratio(logp: torch.Tensor, logq: torch.Tensor) -> torch.Tensor:

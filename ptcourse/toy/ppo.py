@@ -79,17 +79,8 @@ def policy_loss(
     }
 
 
-def update(
-    opt: torch.optim.Optimizer,
-    st: TokenStats,
-    old_logp: torch.Tensor,
-    adv: torch.Tensor,
-    mask: torch.Tensor,
-    cfg: RLConfig,
-    beta: float,
-    gen: torch.Generator,
-) -> tuple[torch.Tensor, dict]:
-    """One optimiser step on ``policy_loss`` (same arguments); returns the loss and diagnostics.
+def update(opt: torch.optim.Optimizer, *loss_args) -> tuple[torch.Tensor, dict]:
+    """One optimiser step on ``policy_loss(*loss_args)``; returns the loss and diagnostics.
 
     Examples
     --------
@@ -101,7 +92,7 @@ def update(
     >>> w.data  # positive advantage: the sampled token's logit goes up
     tensor([ 0.5000, -0.5000])
     """
-    loss, diag = policy_loss(st, old_logp, adv, mask, cfg, beta, gen)
+    loss, diag = policy_loss(*loss_args)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
