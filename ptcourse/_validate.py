@@ -98,6 +98,12 @@ def no_nan(x: torch.Tensor, name: str) -> torch.Tensor:
     return x
 
 
+def refuse(bad: torch.Tensor, message) -> None:
+    """Raise ``ValueError(message(i))`` at the first index ``i`` where ``bad`` holds."""
+    if bad.numel() and bool(bad.any()):
+        raise ValueError(message(_first(bad)))
+
+
 def finite(x: torch.Tensor, name: str, where: torch.Tensor | None = None) -> torch.Tensor:
     """No NaN anywhere, and no +-inf (only where ``where`` is True, when given)."""
     no_nan(x, name)
@@ -198,9 +204,9 @@ def nonempty(m: torch.Tensor, name: str) -> None:
 
 
 def targets(
-    t, name: str, batch_shape: torch.Size, vocab: int, device: torch.device
+    t, name: str, batch_shape: torch.Size, vocab: int | None, device: torch.device
 ) -> torch.Tensor:
-    """Integer class indices of ``batch_shape`` in ``[0, vocab)``."""
+    """Integer class indices of ``batch_shape`` in ``[0, vocab)`` (any value when vocab is None)."""
     tensor(t, name)
     if t.dtype == torch.bool or t.is_floating_point() or t.is_complex():
         raise TypeError(f"'{name}' must be an integer tensor, got dtype {t.dtype}")
@@ -211,13 +217,21 @@ def targets(
         )
     if t.device != device:
         raise ValueError(f"'{name}' is on {t.device} but the logits are on {device}")
-    if t.numel():
-        lo, hi = int(t.min()), int(t.max())
-        if lo < 0 or hi >= vocab:
-            raise ValueError(
-                f"'{name}' must lie in [0, V) = [0, {vocab}), got values in [{lo}, {hi}]"
-            )
+    if vocab is not None:
+        target_range(t, name, vocab)
     return t.long()
+
+
+def target_range(t: torch.Tensor, name: str, vocab: int, ignore: int | None = None) -> None:
+    """Every target in ``[0, vocab)``, except those equal to ``ignore``."""
+    vals = t[t != ignore] if ignore is not None and t.numel() else t
+    if vals.numel():
+        lo, hi = int(vals.min()), int(vals.max())
+        if lo < 0 or hi >= vocab:
+            extra = "" if ignore is None else f" or equal ignore_index={ignore}"
+            raise ValueError(
+                f"'{name}' must lie in [0, V) = [0, {vocab}){extra}, got values in [{lo}, {hi}]"
+            )
 
 
 def _is_bool(x) -> bool:
@@ -275,8 +289,11 @@ def scalar(
     return v
 
 
-def integer(x, name: str) -> int:
-    """An integer as a python int: int, numpy integers, one-element integer tensors; not bool."""
+def integer(x, name: str, minimum: int | None = None) -> int:
+    """An integer as a python int: int, numpy integers, one-element integer tensors; not bool.
+
+    With ``minimum``, a smaller value is refused by name (``ValueError``).
+    """
     if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point():
         not_meta(x, name)
         if x.dtype != torch.bool and not x.is_complex():
@@ -284,9 +301,12 @@ def integer(x, name: str) -> int:
     if _is_bool(x):
         raise TypeError(f"'{name}' must be an int, got {x!r}")
     try:
-        return operator.index(x)
+        v = operator.index(x)
     except TypeError:
         raise TypeError(f"'{name}' must be an int, got {x!r}") from None
+    if minimum is not None and v < minimum:
+        raise ValueError(f"'{name}' must be >= {minimum}, got {v}")
+    return v
 
 
 def flag(x, name: str) -> bool:

@@ -49,6 +49,7 @@ from ._chunks import (
     refuse_functorch,
     want_compile,
 )
+from ._vocab_backward import chunked_backward, graph_backward
 
 __all__: list[str] = []
 
@@ -209,10 +210,10 @@ class _VocabStats(torch.autograd.Function):
         if not (need_x or need_y):
             return None, None, None, None, None, None, None, None
         if torch.is_grad_enabled():  # create_graph=True: a differentiable backward
-            gx, gy = _graph_backward(x, y, t, g_logp, g_ent, g_kl, g_ref)
+            gx, gy = graph_backward(x, y, t, g_logp, g_ent, g_kl, g_ref)
             grads = (gx if need_x else None, gy if need_y else None)
         else:
-            grads = _chunked_backward(
+            grads = chunked_backward(
                 ctx.rows,
                 need_x,
                 need_y,
@@ -229,163 +230,6 @@ class _VocabStats(torch.autograd.Function):
                 g_ref,
             )
         return (*grads, None, None, None, None, None, None)
-
-
-def _chunked_backward(
-    rows, need_x, need_y, x, y, t, ent, kl, careful, parts, g_logp, g_ent, g_kl, g_ref
-):
-    """First-order gradients, chunk by chunk; the only (N, V) tensors are the gradients.
-
-    With the forward pass's row maxima and log-sums (``parts``), a chunk's log-softmax is two
-    subtractions, ``z = (x - m) - log S``, and its softmax one exponential; without them (the
-    compiled path) they are recomputed.
-    """
-    xr, yr = Rows(x), (Rows(y) if y is not None else None)
-    n, vocab = xr.n, xr.vocab
-    cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
-    gx = x.new_empty(n, vocab) if need_x else None  # (N, V)
-    gy = y.new_empty(n, vocab) if need_y else None  # (N, V)
-    zero = x.new_zeros((), dtype=cd)
-    ws = Workspace(min(rows, n), vocab, cd, x.device)
-    have = parts.numel() > 0
-
-    def col(g, s, e):
-        return g[s:e, None] if g is not None else zero  # (c, 1) or ()
-
-    def logsm(src, i, s, e, name):
-        """log softmax of rows s:e of src (x: i=0, y: i=2) into buffer ``name``."""
-        c = e - s
-        if have:
-            z = torch.sub(
-                ws.cast(name[0] + "in", src(s, e)), parts[i, s:e, None], out=ws.get(name, c)
-            )
-            return z.sub_(parts[i + 1, s:e, None])
-        return torch.log_softmax(ws.cast(name[0] + "in", src(s, e)), dim=-1, out=ws.get(name, c))
-
-    done: list = [None, None]
-
-    def _logsoftmaxes(s, e):
-        """(z_x, p_x, z_y or None) of rows s:e, computed once per chunk."""
-        if done[0] != s:
-            zx = logsm(xr, 0, s, e, "z")  # (c, V)
-            px = torch.exp(zx, out=ws.get("p", e - s))  # (c, V)
-            zy = None
-            if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
-                zy = logsm(yr, 2, s, e, "w")  # (c, V)
-            done[:] = [s, (zx, px, zy)]
-        return done[1]
-
-    for s in range(0, n, rows):
-        e = min(n, s + rows)
-        c = e - s
-        gl, ge, gk, gr = col(g_logp, s, e), col(g_ent, s, e), col(g_kl, s, e), col(g_ref, s, e)
-        if gx is not None:
-            out = gx[s:e] if gx.dtype == cd else ws.get("g", c)
-            const = -gl  # (c, 1): the parts of coef that are constant along the row
-            if g_ent is not None:
-                const = const - ge * ent[s:e, None]
-            if g_kl is not None:
-                const = const - gk * kl[s:e, None]
-            flags = (g_ent is not None, g_kl is not None, bool(careful[s:e].any()))
-            if have and gy is None and not flags[2]:
-                _fast_grad_x_chunk(ws, out, xr(s, e), yr, parts[:, s:e, None], const, ge, gk, s, e)
-                if g_logp is not None:
-                    out.scatter_add_(1, t[s:e, None], gl.to(cd))
-                if gx.dtype != cd:
-                    gx[s:e] = out
-                continue
-            zx, px, zy = _logsoftmaxes(s, e)
-            _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, *flags)
-            if g_logp is not None:
-                out.scatter_add_(1, t[s:e, None], gl.to(cd))
-            if gx.dtype != cd:
-                gx[s:e] = out
-        if gy is not None:
-            zx, px, zy = _logsoftmaxes(s, e)
-            gc = torch.exp(zy, out=ws.get("c", c)).mul_(gk - gr)  # (c, V) q (g_kl - g_ref)
-            if g_kl is not None:
-                gc.addcmul_(px, -gk)  # dKL/dy = q - p
-            if g_ref is not None:
-                gc.scatter_add_(1, t[s:e, None], gr.to(cd))
-            gy[s:e] = gc
-    gx = gx.view(x.shape) if gx is not None else None
-    return gx, (gy.view(y.shape) if gy is not None else None)
-
-
-def _fast_grad_x_chunk(ws, out, xin, yr, pc, const, ge, gk, s, e):
-    """``p * coef`` of one chunk without -inf logits, from the saved row max and log-sum ``pc``.
-
-    With ``d = x - m`` and ``z = d - log S``, ``coef = const - g_ent z + g_kl (z_x - z_y)`` is
-    ``k + a d_x + b d_y`` for row constants ``a = g_kl - g_ent``, ``b = -g_kl`` and
-    ``k = const - a log S_x - b log S_y``; folding ``1 / S_x`` into them makes the gradient
-    ``exp(d_x) * coef'``: two subtractions, one exponential and two multiply-adds per logit.
-    """
-    c = out.shape[0]
-    dx = torch.sub(ws.cast("zin", xin), pc[0], out=ws.get("z", c))  # (c, V)
-    ex = torch.exp(dx, out=ws.get("p", c))  # (c, V) = S_x softmax(x)
-    inv = torch.exp(-pc[1])  # (c, 1) 1 / S_x
-    a, b = gk - ge, -gk
-    k = const - a * pc[1]
-    if yr is not None and gk.dim():
-        k = k - b * pc[3]
-        coef = torch.addcmul(k * inv, dx, a * inv, out=ws.get("c", c))
-        dy = torch.sub(ws.cast("win", yr(s, e)), pc[2], out=ws.get("w", c))  # (c, V)
-        coef.addcmul_(dy, b * inv)
-    elif ge.dim() or gk.dim():
-        coef = torch.addcmul(k * inv, dx, a * inv, out=ws.get("c", c))
-    else:  # log-probs only: coef is constant along the row
-        coef = k * inv
-    torch.mul(ex, coef, out=out)  # (c, V)
-
-
-def _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, has_ent, has_kl, careful):
-    """Write ``p * coef`` of one chunk into ``out`` (c, V): the x-gradient but its one-hot part.
-
-    ``coef = const - g_ent z + g_kl (z - z_ref)`` with ``const = -g_logp - g_ent H - g_kl KL``.
-    """
-    c = out.shape[0]
-    if not (has_ent or has_kl):
-        coef = const
-    elif not careful:
-        coef = torch.addcmul(const, zx, gk - ge, out=ws.get("c", c))  # (c, V)
-        if has_kl:
-            coef.addcmul_(zy, -gk)
-    else:  # some logits are -inf: clamp log p, and let p = 0 contribute 0
-        zc = zx.clamp(min=LOG_FLOOR)
-        coef = torch.addcmul(const, zc, -ge, out=ws.get("c", c))  # (c, V)
-        if has_kl:
-            coef.addcmul_((zc - zy).masked_fill_(px == 0, 0.0), gk)
-    torch.mul(px, coef, out=out)  # (c, V)
-
-
-def _graph_backward(x, y, t, g_logp, g_ent, g_kl, g_ref):
-    """The same gradients from differentiable (unchunked) torch ops, for second derivatives."""
-    vocab = x.shape[-1]
-    cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
-    zx = torch.log_softmax(x.reshape(-1, vocab).to(cd), dim=-1)  # (N, V)
-    p = zx.exp()
-    zc = zx.clamp(min=LOG_FLOOR)
-    coef = torch.zeros((), dtype=cd, device=x.device)
-    if g_logp is not None:
-        coef = coef - g_logp[:, None]
-    if g_ent is not None:
-        coef = coef - g_ent[:, None] * (zc + (-(p * zc).sum(-1, keepdim=True)))
-    gy = None
-    if y is not None:
-        zy = torch.log_softmax(y.reshape(-1, vocab).to(cd), dim=-1)  # (N, V)
-        if g_kl is not None:
-            d = (zc - zy).masked_fill(p == 0, 0.0)
-            coef = coef + g_kl[:, None] * (d - (p * d).sum(-1, keepdim=True))
-        gk = g_kl[:, None] if g_kl is not None else 0.0
-        gr = g_ref[:, None] if g_ref is not None else 0.0
-        gy = zy.exp() * (gk - gr) - gk * p
-        if g_ref is not None:
-            gy = gy.scatter_add(1, t[:, None], g_ref[:, None].to(cd))
-        gy = gy.to(y.dtype).view(y.shape)
-    gx = p * coef
-    if g_logp is not None:
-        gx = gx.scatter_add(1, t[:, None], g_logp[:, None].to(cd))
-    return gx.to(x.dtype).view(x.shape), gy
 
 
 def vocab_stats(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import torch
 
+from . import _guards as G
 from . import _validate as V
 
 __all__ = ["LOSS_AGG_MODES", "aggregate_loss"]
@@ -80,23 +81,9 @@ def aggregate_loss(
     >>> aggregate_loss(loss, mask, "seq-mean-token-mean")  # (1 + 4) / 2 answers
     tensor(2.5000)
     """
-    V.float_tensor(per_token, "per_token")
-    if per_token.dim() != 2:
-        raise ValueError(f"'per_token' must have shape (B, T), got {tuple(per_token.shape)}")
-    keep = V.mask(mask, "mask", per_token.shape, per_token.device)
-    V.nonempty(keep, "mask")
-    if mode not in LOSS_AGG_MODES:
-        raise ValueError(f"'mode' must be one of {LOSS_AGG_MODES}, got {mode!r}")
-    if mode == "token-mean" and num_seqs is not None:
-        raise ValueError("'num_seqs' is for the seq-mean modes; token-mean takes 'num_tokens'")
-    if mode != "token-mean" and num_tokens is not None:
-        raise ValueError(f"'num_tokens' is for token-mean; {mode!r} takes 'num_seqs'")
-    V.finite(per_token, "per_token", where=keep)
-    cd = V.compute_dtype(per_token.dtype)
-    if num_tokens is not None:
-        num_tokens = V.scalar(num_tokens, "num_tokens", dtype=cd)
-    if num_seqs is not None:
-        num_seqs = V.scalar(num_seqs, "num_seqs", dtype=cd)
+    keep, cd, num_tokens, num_seqs = G.loss_terms(
+        per_token, mask, mode, num_tokens, num_seqs, LOSS_AGG_MODES
+    )
     zero = torch.zeros((), dtype=cd, device=per_token.device)
     x = torch.where(keep, per_token.to(cd), zero)  # (B, T), masked entries exactly 0
     # Sum on a power-of-two scale (exact): a batch of losses near the dtype's maximum whose mean

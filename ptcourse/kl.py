@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import torch
 
+from . import _guards as G
 from . import _validate as V
-from .stats import vocab_stats
+from ._vocab import vocab_stats
 
 __all__ = ["kl_divergence", "kl_estimate", "kl_penalized_rewards", "kl_regularized_policy"]
 
@@ -58,19 +59,10 @@ def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tenso
     >>> kl_divergence(p, q)  # 0.5 log(0.5/0.9) + 0.5 log(0.5/0.1)
     tensor(0.5108)
     """
-    V.tensor(p_logits, "p_logits")
-    V.tensor(q_logits, "q_logits")
-    _, _, kl, _ = vocab_stats(
-        p_logits,
-        None,
-        q_logits,
-        want_logp=False,
-        want_ent=False,
-        want_kl=True,
-        chunk_size=None,
-        names=("p_logits", "targets", "q_logits"),
-    )
-    return kl
+    G.logit_pair(p_logits, q_logits)
+    names = ("p_logits", "targets", "q_logits")
+    want = dict(want_logp=False, want_ent=False, want_kl=True, chunk_size=None, names=names)
+    return vocab_stats(p_logits, None, q_logits, **want)[2]  # (...) the KL of each row
 
 
 def _logratio(logp: torch.Tensor, logq: torch.Tensor) -> torch.Tensor:
@@ -122,25 +114,17 @@ def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> tor
     >>> kl_estimate(logp, logq, kind="k3")  # (e^-1 - 1) + 1 = e^-1
     tensor([0.3679])
     """
-    V.logprob(logp, "logp")
-    V.logprob(logq, "logq")
-    V.same_shape(logp, "logp", logq, "logq")
-    V.same_device(logp, "logp", logq, "logq")
-    V.kind(kind)
-    if logp.numel() and bool(torch.isneginf(logp).any()):
-        raise ValueError(
-            f"'logp' contains -inf: samples x ~ p cannot have p(x) = 0 (shape {tuple(logp.shape)})"
-        )
+    G.logprob_pair(logp, logq, kind)
     out = _estimate(logp, logq, kind)
-    over = torch.isinf(out) & torch.isfinite(logq)  # a finite estimate the dtype cannot hold
-    if bool(over.any()):
-        i = V._first(over)
-        raise ValueError(
+    V.refuse(  # a finite estimate the dtype cannot hold
+        torch.isinf(out) & torch.isfinite(logq),
+        lambda i: (
             f"kl_estimate: {kind} overflows {out.dtype} at index {i} ('logp'="
             f"{logp[i].item():.4g}, 'logq'={logq[i].item():.4g}, log-ratio "
             f"{(logq[i].double() - logp[i].double()).item():.4g}); its true value is finite: "
             "pass float64 log-probabilities (or use kind='k1')"
-        )
+        ),
+    )
     return out
 
 
@@ -218,36 +202,7 @@ def kl_penalized_rewards(
     >>> kl_penalized_rewards(torch.tensor([5.0]), logp, ref, mask, beta=0.1)  # score at t=1
     tensor([[0.0000, 4.9000, 0.0000]])
     """
-    V.float_tensor(scores, "scores")
-    V.float_tensor(logp, "logp")
-    V.float_tensor(ref_logp, "ref_logp")
-    if logp.dim() != 2:
-        raise ValueError(f"'logp' must have shape (B, T), got {tuple(logp.shape)}")
-    V.same_shape(logp, "logp", ref_logp, "ref_logp")
-    V.same_device(logp, "logp", ref_logp, "ref_logp")
-    V.same_device(logp, "logp", scores, "scores")
-    if scores.shape != logp.shape[:1]:
-        raise ValueError(
-            f"'scores' must have shape (B,) = ({logp.shape[0]},), got {tuple(scores.shape)}"
-        )
-    keep = V.mask(mask, "mask", logp.shape, logp.device)  # (B, T)
-    V.kind(kind)
-    cd = V.compute_dtype(scores.dtype, logp.dtype, ref_logp.dtype)
-    b = V.scalar(beta, "beta", allow_zero=True, dtype=cd)
-    V.finite(scores, "scores")
-    V.logprob(logp, "logp", where=keep)
-    V.logprob(ref_logp, "ref_logp", where=keep)
-    if bool((torch.isneginf(logp) & keep).any()):
-        raise ValueError(
-            f"'logp' is -inf at kept index {V._first(torch.isneginf(logp) & keep)}: a sampled "
-            "token cannot have probability 0 under the policy that sampled it"
-        )
-    empty_rows = (~keep.any(-1)).nonzero().flatten()
-    if empty_rows.numel():
-        raise ValueError(
-            f"'mask' keeps no token in rows {empty_rows[:8].tolist()} (shape {tuple(keep.shape)}): "
-            "there is no last token to receive the score"
-        )
+    keep, b, cd = G.reward_shaping(scores, logp, ref_logp, mask, beta, kind)  # keep: (B, T)
     zero = torch.zeros((), dtype=logp.dtype, device=logp.device)
     if b == 0:
         rewards = torch.zeros(logp.shape, dtype=cd, device=logp.device)  # no leash at all
@@ -258,27 +213,27 @@ def kl_penalized_rewards(
             kind,
         )  # (B, T)
         rewards = torch.where(keep, -b * k, torch.zeros((), dtype=k.dtype, device=k.device))
-        over = keep & ~torch.isfinite(rewards) & torch.isfinite(ref_logp)  # (B, T)
-        if bool(over.any()):
-            i = V._first(over)
-            raise ValueError(
-                f"the KL penalty -beta * {kind} overflows {cd} at kept index {i} ('beta'={b:g}, "
-                f"'logp'={logp[i].item():.4g}, 'ref_logp'={ref_logp[i].item():.4g}); use a "
+        V.refuse(
+            keep & ~torch.isfinite(rewards) & torch.isfinite(ref_logp),  # (B, T)
+            lambda i: (
+                f"the KL penalty -beta * {kind} overflows {cd} at kept index {i} ('beta'="
+                f"{b:g}, 'logp'={logp[i].item():.4g}, 'ref_logp'={ref_logp[i].item():.4g}); use a "
                 "smaller beta, kind='k1' or float64 inputs"
-            )
+            ),
+        )
     T = logp.shape[1]
     pos = torch.arange(T, device=logp.device)  # (T,)
     last = torch.where(keep, pos, -1).amax(-1)  # (B,) last kept position
     at_last = pos[None, :] == last[:, None]  # (B, T)
     out = rewards + torch.where(at_last, scores.to(cd)[:, None], torch.zeros((), dtype=cd))
-    over = keep & ~torch.isfinite(out) & torch.isfinite(ref_logp)  # (B, T)
-    if bool(over.any()):
-        i = V._first(over)
-        raise ValueError(
+    V.refuse(
+        keep & ~torch.isfinite(out) & torch.isfinite(ref_logp),  # (B, T)
+        lambda i: (
             f"the score plus the KL penalty overflows {cd} at kept index {i} ('scores'="
             f"{scores[i[0]].item():.4g}, penalty {rewards[i].item():.4g}, 'beta'={b:g}): scale "
             "the scores down, use a smaller beta or float64 inputs"
-        )
+        ),
+    )
     return out
 
 
@@ -325,18 +280,7 @@ def kl_regularized_policy(
     >>> kl_regularized_policy(ref, r, beta=1.0).exp()  # e/(1+e), 1/(1+e)
     tensor([0.7311, 0.2689])
     """
-    V.logits(ref_logits, "ref_logits")
-    V.float_tensor(rewards, "rewards")
-    V.same_device(ref_logits, "ref_logits", rewards, "rewards")
-    cd = V.compute_dtype(ref_logits.dtype, rewards.dtype)
-    b = V.scalar(beta, "beta", dtype=cd)
-    V.broadcasts_to(rewards, "rewards", ref_logits, "ref_logits")
-    V.no_nan(ref_logits, "ref_logits")
-    V.no_nan(rewards, "rewards")
-    if bool(torch.isposinf(rewards).any()):
-        raise ValueError(f"'rewards' contains +inf (shape {tuple(rewards.shape)})")
-    if bool(torch.isposinf(ref_logits).any()):
-        raise ValueError(f"'ref_logits' contains +inf (shape {tuple(ref_logits.shape)})")
+    b, cd = G.regularized_policy(ref_logits, rewards, beta)
     ref = ref_logits.detach().to(cd)  # (..., V); the reference is frozen
     r = rewards.to(cd).expand(ref.shape)  # (..., V)
     allowed = ~torch.isneginf(ref)  # (..., V) tokens the reference can produce

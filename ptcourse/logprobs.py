@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import torch
 
+from . import _guards as G
 from . import _validate as V
-from .stats import vocab_stats
+from ._vocab import vocab_stats
 
 __all__ = ["token_logprobs", "sequence_logprob", "cross_entropy", "perplexity"]
 
@@ -64,27 +65,6 @@ def token_logprobs(
     return logp
 
 
-def _masked_logprobs(logits, targets, mask, *, need_token: bool):
-    """Token log-probs (...,) with masked positions set to 0, and the bool mask."""
-    V.logits(logits)
-    V.tensor(targets, "targets")
-    if logits.dim() < 2:
-        raise ValueError(
-            f"'logits' must have shape (..., T, V) with a target dimension, got {tuple(logits.shape)}"
-        )
-    if mask is None:
-        keep = torch.ones(targets.shape, dtype=torch.bool, device=targets.device)
-    else:
-        keep = V.mask(mask, "mask", targets.shape, targets.device)
-    if need_token:
-        V.nonempty(keep, "mask")
-    if mask is not None:
-        # masked positions may hold padding ids such as -100: do not look them up
-        targets = torch.where(keep, targets, torch.zeros((), dtype=targets.dtype))
-    lp = token_logprobs(logits, targets)  # (..., T)
-    return torch.where(keep, lp, torch.zeros((), dtype=lp.dtype, device=lp.device)), keep
-
-
 def sequence_logprob(
     logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
@@ -120,8 +100,10 @@ def sequence_logprob(
     >>> sequence_logprob(logits, torch.tensor([[0, 1, 1]]))  # 3 * log(1/2)
     tensor([-2.0794])
     """
-    lp, _ = _masked_logprobs(logits, targets, mask, need_token=True)
-    return lp.sum(-1)
+    keep = G.token_targets(logits, targets, mask, sequences=True)  # (..., T)
+    zero = torch.zeros((), dtype=targets.dtype)
+    lp = token_logprobs(logits, torch.where(keep, targets, zero))  # (..., T); padding not looked up
+    return torch.where(keep, lp, torch.zeros((), dtype=lp.dtype, device=lp.device)).sum(-1)
 
 
 def cross_entropy(
@@ -158,15 +140,12 @@ def cross_entropy(
     >>> cross_entropy(logits, torch.tensor([3, 5]))  # log 8
     tensor(2.0794)
     """
-    V.logits(logits)
-    V.tensor(targets, "targets")
-    if mask is None:
+    keep = G.token_targets(logits, targets, mask)  # None without a mask
+    if keep is None:
         lp = token_logprobs(logits, targets)  # (...)
         if lp.numel() == 0:
             raise ValueError(f"'targets' selects no token (shape {tuple(targets.shape)})")
         return -lp.mean()
-    keep = V.mask(mask, "mask", targets.shape, targets.device)
-    V.nonempty(keep, "mask")
     safe = torch.where(keep, targets, torch.zeros((), dtype=targets.dtype))
     lp = token_logprobs(logits, safe)  # (...)
     lp = torch.where(keep, lp, torch.zeros((), dtype=lp.dtype, device=lp.device))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from . import _guards as G
 from . import _validate as V
 
 __all__ = ["bradley_terry_loss"]
@@ -57,28 +58,13 @@ def bradley_terry_loss(
     >>> bradley_terry_loss(torch.tensor([2.0]), torch.tensor([0.0]))  # -log sigmoid(2)
     tensor(0.1269)
     """
-    V.float_tensor(chosen_rewards, "chosen_rewards")
-    V.float_tensor(rejected_rewards, "rejected_rewards")
-    V.same_shape(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
-    V.same_device(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
-    if chosen_rewards.numel() == 0:
-        raise ValueError("'chosen_rewards' is empty: no preference pair to average over")
-    V.finite(chosen_rewards, "chosen_rewards")
-    V.finite(rejected_rewards, "rejected_rewards")
-    cd = V.compute_dtype(chosen_rewards.dtype, rejected_rewards.dtype)
+    cd, margin = G.reward_pairs(chosen_rewards, rejected_rewards, margin)
     c, r = chosen_rewards.to(cd), rejected_rewards.to(cd)  # (P,)
     m = torch.zeros((), dtype=cd, device=c.device)
-    if margin is not None:
-        if isinstance(margin, torch.Tensor) and margin.numel() != 1:
-            V.float_tensor(margin, "margin")
-            V.same_shape(chosen_rewards, "chosen_rewards", margin, "margin")
-            V.same_device(chosen_rewards, "chosen_rewards", margin, "margin")
-            V.finite(margin, "margin")
-            if bool((margin < 0).any()):
-                raise ValueError(f"'margin' must be >= 0, got {margin.min().item()} somewhere")
-            m = margin.detach().to(cd)
-        else:
-            m = m + V.scalar(margin, "margin", allow_zero=True, dtype=cd)
+    if isinstance(margin, torch.Tensor):
+        m = margin  # (P,)
+    elif margin is not None:
+        m = m + margin
     # The gap on each pair's own power-of-two scale (exact: the same roundings as c - r - m), so
     # that a gap the dtype can hold is found even when c - r alone overflows.
     unit = V.pow2_unit(torch.stack(torch.broadcast_tensors(c, r, m)), dim=0)[0]  # (P,)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from . import _validate as V
+from . import _guards as G
 from .logprobs import token_logprobs
 
 __all__ = ["sft_loss"]
@@ -75,50 +75,13 @@ def sft_loss(
     >>> sft_loss(logits, labels)  # log 10, averaged over the 2 answer tokens
     tensor(2.3026)
     """
-    V.logits(logits)
-    V.tensor(labels, "labels")
-    ig = V.integer(ignore_index, "ignore_index")
-    if average not in ("token", "sequence"):
-        raise ValueError(f"'average' must be 'token' or 'sequence', got {average!r}")
-    if logits.dim() != 3:
-        raise ValueError(f"'logits' must have shape (B, T, V), got {tuple(logits.shape)}")
-    if labels.shape != logits.shape[:2]:
-        raise ValueError(
-            f"'labels' must have shape (B, T) = {tuple(logits.shape[:2])} to match 'logits' "
-            f"{tuple(logits.shape)}, got {tuple(labels.shape)}"
-        )
-    if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
-        raise TypeError(f"'labels' must be an integer tensor, got dtype {labels.dtype}")
-    V.same_device(logits, "logits", labels, "labels")
-    info = torch.iinfo(labels.dtype)
-    if not info.min <= ig <= info.max:
-        # uint8 labels cannot hold -100: writing -100 into them stores 156, a real token id
-        int64 = torch.iinfo(torch.int64)
-        exc = TypeError if int64.min <= ig <= int64.max else ValueError
-        raise exc(
-            f"'labels' of dtype {labels.dtype} (values {info.min}..{info.max}) cannot hold "
-            f"'ignore_index'={ig}: a value written into them wraps around to a real token id; "
-            "use int64 labels" + ("" if exc is TypeError else " and an int64 'ignore_index'")
-        )
+    ig = G.sft_labels(logits, labels, ignore_index, average)
     labels = labels.long()  # compare in a wide type
     # Shift the labels, not the logits: logits[:, :-1] is not contiguous and would be copied.
     # target[b, t] = labels[b, t + 1]; the last position predicts nothing.
     ignore = torch.full_like(labels[:, :1], ig)  # (B, 1)
     shifted = torch.cat([labels[:, 1:], ignore], dim=1)  # (B, T)
     keep = shifted != ig  # (B, T)
-    if not bool(keep.any()):
-        raise ValueError(
-            f"'labels' keeps no token after the causal shift (every label in labels[:, 1:] of "
-            f"shape {tuple(labels.shape)} equals ignore_index={ig})"
-        )
-    vocab = logits.shape[-1]
-    kept = shifted[keep]
-    lo, hi = int(kept.min()), int(kept.max())
-    if lo < 0 or hi >= vocab:
-        raise ValueError(
-            f"'labels' must lie in [0, V) = [0, {vocab}) or equal ignore_index={ig}, "
-            f"got kept values in [{lo}, {hi}]"
-        )
     targets = torch.where(keep, shifted, torch.zeros((), dtype=shifted.dtype))  # (B, T)
     nll = -token_logprobs(logits, targets)  # (B, T)
     nll = torch.where(keep, nll, torch.zeros((), dtype=nll.dtype, device=nll.device))

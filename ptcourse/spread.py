@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from .stats import vocab_stats
+from ._vocab import vocab_stats
 
 __all__ = ["entropy"]
 

@@ -3,7 +3,7 @@ r"""One chunked pass over the vocabulary: the per-token statistics an RL step lo
 :func:`token_stats` computes the policy log-prob of the sampled token, the policy entropy, the
 exact KL(pi || pi_ref) and the reference log-prob at once, with the memory-bounded engine of
 :mod:`ptcourse._vocab` (also behind :func:`ptcourse.token_logprobs`, :func:`ptcourse.entropy` and
-:func:`ptcourse.kl_divergence`, which import :func:`vocab_stats` from here). Which statistics an RL
+:func:`ptcourse.kl_divergence`, which import :func:`vocab_stats` from there too). Which statistics an RL
 step monitors follows InstructGPT (Ouyang et al., 2022) and the open RL libraries (TRL, OpenRLHF,
 verl).
 """

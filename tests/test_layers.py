@@ -154,20 +154,22 @@ def test_checker_finds_a_core_module_importing_the_toy_world(tmp_path):
     assert any("ptcourse.course (course layer)" in b for b in bad), bad
 
 
-def test_short_course_names_are_aliases_of_the_course_modules():
-    """`ptcourse.check`, `import ptcourse.glue`, `from ptcourse import viz` give the `course/` modules."""
+def test_course_modules_are_attributes_but_not_import_aliases():
+    """`ptcourse.check` and `from ptcourse import viz` give the `course/` modules; `import ptcourse.glue`
+    does not (no import hook: a module is imported by its real name, `ptcourse.course.glue`)."""
     import importlib
-
-    import ptcourse.glue  # noqa: F401  (the import statement itself must work)
 
     import ptcourse
     import ptcourse.course.check
 
     assert ptcourse.check is ptcourse.course.check
-    assert importlib.import_module("ptcourse.glue") is importlib.import_module(
-        "ptcourse.course.glue"
-    )
-    assert importlib.import_module("ptcourse.check").__spec__.name == "ptcourse.course.check"
+    from ptcourse import viz
+
+    assert viz is importlib.import_module("ptcourse.course.viz")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("ptcourse.glue")
+    with pytest.raises(AttributeError):
+        ptcourse.no_such_module  # noqa: B018
 
 
 def _submodules(package: Path) -> list[str]:

@@ -70,7 +70,7 @@ def min_font_pt(fig) -> float:
 
     Examples
     --------
-    >>> from ptcourse.viz import figure
+    >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=5)
     >>> _ = ax.set_title("x", fontsize=15)
     >>> min_font_pt(fig) == TEXT_PT(5)  # the tick labels are the smallest text
@@ -106,7 +106,7 @@ def png_metadata(fig) -> dict[str, str]:
 
     Examples
     --------
-    >>> from ptcourse.viz import figure
+    >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=5)
     >>> png_metadata(fig)["ptcourse:dpi"]  # 2 pixels per CSS pixel at 100 CSS px per inch
     '200'
@@ -128,7 +128,7 @@ def display_png(fig) -> tuple[bytes, dict[str, int]]:
 
     Examples
     --------
-    >>> from ptcourse.viz import figure
+    >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=4, height=3)
     >>> data, meta = display_png(fig)
     >>> data[:4], meta["width"] > 300  # a PNG, shown about 4 in x 100 px wide
@@ -174,7 +174,7 @@ def raise_small_text(fig, pt: float) -> int:
 
     Examples
     --------
-    >>> from ptcourse.viz import figure
+    >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=6.4)
     >>> _ = ax.legend(handles=ax.plot([0, 1], label="a"), fontsize=7)
     >>> raise_small_text(fig, TEXT_PT(6.4)) >= 1 and min_font_pt(fig) == TEXT_PT(6.4)

@@ -11,7 +11,7 @@ name. The assertion runs everywhere (book build, Colab, plain Jupyter); only the
 where myst-nb is missing. The idea is QuantEcon's executed lectures with the asserted claims of a
 test suite: "a claim about an experiment lives next to the code that ran it".
 
->>> from ptcourse.glue import glue, claim
+>>> from ptcourse.course.glue import glue, claim
 >>> glue("answer", 42)  # no error whether or not myst-nb is installed
 >>> claim("reward_rises", 1.7, at_least=1.0)  # glued as 'reward_rises', and checked
 1.7

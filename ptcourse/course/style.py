@@ -22,7 +22,7 @@ import sys
 
 from ._sizing import MAX_WIDTH, TEXT_PT, display_png
 
-__all__ = ["PALETTE", "GREY", "STYLE", "figure", "legend_above"]
+__all__ = ["PALETTE", "GREY", "STYLE", "as_seeds", "figure", "legend_above", "seed_style"]
 
 #: Okabe-Ito colour-blind-safe palette (black last): blue, orange, green, vermillion, ...
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -181,3 +181,21 @@ def _style_axes(ax) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_prop_cycle(color=PALETTE)
+
+
+def as_seeds(run) -> list:
+    """A run, or a list of runs of several seeds, as a list (the first is drawn bold).
+
+    >>> as_seeds({"reward": [1.0]}), len(as_seeds([{}, {}]))
+    ([{'reward': [1.0]}], 2)
+    """
+    return list(run) if isinstance(run, (list, tuple)) else [run]
+
+
+def seed_style(j: int, *, bold: float = 2.0, thin: float = 0.9, faint: float = 0.5) -> dict:
+    """``lw`` and ``alpha`` of seed ``j`` of a run: the first seed bold, the others thin and faint.
+
+    >>> seed_style(0), seed_style(3)
+    ({'lw': 2.0, 'alpha': 1.0}, {'lw': 0.9, 'alpha': 0.5})
+    """
+    return {"lw": bold, "alpha": 1.0} if j == 0 else {"lw": thin, "alpha": faint}

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .style import PALETTE, figure, legend_above
+from .style import PALETTE, as_seeds, figure, legend_above, seed_style
 
 __all__ = ["plot_pair_runs", "plot_pass_at_k"]
-
-
-def _seeds(run) -> list:
-    """A run, or a list of runs of several seeds, as a list (the first is drawn bold)."""
-    return list(run) if isinstance(run, (list, tuple)) else [run]
 
 
 def plot_pair_runs(
@@ -38,8 +33,8 @@ def plot_pair_runs(
     fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.4)
     for i, (name, run) in enumerate(runs.items()):
         color = PALETTE[i % len(PALETTE)]
-        for j, h in enumerate(_seeds(run)):
-            lw, alpha = (2.0, 1.0) if j == 0 else (0.9, 0.5)
+        for j, h in enumerate(as_seeds(run)):
+            lw, alpha = seed_style(j).values()
             ax1.plot(h["margin"], color=color, lw=lw, alpha=alpha, label=name if j == 0 else None)
             ax2.plot(h["chosen"], color=color, lw=lw, alpha=alpha)
             ax2.plot(h["rejected"], color=color, lw=0.75 * lw, alpha=alpha, ls="--")
@@ -67,14 +62,13 @@ def plot_pass_at_k(curves: Mapping[str, Mapping[int, float] | Sequence[Mapping[i
     """
     fig, ax = figure(width=6, height=3.4)
     for i, (name, run) in enumerate(curves.items()):
-        for j, curve in enumerate(_seeds(run)):
+        for j, curve in enumerate(as_seeds(run)):
             ks = sorted(curve)
             ax.plot(
                 ks,
                 [curve[k] for k in ks],
                 "o-" if j == 0 else "-",
-                lw=2 if j == 0 else 0.9,
-                alpha=1.0 if j == 0 else 0.5,
+                **seed_style(j),
                 color=PALETTE[i % len(PALETTE)],
                 label=name if j == 0 else None,
             )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .style import PALETTE, figure, legend_above
+from .style import PALETTE, figure, legend_above, seed_style
 
 __all__ = ["plot_variance", "plot_overoptimisation", "plot_overoptimisation_seeds", "plot_kl_control",
            "plot_ppo_updates", "plot_entropy_runs", "plot_entropy_seeds", "plot_seed_spread"]  # fmt: skip
@@ -87,26 +87,14 @@ def plot_overoptimisation_seeds(runs: Sequence[Mapping[str, Sequence[float]]]):
     fig, (ax1, ax2) = figure(1, 2, width=6.4, height=3.2)
     for i, run in enumerate(runs):
         steps = range(1, len(run["proxy"]) + 1)
-        lw, alpha = (2.0, 1.0) if i == 0 else (0.9, 0.55)
-        ax1.plot(
-            steps,
-            run["proxy"],
-            color=PALETTE[0],
-            lw=lw,
-            alpha=alpha,
-            label="learned reward (proxy)" if i == 0 else None,
-        )
-        ax1.plot(
-            steps,
-            run["gold"],
-            color=PALETTE[3],
-            lw=lw,
-            alpha=alpha,
-            label="true quality (gold)" if i == 0 else None,
-        )
-        ax2.plot(
-            run["kl"], run["gold"], "o", ms=2.5 if i == 0 else 1.5, alpha=alpha, color=PALETTE[3]
-        )
+        style = seed_style(i, faint=0.55)
+        for key, color, label in (
+            ("proxy", PALETTE[0], "learned reward (proxy)"),
+            ("gold", PALETTE[3], "true quality (gold)"),
+        ):
+            ax1.plot(steps, run[key], color=color, **style, label=label if i == 0 else None)
+        ms = 2.5 if i == 0 else 1.5
+        ax2.plot(run["kl"], run["gold"], "o", ms=ms, alpha=style["alpha"], color=PALETTE[3])
     ax1.set(
         xlabel="RL step",
         ylabel="mean per answer",
@@ -127,8 +115,7 @@ def plot_entropy_seeds(runs: Mapping[str, Sequence[Mapping]], *, baseline: float
                 h["step"],
                 h["entropy"],
                 color=PALETTE[i],
-                lw=1.8 if j == 0 else 0.8,
-                alpha=1.0 if j == 0 else 0.5,
+                **seed_style(j, bold=1.8, thin=0.8),
                 label=name if j == 0 else None,
             )
     if baseline is not None:

@@ -8,8 +8,8 @@
   ``grammatical_rate``, ``hack_rate``;
 * ``data``: prompts, demonstrations, masks and ``decode_answers``; ``sampling``: ``sample``;
 * ``evaluation``: ``evaluate`` and ``demo_loglik``;
-* ``supervised``: ``pretrain`` and ``sft``; ``policy_gradient``: ``rl`` and
-  ``reinforce_advantages`` (``train`` re-exports all of these);
+* ``supervised``: ``pretrain`` and ``sft``; ``policy_gradient``: ``rl`` (rollout -> score ->
+  advantages -> update, its knobs in one ``RLConfig``) and ``reinforce_advantages``;
 * ``checkpoints``: ``pretrained_model()``, ``sft_model()``: shipped for seed 0, trained and cached otherwise;
 * ``seeding``: ``PTCOURSE_SEED_OFFSET`` shifts every experiment's seed (``manual_seed``, ``generator``);
 * ``kl_bandit``: a one-step ``bandit`` checked against ``ptcourse.kl_regularized_policy``, and
@@ -51,7 +51,7 @@ from .kl_bandit import (
 )
 from .metrics import METRICS, Metric, distinct_n, grammatical_rate, hack_rate
 from .model import TinyConfig, TinyLM
-from .policy_gradient import DEFAULT_BETA, MAX_BETA, RL_STEPS, reinforce_advantages, rl
+from .policy_gradient import DEFAULT_BETA, MAX_BETA, RL_STEPS, RLConfig, reinforce_advantages, rl
 from .proxy_reward import GRAMMAR_PAY, GREAT_PAY, hack_pattern, reward
 from .sampling import rollout, sample
 from .seeding import generator, manual_seed, seed_offset
@@ -81,6 +81,7 @@ __all__ = [
     "TOKENIZER",
     "Metric",
     "PolicySummary",
+    "RLConfig",
     "TinyConfig",
     "TinyLM",
     "Tokenizer",

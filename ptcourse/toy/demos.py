@@ -10,8 +10,8 @@ Every demo returns ``{"demo", "seed", "params", "final", "history", "start", "sa
 * ``start``: the same metrics as ``final`` for the starting model (the SFT model for ``rl``);
 * ``samples``: a few answers of the final model.
 
-A demo's defaults are those of the function it runs (``pretrain``, ``sft``, ``rl``, ``bandit``),
-read from their signatures by ``demo_defaults``; ``--steps`` is capped at ``MAX_STEPS[name]``, ten
+A demo's defaults are those of the function it runs (``pretrain``, ``sft``, ``bandit``; ``rl``'s
+are ``RLConfig``'s), read from their signatures by ``demo_defaults``; ``--steps`` is capped at ``MAX_STEPS[name]``, ten
 times the default (a minute or so on a laptop), so a typo cannot start a run of hours.
 
 The chapters, the tests and the command line call the same ``run_demo``, so a number in the book
@@ -41,7 +41,7 @@ from .evaluation import evaluate
 from .kl_bandit import BANDIT_REF_LOGITS, BANDIT_REWARDS, bandit, policy_summary
 from .metrics import TRAINING_METRICS
 from .model import TinyLM
-from .policy_gradient import MAX_ENTROPY_COEF, rl
+from .policy_gradient import MAX_ENTROPY_COEF, RLConfig, rl
 from .supervised import pretrain, sft
 
 __all__ = [
@@ -62,7 +62,8 @@ DEMOS = {
     "grpo": "the same with GRPO group-normalised advantages and a k3 KL loss term",
     "bandit": "one-step bandit: sampled policy gradient vs the closed-form pi*",
 }
-_RUNS = {"pretrain": pretrain, "sft": sft, "rl": rl, "grpo": rl, "bandit": bandit}
+#: where each demo's defaults live: its function's signature, or (rl, grpo) ``RLConfig``'s fields
+_DEFAULTS = {"pretrain": pretrain, "sft": sft, "rl": RLConfig, "grpo": RLConfig, "bandit": bandit}
 #: what ``final`` and ``start`` report
 FINAL_METRICS = (*TRAINING_METRICS, "demo_perplexity")
 
@@ -70,7 +71,8 @@ FINAL_METRICS = (*TRAINING_METRICS, "demo_perplexity")
 def demo_defaults(name: str) -> dict:
     """The defaults of demo ``name``: ``steps`` and (``rl``, ``grpo``, ``bandit``) ``beta``.
 
-    They are read from the signature of the function the demo runs, their only home.
+    They are read from the signature of the function the demo runs (``RLConfig`` for ``rl`` and
+    ``grpo``), their only home.
 
     Examples
     --------
@@ -79,7 +81,7 @@ def demo_defaults(name: str) -> dict:
     """
     if name not in DEMOS:
         raise ValueError(f"run_demo: unknown demo {name!r}; choose one of {', '.join(DEMOS)}")
-    params = inspect.signature(_RUNS[name]).parameters
+    params = inspect.signature(_DEFAULTS[name]).parameters
     return {k: params[k].default for k in ("steps", "beta") if k in params}
 
 

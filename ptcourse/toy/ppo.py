@@ -1,4 +1,7 @@
-"""Chapter 6's pieces of ``rl``: argument checks, Clip-Cov's token selection, a custom reward's scores.
+"""The update of ``rl``: the loss of one optimiser step, with chapter 6's Clip-Cov and a custom reward.
+
+``policy_loss`` is ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), plus the KL as a k3 loss
+term when ``kl_in="loss"`` (Shao et al., 2024) and minus an entropy bonus.
 
 Clip-Cov follows Cui et al. (2025), *The Entropy Mechanism of Reinforcement Learning for Reasoning
 Language Models*, as implemented in verl's ``compute_policy_loss_clip_cov``
@@ -7,53 +10,93 @@ Language Models*, as implemented in verl's ``compute_policy_loss_clip_cov``
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-__all__ = ["check_practice_args", "cov_selected", "scores_of"]
+from ..kl import kl_estimate
+from ..objectives import ppo_clip_loss
+from ..stats import TokenStats
+from .rl_config import RLConfig
+
+__all__ = ["cov_selected", "policy_loss", "scores_of", "update"]
 
 
-def check_practice_args(
-    reward_fn, kl_in, kl_target, kl_horizon, minibatches, batch_size, clip_eps_high, clip_cov
-):
-    """Refuse a bad chapter-6 argument of ``rl`` by name, before any training.
+def policy_loss(
+    st: TokenStats,
+    old_logp: torch.Tensor,
+    adv: torch.Tensor,
+    mask: torch.Tensor,
+    cfg: RLConfig,
+    beta: float,
+    gen: torch.Generator,
+) -> tuple[torch.Tensor, dict]:
+    """The loss of one update, and its diagnostics (empty unless ``cfg.diagnostics``).
+
+    .. math::
+
+        L = L^{\\text{clip}}(\\theta) + \\beta\\,\\overline{\\hat k_3}\\,
+        \\mathbb 1[\\text{KL in the loss}] - c\\,\\overline{\\mathcal H}
+
+    (bars: means over the kept tokens). ``st`` holds the policy's statistics ``(B, T)`` of the
+    update's rows, ``old_logp``, ``adv`` and ``mask`` those of the sampling policy.
 
     Examples
     --------
-    >>> check_practice_args(None, "loss", None, 10000, 1, 8, None, None)  # all fine: no error
-    >>> check_practice_args(None, "middle", None, 10000, 1, 8, None, None)
-    Traceback (most recent call last):
-    ValueError: rl: 'kl_in' must be None, 'reward' or 'loss', got 'middle'
+    >>> lp = torch.tensor([[-1.0, -2.0]])  # (B, T)
+    >>> st = TokenStats(logp=lp, entropy=torch.ones(1, 2), ref_logp=lp, kl=torch.zeros(1, 2))
+    >>> mask, gen = torch.ones(1, 2, dtype=torch.bool), torch.Generator()
+    >>> loss, _ = policy_loss(st, lp, torch.ones(1, 2), mask, RLConfig(), 0.5, gen)
+    >>> loss  # on-policy: the ratio is 1, the loss -mean(A)
+    tensor(-1.)
     """
-    if reward_fn is not None and not callable(reward_fn):
-        raise ValueError(
-            f"rl: 'reward_fn' must be callable (texts, nouns) -> (B,), got {reward_fn!r}"
-        )
-    if kl_in not in (None, "reward", "loss"):
-        raise ValueError(f"rl: 'kl_in' must be None, 'reward' or 'loss', got {kl_in!r}")
-    if kl_target is not None and not (
-        isinstance(kl_target, (int, float)) and 0 < kl_target < math.inf
-    ):
-        raise ValueError(f"rl: 'kl_target' must be None or a finite number > 0, got {kl_target!r}")
-    if not (isinstance(kl_horizon, (int, float)) and 0 < kl_horizon < math.inf):
-        raise ValueError(f"rl: 'kl_horizon' must be a finite number > 0, got {kl_horizon!r}")
-    if not (isinstance(minibatches, int) and 1 <= minibatches <= batch_size):
-        raise ValueError(
-            f"rl: 'minibatches' must be an int from 1 to batch_size={batch_size}, got {minibatches!r}"
-        )
-    if clip_eps_high is not None and not (
-        isinstance(clip_eps_high, (int, float)) and 0 < clip_eps_high < math.inf
-    ):
-        raise ValueError(f"rl: 'clip_eps_high' must be None or a number > 0, got {clip_eps_high!r}")
-    if clip_cov is not None:
-        ok = isinstance(clip_cov, (tuple, list)) and len(clip_cov) == 3
-        ok = ok and all(isinstance(v, (int, float)) and math.isfinite(v) for v in clip_cov)
-        if not (ok and 0 < clip_cov[0] <= 1 and clip_cov[1] < clip_cov[2]):
-            raise ValueError(
-                "rl: 'clip_cov' must be None or (fraction, lower, upper) with 0 < fraction <= 1 "
-                f"and lower < upper, got {clip_cov!r}"
-            )
+    maskf = mask.float()
+    ratio = torch.exp(st.logp.detach() - old_logp)  # (B, T)
+    pos = adv.expand_as(ratio) >= 0
+    hi = cfg.clip_eps if cfg.clip_eps_high is None else cfg.clip_eps_high
+    high = pos & (ratio > 1 + hi) & mask
+    clipped = high | (~pos & (ratio < 1 - cfg.clip_eps) & mask)
+    keep = mask
+    if cfg.clip_cov is not None:
+        keep = mask & ~cov_selected(st.logp, adv, mask, clipped, cfg.clip_cov, gen)
+    loss = ppo_clip_loss(
+        st.logp, old_logp, adv, keep, clip_eps=cfg.clip_eps, clip_eps_high=cfg.clip_eps_high
+    )
+    if cfg.clip_cov is not None:  # cut tokens still count in the token mean (verl)
+        loss = loss * keep.sum() / mask.sum()
+    if cfg.kl_where == "loss" and beta > 0:
+        k3 = kl_estimate(st.logp, st.ref_logp, kind="k3")  # (B, T)
+        loss = loss + beta * (k3 * maskf).sum() / maskf.sum()
+    if cfg.entropy_coef > 0:
+        loss = loss - cfg.entropy_coef * (st.entropy * maskf).sum() / maskf.sum()
+    if not cfg.diagnostics:
+        return loss, {}
+    n = mask.sum()
+    approx_kl = ((old_logp - st.logp.detach()) * maskf).sum() / maskf.sum()
+    return loss, {
+        "clip_frac": float(clipped.sum() / n),
+        "clip_high_frac": float(high.sum() / n),
+        "approx_kl": float(approx_kl),
+        "cov_cut": int((mask & ~keep).sum()),
+    }
+
+
+def update(opt: torch.optim.Optimizer, *loss_args) -> tuple[torch.Tensor, dict]:
+    """One optimiser step on ``policy_loss(*loss_args)``; returns the loss and diagnostics.
+
+    Examples
+    --------
+    >>> w = torch.nn.Parameter(torch.zeros(2))  # (T,) the logits of a 2-token "policy"
+    >>> opt, lp = torch.optim.SGD([w], lr=1.0), torch.log_softmax(w, 0)[None]  # (1, T)
+    >>> st = TokenStats(logp=lp, entropy=torch.ones(1, 2), ref_logp=lp, kl=torch.zeros(1, 2))
+    >>> mask = torch.tensor([[True, False]])  # only token 0 was sampled
+    >>> _ = update(opt, st, lp.detach(), torch.ones(1, 2), mask, RLConfig(), 0.0, None)
+    >>> w.data  # positive advantage: the sampled token's logit goes up
+    tensor([ 0.5000, -0.5000])
+    """
+    loss, diag = policy_loss(*loss_args)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss, diag
 
 
 def cov_selected(logp, adv, mask, clipped, clip_cov, gen):

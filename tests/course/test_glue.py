@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from ptcourse.glue import ClaimError, claim, glue
+
+from ptcourse.course.glue import ClaimError, claim, glue
 
 
 def test_claim_within_bounds_returns_the_value_unchanged():

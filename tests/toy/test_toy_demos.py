@@ -107,7 +107,7 @@ def test_demo_defaults_come_from_the_signatures():
     for name, fn in [
         ("pretrain", toy.pretrain),
         ("sft", toy.sft),
-        ("rl", toy.rl),
+        ("rl", toy.RLConfig),  # rl's knobs live in RLConfig
         ("bandit", toy.bandit),
     ]:
         params = inspect.signature(fn).parameters
