@@ -37,6 +37,25 @@ def require(name: str):
         pytest.skip(message, allow_module_level=True)
 
 
+class Lazy:
+    """A module imported on first attribute access, through :func:`require`.
+
+    Test modules name their TRL modules at import time with ``Lazy("trl.trainer.utils")``; the
+    import (about 17 s of CPU for trl, transformers and datasets) happens in the first test that
+    uses one. pytest imports every test module on every xdist worker to collect it, so a
+    module-level import would cost each worker that time, while the oracle tests run on one
+    (``xdist_group("oracle")``).
+    """
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):  # inspect / doctest probe __wrapped__ etc.: do not import for that
+            raise AttributeError(attr)
+        return getattr(require(self._name), attr)
+
+
 def build_tiny(path: Path, *, seed: int = 0, hidden: int = 16) -> Path:
     """Save a random 2-layer Llama (vocabulary 24) and its in-process word tokenizer to ``path``.
 

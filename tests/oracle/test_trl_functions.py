@@ -26,9 +26,9 @@ import torch
 
 import ptcourse as pc
 
-trl_utils = S.require("trl.trainer.utils")
-trl_logprob = S.require("trl.kernels.chunked_logprob")
-trl_divergence = S.require("trl.kernels.chunked_divergence")
+trl_utils = S.Lazy("trl.trainer.utils")
+trl_logprob = S.Lazy("trl.kernels.chunked_logprob")
+trl_divergence = S.Lazy("trl.kernels.chunked_divergence")
 
 pytestmark = [pytest.mark.oracle, pytest.mark.xdist_group("oracle")]
 
@@ -257,7 +257,7 @@ def test_chunked_logprob_function_bf16():
 @pytest.fixture
 def small_vocab_tiles(monkeypatch):
     """Tiles of 7 vocabulary entries in ChunkedDivergenceFunction (32768 by default): many tiles."""
-    monkeypatch.setattr(trl_divergence, "VOCAB_CHUNK_SIZE", 7)
+    monkeypatch.setattr(S.require("trl.kernels.chunked_divergence"), "VOCAB_CHUNK_SIZE", 7)
 
 
 def _divergence_inputs(seed=13, n=23, hs=8, ht=6, v=40):

@@ -31,8 +31,8 @@ import torch
 
 import ptcourse as pc
 
-trl = S.require("trl")
-datasets = S.require("datasets")
+trl = S.Lazy("trl")
+datasets = S.Lazy("datasets")
 
 pytestmark = [pytest.mark.oracle, pytest.mark.xdist_group("oracle")]
 
