@@ -51,7 +51,9 @@ class Lazy:
         self._name = name
 
     def __getattr__(self, attr: str):
-        if attr.startswith("__"):  # inspect / doctest probe __wrapped__ etc.: do not import for that
+        if attr.startswith(
+            "__"
+        ):  # inspect / doctest probe __wrapped__ etc.: do not import for that
             raise AttributeError(attr)
         return getattr(require(self._name), attr)
 
