@@ -41,8 +41,8 @@ _F = "tests/oracle/test_trl_functions.py::"
 ROWS: tuple[dict, ...] = (
     dict(id="trl_beta", library="TRL", setting="GRPOConfig.beta", default="0.0",
          options="any float >= 0",
-         meaning=("KL coefficient of the k3 term in the loss (k3 of log r = log pi_ref - log pi; from "
-                  "1.16.0 on times the ratio pi / pi_old, see use_bias_correction_kl); 0 loads no reference model"),
+         meaning=("KL coefficient of the k3 term in the loss (k3 of log r = log pi_ref - log pi; in "
+                  "1.16.0 times the ratio pi / pi_old, see use_bias_correction_kl); 0 loads no reference model"),
          path="trl/trainer/grpo_config.py", ptcourse='kl_estimate(logp, ref_logp, kind="k3")',
          checked_by=(_D, _T + "test_grpo_kl_is_k3_not_k1_or_k2", _T + "test_grpo_loss_kl_entropy_every_step")),
     dict(id="trl_loss_type", library="TRL", setting="GRPOConfig.loss_type", default='"dapo"',
