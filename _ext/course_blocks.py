@@ -1,4 +1,5 @@
-"""Sphinx directives for the course's kernel-free blocks: ``{quiz} NN`` and ``{dial} NAME``.
+"""Sphinx directives for the course's kernel-free blocks: ``{quiz} NN``, ``{dial} NAME`` and
+``{library-defaults} all`` (the appendix page's table of TRL / verl / OpenRLHF defaults).
 
 A chapter ends with its self-check quiz and shows its dials as MyST directives::
 
@@ -80,7 +81,21 @@ class DialDirective(_Block):
         return dial_page.html_dial(arg).html, DIAL_SOURCES
 
 
+class LibraryDefaultsDirective(_Block):
+    """``{library-defaults} all``: the whole defaults table (``ptcourse.course.library_defaults``),
+    rendered at build time, so the appendix page has no kernel and no second copy of the table."""
+
+    def html(self, arg):
+        if arg != "all":
+            raise ValueError(f"library-defaults: the argument is 'all', got {arg!r}")
+        from ptcourse.course import library_defaults
+
+        return (f'<div class="ptc-library-defaults">{library_defaults.html_table()}</div>',
+                [Path(library_defaults.__file__)])  # fmt: skip
+
+
 def setup(app):
     app.add_directive("quiz", QuizDirective)
     app.add_directive("dial", DialDirective)
+    app.add_directive("library-defaults", LibraryDefaultsDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

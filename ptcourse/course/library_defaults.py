@@ -166,17 +166,34 @@ HEADER = (
 )
 
 
-def html_table() -> str:
-    """The table as one HTML ``<table>`` (what the chapter shows: Jupyter and the site render it).
+#: The three defaults chapter 07 keeps on its page (the whole table is the appendix page,
+#: book/library_defaults.md): no KL term, the token mean of the accumulated batch, per-group scaling.
+SURPRISES = ("trl_beta", "trl_loss_type", "trl_scale_rewards")
+
+
+def _rows(ids) -> tuple[dict, ...]:
+    if ids is None:
+        return ROWS
+    known = {row["id"]: row for row in ROWS}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValueError(f"html_table: 'ids' names no row: {unknown}; the rows are {sorted(known)}")
+    return tuple(known[i] for i in ids)
+
+
+def html_table(ids=None) -> str:
+    """The table as one HTML ``<table>`` (Jupyter and the site render it); ``ids`` picks rows.
 
     Examples
     --------
     >>> html_table().count("<tr>") == 1 + len(ROWS)  # a header and one line per row
     True
+    >>> html_table(SURPRISES).count("<tr>")  # the three rows chapter 07 shows
+    4
     """
     head = "".join(f"<th>{h}</th>" for h in HEADER)
     body = []
-    for row in ROWS:
+    for row in _rows(ids):
         cells = "".join(
             f"<td><code>{html.escape(t)}</code></td>" if code else f"<td>{html.escape(t)}</td>"
             for t, code in _cells(row)

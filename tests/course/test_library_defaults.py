@@ -4,6 +4,8 @@ ptcourse call is checked against the library's own formula, written out here fro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -185,3 +187,15 @@ def test_table_renders_every_row_with_its_source():
     assert len(rows) == len(ROWS) and all(
         r["setting"].split(" ")[0] in h for r, h in zip(ROWS, rows, strict=True)
     )
+
+
+def test_the_chapter_keeps_three_rows_and_the_appendix_the_whole_table():
+    """Chapter 07 shows SURPRISES; the appendix page renders every row through the directive."""
+    from ptcourse.course.library_defaults import SURPRISES
+
+    assert html_table(SURPRISES).count("<tr>") == 1 + len(SURPRISES) == 4
+    with pytest.raises(ValueError, match="'ids' names no row"):
+        html_table(["no_such_row"])
+    root = Path(__file__).resolve().parents[2]
+    assert "```{library-defaults} all" in (root / "book" / "library_defaults.md").read_text()
+    assert "html_table(SURPRISES)" in (root / "book" / "07_preferences_in_practice.md").read_text()
