@@ -35,7 +35,7 @@ import torch
 import ptcourse
 
 from . import _guard
-from ._common import close
+from ._common import close, redraw
 from ._guard import TIMEOUT_S, NotDone
 from ._probes import Probes
 from ._report import CheckFailed, CheckResult, fmt, pair
@@ -116,40 +116,6 @@ class _Trap:
     def __call__(self, *args, **kwargs):
         self.called = True
         raise RuntimeError(f"ptcourse.{self.name} is the answer itself: write it yourself")
-
-
-def redraw(x, g: torch.Generator):
-    """A fresh tensor of ``x``'s kind: same shape, dtype and non-finite entries; 0/1 masks and
-    integer tensors (ids, labels) kept; probabilities stay in [0, 1], log-probabilities <= 0; other
-    values drawn row by row (over the last dimension) with each row's mean and spread, and, when the
-    values are moderate (all within +-10), the first row at 30 times its spread."""
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.numel() == 0:
-        return x
-    finite = torch.isfinite(x)
-    vals = x[finite].double()
-    if vals.numel() == 0 or ((vals == 0) | (vals == 1)).all():
-        return x.clone()
-    lo, hi = vals.min().item(), vals.max().item()
-    noise = torch.randn(x.shape, generator=g, dtype=torch.float64)
-    if lo >= 0 and hi <= 1:
-        new = torch.rand(x.shape, generator=g, dtype=torch.float64) * (hi - lo) + lo
-    else:
-        rows = torch.where(finite, x.double(), torch.nan).reshape(-1, x.shape[-1] if x.dim() else 1)
-        mean = rows.nanmean(-1, keepdim=True).nan_to_num(vals.mean().item())
-        dev = (rows - mean).pow(2).nanmean(-1, keepdim=True).sqrt().nan_to_num(0.0)
-        dev = torch.where(
-            dev > 0,
-            dev,
-            torch.full_like(dev, max(vals.std().item(), 1.0) if vals.numel() > 1 else 1.0),
-        )
-        step = noise.reshape(rows.shape) * dev
-        if max(abs(lo), abs(hi)) <= 10 and rows.shape[0] > 1:
-            step[0] *= 30.0  # one row far from the others
-        if hi <= 0:
-            step = -step.abs()  # log-probabilities stay at or below their row's level
-            mean = mean.clamp(max=0.0)
-        new = (mean + step).reshape(x.shape)
-    return torch.where(finite, new.to(x.dtype), x)
 
 
 def _label(obj) -> str:

@@ -16,7 +16,7 @@ import torch
 
 import ptcourse
 from ptcourse import check
-from ptcourse.course.check.harness import redraw
+from ptcourse.course.check._common import redraw
 
 
 def _memoriser(name):
