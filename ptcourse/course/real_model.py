@@ -39,13 +39,14 @@ __all__ = [
 ]
 
 #: SmolLM2-135M-Instruct's chat template (ChatML with a default system turn), as its GGUF file and
-#: its Hub tokenizer_config.json carry it; the tiny model's tokenizer uses it too.
+#: its Hub tokenizer_config.json carry it (newlines inside the Jinja string literals); the tiny
+#: model's tokenizer uses it too.
 CHAT_TEMPLATE = (
     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-    "{{ '<|im_start|>system\\nYou are a helpful AI assistant named SmolLM, trained by Hugging "
-    "Face<|im_end|>\\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + "
-    "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
-    "{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging "
+    "Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + "
+    "message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
 #: SmolLM2's special tokens, at its ids 0, 1, 2.
 SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
@@ -73,14 +74,8 @@ def _set_specials(tok) -> None:
 def byte_tokenizer():
     """A byte-level tokenizer built in memory: SmolLM2's 3 special tokens, then the 256 bytes.
 
-    Every string encodes (one token per UTF-8 byte, no merges), and decoding inverts encoding.
-
-    >>> tok = byte_tokenizer()
-    >>> len(tok), tok.convert_ids_to_tokens([0, 1, 2])
-    (259, ['<|endoftext|>', '<|im_start|>', '<|im_end|>'])
-    >>> ids = tok("héllo")["input_ids"]  # 'é' is two bytes in UTF-8
-    >>> len(ids), tok.decode(ids)
-    (6, 'héllo')
+    Every string encodes (one token per UTF-8 byte, no merges: "héllo" is 6 tokens, since "é" is
+    two bytes), and decoding inverts encoding; tests/course/test_real_model.py checks both.
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
@@ -189,8 +184,9 @@ def record_batches(trainer, measure=None) -> list[dict]:
 
     Wraps ``trainer._compute_loss`` (TRL's ``SFTTrainer``, ``DPOTrainer`` and ``GRPOTrainer`` compute
     their loss there). Each call appends ``{"inputs": ..., "loss": ..., **measure(model, inputs)}``
-    to the returned list, tensors detached and copied; ``measure`` (optional) runs under
-    ``torch.no_grad()`` *before* TRL's own computation, so it sees the model TRL is about to use.
+    to the returned list, tensors detached and copied before TRL sees them. ``measure`` (optional)
+    runs under ``torch.no_grad()`` *before* TRL's own computation, so it sees the model TRL is
+    about to use.
     """
     if not callable(getattr(trainer, "_compute_loss", None)):
         raise TypeError(f"'trainer' has no _compute_loss method: got {type(trainer).__name__}")
@@ -207,10 +203,9 @@ def record_batches(trainer, measure=None) -> list[dict]:
         if measure is not None:
             with torch.no_grad():
                 extra = dict(measure(model, inputs))
+        seen = {k: _copy(v) for k, v in inputs.items()}  # the batch as TRL received it
         loss = original(model, inputs, *args, **kwargs)
-        calls.append(
-            {"inputs": {k: _copy(v) for k, v in inputs.items()}, "loss": _copy(loss), **extra}
-        )
+        calls.append({"inputs": seen, "loss": _copy(loss), **extra})
         return loss
 
     trainer._compute_loss = recorded
@@ -218,7 +213,10 @@ def record_batches(trainer, measure=None) -> list[dict]:
 
 
 def load(name: str | None = None, *, seed: int = 0) -> RealModel:
-    """The chapter's model: ``name``, else ``$PTCOURSE_REAL_MODEL``, else ``"tiny"``."""
+    """The chapter's model: ``name``, else ``$PTCOURSE_REAL_MODEL``, else ``"tiny"``.
+
+    ``seed`` seeds the tiny model's initialisation; SmolLM2's weights are what they are.
+    """
     name = name or os.environ.get("PTCOURSE_REAL_MODEL") or "tiny"
     if name not in MODELS:
         raise ValueError(
