@@ -71,3 +71,19 @@ def test_torch_pin_has_one_home():
         check=True,
     ).stdout.strip()
     assert out == f"torch=={version}"
+
+
+def test_trl_extra_is_loose_and_pinned_in_the_lock():
+    """`ptcourse[trl]` has lower bounds only (Colab's torch stays); the lock pins what the tests ran.
+
+    The core still depends on torch alone (plus numpy): TRL never enters `dependencies`.
+    """
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extra = project["optional-dependencies"]["trl"]
+    assert extra and all(">=" in d and "==" not in d and "<" not in d for d in extra), extra
+    assert not [
+        d for d in project["dependencies"] if d.split(">")[0].strip() in {"trl", "transformers"}
+    ]
+    lock = pins.lock_pins()
+    for name in ("trl", "transformers", "accelerate", "datasets", "huggingface-hub"):
+        assert re.fullmatch(r"\d+(\.\d+)+", lock.get(name, "")), f"{name} is not pinned in the lock"
