@@ -27,6 +27,6 @@ smollm2: install
 		nbformat.write(nb, sys.argv[1])' $(SMOLLM2_OUT)/08_real_trainer.ipynb || exit 1; \
 	end=$$(date +%s); \
 	$(PY) -c 'import json, sys; nb = json.load(open(sys.argv[1])); \
-		[print(o["text"], end="") for c in nb["cells"] if c["cell_type"] == "code" \
+		[print("".join(o["text"]), end="") for c in nb["cells"] if c["cell_type"] == "code" \
 		 for o in c.get("outputs", []) if o.get("name") == "stdout"]' $(SMOLLM2_OUT)/08_real_trainer.ipynb; \
 	echo "chapter 08 with SmolLM2-135M-Instruct: executed in $$((end - start)) s wall ($$(nproc) CPUs), $(SMOLLM2_OUT)/08_real_trainer.ipynb"
