@@ -700,7 +700,7 @@ def render_chapter(
     course: str = "the course",
 ) -> dict:
     """The rendered notebook (nbformat 4 dict) of one chapter, for ``kind`` student or instructor."""
-    from student import stub_source  # press/student.py, beside this file
+    from student import stub_source, without_glue  # press/student.py, beside this file
 
     if kind not in SETS:
         raise ValueError(f"kind must be one of {SETS}, got {kind!r}")
@@ -753,6 +753,10 @@ def render_chapter(
                 meta["jupyter"] = {"source_hidden": True}
         if state.get("solution") and kind == "student" and "solution" not in tags:
             continue  # any other code inside a solution block is part of the solution
+        if kind == "student" and "install" not in meta.get("tags", ()):
+            source = without_glue(source)  # the glued numbers are already in the learner's text
+            if not source:
+                continue
         cells.append({"cell_type": "code", "execution_count": None, "metadata": meta,
                       "outputs": [], "source": source})  # fmt: skip
     for i, cell in enumerate(cells):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-__all__ = ["STUB", "SolutionCellError", "stub_source"]
+__all__ = ["GLUE_CALLS", "STUB", "SolutionCellError", "stub_source", "without_glue"]
 
 STUB = 'raise NotImplementedError("Exercise: write this function, then run the check below.")'
 
@@ -61,3 +61,71 @@ def stub_source(source: str) -> str:
     indent = " " * first.col_offset
     kept = lines[:keep_until]
     return "\n".join([*kept, indent + STUB])
+
+
+#: The book's glue helpers: they record numbers for the site's prose and claims, which a learner's
+#: notebook has already baked into its text, so the notebooks drop the calls (plumbing, not lessons).
+GLUE_CALLS = frozenset({"glue", "claim", "glue_spread"})
+
+
+def _is_glue(stmt: ast.stmt) -> bool:
+    """A statement that only records glue: a bare glue call, or a loop/if made of nothing else."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        f = stmt.value.func
+        return isinstance(f, ast.Name) and f.id in GLUE_CALLS
+    if isinstance(stmt, ast.For | ast.If) and not getattr(stmt, "orelse", None):
+        return bool(stmt.body) and all(_is_glue(s) for s in stmt.body)
+    return False
+
+
+def without_glue(source: str) -> str:
+    """``source`` without its glue statements, and without the glue names in its imports.
+
+    >>> print(without_glue("x = 2\\nglue('x', x)\\nfor k in 'ab':\\n    claim(k, 1, at_most=2)\\nprint(x)"))
+    x = 2
+    print(x)
+    >>> print(without_glue("for t in 'ab':\\n    x = t * 2\\n    glue(t, x)\\nprint(x)"))
+    for t in 'ab':
+        x = t * 2
+    print(x)
+    >>> without_glue("from ptcourse.course.glue import claim, glue\\n")
+    ''
+    >>> print(without_glue("%matplotlib inline\\nimport torch\\nfrom ptcourse.course.glue import glue, glue_spread"))
+    %matplotlib inline
+    import torch
+    """
+    lines = source.splitlines()
+    # IPython's magics and shell lines (%matplotlib, !pip) are not Python: parse them as `pass`
+    parsable = ["pass" if ln.lstrip().startswith(("%", "!")) else ln for ln in lines]
+    try:
+        tree = ast.parse("\n".join(parsable))
+    except SyntaxError:  # not plain Python: leave the cell as it is
+        return source
+    drop: set[int] = set()
+    edits: dict[int, str] = {}
+
+    def prune(body: list[ast.stmt]) -> None:
+        """Drop the glue statements of ``body`` (a block keeps at least one statement)."""
+        for stmt in body:
+            if _is_glue(stmt):
+                drop.update(range(stmt.lineno - 1, stmt.end_lineno))
+            else:
+                for block in ("body", "orelse", "finalbody"):
+                    inner = getattr(stmt, block, None)
+                    if isinstance(inner, list) and inner and not all(_is_glue(s) for s in inner):
+                        prune(inner)
+
+    prune(tree.body)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "ptcourse.course.glue":
+            keep = [a for a in stmt.names if a.name not in GLUE_CALLS]
+            if not keep:
+                drop.update(range(stmt.lineno - 1, stmt.end_lineno))
+            elif len(keep) < len(stmt.names) and stmt.lineno == stmt.end_lineno:
+                names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in keep)
+                edits[stmt.lineno - 1] = f"from ptcourse.course.glue import {names}"
+    if not drop and not edits:
+        return source
+    out = [edits.get(i, line) for i, line in enumerate(lines) if i not in drop]
+    text = "\n".join(out).strip("\n")
+    return text if text.strip() else ""

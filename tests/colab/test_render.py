@@ -358,3 +358,18 @@ def test_render_chapter_drops_claim_cells_for_students_and_keeps_hidden_pictures
     assert student[stub + 1] == "check.f(f)" and "return 2 * x" not in "".join(student)
     assert "return 2 * x" in "".join(instructor)
     assert "### Exercise 7.1: Write f" in "".join(student)
+
+
+def test_student_notebooks_carry_no_glue_calls():
+    """The book's glue and claim calls are plumbing: the student notebooks' code has none (issue 25),
+    while their text keeps every glued number."""
+    import re
+
+    from student import GLUE_CALLS
+
+    pattern = re.compile(r"\b(" + "|".join(sorted(GLUE_CALLS)) + r")\(")
+    for path in sorted((ROOT / "notebooks" / "student").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+        assert not [c for c in code if pattern.search(c)], f"{path.name} still calls glue"
+        assert not any("ptcourse.course.glue import" in c for c in code), path.name
