@@ -65,7 +65,7 @@ claims-matrix: install
 include mk/site.mk   # vendor, site-test (browser assets and browser checks)
 include mk/colab.mk  # student, colab-check, dist (Colab-like run, workshop kit)
 include mk/slides.mk # slides (a reveal.js deck per chapter, from its slide markers)
-include mk/smollm2.mk # smollm2 (chapter 08 on SmolLM2-135M-Instruct from a wheel, offline; opt-in)
+include mk/smollm2.mk # smollm2 (chapter 09 on SmolLM2-135M-Instruct from a wheel, offline; opt-in)
 
 # myst-nb's execution cache keys a chapter on its code cells only: press/book_cache.py clears it when
 # ptcourse's sources changed, so a package edit always re-executes the chapters (fresh glued numbers).

@@ -1,7 +1,7 @@
 """Bit-identity check of ``ptcourse.toy.rl`` across a refactor.
 
-``save PATH`` runs representative configurations of ``rl`` (those chapters 4-7 use, plus every
-hook of chapter 6) from the shipped SFT checkpoint and saves their histories and final state dicts;
+``save PATH`` runs representative configurations of ``rl`` (those chapters 5-8 use, plus every
+hook of chapter 7) from the shipped SFT checkpoint and saves their histories and final state dicts;
 ``compare PATH`` runs them again and checks every tensor with ``torch.equal`` and every history
 value with ``==``. Run both on the same machine and torch build: bit identity holds for one CPU
 kernel set, not across machines.

@@ -11,7 +11,7 @@ every claim under every variation (value, bound, holds), the spread of every glu
 wall time of each run. Exits 1 when any claim fails or a cell raises.
 
     python press/claims_matrix.py                       # the whole matrix, two runs at a time
-    python press/claims_matrix.py --chapters 06 --caps native --offsets 0 1000
+    python press/claims_matrix.py --chapters 07 --caps native --offsets 0 1000
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
   each chapter's code: when a chapter's code changes, this tool re-reads them from the book's
   execution cache (``_build/.jupyter_cache``, filled by ``make book``) or, failing that (or with
   ``--execute``), executes the chapter with nbclient (as the book build does, myst-nb's glue on);
-* a markdown link to a page of the book (``[x](04_entropy.md#sec)``, ``[](glossary.md)``) becomes
+* a markdown link to a page of the book (``[x](05_entropy.md#sec)``, ``[](glossary.md)``) becomes
   a link to that page on the published site (an empty text takes the page's title), since nothing
   lies beside a notebook opened in Colab; ``press/notebook_links.py`` checks every link resolves;
 * ``{term}`` links to the glossary entry on the published site (an alias with no id of its own,
@@ -479,7 +479,7 @@ def rewrite_links(text: str, ch: Chapter) -> str:
     """Markdown links to pages of the book become links to the published site.
 
     A notebook opened in Colab or Jupyter has no neighbouring pages, so ``[x](glossary.md)``,
-    ``[x](04_entropy.md#sec)`` and ``[x](#anchor)`` become ``{site}book/...html#...``; an empty
+    ``[x](05_entropy.md#sec)`` and ``[x](#anchor)`` become ``{site}book/...html#...``; an empty
     text, ``[](01_next_token.md)``, takes the page's title, as it does on the site. A relative
     link or image to anything that is not a page of the book is an error.
     """

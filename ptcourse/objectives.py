@@ -1,6 +1,6 @@
 r"""The post-training toolkit assembled: DPO, GRPO advantages, and the PPO clipped loss.
 
-One import for the objectives of chapters 5 and 7, each in the module of its concept:
+One import for the objectives of chapters 6 and 8, each in the module of its concept:
 
 * ``ptcourse.preference``: :func:`dpo_loss` (Rafailov et al., 2023) and :func:`ipo_loss` (Azar et
   al., 2023);

@@ -129,7 +129,7 @@ def test_prewarm_runs_every_executable_page_the_build_executes():
     assert names <= in_toc  # nothing executed that the build never shows
     assert {
         "book/01_next_token.md",
-        "book/07_preferences_in_practice.md",
+        "book/08_preferences_in_practice.md",
         "book/workshop/live_demos.md",
     } <= names
     assert "book/glossary.md" not in names

@@ -16,7 +16,7 @@ CHAPTERS = chapter.chapters()
 
 def test_the_chapters_are_the_notebook_pages_of_book():
     names = [p.stem for p in CHAPTERS]
-    assert names[0] == "00_welcome" and "07_preferences_in_practice" in names
+    assert names[0] == "00_welcome" and "08_preferences_in_practice" in names
     assert "glossary" not in names and "quiz_key" not in names
     assert set(chapter.executable_pages()) - set(CHAPTERS) == {
         ROOT / "book" / "workshop" / "live_demos.md"

@@ -63,12 +63,12 @@ def test_a_page_with_the_banner_or_a_traceback_report_is_refused(tmp_path):
     """The banner as the extension writes it (docutils' HTML), and myst-nb's reports/*.err.log."""
     site = _site(
         tmp_path,
-        ("book/03_kl_leash.html", _page(FAILED)),
-        ("reports/book/04_entropy.err.log", "Traceback"),
+        ("book/03_kl_divergence.html", _page(FAILED)),
+        ("reports/book/05_entropy.err.log", "Traceback"),
     )
     assert publish_check.unexecuted_pages(site) == [
-        "book/03_kl_leash.html: did not execute fully",
-        "reports/book/04_entropy.err.log: a chapter's execution traceback",
+        "book/03_kl_divergence.html: did not execute fully",
+        "reports/book/05_entropy.err.log: a chapter's execution traceback",
     ]
 
 

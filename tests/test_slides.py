@@ -181,7 +181,7 @@ def test_markers_never_reach_the_rendered_notebooks():
 
 @pytest.mark.parametrize("doc", DECK_CHAPTERS)
 def test_each_chapter_marks_equations_a_figure_and_a_demo(doc):
-    """Chapters 01-07 each mark key equations, one figure cell and at least one live demo that the
+    """Chapters 01-08 each mark key equations, one figure cell and at least one live demo that the
     live-demos page runs, and the markers are only '%' comment lines or a 'slide' tag."""
     ch = slides.read(ROOT / "book" / f"{doc}.md")
     demos = (ROOT / "book" / "workshop" / "live_demos.md").read_text()
@@ -205,14 +205,19 @@ def test_unmarked_chapters_get_no_deck(tmp_path):
     not (slides.EXECUTED / "workshop" / "live_demos.glue.json").exists(),
     reason="the book is not built (make book)",
 )
-def test_the_kl_chapter_deck_from_the_built_book(tmp_path):
-    """On the built book, chapter 03's deck has its equations, figure and three live demos, with
-    the demo numbers the book's run printed."""
+def test_the_kl_chapter_decks_from_the_built_book(tmp_path):
+    """On the built book, chapter 03's deck has the estimators' equation and figure and the rl demo,
+    and chapter 04's deck pi*, its frontier figure and two more demos, with the demo numbers the
+    book's run printed."""
     index = rn.build_index(ROOT / "book", rn.site_url(rn.load_config()))
-    deck = slides.build_deck(ROOT / "book" / "03_kl_leash.md", index=index)
-    body = "".join(p for s in deck.slides for p in s.parts)
-    assert "k_3" in body and "\\pi^*" in body and body.count("<img") == 1
     demos = slides.demo_outputs()
-    for command in ("ptcourse demo rl", "ptcourse demo rl --beta 0", "ptcourse demo bandit"):
-        assert f"$ {command}</code>" in body
-        assert demos[command]["sample"].replace("'", "&#x27;") in body
+    for chapter, needle, commands in (
+        ("03_kl_divergence", "k_3", ("ptcourse demo rl",)),
+        ("04_kl_leash", "\\pi^*", ("ptcourse demo rl --beta 0", "ptcourse demo bandit")),
+    ):
+        deck = slides.build_deck(ROOT / "book" / f"{chapter}.md", index=index)
+        body = "".join(p for s in deck.slides for p in s.parts)
+        assert needle in body and body.count("<img") == 1, chapter
+        for command in commands:
+            assert f"$ {command}</code>" in body
+            assert demos[command]["sample"].replace("'", "&#x27;") in body

@@ -4,11 +4,11 @@ A chapter's quiz is data: the module ``press/quiz/chNN.py`` defines ``QUIZ``, a
 :class:`Quiz` of three to five questions, each a :class:`Choice` (options, exactly one correct,
 every option with its own explanation) or a :class:`Numeric` (an answer computed by ptcourse, a
 tolerance, the typical wrong values with their explanations, and a hint for any other value).
-To add chapter 08: write ``ch08.py`` like ``ch01.py`` and end the chapter with the block::
+To add chapter 10: write ``ch10.py`` like ``ch01.py`` and end the chapter with the block::
 
     ## Check yourself
 
-    ```{quiz} 08
+    ```{quiz} 10
     ```
 
 (``tests/course/test_quiz.py`` checks every quiz's consistency and that every chapter with a quiz

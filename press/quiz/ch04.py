@@ -1,4 +1,4 @@
-"""The self-check quiz of chapter 04, entropy."""
+"""The self-check quiz of chapter 05, entropy."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ QUIZ = Quiz(
                     "round; raising it leaves rare tokens more room. DAPO reports that this "
                     "holds entropy up on long reasoning traces; it acts only when a batch is "
                     "reused (ratios away from 1), and whether it helps depends on the task: "
-                    "chapter 6 tries it on the toy world.",
+                    "chapter 7 tries it on the toy world.",
                     correct=True,
                 ),  # fmt: skip
                 Option(

@@ -1,4 +1,4 @@
-"""The self-check quiz of chapter 05, the post-training toolkit."""
+"""The self-check quiz of chapter 06, the post-training toolkit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The self-check quiz of chapter 06, the policy-gradient loop in practice."""
+"""The self-check quiz of chapter 07, the policy-gradient loop in practice."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ QUIZ = Quiz(
                 Option(
                     "The difference comes from GRPO's group-normalised advantages",
                     "Both runs here use the same REINFORCE advantages; only the KL's place "
-                    "changes, and that alone produces the gap chapter 5 saw.",
+                    "changes, and that alone produces the gap chapter 6 saw.",
                 ),  # fmt: skip
             ),
         ),

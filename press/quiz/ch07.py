@@ -1,4 +1,4 @@
-"""The self-check quiz of chapter 07, preferences, libraries and exploration in practice."""
+"""The self-check quiz of chapter 08, preferences, libraries and exploration in practice."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What TRL, verl and OpenRLHF default to: the one home of chapter 7's table.
+"""What TRL, verl and OpenRLHF default to: the one home of chapter 8's table.
 
 Every value was read in the library's own source at the commit in ``SOURCES`` (``git show
 <commit>:<path>``), or, for a row with its own ``source``, in the released wheel. A row's
@@ -166,7 +166,7 @@ HEADER = (
 )
 
 
-#: The three defaults chapter 07 keeps on its page (the whole table is the appendix page,
+#: The three defaults chapter 08 keeps on its page (the whole table is the appendix page,
 #: book/library_defaults.md): no KL term, the token mean of the accumulated batch, per-group scaling.
 SURPRISES = ("trl_beta", "trl_loss_type", "trl_scale_rewards")
 
@@ -188,7 +188,7 @@ def html_table(ids=None) -> str:
     --------
     >>> html_table().count("<tr>") == 1 + len(ROWS)  # a header and one line per row
     True
-    >>> html_table(SURPRISES).count("<tr>")  # the three rows chapter 07 shows
+    >>> html_table(SURPRISES).count("<tr>")  # the three rows chapter 08 shows
     4
     """
     head = "".join(f"<th>{h}</th>" for h in HEADER)

@@ -2,7 +2,7 @@
 
 DPO's weight :math:`\\sigma(-\\text{margin})` (``plot_dpo_weight``), one GRPO group's rewards
 turned into advantages (``plot_group_advantages``), the covariance behind Clip-Cov
-(``plot_covariance``) and chapter 5's template map (``plot_template_map``). Re-exported by
+(``plot_covariance``) and chapter 6's template map (``plot_template_map``). Re-exported by
 ``ptcourse.viz``; drawn in the course style of ``style``, which imports matplotlib inside its
 functions.
 
@@ -164,7 +164,7 @@ def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor
     return fig
 
 
-#: chapter 5's map: each method's four pieces (which likelihood, its weight, the leash, entropy)
+#: chapter 6's map: each method's four pieces (which likelihood, its weight, the leash, entropy)
 TEMPLATE_MAP = {
     "pieces": ("likelihood\nof…", "weight\nw(y)", "KL\nleash", "entropy"),
     "SFT": ("demonstrations", "1", "none\n(early stop)", "none"),
@@ -180,7 +180,7 @@ TEMPLATE_MAP = {
 
 
 def plot_template_map(rows: dict = TEMPLATE_MAP):
-    """Schematic of chapter 5's template: four pieces (columns), one row per method.
+    """Schematic of chapter 6's template: four pieces (columns), one row per method.
 
     .. math::
 

@@ -1,6 +1,6 @@
-"""The model and tokenizer of chapter 8: a tiny random Llama, or SmolLM2-135M-Instruct, for TRL.
+"""The model and tokenizer of chapter 9: a tiny random Llama, or SmolLM2-135M-Instruct, for TRL.
 
-Chapter 8 runs the course's functions next to TRL's trainers on a real causal LM. Two models have the
+Chapter 9 runs the course's functions next to TRL's trainers on a real causal LM. Two models have the
 same architecture (``LlamaForCausalLM``) and the same chat template (ChatML, SmolLM2-Instruct's):
 
 * ``"tiny"`` (the default, and what the book build runs): a randomly initialised Llama of two

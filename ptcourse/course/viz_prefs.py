@@ -1,4 +1,4 @@
-"""Chapter 7's pictures: preference-loss runs (margin, displacement) and pass@k curves.
+"""Chapter 8's pictures: preference-loss runs (margin, displacement) and pass@k curves.
 
 Built on the course style's ``figure()`` and ``PALETTE`` (``style``), so they share it with ``viz``;
 a figure with several series names them in one legend above its panels (``legend_above``).

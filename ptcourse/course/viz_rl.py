@@ -1,4 +1,4 @@
-"""Pictures of chapter 6 ("In practice"), in the course style of ``style`` (re-exported by ``viz``).
+"""Pictures of chapter 7 ("In practice"), in the course style of ``style`` (re-exported by ``viz``).
 
 A figure with several series names them in one legend above its panels (``legend_above``).
 """

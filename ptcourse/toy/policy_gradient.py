@@ -12,7 +12,7 @@ By default REINFORCE with a per-position baseline on the KL-shaped per-token rew
 averaged over all tokens of the batch as in DAPO (Yu et al., 2025) rather than per answer first.
 Both go through ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), with an optional entropy bonus.
 
-The hooks of chapter 6 ("In practice") leave those defaults as they are: ``advantage="rloo"``
+The hooks of chapter 7 ("In practice") leave those defaults as they are: ``advantage="rloo"``
 (leave-one-out baseline, ``ptcourse.rloo_advantages``; Ahmadian et al., 2024), ``reward_fn`` (any
 scorer of the answers, e.g. a learned reward model), ``kl_in`` (the KL in the reward or in the
 loss, whatever the advantage), ``kl_target`` (the adaptive KL controller of Ziegler et al., 2019),

@@ -1,4 +1,4 @@
-"""The update of ``rl``: the loss of one optimiser step, with chapter 6's Clip-Cov and a custom reward.
+"""The update of ``rl``: the loss of one optimiser step, with chapter 7's Clip-Cov and a custom reward.
 
 ``policy_loss`` is ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), plus the KL as a k3 loss
 term when ``kl_in="loss"`` (Shao et al., 2024) and minus an entropy bonus.

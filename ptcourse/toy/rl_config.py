@@ -157,7 +157,7 @@ def _positive(x) -> bool:
     return isinstance(x, (int, float)) and 0 < x < math.inf
 
 
-def _check_practice(c: RLConfig) -> None:  # chapter 6's hooks
+def _check_practice(c: RLConfig) -> None:  # chapter 7's hooks
     if c.reward_fn is not None and not callable(c.reward_fn):
         raise ValueError(
             f"rl: 'reward_fn' must be callable (texts, nouns) -> (B,), got {c.reward_fn!r}"

@@ -27,7 +27,7 @@ STUDENT = sorted((ROOT / "notebooks" / "student").glob("*.ipynb"))
 INSTRUCTOR = sorted((ROOT / "notebooks" / "instructor").glob("*.ipynb"))
 
 
-def _md(text: str, kind: str = "student", doc: str = "03_kl_leash", glue=None) -> str:
+def _md(text: str, kind: str = "student", doc: str = "03_kl_divergence", glue=None) -> str:
     ch = rn.Chapter(doc=doc, index=INDEX, glue=glue or {}, kind=kind)
     return rn.render_markdown(text, ch, {}) or ""
 
@@ -103,8 +103,8 @@ def test_instructor_notebooks_keep_every_solution():
 
 def test_glued_numbers_are_filled_in_from_the_executed_book():
     """A glued value shows as its number, formatted as the site formats it."""
-    values = rn.load_glue()["03_kl_leash"]["values"]
-    text = "\n".join(_src(c) for c in _cells(ROOT / "notebooks/student/03_kl_leash.ipynb"))
+    values = rn.load_glue()["03_kl_divergence"]["values"]
+    text = "\n".join(_src(c) for c in _cells(ROOT / "notebooks/student/03_kl_divergence.ipynb"))
     assert f"=$ {rn.format_glue(values['kl_pq'], '.3f')} nats" in text
     assert "{glue" not in text
 
@@ -114,10 +114,10 @@ def test_badge_opens_the_rendered_student_notebook_at_the_release_tag():
     ref = colab_badge.release_ref(ROOT)
     assert ref == f"v{ptcourse.__version__}"
     url = colab_badge.colab_url(
-        rn.repository_url(CONFIG), ref, colab_badge.NOTEBOOK_DIR + "/03_kl_leash.ipynb"
+        rn.repository_url(CONFIG), ref, colab_badge.NOTEBOOK_DIR + "/03_kl_divergence.ipynb"
     )
-    assert f"/blob/{ref}/notebooks/student/03_kl_leash.ipynb" in url
-    assert (ROOT / colab_badge.NOTEBOOK_DIR / "03_kl_leash.ipynb").is_file()
+    assert f"/blob/{ref}/notebooks/student/03_kl_divergence.ipynb" in url
+    assert (ROOT / colab_badge.NOTEBOOK_DIR / "03_kl_divergence.ipynb").is_file()
 
 
 # ---- the renderer, piece by piece --------------------------------------------------------------
@@ -142,14 +142,14 @@ def test_term_with_a_display_text_and_a_non_ascii_alias_links_to_its_entry():
 def test_relative_page_links_become_site_urls_and_empty_ones_take_the_page_title():
     """[](01_next_token.md) shows the chapter's title; [x](glossary.md#a) goes to the site page."""
     out = _md(
-        "| [](01_next_token.md) | [glossary](glossary.md) [there](04_entropy.md#sec-x) "
+        "| [](01_next_token.md) | [glossary](glossary.md) [there](05_entropy.md#sec-x) "
         "[up](#top) [ext](https://example.org/a.md) `[code](x.md)`",
         doc="00_welcome",
     )
     title = INDEX.titles["01_next_token"]
     assert f"[{title}]({SITE}book/01_next_token.html)" in out
     assert f"[glossary]({SITE}book/glossary.html)" in out
-    assert f"[there]({SITE}book/04_entropy.html#sec-x)" in out
+    assert f"[there]({SITE}book/05_entropy.html#sec-x)" in out
     assert f"[up]({SITE}book/00_welcome.html#top)" in out
     assert "[ext](https://example.org/a.md)" in out and "`[code](x.md)`" in out
     assert "](01_next_token.md)" not in out and "[](" not in out
@@ -158,7 +158,7 @@ def test_relative_page_links_become_site_urls_and_empty_ones_take_the_page_title
 def test_a_relative_link_to_no_page_of_the_book_is_an_error():
     """A link the site cannot resolve stops the render with the chapter's name."""
     for bad in ("[x](no_such_page.md)", "![fig](figure.png)"):
-        with pytest.raises(rn.RenderError, match="03_kl_leash"):
+        with pytest.raises(rn.RenderError, match="03_kl_divergence"):
             _md(bad)
 
 
@@ -172,8 +172,8 @@ def test_equations_are_numbered_per_page_and_referenced_as_eq_n():
     """A labelled display equation gets \\tag{N} (its order on the page); {eq} becomes (eq. N)."""
     out = _md("$$\nx = 1\n$$ (eq-kl-def)\n\nsee {eq}`eq-kl-directions`")
     assert "\\tag{1}\n$$" in out and "(eq. 2)" in out and "(eq-kl-def)" not in out
-    other = _md("see {eq}`eq-kl-def`", doc="05_toolkit")
-    assert other == f"see [(eq. 1 of chapter 3)]({SITE}book/03_kl_leash.html#equation-eq-kl-def)"
+    other = _md("see {eq}`eq-kl-def`", doc="06_toolkit")
+    assert other == f"see [(eq. 1 of chapter 3)]({SITE}book/03_kl_divergence.html#equation-eq-kl-def)"
 
 
 def test_cite_becomes_author_year_linked_to_references():
@@ -208,7 +208,7 @@ def test_unknown_myst_is_an_error_not_passed_through():
         "{eq}`eq-nope`",
         "{glue:text}`nope:.2f`",
     ):
-        with pytest.raises(rn.RenderError, match="03_kl_leash"):
+        with pytest.raises(rn.RenderError, match="03_kl_divergence"):
             _md(bad)
 
 

@@ -43,10 +43,10 @@ def test_each_plan_is_timed_end_to_end(plan):
 
 
 def test_the_toolkit_gets_more_than_five_minutes_and_exercises_are_timed():
-    """In the 90-minute plan chapter 05 has more than 5 minutes, and every in-class exercise row
+    """In the 90-minute plan chapter 06 has more than 5 minutes, and every in-class exercise row
     gives its coding and walk-through minutes, which add up to the row's length."""
     slots = rows(section("A 90-minute workshop"))
-    assert sum(b - a for a, b, ch, _ in slots if ch.startswith("05")) > 5
+    assert sum(b - a for a, b, ch, _ in slots if ch.startswith("06")) > 5
     exercises = [s for s in slots if re.search(r"`\w+`", s[3]) and "Wrap-up" not in s[2]]
     assert len(exercises) == 3
     for a, b, chapter, _ in exercises:
@@ -60,9 +60,9 @@ def test_the_toolkit_gets_more_than_five_minutes_and_exercises_are_timed():
 
 
 def test_the_half_day_plan_has_the_practice_chapters():
-    """The half-day plan has a slot for chapter 06 and one for chapter 07."""
+    """The half-day plan has a slot for chapter 07 and one for chapter 08."""
     chapters = [ch for _, _, ch, _ in rows(section("A half-day workshop (4 hours, two breaks)"))]
-    assert any(c.startswith("06") for c in chapters) and any(c.startswith("07") for c in chapters)
+    assert any(c.startswith("07") for c in chapters) and any(c.startswith("08") for c in chapters)
 
 
 def test_every_chapter_slot_has_speaker_notes():

@@ -1,4 +1,4 @@
-"""The library-defaults table of chapter 7 stays true of the package: each row that names a
+"""The library-defaults table of chapter 8 stays true of the package: each row that names a
 ptcourse call is checked against the library's own formula, written out here from its source
 (TRL f2cd577, verl b178a3c, OpenRLHF 3c3be62)."""
 
@@ -190,7 +190,7 @@ def test_table_renders_every_row_with_its_source():
 
 
 def test_the_chapter_keeps_three_rows_and_the_appendix_the_whole_table():
-    """Chapter 07 shows SURPRISES; the appendix page renders every row through the directive."""
+    """Chapter 08 shows SURPRISES; the appendix page renders every row through the directive."""
     from ptcourse.course.library_defaults import SURPRISES
 
     assert html_table(SURPRISES).count("<tr>") == 1 + len(SURPRISES) == 4
@@ -198,4 +198,4 @@ def test_the_chapter_keeps_three_rows_and_the_appendix_the_whole_table():
         html_table(["no_such_row"])
     root = Path(__file__).resolve().parents[2]
     assert "```{library-defaults} all" in (root / "book" / "library_defaults.md").read_text()
-    assert "html_table(SURPRISES)" in (root / "book" / "07_preferences_in_practice.md").read_text()
+    assert "html_table(SURPRISES)" in (root / "book" / "08_preferences_in_practice.md").read_text()

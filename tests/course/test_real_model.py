@@ -1,4 +1,4 @@
-"""ptcourse.course.real_model: chapter 8's tiny Llama, its byte tokenizer, the model switch and the batch recorder.
+"""ptcourse.course.real_model: chapter 9's tiny Llama, its byte tokenizer, the model switch and the batch recorder.
 
 Skipped where transformers is absent (the package itself needs torch alone).
 """

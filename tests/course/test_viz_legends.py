@@ -1,6 +1,6 @@
 """Legends of the course's figures: one per multi-series figure, above the panels, outside the data.
 
-The house style (``ptcourse.viz.legend_above``, chapters 01-05): a figure that overlays several
+The house style (``ptcourse.viz.legend_above``, chapters 01-06): a figure that overlays several
 series names them in one legend in the figure's top margin, never inside an axes, where it would
 hide data. Each helper is drawn with inputs shaped like its chapter's (the same labels), checked
 geometrically after a draw, and shown at the phone's width.

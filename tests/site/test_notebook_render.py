@@ -22,7 +22,7 @@ import pytest
 pytestmark = pytest.mark.site
 
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTER = "03_kl_leash"
+CHAPTER = "03_kl_divergence"
 MATHJAX = ROOT / "_static" / "vendor" / "mathjax" / "tex-chtml.js"
 SHOTS = Path(os.environ.get("PTCOURSE_NOTEBOOK_SHOTS", ROOT / "_build" / "notebook-shots"))
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}

@@ -15,7 +15,7 @@ import site_checks as checks
 pytestmark = pytest.mark.site
 DARK_VARS = ("--pst-color-background:#14181e;--pst-color-on-background:#1e2229;"
              "--pst-color-text-base:#ced6dd;--pst-color-border:#48566b")  # fmt: skip
-CHAPTERS = ["book/01_next_token.html", "book/03_kl_leash.html"]
+CHAPTERS = ["book/01_next_token.html", "book/04_kl_leash.html"]
 
 
 def _fixture(tmp_path, broken: bool) -> str:

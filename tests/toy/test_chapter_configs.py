@@ -62,9 +62,9 @@ def chapter_constants(name: str) -> dict:
 def test_chapter_constants_reads_the_configurations():
     """The reader finds the run configurations the tests below depend on, in every chapter."""
     assert chapter_constants("02_likelihood_sft.md")["SFT_STEPS"] == toy.SFT_STEPS
-    ch04 = chapter_constants("04_entropy.md")
+    ch04 = chapter_constants("05_entropy.md")
     assert set(ch04["TOY_RUN"]) == {"steps", "batch_size", "seed"} and ch04["ENTROPY_COEF"] > 0
-    assert chapter_constants("05_toolkit.md")["GRPO_STEPS"] >= 1
+    assert chapter_constants("06_toolkit.md")["GRPO_STEPS"] >= 1
 
 
 def test_ch02_sft_run_learns_the_task(sft):
@@ -80,8 +80,8 @@ def test_ch02_sft_run_learns_the_task(sft):
 
 @pytest.fixture(scope="module")
 def ch04_runs(sft):
-    """Chapter 4's three runs (no leash, leash, entropy bonus), evaluated as the chapter does."""
-    c = chapter_constants("04_entropy.md")
+    """Chapter 5's three runs (no leash, leash, entropy bonus), evaluated as the chapter does."""
+    c = chapter_constants("05_entropy.md")
     configs = {
         "free": dict(beta=0.0),
         "leash": dict(beta=toy.DEFAULT_BETA),
@@ -95,7 +95,7 @@ def ch04_runs(sft):
 
 
 def test_ch04_no_leash_collapses_onto_the_hack(ch04_runs, sft_eval):
-    """beta = 0: the samples hack the reward, lose grammar, entropy and diversity (chapter 4's claims)."""
+    """beta = 0: the samples hack the reward, lose grammar, entropy and diversity (chapter 5's claims)."""
     free = ch04_runs["free"]
     assert free["hack_rate"] >= 0.5 and free["grammatical"] <= 0.1
     assert free["entropy"] <= 0.25 * sft_eval["entropy"]
@@ -110,7 +110,7 @@ def test_ch04_leash_keeps_the_text_grammatical(ch04_runs, sft_eval):
     assert leash["entropy"] >= 0.5 * sft_eval["entropy"]
 
 
-def test_ch04_entropy_bonus_keeps_spread_not_sense(ch04_runs, sft_eval):
+def test_ch05_entropy_bonus_keeps_spread_not_sense(ch04_runs, sft_eval):
     """The entropy bonus without a leash: entropy at least the SFT model's, but far drift, word salad."""
     bonus, leash = ch04_runs["bonus"], ch04_runs["leash"]
     assert bonus["entropy"] >= sft_eval["entropy"]
@@ -120,8 +120,8 @@ def test_ch04_entropy_bonus_keeps_spread_not_sense(ch04_runs, sft_eval):
 
 def test_ch05_beta_depends_on_where_the_kl_goes(sft):
     """At the same beta and steps, k3 in the GRPO loss drifts 3x further than KL in the reward and
-    writes at least 0.2 fewer grammatical answers (chapter 5's claims; 128 answers, se <= 0.044)."""
-    steps = chapter_constants("05_toolkit.md")["GRPO_STEPS"]
+    writes at least 0.2 fewer grammatical answers (chapter 6's claims; 128 answers, se <= 0.044)."""
+    steps = chapter_constants("06_toolkit.md")["GRPO_STEPS"]
     runs = {}
     for kind in ("grpo", "reinforce"):
         policy, _ = toy.rl(

@@ -1,4 +1,4 @@
-"""Chapter 6's hooks of toy.rl, the adaptive KL controller, the baselines and the toy reward model."""
+"""Chapter 7's hooks of toy.rl, the adaptive KL controller, the baselines and the toy reward model."""
 
 from __future__ import annotations
 

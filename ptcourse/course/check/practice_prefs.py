@@ -1,7 +1,7 @@
-r"""Checkers of chapter 7: the IPO loss (Azar et al., 2023, eq. 17), and ``prediction``, the one
-checker of a predict-then-run answer (a number within a tolerance, or a choice; chapters 6 and 7).
+r"""Checkers of chapter 8: the IPO loss (Azar et al., 2023, eq. 17), and ``prediction``, the one
+checker of a predict-then-run answer (a number within a tolerance, or a choice; chapters 7 and 8).
 
-They are not in ``check.CHECKERS`` (the eleven function exercises of chapters 1-5, whose fixtures
+They are not in ``check.CHECKERS`` (the eleven function exercises of chapters 1-6, whose fixtures
 live in the shared tests); a chapter calls them as ``practice_prefs.ipo_loss(ipo_loss)`` and
 ``check.prediction(fn, measured, ...)``.
 """
@@ -64,7 +64,7 @@ def ipo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
                {"tau": 0.5}, what="IPO loss")  # fmt: skip
         c.case(where + ", tau=2.0", args, {"tau": 2.0}, what="IPO loss",
                mistakes=((lambda: c.ref(*args), "You ignored the tau argument."),))  # fmt: skip
-        for tau in (1.0, 0.37):  # off any list: chapter 7 itself uses tau = 1
+        for tau in (1.0, 0.37):  # off any list: chapter 8 itself uses tau = 1
             c.case(f"{where}, tau={tau}", args, {"tau": tau}, what="IPO loss",
                    hint=f"The target margin is 1/(2 tau) = {1 / (2 * tau):.4g} for tau={tau}: "
                    "compute it from tau, for any tau.")  # fmt: skip
@@ -78,7 +78,7 @@ def ipo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
 #: here, not in the notebook's cell, so that reading the cell does not give the answer away.
 WHY = {
     "kl_if_beta_doubles": "Doubling beta doubles the price of every nat of KL in the reward. By "
-    "chapter 3's optimum pi* = pi_ref exp(r / beta) / Z, a larger beta keeps the policy closer to "
+    "chapter 4's optimum pi* = pi_ref exp(r / beta) / Z, a larger beta keeps the policy closer to "
     "the reference, so the KL goes down, here by much more than half.",
     "ipo_margin_at_tau_1": "IPO's squared loss is smallest at the margin 1/(2 tau), whatever the "
     "labels: 0.5 for tau = 1.",

@@ -1,4 +1,4 @@
-r"""Checker of chapter 6 ("In practice"): the reward model's Bradley-Terry loss (its predict-then-run
+r"""Checker of chapter 7 ("In practice"): the reward model's Bradley-Terry loss (its predict-then-run
 answers use the one ``check.prediction``, :func:`.practice_prefs.prediction`).
 
 The loss is InstructGPT's (Ouyang et al., 2022, eq. 1) and TRL's ``RewardTrainer.compute_loss``

@@ -1,4 +1,4 @@
-r"""Checkers of chapter 3's leashed optimum and DPO loss (Rafailov et al., 2023)."""
+r"""Checkers of chapter 4's leashed optimum and DPO loss (Rafailov et al., 2023)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-r"""The checker of chapter 4, the spread: entropy: the sign, the dimension, 0 log 0 = 0 and its gradient."""
+r"""The checker of chapter 5, the spread: entropy: the sign, the dimension, 0 log 0 = 0 and its gradient."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-r"""Checkers of chapter 5's GRPO advantages (Shao et al., 2024) and PPO clipped loss.
+r"""Checkers of chapter 6's GRPO advantages (Shao et al., 2024) and PPO clipped loss.
 
 The clipped objective follows Schulman et al. (2017) and DAPO's clip-higher (Yu et al., 2025).
 """

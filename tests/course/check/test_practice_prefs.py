@@ -1,4 +1,4 @@
-"""Chapter 7's checkers: the reference passes, known slips are named, a stub is 'not done'."""
+"""Chapter 8's checkers: the reference passes, known slips are named, a stub is 'not done'."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bradley_terry_loss checker, and the prediction check as chapter 6 uses it (a choice)."""
+"""The bradley_terry_loss checker, and the prediction check as chapter 7 uses it (a choice)."""
 
 from __future__ import annotations
 
