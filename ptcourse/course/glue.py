@@ -7,9 +7,8 @@ no-op there; the chapter's own ``print`` lines show the numbers instead.
 A number in the text is only half of a sentence such as "the reward rises above 1.5": the other half
 is the claim that the number says what the sentence says. ``claim`` glues the value *and* asserts the
 stated bound, so that when a run stops supporting its sentence the book build fails with the claim's
-name. The assertion runs wherever the chapter's code does (book build, nbval, the instructor notebooks in
-Colab or plain Jupyter; the student notebooks drop these calls); only the glue is skipped where
-myst-nb is missing. The idea is QuantEcon's executed lectures with the asserted claims of a
+name. The assertion runs everywhere (book build, Colab, plain Jupyter); only the glue is skipped
+where myst-nb is missing. The idea is QuantEcon's executed lectures with the asserted claims of a
 test suite: "a claim about an experiment lives next to the code that ran it".
 
 >>> from ptcourse.course.glue import glue, claim
