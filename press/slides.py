@@ -15,7 +15,8 @@ is restructured and nothing is maintained twice:
 * ``% slide-demo: ptcourse demo ...`` -- a slide with the live demo's command and what it prints,
   read from the book's run of that command (``book/workshop/live_demos.md``).
 * the cell tag ``slide`` on a code cell -- the cell's figure, taken from the executed book
-  (``_build/jupyter_execute/book/NN_name.ipynb``), goes on the current slide.
+  (``_build/jupyter_execute/book/NN_name.ipynb``), goes on the current slide, sized to the room the
+  slide's other content leaves (so one figure a slide).
 
 Text goes through the same MyST -> CommonMark rendering as the learners' notebooks (glued numbers
 from the executed book, equation numbers as on the site), then markdown-it with its dollar-math
@@ -52,6 +53,9 @@ DEMOS_DOC = "workshop/live_demos"  # the page that runs every live demo at build
 REVEAL = ROOT / "node_modules" / "reveal.js"
 MATHJAX = ROOT / "_static" / "vendor" / "mathjax"  # filled by `make vendor` (mk/site.mk)
 SLIDE_TAG = "slide"
+# A figure fills the room its slide's other content leaves, keeping its aspect ratio: reveal.js sizes
+# a slide's one ``r-stretch`` element (a child of the section) so, growing it beyond its own size too.
+FIGURE_CLASS = "figure r-stretch"
 REVEAL_FILES = ("dist/reveal.css", "dist/reveal.js", "dist/theme/white.css",
                 "dist/plugin/notes.js", "LICENSE")  # fmt: skip
 
@@ -156,10 +160,10 @@ def figure_html(cell: dict, doc: str, alt: str = "") -> str:
         if "image/svg+xml" in data:
             svg = "".join(data["image/svg+xml"])
             src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-            return f'<img class="figure" src="{src}" alt="{alt}">'
+            return f'<img class="{FIGURE_CLASS}" src="{src}" alt="{alt}">'
         if "image/png" in data:
             png = "".join(data["image/png"]).replace("\n", "")
-            return f'<img class="figure" src="data:image/png;base64,{png}" alt="{alt}">'
+            return f'<img class="{FIGURE_CLASS}" src="data:image/png;base64,{png}" alt="{alt}">'
     raise SlideError(f"{doc}: a cell tagged '{SLIDE_TAG}' has no figure in the executed book")
 
 
@@ -232,7 +236,13 @@ def build_deck(md: Path, *, index: rn.Index, executed: Path = EXECUTED, demos=No
                 ex = [c for c in executed_nb.cells if c.cell_type == "code"]
                 match = [c for c in ex if c.source.strip() == cell.source.strip()]
                 alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
-                deck.slide(None).parts.append(figure_html((match or [ex[code_i]])[0], doc, alt))
+                slide = deck.slide(None)
+                if any(FIGURE_CLASS in part for part in slide.parts):
+                    raise SlideError(
+                        f"{doc}: a second figure on the slide '{slide.title}' (a slide stretches "
+                        "one figure to its room): put '% slide: TITLE' before it"
+                    )
+                slide.parts.append(figure_html((match or [ex[code_i]])[0], doc, alt))
             continue
         lines = cell.source.splitlines()
         i = 0
@@ -294,7 +304,7 @@ PAGE = """<!doctype html>
 .reveal h1, .reveal h2 {{ text-transform: none; }}
 .reveal h2 {{ font-size: 1.3em; }}
 .reveal section p, .reveal section li, .reveal table {{ font-size: 0.75em; }}
-.reveal img.figure {{ max-height: 52vh; max-width: 95%; margin: 0.3em auto; display: block; }}
+.reveal img.figure {{ margin: 0.3em auto; display: block; }}
 .reveal table.demo {{ font-size: 0.55em; }}
 .reveal table.demo td, .reveal table.demo th {{ padding: 0.05em 0.6em; }}
 .reveal pre.command {{ width: 100%; font-size: 0.6em; box-shadow: none; }}
@@ -309,10 +319,36 @@ PAGE = """<!doctype html>
 <script src="vendor/reveal/reveal.js"></script>
 <script src="vendor/reveal/notes.js"></script>
 <script>
-Reveal.initialize({{hash: false, slideNumber: false, plugins: [RevealNotes]}});  // no "#/" links
+// Home and End: reveal.js's own keys call Reveal.slide(0) and Reveal.slide(number of horizontal
+// slides - 1), which its scroll view (on by itself in a window under 435 px, a phone) cannot follow:
+// there it finds no slide without a vertical index and counts no horizontal slides. So scroll there.
+function goToEnd(last) {{
+  if (Reveal.isScrollView()) {{
+    const view = Reveal.getViewportElement();
+    view.scrollTop = last ? view.scrollHeight : 0;
+  }} else Reveal.slide(last ? Reveal.getTotalSlides() - 1 : 0, 0);
+}}
+// Display math wider than its slide (MathJax's line breaking leaves some too wide, such as a numbered
+// equation, whose number sits beside it) is scaled down to the slide's width: its CHTML is sized in
+// em, so a smaller font scales it exactly.
+// Only a shown slide can be measured, so this runs when the math is typeset and on each slide change.
+function fitMath() {{
+  let changed = false;
+  for (const math of document.querySelectorAll(".reveal mjx-container[display='true']")) {{
+    const room = math.parentElement.clientWidth, wide = math.scrollWidth;
+    if (!room || wide <= room) continue;
+    const size = parseFloat(math.style.fontSize) || 100;  // MathJax sets it to match the text
+    math.style.fontSize = size * 0.99 * room / wide + "%";  // 1 % spare for rounding
+    changed = true;
+  }}
+  if (changed) Reveal.layout();  // the slide is re-centred on its new height
+}}
+Reveal.initialize({{hash: false, slideNumber: false, plugins: [RevealNotes],  // no "#/" links
+                   keyboard: {{36: () => goToEnd(false), 35: () => goToEnd(true)}}}});
+Reveal.on("slidechanged", fitMath);
 window.MathJax = {mathjax};
 window.MathJax.startup.pageReady = () =>
-  MathJax.startup.defaultPageReady().then(() => {{ document.body.dataset.mathReady = "1"; Reveal.layout(); }});
+  MathJax.startup.defaultPageReady().then(() => {{ fitMath(); Reveal.layout(); document.body.dataset.mathReady = "1"; }});
 </script>
 <script src="vendor/mathjax/startup.js" async></script>
 </body>

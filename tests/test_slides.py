@@ -106,6 +106,7 @@ def test_a_deck_holds_the_marked_blocks_figure_and_demo(small):
     assert "\\(x^2\\)" in kl and "joins the current slide" in kl
     assert "Not on a slide" not in kl + picture + demo
     assert f"data:image/png;base64,{PNG}" in picture and 'alt="A rising line."' in picture
+    assert 'class="figure r-stretch"' in picture, "sized by reveal.js to the slide's room"
     assert "$ ptcourse demo rl" in demo and "1.271" in demo and "the dog is great ." in demo
 
 
@@ -161,6 +162,19 @@ def test_a_marker_without_a_block_is_an_error(small):
     md.write_text(CHAPTER.replace("% slide: The KL\n", "% slide\n"))
     with pytest.raises(slides.SlideError, match="99_small"):
         slides.build_deck(md, index=index, executed=executed)
+
+
+def test_a_second_figure_on_a_slide_is_an_error(small):
+    """A slide stretches its one figure to the room left, so a second figure tagged onto the same
+    slide is refused with the slide's title (a '% slide: TITLE' before it gives it its own)."""
+    md, executed, index = small
+    cell = CHAPTER[CHAPTER.index("```{code-cell}") : CHAPTER.index("plot()\n```") + 10]
+    md.write_text(CHAPTER.replace(cell, cell + "\n" + cell))
+    with pytest.raises(slides.SlideError, match="second figure on the slide 'The picture'"):
+        slides.build_deck(md, index=index, executed=executed)
+    md.write_text(CHAPTER.replace(cell, cell + "\n% slide: Another picture\n\n" + cell))
+    deck = slides.build_deck(md, index=index, executed=executed)
+    assert [s.title for s in deck.slides][1:3] == ["The picture", "Another picture"]
 
 
 def test_an_unknown_demo_is_an_error(small):
