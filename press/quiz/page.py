@@ -111,8 +111,12 @@ def show(chapter: str) -> QuizHTML:
         parts.append(f"<legend>{i + 1}. {_inline(q.prompt)}</legend>")
         if isinstance(q, Choice):
             for j, o in enumerate(q.options):
+                # An option that is only a formula: its TeX as the radio's title, a name that
+                # accessibility checkers (axe) find where they do not read MathJax's MathML.
+                tex = o.text.strip("$") if not _MARKUP.sub("", o.text).strip() else ""
+                title = f' title="{e(tex)}"' if tex else ""
                 parts.append(f'<label class="ptc-quiz-option"><input type="radio" name="{qid}" '
-                             f'value="{j}"> <span>{_inline(o.text)}</span></label>')  # fmt: skip
+                             f'value="{j}"{title}> <span>{_inline(o.text)}</span></label>')  # fmt: skip
         else:
             unit = f" {e(q.unit)}" if q.unit else ""
             parts.append(f'<label class="ptc-quiz-numlabel" for="{qid}-x">Your answer{unit}:'
