@@ -14,6 +14,10 @@
  *    source of every formula (MathJax typesets it in the browser): both are dropped from the text
  *    snippets are cut from, a formula becomes "…". Opened from disk (file://), a browser refuses
  *    those page fetches, so the results are listed without snippets instead of failing.
+ * 5. Glossary tips (sphinx-tippy, issue 29). On a touch screen a tap on a term used to open the
+ *    glossary: the first tap now shows the definition, a second tap on the term follows the link.
+ *    A tip opens below (or above) its term, never beside it, and stays within the article column,
+ *    so on a desktop it no longer covers the right-hand sidebar.
  */
 (() => {
   "use strict";
@@ -60,6 +64,43 @@
       });
     });
   });
+
+  // -- glossary tips --
+  let lastPointer = "mouse";
+  document.addEventListener("pointerdown", (event) => { lastPointer = event.pointerType; }, true);
+  const tipped = (event) => {
+    const link = event.target.closest && event.target.closest("a[href]");
+    return link && link._tippy ? link : null;
+  };
+  const place = (link) => {
+    if (link.ptcPlaced) return;
+    link.ptcPlaced = true;
+    const column = link.closest("article.bd-article") || document.body;
+    link._tippy.setProps({
+      placement: "bottom-start",
+      maxWidth: Math.min(500, column.clientWidth),
+      popperOptions: {
+        modifiers: [
+          { name: "flip", options: { fallbackPlacements: ["top-start"] } },
+          { name: "preventOverflow", options: { boundary: column, padding: 4, altAxis: false } },
+        ],
+      },
+      onHidden: () => { link.ptcTapped = false; },
+    });
+  };
+  for (const type of ["mouseover", "focusin", "pointerdown"]) {
+    document.addEventListener(type, (event) => { const link = tipped(event); if (link) place(link); }, true);
+  }
+  document.addEventListener("click", (event) => {
+    const link = tipped(event);
+    if (!link || lastPointer === "mouse") return;
+    if (!link.ptcTapped) {  // first tap: the definition, not the glossary page
+      event.preventDefault();
+      link.ptcTapped = true;
+      link._tippy.show();
+    }
+  }, true);
+  // -- end of glossary tips --
 
   const markScrolling = () => {
     document.querySelectorAll('mjx-container[display="true"]').forEach((el) => {

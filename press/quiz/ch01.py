@@ -23,10 +23,10 @@ QUIZ = Quiz(
             "0.25. What is its perplexity on this sentence?",
             answer=round(_PPL, 4),
             tolerance=0.01,
-            why=f"The cross-entropy is the mean surprise, (2 log 2 + 2 log 4) / 4 = {_CE:.3f} "
-            f"nats, and the perplexity is its exponential, 2^1.5 = {_PPL:.3f}: the model is as "
+            why=rf"The cross-entropy is the mean surprise, $(2 \log 2 + 2 \log 4) / 4 = {_CE:.3f}$ "
+            rf"nats, and the perplexity is its exponential, $2^{{1.5}} = {_PPL:.3f}$: the model is as "
             "unsure as a choice among about three equally likely tokens.",
-            hint="Average the surprises -log p of the four tokens (in nats), then exponentiate.",
+            hint=r"Average the surprises $-\log p$ of the four tokens (in nats), then exponentiate.",
             mistakes=(
                 Mistake(
                     round(_CE, 4),
@@ -51,7 +51,7 @@ QUIZ = Quiz(
             (
                 Option(
                     "Nothing: they stay exactly the same",
-                    "e^(z+c) = e^c e^z, and the e^c "
+                    r"$e^{z+c} = e^c e^z$, and the $e^c$ "
                     "cancels between the numerator and the normalising sum.",
                     correct=True,
                 ),  # fmt: skip
@@ -97,7 +97,7 @@ QUIZ = Quiz(
             "Why can a model's cross-entropy on data never go below the entropy of the data?",
             (
                 Option(
-                    "Cross-entropy = entropy + KL(data ‖ model), and a KL is never negative",
+                    r"Cross-entropy = entropy + $\mathrm{KL}(\text{data}\,\|\,\text{model})$, and a KL is never negative",
                     "The gap is exactly the KL, zero only when the model equals the data "
                     "distribution.",
                     correct=True,

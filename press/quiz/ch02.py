@@ -26,8 +26,8 @@ QUIZ = Quiz(
             "log-likelihood given the prompt, as the SFT loss counts it (natural log)?",
             answer=round(_LOGP, 4),
             tolerance=0.005,
-            why=f"Only the response is scored: log 0.5 + log 0.8 + log 0.9 = log 0.36 = "
-            f"{_LOGP:.3f} nats.",
+            why=rf"Only the response is scored: $\log 0.5 + \log 0.8 + \log 0.9 = \log 0.36 = "
+            rf"{_LOGP:.3f}$ nats.",
             hint="Mask the prompt out and add the logs of the response tokens' probabilities.",
             mistakes=(
                 Mistake(0.36, "That is the probability itself; take its log."),
@@ -77,7 +77,7 @@ QUIZ = Quiz(
                 Option(
                     "Maximum likelihood: minimise the cross-entropy of the demonstrations' "
                     "responses",
-                    "Equivalently the forward KL(data ‖ model), up to the data's entropy.",
+                    r"Equivalently the forward $\mathrm{KL}(\text{data}\,\|\,\text{model})$, up to the data's entropy.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
@@ -85,7 +85,7 @@ QUIZ = Quiz(
                     "That is RL; SFT has no reward, only demonstrations.",
                 ),  # fmt: skip
                 Option(
-                    "Minimise the reverse KL(model ‖ data)",
+                    r"Minimise the reverse $\mathrm{KL}(\text{model}\,\|\,\text{data})$",
                     "That would need the data's "
                     "probabilities; SFT only has samples of it, which give the forward KL.",
                 ),  # fmt: skip

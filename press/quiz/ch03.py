@@ -21,15 +21,16 @@ QUIZ = Quiz(
     title="KL divergence, the leash",
     questions=(
         Numeric(
-            "p = (0.5, 0.5) and q = (0.9, 0.1) over two tokens. What is KL(p ‖ q) in nats?",
+            r"$p = (0.5, 0.5)$ and $q = (0.9, 0.1)$ over two tokens. What is $\mathrm{KL}(p\,\|\,q)$ in nats?",
             answer=round(_KL_PQ, 4),
             tolerance=0.005,
-            why=f"KL(p ‖ q) = Σ p log(p/q) = 0.5 log(0.5/0.9) + 0.5 log(0.5/0.1) = {_KL_PQ:.3f}.",
-            hint="Average log(p/q) under p, in natural logs.",
+            why=rf"$\mathrm{{KL}}(p\,\|\,q) = \sum p \log(p/q) = 0.5 \log(0.5/0.9) + 0.5 \log(0.5/0.1) "
+            rf"= {_KL_PQ:.3f}$.",
+            hint=r"Average $\log(p/q)$ under $p$, in natural logs.",
             mistakes=(
                 Mistake(
                     round(_KL_QP, 4),
-                    "That is KL(q ‖ p): the divergence is not symmetric, "
+                    r"That is $\mathrm{KL}(q\,\|\,p)$: the divergence is not symmetric, "
                     "and the first argument is the one you average under.",
                 ),  # fmt: skip
                 Mistake(
@@ -40,7 +41,7 @@ QUIZ = Quiz(
         ),
         Choice(
             "You fit a one-bump model to a two-bump target by minimising the reverse KL, "
-            "KL(model ‖ target). Where does the model end up?",
+            r"$\mathrm{KL}(\text{model}\,\|\,\text{target})$. Where does the model end up?",
             (
                 Option(
                     "On one of the two bumps",
@@ -64,44 +65,46 @@ QUIZ = Quiz(
             ),
         ),
         Choice(
-            "With r = q(x)/p(x) for samples x from p, which estimator of KL(p ‖ q) is unbiased "
+            r"With $r = q(x)/p(x)$ for samples $x$ from $p$, which estimator of $\mathrm{KL}(p\,\|\,q)$ is unbiased "
             "and never negative on a single sample?",
             (
                 Option(
-                    "k3 = (r − 1) − log r",
-                    "Its mean under p is KL(p ‖ q) because E[r] = 1, "
-                    "and x − 1 − log x ≥ 0 for every x.",
+                    r"$k_3 = (r - 1) - \log r$",
+                    r"Its mean under $p$ is $\mathrm{KL}(p\,\|\,q)$ because $\mathbb{E}[r] = 1$, "
+                    r"and $x - 1 - \log x \ge 0$ for every $x$.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
-                    "k1 = −log r",
+                    r"$k_1 = -\log r$",
                     "Unbiased, but a single sample can be negative and its spread is large.",
                 ),  # fmt: skip
                 Option(
-                    "k2 = ½ (log r)²",
+                    r"$k_2 = \tfrac12 (\log r)^2$",
                     "Never negative and low-variance, but biased: its "
-                    "mean is close to KL only when p and q are close.",
+                    r"mean is close to KL only when $p$ and $q$ are close.",
                 ),  # fmt: skip
-                Option("None of them", "k3 has both properties."),
+                Option("None of them", r"$k_3$ has both properties."),
             ),
         ),
         Numeric(
-            "Two answers, equally likely under π_ref, with rewards 1 and 0. With β = 0.5, what "
-            "probability does the KL-regularised optimal policy π* ∝ π_ref e^(r/β) give the "
+            r"Two answers, equally likely under $\pi_{\text{ref}}$, with rewards 1 and 0. With $\beta = 0.5$, "
+            r"what probability does the KL-regularised optimal policy "
+            r"$\pi^* \propto \pi_{\text{ref}}\, e^{r/\beta}$ give the "
             "first answer?",
             answer=round(float(_PI[0]), 4),
             tolerance=0.005,
-            why=f"π*(first) = e^2 / (e^2 + e^0) = {float(_PI[0]):.3f}: the reward divided by β "
-            "is the log-odds shift.",
-            hint="Multiply each π_ref by e^(r/β) and normalise.",
+            why=rf"$\pi^*(\text{{first}}) = e^2 / (e^2 + e^0) = {float(_PI[0]):.3f}$: the reward divided "
+            r"by $\beta$ is the log-odds shift.",
+            hint=r"Multiply each $\pi_{\text{ref}}$ by $e^{r/\beta}$ and normalise.",
             mistakes=(
                 Mistake(
                     round(float(_PI_NO_BETA[0]), 4),
-                    "That uses e^r, i.e. β = 1; divide the reward by β = 0.5 first.",
+                    r"That uses $e^r$, i.e. $\beta = 1$; divide the reward by $\beta = 0.5$ first.",
                 ),  # fmt: skip
-                Mistake(0.5, "That is π_ref, the limit of very large β."),
+                Mistake(0.5, r"That is $\pi_{\text{ref}}$, the limit of very large $\beta$."),
                 Mistake(
-                    1.0, "That is the limit β → 0, where π* puts everything on the best answer."
+                    1.0,
+                    r"That is the limit $\beta \to 0$, where $\pi^*$ puts everything on the best answer.",
                 ),  # fmt: skip
             ),
         ),
@@ -109,8 +112,8 @@ QUIZ = Quiz(
             "What does DPO use in place of a learned reward model?",
             (
                 Option(
-                    "The implicit reward β log(π(y|x) / π_ref(y|x))",
-                    "π* determines the "
+                    r"The implicit reward $\beta \log(\pi(y \mid x) / \pi_{\text{ref}}(y \mid x))$",
+                    r"$\pi^*$ determines the "
                     "reward up to a per-prompt constant, which cancels in a preference pair.",
                     correct=True,
                 ),  # fmt: skip
@@ -124,7 +127,7 @@ QUIZ = Quiz(
                 ),  # fmt: skip
                 Option(
                     "Nothing: DPO needs no KL leash",
-                    "The leash is folded into the loss through β and π_ref, not removed.",
+                    r"The leash is folded into the loss through $\beta$ and $\pi_{\text{ref}}$, not removed.",
                 ),  # fmt: skip
             ),
         ),

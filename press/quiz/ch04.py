@@ -21,11 +21,11 @@ QUIZ = Quiz(
             "tokens?",
             answer=round(_H8, 4),
             tolerance=0.005,
-            why=f"H = −Σ p log p = log 8 = {_H8:.3f} nats, the largest entropy over 8 tokens.",
-            hint="Every token has p = 1/8; average the surprise −log p.",
+            why=rf"$H = -\sum p \log p = \log 8 = {_H8:.3f}$ nats, the largest entropy over 8 tokens.",
+            hint=r"Every token has $p = 1/8$; average the surprise $-\log p$.",
             mistakes=(
-                Mistake(3.0, "That is log2 8, in bits; the course uses nats (natural log)."),
-                Mistake(8.0, "That is e^H, the perplexity: the effective number of choices."),
+                Mistake(3.0, r"That is $\log_2 8$, in bits; the course uses nats (natural log)."),
+                Mistake(8.0, r"That is $e^H$, the perplexity: the effective number of choices."),
                 Mistake(0.125, "That is the probability of each token, not the entropy."),
             ),
         ),
@@ -57,7 +57,7 @@ QUIZ = Quiz(
             ),
         ),
         Choice(
-            "On the toy world, what signals that an unleashed RL run (β = 0) has collapsed?",
+            r"On the toy world, what signals that an unleashed RL run ($\beta = 0$) has collapsed?",
             (
                 Option(
                     "distinct-2 falls and the hack rate ('great great great') rises",
@@ -85,7 +85,7 @@ QUIZ = Quiz(
                 Option(
                     "A higher upper clip in PPO (clip-higher, as in DAPO)",
                     "A ratio cap of "
-                    "1 + ε lets a rare token's probability grow only by about ε·π_old per "
+                    r"$1 + \varepsilon$ lets a rare token's probability grow only by about $\varepsilon\,\pi_{\text{old}}$ per "
                     "round; raising it leaves rare tokens more room. DAPO reports that this "
                     "holds entropy up on long reasoning traces; it acts only when a batch is "
                     "reused (ratios away from 1), and whether it helps depends on the task: "

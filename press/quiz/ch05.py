@@ -36,15 +36,15 @@ QUIZ = Quiz(
             "advantage of the first answer (group mean and sample standard deviation)?",
             answer=round(_ADV, 4),
             tolerance=0.005,
-            why=f"Mean 0.5, sample standard deviation √(4 · 0.25 / 3) = 0.577, so "
-            f"A = 0.5 / 0.577 = {_ADV:.3f}.",
+            why=rf"Mean 0.5, sample standard deviation $\sqrt{{4 \cdot 0.25 / 3}} = 0.577$, so "
+            rf"$A = 0.5 / 0.577 = {_ADV:.3f}$.",
             hint="Subtract the group's mean reward, then divide by the group's standard "
-            "deviation (n − 1 in the denominator).",
+            r"deviation ($n - 1$ in the denominator).",
             mistakes=(
                 Mistake(
                     round(_ADV_POP, 4),
                     "That divides by the population standard deviation "
-                    "(n in the denominator, 0.5); grpo_advantages, like TRL's nanstd, uses n − 1.",
+                    r"($n$ in the denominator, 0.5); `grpo_advantages`, like TRL's `nanstd`, uses $n - 1$.",
                 ),  # fmt: skip
                 Mistake(
                     round(_ADV_RAW, 4),
@@ -54,21 +54,25 @@ QUIZ = Quiz(
             ),
         ),
         Numeric(
-            "One token has probability ratio π/π_old = 1.5 and advantage +2. With ε = 0.2, what "
-            "is its PPO clipped objective min(ρA, clip(ρ, 1 − ε, 1 + ε) A)?",
+            r"One token has probability ratio $\rho = \pi/\pi_{\text{old}} = 1.5$ and advantage $A = 2$. "
+            r"With $\varepsilon = 0.2$, what is its PPO clipped objective "
+            r"$\min(\rho A, \operatorname{clip}(\rho, 1 - \varepsilon, 1 + \varepsilon) A)$?",
             answer=round(_CLIPPED, 4),
             tolerance=0.005,
-            why=f"ρA = 3.0, but the clipped ratio is 1.2, so the minimum is 1.2 · 2 = "
-            f"{_CLIPPED:.1f}: no extra credit for moving the ratio past 1 + ε.",
+            why=rf"$\rho A = 3.0$, but the clipped ratio is 1.2, so the minimum is $1.2 \cdot 2 = "
+            rf"{_CLIPPED:.1f}$: no extra credit for moving the ratio past $1 + \varepsilon$.",
             hint="Clip the ratio to [0.8, 1.2], multiply both versions by A, take the smaller.",
             mistakes=(
-                Mistake(3.0, "That is the unclipped ρA; the minimum picks the clipped term."),
+                Mistake(
+                    3.0, r"That is the unclipped $\rho A$; the minimum picks the clipped term."
+                ),
                 Mistake(
                     round(-_CLIPPED, 4),
                     "That is the loss (the minus sign); the question asks for the objective.",
                 ),  # fmt: skip
                 Mistake(
-                    1.6, "That clips to the lower bound 1 − ε; a ratio of 1.5 is clipped to 1 + ε."
+                    1.6,
+                    r"That clips to the lower bound $1 - \varepsilon$; a ratio of 1.5 is clipped to $1 + \varepsilon$.",
                 ),  # fmt: skip
             ),
         ),
@@ -98,13 +102,15 @@ QUIZ = Quiz(
             "preference pair at that point?",
             (
                 Option(
-                    "log 2 ≈ 0.693",
-                    "Both log-ratios are 0, so the loss is −log σ(0) = log 2, whatever β.",
+                    r"$\log 2 \approx 0.693$",
+                    r"Both log-ratios are 0, so the loss is $-\log \sigma(0) = \log 2$, whatever $\beta$.",
                     correct=True,
                 ),  # fmt: skip
-                Option("0", "A loss of 0 would need σ(...) = 1, an infinite margin."),
-                Option("It depends on β", "β multiplies a margin that is 0 at the start."),
-                Option("1", "−log σ(0) is log 2, not 1."),
+                Option("0", r"A loss of 0 would need $\sigma(\cdot) = 1$, an infinite margin."),
+                Option(
+                    r"It depends on $\beta$", r"$\beta$ multiplies a margin that is 0 at the start."
+                ),
+                Option("1", r"$-\log \sigma(0)$ is $\log 2$, not 1."),
             ),
         ),
     ),

@@ -39,57 +39,58 @@ QUIZ = Quiz(
             "(RLOO) advantage of the first answer?",
             answer=round(_RLOO, 4),
             tolerance=0.005,
-            why=f"Its baseline is the mean of the other three rewards, (0 + 0 + 1) / 3, so "
-            f"A = 1 − 1/3 = {_RLOO:.3f}; equivalently n/(n − 1) · (r − r̄) = 4/3 · 0.5.",
+            why=rf"Its baseline is the mean of the other three rewards, $(0 + 0 + 1) / 3$, so "
+            rf"$A = 1 - 1/3 = {_RLOO:.3f}$; equivalently "
+            r"$\frac{n}{n - 1} (r - \bar r) = \frac43 \cdot 0.5$.",
             hint="Subtract the mean of the other answers' rewards, not of all four.",
             mistakes=(
                 Mistake(
                     round(_CENTRED, 4),
-                    "That is r − r̄, the batch-mean baseline; the mean contains the answer's "
-                    "own reward, so it is (n − 1)/n = 3/4 of the leave-one-out advantage.",
+                    r"That is $r - \bar r$, the batch-mean baseline; the mean contains the answer's "
+                    r"own reward, so it is $(n - 1)/n = 3/4$ of the leave-one-out advantage.",
                 ),  # fmt: skip
                 Mistake(
                     round(_GRPO, 4),
-                    "That is GRPO's advantage, (r − r̄) divided by the group's standard "
+                    r"That is GRPO's advantage, $r - \bar r$ divided by the group's standard "
                     "deviation; RLOO does not divide by the spread.",
                 ),  # fmt: skip
             ),
         ),
         Numeric(
             "A reward model scores the chosen answer of a pair 1.0 and the rejected one 0.0. "
-            "What is that pair's Bradley–Terry loss −log σ(r_w − r_l)?",
+            r"What is that pair's Bradley–Terry loss $-\log \sigma(r_w - r_l)$?",
             answer=round(_BT, 4),
             tolerance=0.005,
-            why=f"σ(1) = 0.731, and −log 0.731 = {_BT:.3f}: the loss keeps falling as the "
+            why=rf"$\sigma(1) = 0.731$, and $-\log 0.731 = {_BT:.3f}$: the loss keeps falling as the "
             "chosen answer's score pulls ahead.",
-            hint="Compute the difference chosen minus rejected, then −log of its sigmoid.",
+            hint=r"Compute the difference chosen minus rejected, then $-\log$ of its sigmoid.",
             mistakes=(
                 Mistake(
                     round(_BT_SWAPPED, 4),
-                    "That is −log σ(−1), rejected minus chosen: the loss the pair would have "
+                    r"That is $-\log \sigma(-1)$, rejected minus chosen: the loss the pair would have "
                     "if the scores were the other way round.",
                 ),  # fmt: skip
                 Mistake(
                     round(_BT_TIE, 4),
-                    "That is log 2, the loss of a pair whose two scores are equal.",
+                    r"That is $\log 2$, the loss of a pair whose two scores are equal.",
                 ),  # fmt: skip
             ),
         ),
         Choice(
-            "Same REINFORCE advantages, same β, same seed: the chapter puts the KL either in the "
-            "reward (per-token penalty) or in the loss (β·k₃ averaged over tokens). What happens?",
+            r"Same REINFORCE advantages, same $\beta$, same seed: the chapter puts the KL either in the "
+            r"reward (per-token penalty) or in the loss ($\beta k_3$ averaged over tokens). What happens?",
             (
                 Option(
                     "The run with the KL in the loss drifts much farther from the reference",
                     "In the loss the penalty is an average over tokens, an answer's length "
-                    "smaller than the summed penalty in the reward, and a per-token k₃ loss "
+                    r"smaller than the summed penalty in the reward, and a per-token $k_3$ loss "
                     "does not have the reverse KL's gradient (for one categorical step it has "
-                    "the forward KL's; over sampled answers, neither sequence KL's): β is not "
+                    r"the forward KL's; over sampled answers, neither sequence KL's): $\beta$ is not "
                     "portable between the two placements.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
-                    "Both end at the same KL, since the same β multiplies the same divergence",
+                    r"Both end at the same KL, since the same $\beta$ multiplies the same divergence",
                     "They do not: the run with the KL in the loss ended many times farther "
                     "from the reference, with far fewer grammatical answers.",
                 ),  # fmt: skip
@@ -106,14 +107,15 @@ QUIZ = Quiz(
             ),
         ),
         Numeric(
-            "An adaptive KL controller has β = 0.1 and a target of 2 nats; a batch of 64 answers "
-            "measures a KL of 3 nats. With horizon H = 320, what is the next β?",
+            r"An adaptive KL controller has $\beta = 0.1$ and a target of 2 nats; a batch of 64 answers "
+            r"measures a KL of 3 nats. With horizon $H = 320$, what is the next $\beta$?",
             answer=round(_BETA_NEXT, 4),
             tolerance=0.0005,
-            why=f"The error 3/2 − 1 = 0.5 is clipped to 0.2, so β becomes "
-            f"0.1 · (1 + 0.2 · 64/320) = {_BETA_NEXT:.3f}: the controller moves β by at "
+            why=r"The error $3/2 - 1 = 0.5$ is clipped to 0.2, so $\beta$ becomes "
+            rf"$0.1 \cdot (1 + 0.2 \cdot 64/320) = {_BETA_NEXT:.3f}$: the controller moves $\beta$ by at "
             "most a few percent a step.",
-            hint="Clip KL/target − 1 to [−0.2, 0.2], multiply by n_steps/H, and scale β by one "
+            hint=r"Clip $\mathrm{KL}/\text{target} - 1$ to $[-0.2, 0.2]$, multiply by $n_\text{steps}/H$, "
+            r"and scale $\beta$ by one "
             "plus that.",
             mistakes=(
                 Mistake(
@@ -122,7 +124,7 @@ QUIZ = Quiz(
                 ),  # fmt: skip
                 Mistake(
                     round(_BETA_WRONG_SIGN, 4),
-                    "That lowers β; a KL above the target raises it (a tighter leash).",
+                    r"That lowers $\beta$; a KL above the target raises it (a tighter leash).",
                 ),  # fmt: skip
             ),
         ),
@@ -133,13 +135,13 @@ QUIZ = Quiz(
                 Option(
                     "Exactly 0",
                     "The policy is still the one that sampled the batch, so every ratio "
-                    "π/π_old is 1 and no token is clipped; the clip only binds on later "
+                    r"$\pi/\pi_{\text{old}}$ is 1 and no token is clipped; the clip only binds on later "
                     "updates of the same rollout, in a saw-tooth.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
-                    "About ε = 0.2",
-                    "ε is the width of the clip range, not the share of tokens it clips.",
+                    r"About $\varepsilon = 0.2$",
+                    r"$\varepsilon$ is the width of the clip range, not the share of tokens it clips.",
                 ),  # fmt: skip
                 Option(
                     "Its largest value of the rollout",
@@ -147,7 +149,7 @@ QUIZ = Quiz(
                 ),  # fmt: skip
                 Option(
                     "About half, the tokens whose advantage is negative",
-                    "The clip acts on ratios that have crossed 1 ± ε, whatever the sign of "
+                    r"The clip acts on ratios that have crossed $1 \pm \varepsilon$, whatever the sign of "
                     "the advantage; at a ratio of 1 none has.",
                 ),  # fmt: skip
             ),

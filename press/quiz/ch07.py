@@ -42,21 +42,21 @@ QUIZ = Quiz(
     title="preferences, libraries and exploration",
     questions=(
         Numeric(
-            "IPO with τ = 0.25, on a pair whose margin h (chosen log-ratio minus rejected "
-            "log-ratio to the reference) is 1 nat. What is its loss (h − 1/(2τ))²?",
+            r"IPO with $\tau = 0.25$, on a pair whose margin $h$ (chosen log-ratio minus rejected "
+            r"log-ratio to the reference) is 1 nat. What is its loss $(h - 1/(2\tau))^2$?",
             answer=round(_IPO, 4),
             tolerance=0.005,
-            why=f"The target is 1/(2τ) = 2, so the loss is (1 − 2)² = {_IPO:.1f}: below the "
+            why=rf"The target is $1/(2\tau) = 2$, so the loss is $(1 - 2)^2 = {_IPO:.1f}$: below the "
             "target IPO pushes the margin up, above it pushes it back down.",
-            hint="Compute the target margin 1/(2τ) first, then square the distance to it.",
+            hint=r"Compute the target margin $1/(2\tau)$ first, then square the distance to it.",
             mistakes=(
                 Mistake(
                     round(_IPO_TARGET_2TAU, 4),
-                    "That uses a target of 2τ = 0.5; IPO's target is 1/(2τ) = 2.",
+                    r"That uses a target of $2\tau = 0.5$; IPO's target is $1/(2\tau) = 2$.",
                 ),  # fmt: skip
                 Mistake(
                     round(_IPO_TARGET_1_OVER_TAU, 4),
-                    "That uses a target of 1/τ = 4; IPO's target is half of that.",
+                    r"That uses a target of $1/\tau = 4$; IPO's target is half of that.",
                 ),  # fmt: skip
             ),
         ),
@@ -76,8 +76,8 @@ QUIZ = Quiz(
                     "their likelihood from falling.",
                 ),  # fmt: skip
                 Option(
-                    "It settled at 1/(2β)",
-                    "A fixed target margin is IPO's 1/(2τ); DPO's margin keeps growing.",
+                    r"It settled at $1/(2\beta)$",
+                    r"A fixed target margin is IPO's $1/(2\tau)$; DPO's margin keeps growing.",
                 ),  # fmt: skip
                 Option(
                     "It stayed at 0, since the reference is fixed",
@@ -91,21 +91,21 @@ QUIZ = Quiz(
             (
                 Option(
                     "Nothing in the loss: only the optimiser's step size",
-                    "The default beta is 0.0 (no reference model, no KL term), and with "
-                    "num_iterations=1, no vLLM and steps_per_generation equal to the "
-                    "gradient accumulation steps, TRL takes π_old to be the detached current "
+                    r"The default `beta` is 0.0 (no reference model, no KL term), and with "
+                    r"`num_iterations=1`, no vLLM and `steps_per_generation` equal to the "
+                    r"gradient accumulation steps, TRL takes $\pi_{\text{old}}$ to be the detached current "
                     "log-probability: every ratio is exactly 1 and the clip never binds.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
-                    "The clip of the ratio to π_old",
-                    "Under the defaults the ratio is exp(log π − log π.detach()) = 1, so the "
+                    r"The clip of the ratio to $\pi_{\text{old}}$",
+                    r"Under the defaults the ratio is `exp(logp - logp.detach())` = 1, so the "
                     "clip never acts. And when it does act (several iterations per batch), it "
-                    "bounds each step against π_old, not the distance from the start.",
+                    r"bounds each step against $\pi_{\text{old}}$, not the distance from the start.",
                 ),  # fmt: skip
                 Option(
-                    "A k₃ KL term to the reference in the loss",
-                    "TRL computes one only when beta > 0, and its default is 0.0.",
+                    r"A $k_3$ KL term to the reference in the loss",
+                    "TRL computes one only when `beta > 0`, and its default is 0.0.",
                 ),  # fmt: skip
                 Option(
                     "A per-token KL penalty in the reward",
@@ -124,8 +124,8 @@ QUIZ = Quiz(
             "gradient weight does a token of the 3-token microbatch get?",
             answer=round(_NAIVE_W2, 4),
             tolerance=0.002,
-            why=f"1 / (2 · 3) = {_NAIVE_W2:.4f}, five times a token of the long microbatch "
-            f"({_NAIVE_W1:.4f}); the full batch gives every token 1/18 = {_FULL_W:.4f}. "
+            why=rf"$1 / (2 \cdot 3) = {_NAIVE_W2:.4f}$, five times a token of the long microbatch "
+            rf"({_NAIVE_W1:.4f}); the full batch gives every token $1/18 = {_FULL_W:.4f}$. "
             "Dividing each microbatch's sum by the step's 18 tokens fixes it.",
             hint="A token's weight is 1 / (number of microbatches × its own microbatch's tokens).",
             mistakes=(
@@ -136,7 +136,7 @@ QUIZ = Quiz(
                 ),  # fmt: skip
                 Mistake(
                     round(_NAIVE_W1, 4),
-                    "That is the weight of a token of the 15-token microbatch, 1/(2 · 15).",
+                    r"That is the weight of a token of the 15-token microbatch, $1/(2 \cdot 15)$.",
                 ),  # fmt: skip
                 Mistake(
                     round(1 / 3, 4),
@@ -145,21 +145,21 @@ QUIZ = Quiz(
             ),
         ),
         Numeric(
-            "Of n = 4 samples for a prompt, c = 1 solves it. What is the unbiased estimate of "
-            "pass@2, 1 − C(n − c, k) / C(n, k)?",
+            r"Of $n = 4$ samples for a prompt, $c = 1$ solves it. What is the unbiased estimate of "
+            r"pass@2, $1 - \binom{n - c}{k} \big/ \binom{n}{k}$?",
             answer=round(_PASS, 4),
             tolerance=0.005,
-            why=f"C(3, 2) / C(4, 2) = 3/6, so pass@2 = {_PASS:.2f}: half of the pairs of "
+            why=rf"$\binom32 \big/ \binom42 = 3/6$, so pass@2 = {_PASS:.2f}: half of the pairs of "
             "samples drawn without replacement include the success.",
             hint="Count the ways to pick 2 of the 3 failures, over the ways to pick 2 of all 4.",
             mistakes=(
                 Mistake(
                     round(_PASS_BIASED, 4),
-                    "That is 1 − (1 − c/n)^k, which draws with replacement and is biased low.",
+                    r"That is $1 - (1 - c/n)^k$, which draws with replacement and is biased low.",
                 ),  # fmt: skip
                 Mistake(
                     round(_PASS_1, 4),
-                    "That is pass@1, the success rate c/n; a second try adds to it.",
+                    r"That is pass@1, the success rate $c/n$; a second try adds to it.",
                 ),  # fmt: skip
             ),
         ),

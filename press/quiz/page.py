@@ -33,16 +33,50 @@ class QuizHTML(KernelFreeHTML):
         return self.name
 
 
+# Inline markup of the quiz text: $TeX$ (math) and `code`; everything else is plain text.
+_MARKUP = re.compile(r"\$([^$]+)\$|`([^`]+)`")
+
+
+def _inline(text: str) -> str:
+    """``text`` as HTML: ``$TeX$`` as Sphinx writes inline math (``_ext/prerender_math.py`` renders
+    it at build time with the chapters' math; in Jupyter, MathJax typesets it), ``code`` in
+    ``<code>``, the rest escaped.
+
+    Examples
+    --------
+    >>> print(_inline("a < $x_1$ in `kl_coef`"))
+    a &lt; <span class="math notranslate nohighlight">\\(x_1\\)</span> in <code>kl_coef</code>
+    """
+    out, pos = [], 0
+    for m in _MARKUP.finditer(text):
+        out.append(html.escape(text[pos : m.start()]))
+        if m.group(1) is not None:
+            tex = html.escape(m.group(1), quote=False)
+            out.append(f'<span class="math notranslate nohighlight">\\({tex}\\)</span>')
+        else:
+            out.append(f"<code>{html.escape(m.group(2))}</code>")
+        pos = m.end()
+    return "".join(out) + html.escape(text[pos:])
+
+
+def _whys(q) -> dict[str, str]:
+    """A question's explanations by key: an option's index (choice); ``right``, ``hint`` and the
+    mistakes' ``m0``, ``m1``... (numeric)."""
+    if isinstance(q, Choice):
+        return {str(j): o.why for j, o in enumerate(q.options)}
+    return {"right": q.why, "hint": q.hint, **{f"m{k}": m.why for k, m in enumerate(q.mistakes)}}
+
+
 def _spec(quiz: Quiz) -> list[dict]:
-    """What the script needs to give feedback: per question, its kind and its explanations."""
+    """What the script needs to grade: per question, its kind and the right answer. The
+    explanations are HTML in the question (``_whys``), so their math is rendered with the page's."""
     spec = []
     for q in displayed(quiz):
         if isinstance(q, Choice):
-            spec.append({"kind": "choice", "correct": [o.correct for o in q.options],
-                         "why": [o.why for o in q.options]})  # fmt: skip
+            spec.append({"kind": "choice", "correct": [o.correct for o in q.options]})
         else:
-            spec.append({"kind": "numeric", "answer": q.answer, "tol": q.tolerance, "why": q.why,
-                         "hint": q.hint, "mistakes": [[m.value, m.why] for m in q.mistakes]})  # fmt: skip
+            spec.append({"kind": "numeric", "answer": q.answer, "tol": q.tolerance,
+                         "mistakes": [m.value for m in q.mistakes]})  # fmt: skip
     return spec
 
 
@@ -54,7 +88,8 @@ def show(chapter: str) -> QuizHTML:
     ``input[type=radio]`` per option (``value`` = its index), a numeric question an
     ``input.ptc-quiz-number`` and a ``button.ptc-quiz-check``; each question's
     ``p.ptc-quiz-feedback`` (``aria-live``) gets ``data-verdict`` ``correct`` or ``wrong`` and the
-    explanation.
+    explanation, copied from the question's hidden ``div.ptc-quiz-whys`` (``span[data-why=KEY]``).
+    Quiz text may hold ``$TeX$`` and ``code`` (``_inline``).
 
     Examples
     --------
@@ -73,17 +108,23 @@ def show(chapter: str) -> QuizHTML:
         qid = f"{uid}-q{i + 1}"
         kind = "choice" if isinstance(q, Choice) else "numeric"
         parts.append(f'<fieldset class="ptc-quiz-q" data-kind="{kind}" id="{qid}">')
-        parts.append(f"<legend>{i + 1}. {e(q.prompt)}</legend>")
+        parts.append(f"<legend>{i + 1}. {_inline(q.prompt)}</legend>")
         if isinstance(q, Choice):
             for j, o in enumerate(q.options):
+                # An option that is only a formula: its TeX as the radio's title, a name that
+                # accessibility checkers (axe) find where they do not read MathJax's MathML.
+                tex = o.text.strip("$") if not _MARKUP.sub("", o.text).strip() else ""
+                title = f' title="{e(tex)}"' if tex else ""
                 parts.append(f'<label class="ptc-quiz-option"><input type="radio" name="{qid}" '
-                             f'value="{j}"> {e(o.text)}</label>')  # fmt: skip
+                             f'value="{j}"{title}> <span>{_inline(o.text)}</span></label>')  # fmt: skip
         else:
             unit = f" {e(q.unit)}" if q.unit else ""
             parts.append(f'<label class="ptc-quiz-numlabel" for="{qid}-x">Your answer{unit}:'
                          f'</label> <input type="text" inputmode="decimal" class="ptc-quiz-number" '
                          f'id="{qid}-x" autocomplete="off"> <button type="button" '
                          f'class="ptc-quiz-check">Check</button>')  # fmt: skip
+        whys = "".join(f'<span data-why="{k}">{_inline(t)}</span>' for k, t in _whys(q).items())
+        parts.append(f'<div class="ptc-quiz-whys" hidden>{whys}</div>')
         parts.append('<p class="ptc-quiz-feedback" aria-live="polite"></p></fieldset>')
     spec = json.dumps(_spec(quiz), separators=(",", ":")).replace("</", "<\\/")
     parts += [f"<script>{_asset('quiz.js').strip()}({json.dumps(uid)}, {spec});</script>",
@@ -154,8 +195,19 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$|#])")
 
 
 def _md(text: str) -> str:
-    """``text`` with the characters MyST would read as markup escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """``text`` with the characters MyST would read as markup escaped, but its ``$TeX$`` and
+    ``code`` kept (the key page renders them as the chapters do).
+
+    Examples
+    --------
+    >>> print(_md("a*b, $x_1$ and `k_3`"))
+    a\\*b, $x_1$ and `k_3`
+    """
+    out, pos = [], 0
+    for m in _MARKUP.finditer(text):
+        out += [_MD_SPECIAL.sub(r"\\\1", text[pos : m.start()]), m.group()]
+        pos = m.end()
+    return "".join(out) + _MD_SPECIAL.sub(r"\\\1", text[pos:])
 
 
 def key_markdown() -> str:

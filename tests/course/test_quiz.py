@@ -4,9 +4,9 @@ Python and in the page, the chapter blocks, the notebooks' markdown and the answ
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,14 +106,15 @@ def test_displayed_order_is_stable_and_not_always_first():
 
 
 def test_html_carries_every_explanation_and_the_contract():
-    """The kernel-free quiz has one fieldset per question and the explanations in its script."""
+    """The kernel-free quiz has one fieldset per question and every explanation, as HTML (its math
+    as the page's), in the question's hidden ``div.ptc-quiz-whys``."""
     text = quiz.show("03").html
     q = quiz.load("03")
     assert text.count('<fieldset class="ptc-quiz-q"') == len(q.questions)
     assert "<script>" in text and "http" not in text  # no network
     for question in q.questions:
         for why in [o.why for o in getattr(question, "options", ())]:
-            assert json.dumps(why)[1:-1].replace("</", "<\\/") in text  # as the script holds it
+            assert f">{quiz.page._inline(why)}</span>" in text
 
 
 def test_markdown_has_answers_only_for_instructors():
@@ -153,7 +154,7 @@ def test_answer_key_lists_every_explanation():
             texts = [o.why for o in q.options] if isinstance(q, Choice) else [
                 q.why, q.hint, *(m.why for m in q.mistakes)]  # fmt: skip
             for t in texts:
-                assert t in key, t
+                assert t.replace("\\", "") in key, t
 
 
 def test_notebooks_render_the_quiz_as_markdown(tmp_path):
@@ -187,3 +188,36 @@ def test_quiz_dataclasses_are_frozen():
     """Quiz data cannot be changed after import (the page and the key read the same objects)."""
     with pytest.raises(dataclasses.FrozenInstanceError):
         quiz.load("01").questions[0].answer = 0  # type: ignore[misc]
+
+
+# Issue 29: quiz math is TeX ($...$), rendered on the site the way the chapters' math is.
+_PLAIN_MATH = re.compile(r"[A-Za-zπβθσ]_[A-Za-z{(]|[πβθσετρΣ‖√²]|\|\|")
+_MATH_OR_CODE = re.compile(r"\$[^$]+\$|`[^`]+`")
+
+
+def _texts(q) -> list[str]:
+    if isinstance(q, Choice):
+        return [q.prompt, *(t for o in q.options for t in (o.text, o.why))]
+    return [q.prompt, q.why, q.hint, *(m.why for m in q.mistakes)]
+
+
+@pytest.mark.parametrize("chapter", quiz.chapters())
+def test_quiz_math_is_written_in_tex(chapter):
+    """No plain-text math (pi_ref, β, KL(p ‖ q)) outside $...$ (or `code`) in the quiz's text."""
+    for q in quiz.load(chapter).questions:
+        for text in _texts(q):
+            found = _PLAIN_MATH.search(_MATH_OR_CODE.sub("", text))
+            assert found is None, (found.group(), text)
+
+
+@pytest.mark.parametrize("chapter", quiz.chapters())
+def test_quiz_math_goes_through_the_sites_math(chapter):
+    """Every formula of the quiz, explanations included, is in the page's HTML as Sphinx writes
+    inline math, so _ext/prerender_math.py renders it with the chapter's own math."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import prerender_math
+
+    found = {tex for tex, display in prerender_math.find_math(quiz.show(chapter).html)}
+    wanted = {m[1:-1] for q in quiz.load(chapter).questions for t in _texts(q)
+              for m in re.findall(r"\$[^$]+\$", t)}  # fmt: skip
+    assert wanted and wanted <= found, wanted - found

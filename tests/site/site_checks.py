@@ -910,7 +910,9 @@ def check_quiz(page, chapter: str) -> list[str]:
         fb = fs.locator("p.ptc-quiz-feedback")
         # One round trip for both (each option is clicked and read: ~100 per chapter).
         got, text = fb.evaluate("e => [e.getAttribute('data-verdict'), e.innerText]")
-        if got != ("correct" if expect_ok else "wrong") or expect_text not in text:
+        # The explanation's words around its formulas ($TeX$, rendered) and code (`x`).
+        words = [w.strip() for w in re.split(r"\$[^$]+\$|`[^`]+`", expect_text) if w.strip()]
+        if got != ("correct" if expect_ok else "wrong") or any(w not in text for w in words):
             problems.append(f"quiz {chapter} {what}: page says {got!r} {text!r}")
 
     for i, q in enumerate(questions):
@@ -1083,4 +1085,124 @@ def check_quiz_empty_answer(page) -> list[str]:
         verdict = fs.locator("p.ptc-quiz-feedback").get_attribute("data-verdict")
         if verdict == "wrong":
             problems.append(f"quiz question with box #{i}: Check with no answer says 'wrong'")
+    return problems
+
+
+# ---- issue 29 (quizzes and glossary tips): quiz math, quiz height on a phone, tips on tap ------
+
+_QUIZ_TEXT_JS = """(root) => {
+  const copy = root.cloneNode(true);
+  copy.querySelectorAll('mjx-container, code, script, style, [hidden]').forEach(e => e.remove());
+  const math = [...root.querySelectorAll('mjx-container')].filter(e => !e.closest('[hidden]'));
+  return {text: copy.textContent, math: math.length};
+}"""
+# Plain-text math: an identifier with an underscore (pi_ref, r_w), TeX left raw, a lone ‖ or ||.
+PLAIN_MATH = re.compile(r"[A-Za-zπβθσ]_[A-Za-z{(]|\\\(|\\[a-z]+\{|\$|‖|\|\|")
+
+
+def check_quiz_math(page, min_math: int = 1) -> list[str]:
+    """Every quiz on the open page writes its math as rendered math (at least ``min_math``
+    ``mjx-container`` in its questions and options), never as plain text such as ``pi_ref``
+    (code in ``<code>`` may hold underscores); a chosen option's feedback renders its math too."""
+    problems = []
+    for root in page.locator("div.ptc-quiz").all():
+        name = root.get_attribute("data-quiz")
+        got = root.evaluate(_QUIZ_TEXT_JS)
+        for m in PLAIN_MATH.finditer(got["text"]):
+            around = got["text"][max(0, m.start() - 30) : m.end() + 30].replace("\n", " ")
+            problems.append(f"quiz {name}: plain-text math {m.group()!r} in {around!r}")
+        if got["math"] < min_math:
+            problems.append(f"quiz {name}: {got['math']} rendered formulas, expected {min_math}+")
+        # every option's feedback: no raw TeX or plain-text math once shown
+        for label in root.locator("label.ptc-quiz-option").all():
+            label.click()
+            fb = label.locator("xpath=ancestor::fieldset[1]").locator("p.ptc-quiz-feedback")
+            text = fb.evaluate(_QUIZ_TEXT_JS)["text"]
+            for m in PLAIN_MATH.finditer(text):
+                problems.append(f"quiz {name}: feedback shows {m.group()!r}: {text[:100]!r}")
+    return problems
+
+
+def quiz_question_heights(page) -> list[float]:
+    """The height (CSS px) of every multiple-choice question of the quizzes on the open page."""
+    return page.eval_on_selector_all(
+        "div.ptc-quiz fieldset.ptc-quiz-q[data-kind=choice]",
+        "els => els.map(e => e.getBoundingClientRect().height)",
+    )
+
+
+def _tip_of(page, link, timeout_ms: int):
+    """The visible ``.tippy-box`` that ``link`` describes (tippy.js sets aria-describedby)."""
+    for _ in range(max(1, timeout_ms // 50)):
+        tip_id = link.get_attribute("aria-describedby")
+        if tip_id:
+            box = page.locator(f'[id="{tip_id}"] .tippy-box')
+            try:
+                box.wait_for(state="visible", timeout=timeout_ms)
+                page.wait_for_timeout(250)  # tippy's fade-in and Popper's last placement
+                return box
+            except Exception:  # Playwright's TimeoutError
+                return None
+        page.wait_for_timeout(50)
+    return None
+
+
+def check_term_tap(page, href: str, timeout_ms: int = 3000) -> list[str]:
+    """On a touch screen a tap on a glossary term shows its definition and stays on the page; a
+    second tap on the term opens the glossary. Needs a context with ``has_touch=True``."""
+    link = page.locator(f'article.bd-article a[href="{href}"]').first
+    if link.count() == 0:
+        return [f"no link to {href!r} on the page"]
+    link.scroll_into_view_if_needed()
+    before = page.url
+    link.tap()
+    page.wait_for_timeout(400)
+    if page.url != before:
+        return [f"a tap on {href!r} left the page for {page.url} instead of showing the definition"]
+    tip = _tip_of(page, link, timeout_ms)
+    if tip is None:
+        return [f"a tap on {href!r} showed no tooltip"]
+    problems = []
+    if not " ".join(tip.locator("dd").all_inner_texts()).strip():
+        problems.append(f"the tip of {href!r} shows no definition: {tip.inner_text()[:80]!r}")
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    box = tip.bounding_box()
+    if box["x"] < 0 or box["x"] + box["width"] > width + 1:
+        problems.append(f"the tip of {href!r} ({box}) does not fit the {width}px screen")
+    with page.expect_navigation(timeout=timeout_ms):
+        link.tap()
+    if "glossary" not in page.url:
+        problems.append(f"a second tap on {href!r} went to {page.url}, not the glossary")
+    return problems
+
+
+def check_tips_in_column(page, limit: int = 40, timeout_ms: int = 2000) -> list[str]:
+    """On a desktop every glossary tip (the first ``limit`` term links) stays inside the viewport
+    and off the right-hand sidebar (this page's contents)."""
+    side = page.evaluate(
+        """() => { const s = document.querySelector('.bd-sidebar-secondary');
+        const r = s && s.getBoundingClientRect();
+        return r && r.width > 0 && getComputedStyle(s).display !== 'none' ? r.left : null; }"""
+    )
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    right = min(width, side) if side is not None else width
+    problems = []
+    links = page.locator("article.bd-article a.reference.internal:has(span.std-term)")
+    for i in range(min(links.count(), limit)):
+        link = links.nth(i)
+        link.scroll_into_view_if_needed()
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(120)
+        link.hover()
+        tip = _tip_of(page, link, timeout_ms)
+        if tip is None:
+            problems.append(f"hovering term link {i} ({link.inner_text()!r}) showed no tip")
+            continue
+        box = tip.bounding_box()
+        if box["x"] < 0 or box["x"] + box["width"] > right + 1:
+            problems.append(
+                f"the tip of {link.inner_text()!r} spans x {box['x']:.0f}-"
+                f"{box['x'] + box['width']:.0f}, past the column's right edge {right:.0f}"
+            )
+    page.mouse.move(0, 0)
     return problems
