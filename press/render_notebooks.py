@@ -347,17 +347,16 @@ def executed_from_cache(nb, cache_dir: Path):
 
 
 def execute(nb, name: str, timeout: int = 600):
-    """Execute a copy of ``nb`` in a scratch directory as the book build does (glue recorded)."""
-    import tempfile
-
+    """Execute a copy of ``nb`` in ``book/``, as the book build does (glue recorded): a chapter may
+    read the book's sources (the welcome page counts each chapter's minutes from them)."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.from_dict(copy.deepcopy(nb))
-    with tempfile.TemporaryDirectory(prefix=f"render-{name}-") as tmp:
-        NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": tmp}}
-        ).execute()
+    path = str(ROOT / "book")
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": path}}
+    ).execute()
     return nb
 
 

@@ -1,4 +1,4 @@
-"""The self-check quiz of chapter 03, KL divergence as the leash."""
+"""The self-check quiz of chapter 03, KL divergence and its estimators."""
 
 from __future__ import annotations
 
@@ -13,12 +13,10 @@ from . import Choice, Mistake, Numeric, Option, Quiz
 _p, _q = torch.tensor([0.5, 0.5]).log(), torch.tensor([0.9, 0.1]).log()
 _KL_PQ = float(pc.kl_divergence(_p, _q))
 _KL_QP = float(pc.kl_divergence(_q, _p))
-_PI = pc.kl_regularized_policy(torch.zeros(2), torch.tensor([1.0, 0.0]), 0.5).exp()
-_PI_NO_BETA = pc.kl_regularized_policy(torch.zeros(2), torch.tensor([1.0, 0.0]), 1.0).exp()
 
 QUIZ = Quiz(
     chapter="03",
-    title="KL divergence, the leash",
+    title="KL divergence and its estimators",
     questions=(
         Numeric(
             r"$p = (0.5, 0.5)$ and $q = (0.9, 0.1)$ over two tokens. What is $\mathrm{KL}(p\,\|\,q)$ in nats?",
@@ -84,51 +82,6 @@ QUIZ = Quiz(
                     r"mean is close to KL only when $p$ and $q$ are close.",
                 ),  # fmt: skip
                 Option("None of them", r"$k_3$ has both properties."),
-            ),
-        ),
-        Numeric(
-            r"Two answers, equally likely under $\pi_{\text{ref}}$, with rewards 1 and 0. With $\beta = 0.5$, "
-            r"what probability does the KL-regularised optimal policy "
-            r"$\pi^* \propto \pi_{\text{ref}}\, e^{r/\beta}$ give the "
-            "first answer?",
-            answer=round(float(_PI[0]), 4),
-            tolerance=0.005,
-            why=rf"$\pi^*(\text{{first}}) = e^2 / (e^2 + e^0) = {float(_PI[0]):.3f}$: the reward divided "
-            r"by $\beta$ is the log-odds shift.",
-            hint=r"Multiply each $\pi_{\text{ref}}$ by $e^{r/\beta}$ and normalise.",
-            mistakes=(
-                Mistake(
-                    round(float(_PI_NO_BETA[0]), 4),
-                    r"That uses $e^r$, i.e. $\beta = 1$; divide the reward by $\beta = 0.5$ first.",
-                ),  # fmt: skip
-                Mistake(0.5, r"That is $\pi_{\text{ref}}$, the limit of very large $\beta$."),
-                Mistake(
-                    1.0,
-                    r"That is the limit $\beta \to 0$, where $\pi^*$ puts everything on the best answer.",
-                ),  # fmt: skip
-            ),
-        ),
-        Choice(
-            "What does DPO use in place of a learned reward model?",
-            (
-                Option(
-                    r"The implicit reward $\beta \log(\pi(y \mid x) / \pi_{\text{ref}}(y \mid x))$",
-                    r"$\pi^*$ determines the "
-                    "reward up to a per-prompt constant, which cancels in a preference pair.",
-                    correct=True,
-                ),  # fmt: skip
-                Option(
-                    "The reference model's log-probability alone",
-                    "The reference enters only through the ratio with the policy.",
-                ),  # fmt: skip
-                Option(
-                    "The number of preference pairs",
-                    "The data is the pairs; the reward is the scaled log-ratio.",
-                ),  # fmt: skip
-                Option(
-                    "Nothing: DPO needs no KL leash",
-                    r"The leash is folded into the loss through $\beta$ and $\pi_{\text{ref}}$, not removed.",
-                ),  # fmt: skip
             ),
         ),
     ),

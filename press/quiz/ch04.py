@@ -1,8 +1,6 @@
-"""The self-check quiz of chapter 05, entropy."""
+"""The self-check quiz of chapter 04, the KL leash."""
 
 from __future__ import annotations
-
-import math
 
 import torch
 
@@ -10,105 +8,85 @@ import ptcourse as pc
 
 from . import Choice, Mistake, Numeric, Option, Quiz
 
-_H8 = float(pc.entropy(torch.zeros(8)))  # log 8
+_PI = pc.kl_regularized_policy(torch.zeros(2), torch.tensor([1.0, 0.0]), 0.5).exp()
+_PI_NO_BETA = pc.kl_regularized_policy(torch.zeros(2), torch.tensor([1.0, 0.0]), 1.0).exp()
 
 QUIZ = Quiz(
     chapter="04",
-    title="entropy",
+    title="the KL leash",
     questions=(
         Numeric(
-            "What is the entropy, in nats, of a next-token distribution that is uniform over 8 "
-            "tokens?",
-            answer=round(_H8, 4),
+            r"Two answers, equally likely under $\pi_{\text{ref}}$, with rewards 1 and 0. With $\beta = 0.5$, "
+            r"what probability does the KL-regularised optimal policy "
+            r"$\pi^* \propto \pi_{\text{ref}}\, e^{r/\beta}$ give the "
+            "first answer?",
+            answer=round(float(_PI[0]), 4),
             tolerance=0.005,
-            why=rf"$H = -\sum p \log p = \log 8 = {_H8:.3f}$ nats, the largest entropy over 8 tokens.",
-            hint=r"Every token has $p = 1/8$; average the surprise $-\log p$.",
+            why=rf"$\pi^*(\text{{first}}) = e^2 / (e^2 + e^0) = {float(_PI[0]):.3f}$: the reward divided "
+            r"by $\beta$ is the log-odds shift.",
+            hint=r"Multiply each $\pi_{\text{ref}}$ by $e^{r/\beta}$ and normalise.",
             mistakes=(
-                Mistake(3.0, r"That is $\log_2 8$, in bits; the course uses nats (natural log)."),
-                Mistake(8.0, r"That is $e^H$, the perplexity: the effective number of choices."),
-                Mistake(0.125, "That is the probability of each token, not the entropy."),
-            ),
-        ),
-        Choice(
-            "During a policy-gradient step, when does the entropy of a token distribution fall?",
-            (
-                Option(
-                    "When likely tokens get the positive advantages (log-probability and "
-                    "advantage covary positively)",
-                    "The update moves mass toward tokens "
-                    "that were already likely, so the distribution sharpens.",
-                    correct=True,
+                Mistake(
+                    round(float(_PI_NO_BETA[0]), 4),
+                    r"That uses $e^r$, i.e. $\beta = 1$; divide the reward by $\beta = 0.5$ first.",
                 ),  # fmt: skip
-                Option(
-                    "Only when the learning rate is too large",
-                    "Entropy falls at any step "
-                    "size when the covariance is positive; a large step only speeds it up.",
-                ),  # fmt: skip
-                Option(
-                    "Whenever the advantages have mean zero",
-                    "Zero-mean advantages are the "
-                    "usual baseline; the sign of the change depends on the covariance.",
-                ),  # fmt: skip
-                Option(
-                    "Never: entropy only falls during SFT",
-                    "Chasing a reward is what "
-                    "collapses entropy in RL; the chapter's toy run shows it.",
+                Mistake(0.5, r"That is $\pi_{\text{ref}}$, the limit of very large $\beta$."),
+                Mistake(
+                    1.0,
+                    r"That is the limit $\beta \to 0$, where $\pi^*$ puts everything on the best answer.",
                 ),  # fmt: skip
             ),
         ),
         Choice(
-            r"On the toy world, what signals that an unleashed RL run ($\beta = 0$) has collapsed?",
+            r"A policy-gradient step weights each sampled answer's $\nabla_\theta \log \pi_\theta(y)$ "
+            r"by its reward $r(y)$. You subtract the same constant $b = 0.3$ from every reward. "
+            "What happens to the expected gradient?",
             (
                 Option(
-                    "distinct-2 falls and the hack rate ('great great great') rises",
-                    "The answers become one repeated pattern that the flawed reward likes.",
+                    "Nothing: it is unchanged",
+                    r"$\mathbb{E}_{y \sim \pi_\theta}[\nabla_\theta \log \pi_\theta(y)] = "
+                    r"\sum_y \nabla_\theta \pi_\theta(y) = \nabla_\theta 1 = 0$, so $b$ drops out of "
+                    "the average; what it changes is how much a batch's estimate scatters.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
-                    "The reward falls",
-                    "The reward rises: the collapse is onto what the flawed reward scores highest.",
+                    "It shrinks by a factor 0.3",
+                    r"Subtracting a constant is not scaling, and the term that $b$ adds averages to zero.",
                 ),  # fmt: skip
                 Option(
-                    "The KL to the reference falls to 0",
-                    "Without a leash the KL grows; a KL of 0 means the policy did not move.",
+                    "It becomes biased toward the answers with low reward",
+                    r"A baseline that does not depend on the sampled answer adds no bias: its term "
+                    r"averages to zero under $\pi_\theta$.",
                 ),  # fmt: skip
                 Option(
-                    "The entropy rises",
-                    "Collapse is a loss of entropy: fewer answers get the probability.",
+                    "It points the other way for answers whose reward is below 0.3",
+                    "That is true of one sample's term, not of the expected gradient, which is the "
+                    "same as without $b$.",
                 ),  # fmt: skip
             ),
         ),
         Choice(
-            "Which of these is designed to leave low-probability tokens room to grow during "
-            "RL, against entropy collapse?",
+            "What does DPO use in place of a learned reward model?",
             (
                 Option(
-                    "A higher upper clip in PPO (clip-higher, as in DAPO)",
-                    "A ratio cap of "
-                    r"$1 + \varepsilon$ lets a rare token's probability grow only by about $\varepsilon\,\pi_{\text{old}}$ per "
-                    "round; raising it leaves rare tokens more room. DAPO reports that this "
-                    "holds entropy up on long reasoning traces; it acts only when a batch is "
-                    "reused (ratios away from 1), and whether it helps depends on the task: "
-                    "chapter 7 tries it on the toy world.",
+                    r"The implicit reward $\beta \log(\pi(y \mid x) / \pi_{\text{ref}}(y \mid x))$",
+                    r"$\pi^*$ determines the "
+                    "reward up to a per-prompt constant, which cancels in a preference pair.",
                     correct=True,
                 ),  # fmt: skip
                 Option(
-                    "Sampling the rollouts at a lower temperature",
-                    "A lower temperature "
-                    "sharpens the sampling distribution: less exploration, not more.",
+                    "The reference model's log-probability alone",
+                    "The reference enters only through the ratio with the policy.",
                 ),  # fmt: skip
                 Option(
-                    "Removing the KL penalty",
-                    "The leash to the reference also holds the "
-                    "reference's spread; removing it lets the policy collapse faster.",
+                    "The number of preference pairs",
+                    "The data is the pairs; the reward is the scaled log-ratio.",
                 ),  # fmt: skip
                 Option(
-                    "A larger learning rate",
-                    "Bigger steps follow the same covariance faster, so entropy falls faster.",
+                    "Nothing: DPO needs no KL leash",
+                    r"The leash is folded into the loss through $\beta$ and $\pi_{\text{ref}}$, not removed.",
                 ),  # fmt: skip
             ),
         ),
     ),
 )
-
-assert math.isclose(_H8, math.log(8), rel_tol=1e-6)  # the closed form

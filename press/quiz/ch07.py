@@ -1,170 +1,160 @@
-"""The self-check quiz of chapter 08, preferences, libraries and exploration in practice."""
+"""The self-check quiz of chapter 07, the policy-gradient loop in practice."""
 
 from __future__ import annotations
 
 import torch
 
 import ptcourse as pc
-from ptcourse.toy.exploration import pass_at_k
+from ptcourse.toy.kl_control import AdaptiveKLController
 
 from . import Choice, Mistake, Numeric, Option, Quiz
 
+_REWARDS = torch.tensor([[1.0, 0.0, 0.0, 1.0]])  # (G=1, n=4)
+_RLOO = float(pc.rloo_advantages(_REWARDS)[0, 0])  # 1 - mean(0, 0, 1) = 2/3
+_CENTRED = float(_REWARDS[0, 0] - _REWARDS.mean())  # the batch-mean baseline: 0.5
+_GRPO = float(pc.grpo_advantages(_REWARDS)[0, 0])  # divided by the sample std as well
 
-def _ipo(margin: float, tau: float) -> float:
-    """IPO's loss of one pair whose margin h (chosen minus rejected log-ratio) is ``margin``."""
-    zero = torch.zeros(1)
-    return float(pc.ipo_loss(torch.tensor([margin]), zero, zero, zero, tau=tau))
+_BT = float(pc.bradley_terry_loss(torch.tensor([1.0]), torch.tensor([0.0])))  # -log sigma(1)
+_BT_SWAPPED = float(pc.bradley_terry_loss(torch.tensor([0.0]), torch.tensor([1.0])))
+_BT_TIE = float(pc.bradley_terry_loss(torch.tensor([0.0]), torch.tensor([0.0])))  # log 2
 
 
-_IPO = _ipo(1.0, 0.25)  # (1 - 1/(2 * 0.25))^2 = (1 - 2)^2
-_IPO_TARGET_2TAU = (1.0 - 2 * 0.25) ** 2  # a target of 2 tau instead of 1/(2 tau)
-_IPO_TARGET_1_OVER_TAU = (1.0 - 1 / 0.25) ** 2  # a target of 1/tau
+def _controlled_beta(kl: float, *, beta: float = 0.1, target: float = 2.0) -> float:
+    """The beta after one update of the adaptive controller (batch 64, horizon 320)."""
+    ctrl = AdaptiveKLController(beta, target=target, horizon=320)
+    ctrl.update(current=kl, n_steps=64)
+    return ctrl.value
 
-# Two microbatches of 15 and 3 kept tokens, as in the chapter: each token's gradient weight.
-_MASK = torch.zeros(6, 5, dtype=torch.bool)
-_MASK[:3, :] = True
-_MASK[3:, :1] = True
-_TOKENS = torch.zeros(6, 5, dtype=torch.float64, requires_grad=True)
-for _sl in (slice(0, 3), slice(3, 6)):  # the per-microbatch mean, divided by M = 2 (the 2024 bug)
-    (pc.aggregate_loss(_TOKENS[_sl], _MASK[_sl]) / 2).backward()
-_NAIVE_W2 = float(_TOKENS.grad[3, 0])  # a token of the short microbatch: 1 / (2 * 3)
-_NAIVE_W1 = float(_TOKENS.grad[0, 0])  # a token of the long one: 1 / (2 * 15)
-_FULL_W = float(
-    torch.autograd.grad(pc.aggregate_loss(_TOKENS, _MASK), _TOKENS)[0][3, 0]
-)  # 1 / 18, every token alike
 
-_PASS = pass_at_k(4, 1, 2)  # 1 - C(3, 2) / C(4, 2)
-_PASS_BIASED = 1 - (1 - 1 / 4) ** 2  # sampling with replacement: biased low
-_PASS_1 = pass_at_k(4, 1, 1)  # the success rate c / n
+_BETA_NEXT = _controlled_beta(3.0)  # error 0.5 clipped to 0.2: 0.1 * (1 + 0.2 * 64 / 320)
+_BETA_UNCLIPPED = 0.1 * (1 + 0.5 * 64 / 320)  # what the update would give without the clip
+_BETA_WRONG_SIGN = _controlled_beta(1.0)  # the move for a KL below the target
 
 QUIZ = Quiz(
     chapter="07",
-    title="preferences, libraries and exploration",
+    title="the policy-gradient loop in practice",
     questions=(
         Numeric(
-            r"IPO with $\tau = 0.25$, on a pair whose margin $h$ (chosen log-ratio minus rejected "
-            r"log-ratio to the reference) is 1 nat. What is its loss $(h - 1/(2\tau))^2$?",
-            answer=round(_IPO, 4),
+            "Four answers to one prompt get rewards 1, 0, 0, 1. What is the leave-one-out "
+            "(RLOO) advantage of the first answer?",
+            answer=round(_RLOO, 4),
             tolerance=0.005,
-            why=rf"The target is $1/(2\tau) = 2$, so the loss is $(1 - 2)^2 = {_IPO:.1f}$: below the "
-            "target IPO pushes the margin up, above it pushes it back down.",
-            hint=r"Compute the target margin $1/(2\tau)$ first, then square the distance to it.",
+            why=rf"Its baseline is the mean of the other three rewards, $(0 + 0 + 1) / 3$, so "
+            rf"$A = 1 - 1/3 = {_RLOO:.3f}$; equivalently "
+            r"$\frac{n}{n - 1} (r - \bar r) = \frac43 \cdot 0.5$.",
+            hint="Subtract the mean of the other answers' rewards, not of all four.",
             mistakes=(
                 Mistake(
-                    round(_IPO_TARGET_2TAU, 4),
-                    r"That uses a target of $2\tau = 0.5$; IPO's target is $1/(2\tau) = 2$.",
+                    round(_CENTRED, 4),
+                    r"That is $r - \bar r$, the batch-mean baseline; the mean contains the answer's "
+                    r"own reward, so it is $(n - 1)/n = 3/4$ of the leave-one-out advantage.",
                 ),  # fmt: skip
                 Mistake(
-                    round(_IPO_TARGET_1_OVER_TAU, 4),
-                    r"That uses a target of $1/\tau = 4$; IPO's target is half of that.",
-                ),  # fmt: skip
-            ),
-        ),
-        Choice(
-            "DPO trained for a while on deterministic labels (the better answer always wins). "
-            "What happened to the chosen answers' log-ratio to the reference in the chapter?",
-            (
-                Option(
-                    "It rose briefly, then fell below zero while the rejected one fell faster",
-                    "The loss sees only the difference of the two log-ratios; lowering both, "
-                    "the rejected one more, widens the margin too: likelihood displacement.",
-                    correct=True,
-                ),  # fmt: skip
-                Option(
-                    "It rose steadily, since DPO raises the chosen answers",
-                    "DPO raises the margin, not the chosen answers; nothing in its loss keeps "
-                    "their likelihood from falling.",
-                ),  # fmt: skip
-                Option(
-                    r"It settled at $1/(2\beta)$",
-                    r"A fixed target margin is IPO's $1/(2\tau)$; DPO's margin keeps growing.",
-                ),  # fmt: skip
-                Option(
-                    "It stayed at 0, since the reference is fixed",
-                    "The reference is fixed, but the policy's log-probability of the chosen "
-                    "answers moves.",
-                ),  # fmt: skip
-            ),
-        ),
-        Choice(
-            "With TRL's default GRPOConfig, what keeps the policy near where it started?",
-            (
-                Option(
-                    "Nothing in the loss: only the optimiser's step size",
-                    r"The default `beta` is 0.0 (no reference model, no KL term), and with "
-                    r"`num_iterations=1`, no vLLM and `steps_per_generation` equal to the "
-                    r"gradient accumulation steps, TRL takes $\pi_{\text{old}}$ to be the detached current "
-                    "log-probability: every ratio is exactly 1 and the clip never binds.",
-                    correct=True,
-                ),  # fmt: skip
-                Option(
-                    r"The clip of the ratio to $\pi_{\text{old}}$",
-                    r"Under the defaults the ratio is `exp(logp - logp.detach())` = 1, so the "
-                    "clip never acts. And when it does act (several iterations per batch), it "
-                    r"bounds each step against $\pi_{\text{old}}$, not the distance from the start.",
-                ),  # fmt: skip
-                Option(
-                    r"A $k_3$ KL term to the reference in the loss",
-                    "TRL computes one only when `beta > 0`, and its default is 0.0.",
-                ),  # fmt: skip
-                Option(
-                    "A per-token KL penalty in the reward",
-                    "That is the PPO tradition (InstructGPT); TRL's GRPO has no KL by default.",
-                ),  # fmt: skip
-                Option(
-                    "An adaptive KL controller",
-                    "That is Ziegler et al.'s controller for a KL in the reward, not a GRPO "
-                    "default.",
+                    round(_GRPO, 4),
+                    r"That is GRPO's advantage, $r - \bar r$ divided by the group's standard "
+                    "deviation; RLOO does not divide by the spread.",
                 ),  # fmt: skip
             ),
         ),
         Numeric(
-            "A step accumulates two microbatches, one of 15 kept tokens and one of 3. Each "
-            "microbatch's loss is its own token mean, divided by the 2 accumulation steps. What "
-            "gradient weight does a token of the 3-token microbatch get?",
-            answer=round(_NAIVE_W2, 4),
-            tolerance=0.002,
-            why=rf"$1 / (2 \cdot 3) = {_NAIVE_W2:.4f}$, five times a token of the long microbatch "
-            rf"({_NAIVE_W1:.4f}); the full batch gives every token $1/18 = {_FULL_W:.4f}$. "
-            "Dividing each microbatch's sum by the step's 18 tokens fixes it.",
-            hint="A token's weight is 1 / (number of microbatches × its own microbatch's tokens).",
+            "A reward model scores the chosen answer of a pair 1.0 and the rejected one 0.0. "
+            r"What is that pair's Bradley–Terry loss $-\log \sigma(r_w - r_l)$?",
+            answer=round(_BT, 4),
+            tolerance=0.005,
+            why=rf"$\sigma(1) = 0.731$, and $-\log 0.731 = {_BT:.3f}$: the loss keeps falling as the "
+            "chosen answer's score pulls ahead.",
+            hint=r"Compute the difference chosen minus rejected, then $-\log$ of its sigmoid.",
             mistakes=(
                 Mistake(
-                    round(_FULL_W, 4),
-                    "That is the full batch's weight 1/18, what the fix (divide by the whole "
-                    "step's token count) gives, not the per-microbatch mean.",
+                    round(_BT_SWAPPED, 4),
+                    r"That is $-\log \sigma(-1)$, rejected minus chosen: the loss the pair would have "
+                    "if the scores were the other way round.",
                 ),  # fmt: skip
                 Mistake(
-                    round(_NAIVE_W1, 4),
-                    r"That is the weight of a token of the 15-token microbatch, $1/(2 \cdot 15)$.",
+                    round(_BT_TIE, 4),
+                    r"That is $\log 2$, the loss of a pair whose two scores are equal.",
                 ),  # fmt: skip
-                Mistake(
-                    round(1 / 3, 4),
-                    "That forgets the division by the 2 accumulation steps.",
+            ),
+        ),
+        Choice(
+            r"Same REINFORCE advantages, same $\beta$, same seed: the chapter puts the KL either in the "
+            r"reward (per-token penalty) or in the loss ($\beta k_3$ averaged over tokens). What happens?",
+            (
+                Option(
+                    "The run with the KL in the loss drifts much farther from the reference",
+                    "In the loss the penalty is an average over tokens, an answer's length "
+                    r"smaller than the summed penalty in the reward, and a per-token $k_3$ loss "
+                    "does not have the reverse KL's gradient (for one categorical step it has "
+                    r"the forward KL's; over sampled answers, neither sequence KL's): $\beta$ is not "
+                    "portable between the two placements.",
+                    correct=True,
+                ),  # fmt: skip
+                Option(
+                    r"Both end at the same KL, since the same $\beta$ multiplies the same divergence",
+                    "They do not: the run with the KL in the loss ended many times farther "
+                    "from the reference, with far fewer grammatical answers.",
+                ),  # fmt: skip
+                Option(
+                    "The run with the KL in the reward drifts farther",
+                    "It is the other way round: the summed per-token penalty in the reward "
+                    "is the stronger leash.",
+                ),  # fmt: skip
+                Option(
+                    "The difference comes from GRPO's group-normalised advantages",
+                    "Both runs here use the same REINFORCE advantages; only the KL's place "
+                    "changes, and that alone produces the gap chapter 6 saw.",
                 ),  # fmt: skip
             ),
         ),
         Numeric(
-            r"Of $n = 4$ samples for a prompt, $c = 1$ solves it. What is the unbiased estimate of "
-            r"pass@2, $1 - \binom{n - c}{k} \big/ \binom{n}{k}$?",
-            answer=round(_PASS, 4),
-            tolerance=0.005,
-            why=rf"$\binom32 \big/ \binom42 = 3/6$, so pass@2 = {_PASS:.2f}: half of the pairs of "
-            "samples drawn without replacement include the success.",
-            hint="Count the ways to pick 2 of the 3 failures, over the ways to pick 2 of all 4.",
+            r"An adaptive KL controller has $\beta = 0.1$ and a target of 2 nats; a batch of 64 answers "
+            r"measures a KL of 3 nats. With horizon $H = 320$, what is the next $\beta$?",
+            answer=round(_BETA_NEXT, 4),
+            tolerance=0.0005,
+            why=r"The error $3/2 - 1 = 0.5$ is clipped to 0.2, so $\beta$ becomes "
+            rf"$0.1 \cdot (1 + 0.2 \cdot 64/320) = {_BETA_NEXT:.3f}$: the controller moves $\beta$ by at "
+            "most a few percent a step.",
+            hint=r"Clip $\mathrm{KL}/\text{target} - 1$ to $[-0.2, 0.2]$, multiply by $n_\text{steps}/H$, "
+            r"and scale $\beta$ by one "
+            "plus that.",
             mistakes=(
                 Mistake(
-                    round(_PASS_BIASED, 4),
-                    r"That is $1 - (1 - c/n)^k$, which draws with replacement and is biased low.",
+                    round(_BETA_UNCLIPPED, 4),
+                    "That uses the unclipped error 0.5; the controller clips it to 0.2.",
                 ),  # fmt: skip
                 Mistake(
-                    round(_PASS_1, 4),
-                    r"That is pass@1, the success rate $c/n$; a second try adds to it.",
+                    round(_BETA_WRONG_SIGN, 4),
+                    r"That lowers $\beta$; a KL above the target raises it (a tighter leash).",
+                ),  # fmt: skip
+            ),
+        ),
+        Choice(
+            "PPO reuses each rollout for several updates (epochs × minibatches). What is the clip "
+            "fraction of the first update on a new rollout?",
+            (
+                Option(
+                    "Exactly 0",
+                    "The policy is still the one that sampled the batch, so every ratio "
+                    r"$\pi/\pi_{\text{old}}$ is 1 and no token is clipped; the clip only binds on later "
+                    "updates of the same rollout, in a saw-tooth.",
+                    correct=True,
+                ),  # fmt: skip
+                Option(
+                    r"About $\varepsilon = 0.2$",
+                    r"$\varepsilon$ is the width of the clip range, not the share of tokens it clips.",
+                ),  # fmt: skip
+                Option(
+                    "Its largest value of the rollout",
+                    "It is the smallest: ratios drift away from 1 only as updates accumulate.",
+                ),  # fmt: skip
+                Option(
+                    "About half, the tokens whose advantage is negative",
+                    r"The clip acts on ratios that have crossed $1 \pm \varepsilon$, whatever the sign of "
+                    "the advantage; at a ratio of 1 none has.",
                 ),  # fmt: skip
             ),
         ),
     ),
 )
 
-assert abs(_IPO - 1.0) < 1e-6 and abs(_PASS - 0.5) < 1e-12  # the closed forms
-assert abs(_NAIVE_W2 - 1 / 6) < 1e-12 and abs(_FULL_W - 1 / 18) < 1e-12
+assert abs(_RLOO - 2 / 3) < 1e-6 and abs(_BETA_NEXT - 0.104) < 1e-9  # the closed forms

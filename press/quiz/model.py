@@ -182,8 +182,8 @@ def displayed(quiz: Quiz) -> tuple:
 
     Examples
     --------
-    >>> q = load("05").questions[3]
-    >>> sorted(o.text for o in displayed(load("05"))[3].options) == sorted(o.text for o in q.options)
+    >>> q = load("06").questions[3]
+    >>> sorted(o.text for o in displayed(load("06"))[3].options) == sorted(o.text for o in q.options)
     True
     """
     out = []

@@ -96,7 +96,7 @@ def test_quiz_on_every_chapter_of_the_built_site(
 
 def test_quiz_has_no_serious_accessibility_violations(browser, tmp_path, axe_source):
     """axe-core finds no critical or serious violation in a quiz (labels, legends, contrast)."""
-    rel = _fixture_page(tmp_path, "05", broken=False)
+    rel = _fixture_page(tmp_path, "06", broken=False)
     server = checks.LocalServer(tmp_path)
     context, page, _ = _open(browser, server, rel, checks.DESKTOP)
     try:
