@@ -120,7 +120,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--gzip", action="store_true", help="serve text files gzipped, as GitHub Pages does"
     )
-    parser.add_argument("--pages", nargs="*", help="only these pages (e.g. book/03_kl_divergence.html)")
+    parser.add_argument(
+        "--pages", nargs="*", help="only these pages (e.g. book/03_kl_divergence.html)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "site.md")
     args = parser.parse_args(argv)
     if not (args.site / "index.html").is_file():

@@ -220,18 +220,22 @@ def test_unmarked_chapters_get_no_deck(tmp_path):
     reason="the book is not built (make book)",
 )
 def test_the_kl_chapter_decks_from_the_built_book(tmp_path):
-    """On the built book, chapter 03's deck has the estimators' equation and figure and the rl demo,
-    and chapter 04's deck pi*, its frontier figure and two more demos, with the demo numbers the
+    """On the built book, chapter 03's deck has the estimators' equation and figure and the sft demo
+    (how far SFT moved the model), and chapter 04's deck pi*, its frontier figure and three demos, with the demo numbers the
     book's run printed."""
     index = rn.build_index(ROOT / "book", rn.site_url(rn.load_config()))
     demos = slides.demo_outputs()
-    for chapter, needle, commands in (
-        ("03_kl_divergence", "k_3", ("ptcourse demo rl",)),
-        ("04_kl_leash", "\\pi^*", ("ptcourse demo rl --beta 0", "ptcourse demo bandit")),
+    for doc, needle, commands in (
+        ("03_kl_divergence", "k_3", ("ptcourse demo sft",)),
+        (
+            "04_kl_leash",
+            "\\pi^*",
+            ("ptcourse demo rl", "ptcourse demo rl --beta 0", "ptcourse demo bandit"),
+        ),
     ):
-        deck = slides.build_deck(ROOT / "book" / f"{chapter}.md", index=index)
+        deck = slides.build_deck(ROOT / "book" / f"{doc}.md", index=index)
         body = "".join(p for s in deck.slides for p in s.parts)
-        assert needle in body and body.count("<img") == 1, chapter
+        assert needle in body and body.count("<img") == 1, doc
         for command in commands:
             assert f"$ {command}</code>" in body
             assert demos[command]["sample"].replace("'", "&#x27;") in body

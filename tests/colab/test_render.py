@@ -173,7 +173,9 @@ def test_equations_are_numbered_per_page_and_referenced_as_eq_n():
     out = _md("$$\nx = 1\n$$ (eq-kl-def)\n\nsee {eq}`eq-kl-directions`")
     assert "\\tag{1}\n$$" in out and "(eq. 2)" in out and "(eq-kl-def)" not in out
     other = _md("see {eq}`eq-kl-def`", doc="06_toolkit")
-    assert other == f"see [(eq. 1 of chapter 3)]({SITE}book/03_kl_divergence.html#equation-eq-kl-def)"
+    assert (
+        other == f"see [(eq. 1 of chapter 3)]({SITE}book/03_kl_divergence.html#equation-eq-kl-def)"
+    )
 
 
 def test_cite_becomes_author_year_linked_to_references():

@@ -45,7 +45,7 @@ OLD_PHONE_STYLE = (
     "{margin:.4em 0 0!important;min-height:1.2em!important}</style>"
 )
 TERM_SECTION = re.compile(r"// -- glossary tips --.*?// -- end of glossary tips --", re.S)
-TERM_PAGE = "book/03_kl_leash.html"
+TERM_PAGE = "book/03_kl_divergence.html"
 
 
 def _quiz_page(tmp_path, chapter: str, *, prerender: bool, old_style: bool = False) -> str:
