@@ -26,8 +26,9 @@ Their markdown is CommonMark plus ``$...$`` math, which is what Jupyter, Jupyter
 * ``{term}`` links to the glossary entry on the published site (an alias with no id of its own,
   such as "β", links to its entry's first term), ``{cite}`` becomes "(Author, year)"
   linked to the references page, ``{ref}``/``{numref}``/``{doc}`` become links to the site;
-* a labelled display equation gets ``\\tag{N}``, numbered per page in order as Sphinx numbers it on the
-  site, and ``{eq}`` becomes "(eq. N)";
+* a labelled display equation gets ``\\tag{C.N}`` (C the chapter's number, N counting its labelled
+  equations), the number Sphinx gives it on the site (``math_numfig`` with the numbered chapters of
+  ``_toc.yml``; the unnumbered welcome page's are plain N), and ``{eq}`` becomes "(C.N)";
 * an ``{exercise}`` becomes a heading "Exercise C.K: title" and a quoted callout (C is the chapter's
   number, K counts the chapter's exercises); admonitions become quoted callouts;
 * a chapter's self-check quiz, the directive ``{quiz} NN`` (``_ext/course_blocks.py`` on the site),
@@ -236,7 +237,7 @@ class Index:
     """Labels of the whole book: equations, exercises, section targets, page titles."""
 
     site: str
-    equations: dict[str, tuple[str, int]] = field(default_factory=dict)  # label -> (doc, N)
+    equations: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (doc, "C.N")
     exercises: dict[str, tuple[str, str, str]] = field(
         default_factory=dict
     )  # label -> (doc, no, title)
@@ -253,6 +254,17 @@ class Index:
 def chapter_number(doc: str) -> str:
     m = re.match(r"^(\d+)_", doc)
     return str(int(m.group(1))) if m else doc
+
+
+def equation_number(doc: str, n: int) -> str:
+    """The number the site shows for the n-th labelled equation (or exercise) of ``doc``: "3.4" in
+    chapter 3, plain "2" on a page outside the numbered chapters (the welcome page).
+
+    >>> equation_number("03_kl_divergence", 4), equation_number("00_welcome", 2)
+    ('3.4', '2')
+    """
+    c = chapter_number(doc)
+    return f"{c}.{n}" if c.isdigit() and int(c) > 0 else str(n)
 
 
 def build_index(book: Path, site: str) -> Index:
@@ -272,7 +284,7 @@ def build_index(book: Path, site: str) -> Index:
         for line in path.read_text(encoding="utf-8").splitlines():
             if m := EQ_LABEL_RE.match(line):
                 n_eq += 1
-                index.equations[m.group(1)] = (doc, n_eq)
+                index.equations[m.group(1)] = (doc, equation_number(doc, n_eq))
             elif m := TARGET_RE.match(line):
                 pending_target = m.group(1)
             elif m := HEADING_RE.match(line):
@@ -282,7 +294,7 @@ def build_index(book: Path, site: str) -> Index:
                     pending_target = None
             elif (m := FENCE_RE.match(line)) and m.group("name") == "exercise":
                 n_ex += 1
-                exercise = (doc, f"{chapter_number(doc)}.{n_ex}", m.group("arg").strip())
+                exercise = (doc, equation_number(doc, n_ex), m.group("arg").strip())
             elif exercise and line.startswith(":label:"):
                 index.exercises[line.split(":", 2)[2].strip()] = exercise
                 exercise = None
@@ -407,10 +419,8 @@ def render_role(name: str, content: str, ch: Chapter) -> str:
             raise RenderError(f"{ch.doc}: {{eq}}`{target}` names no labelled equation")
         doc, n = ix.equations[target]
         if doc == ch.doc:
-            return f"(eq. {n})"
-        return _link(
-            f"(eq. {n} of chapter {chapter_number(doc)})", ix.page(doc, f"equation-{target}")
-        )
+            return f"({n})"
+        return _link(f"({n})", ix.page(doc, f"equation-{target}"))
     if name in ("cite", "cite:p", "cite:t", "cite:ps", "cite:ts"):
         parts = []
         for key in [k.strip() for k in content.split(",") if k.strip()]:
@@ -587,7 +597,7 @@ def render_markdown(source: str, ch: Chapter, state: dict) -> str | None:
         if name == "exercise":
             label = options.get("label", "")
             ch.n_exercises += 1
-            no, title = f"{chapter_number(ch.doc)}.{ch.n_exercises}", arg
+            no, title = equation_number(ch.doc, ch.n_exercises), arg
             if label in ch.index.exercises and ch.index.exercises[label][1] != no:
                 raise RenderError(
                     f"{ch.doc}: exercise {label} numbered {no}, the index says otherwise"

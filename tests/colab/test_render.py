@@ -168,14 +168,12 @@ def test_site_url_comes_from_config():
     assert SITE == f"https://{owner.lower()}.github.io/{repo}/"
 
 
-def test_equations_are_numbered_per_page_and_referenced_as_eq_n():
-    """A labelled display equation gets \\tag{N} (its order on the page); {eq} becomes (eq. N)."""
+def test_equations_are_numbered_per_chapter_as_on_the_site():
+    """A labelled display equation gets \\tag{C.N} (chapter C, its order there); {eq} becomes (C.N)."""
     out = _md("$$\nx = 1\n$$ (eq-kl-def)\n\nsee {eq}`eq-kl-directions`")
-    assert "\\tag{1}\n$$" in out and "(eq. 2)" in out and "(eq-kl-def)" not in out
+    assert "\\tag{3.1}\n$$" in out and "(3.2)" in out and "(eq-kl-def)" not in out
     other = _md("see {eq}`eq-kl-def`", doc="06_toolkit")
-    assert (
-        other == f"see [(eq. 1 of chapter 3)]({SITE}book/03_kl_divergence.html#equation-eq-kl-def)"
-    )
+    assert other == f"see [(3.1)]({SITE}book/03_kl_divergence.html#equation-eq-kl-def)"
 
 
 def test_cite_becomes_author_year_linked_to_references():
@@ -191,7 +189,7 @@ def test_exercise_becomes_a_heading_and_callout_and_written_solution_goes():
     """An exercise shows as '### Exercise C.K: title' and a quote; a written solution is gone."""
     src = "```{exercise} Title here\n:label: ex-kl-divergence\nDo {eq}`eq-kl-def`.\n```\n\n```{solution} ex-kl-divergence\n:class: dropdown\n\nThe answer is 42.\n```"
     student = _md(src)
-    assert student.startswith("### Exercise 3.1: Title here\n\n> Do (eq. 1).")
+    assert student.startswith("### Exercise 3.1: Title here\n\n> Do (3.1).")
     assert "42" not in student and ":label:" not in student
     instructor = _md(src, kind="instructor")
     assert (

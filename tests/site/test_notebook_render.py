@@ -105,7 +105,7 @@ def test_rendered_notebook_reads_well_in_a_browser(browser, html_pages, kind, wi
         context.close()
     assert not MYST_TEXT.search(text), MYST_TEXT.search(text).group(0)
     assert "Exercise 3.1: KL divergence between two next-token distributions" in text
-    assert "(eq. 1)" in text
+    assert "(3.1)" in text
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px at {width} width"
     if kind == "student":
         assert "This is the student notebook" in text and "Solution" not in text
