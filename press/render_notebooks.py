@@ -256,11 +256,11 @@ def chapter_number(doc: str) -> str:
     return str(int(m.group(1))) if m else doc
 
 
-def equation_number(doc: str, n: int) -> str:
+def item_number(doc: str, n: int) -> str:
     """The number the site shows for the n-th labelled equation (or exercise) of ``doc``: "3.4" in
     chapter 3, plain "2" on a page outside the numbered chapters (the welcome page).
 
-    >>> equation_number("03_kl_divergence", 4), equation_number("00_welcome", 2)
+    >>> item_number("03_kl_divergence", 4), item_number("00_welcome", 2)
     ('3.4', '2')
     """
     c = chapter_number(doc)
@@ -284,7 +284,7 @@ def build_index(book: Path, site: str) -> Index:
         for line in path.read_text(encoding="utf-8").splitlines():
             if m := EQ_LABEL_RE.match(line):
                 n_eq += 1
-                index.equations[m.group(1)] = (doc, equation_number(doc, n_eq))
+                index.equations[m.group(1)] = (doc, item_number(doc, n_eq))
             elif m := TARGET_RE.match(line):
                 pending_target = m.group(1)
             elif m := HEADING_RE.match(line):
@@ -294,7 +294,7 @@ def build_index(book: Path, site: str) -> Index:
                     pending_target = None
             elif (m := FENCE_RE.match(line)) and m.group("name") == "exercise":
                 n_ex += 1
-                exercise = (doc, equation_number(doc, n_ex), m.group("arg").strip())
+                exercise = (doc, item_number(doc, n_ex), m.group("arg").strip())
             elif exercise and line.startswith(":label:"):
                 index.exercises[line.split(":", 2)[2].strip()] = exercise
                 exercise = None
@@ -358,7 +358,7 @@ def executed_from_cache(nb, cache_dir: Path):
         return None
 
 
-def execute(nb, name: str, timeout: int = 600):
+def execute(nb, timeout: int = 600):
     """Execute a copy of ``nb`` in ``book/``, as the book build does (glue recorded): a chapter may
     read the book's sources (the welcome page counts each chapter's minutes from them)."""
     import nbformat
@@ -597,7 +597,7 @@ def render_markdown(source: str, ch: Chapter, state: dict) -> str | None:
         if name == "exercise":
             label = options.get("label", "")
             ch.n_exercises += 1
-            no, title = equation_number(ch.doc, ch.n_exercises), arg
+            no, title = item_number(ch.doc, ch.n_exercises), arg
             if label in ch.index.exercises and ch.index.exercises[label][1] != no:
                 raise RenderError(
                     f"{ch.doc}: exercise {label} numbered {no}, the index says otherwise"
@@ -811,7 +811,7 @@ def refresh_glue(glue: dict, *, execute_all: bool = False, log=print) -> dict:
         executed = None if execute_all else executed_from_cache(nb, cache)
         if executed is None:
             log(f"[render] executing {md.stem} for its glued values")
-            executed = execute(nb, md.stem)
+            executed = execute(nb)
         else:
             log(f"[render] {md.stem}: glued values from the book's execution cache")
         glue[md.stem] = {"code": h, "values": glue_from_executed(executed)}

@@ -10,13 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from colab_check import lock_pins  # press/, on sys.path (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def lock_version(name: str) -> str:
-    m = re.search(rf"^{name}==(\S+)", (ROOT / "requirements.lock").read_text(), re.M)
-    assert m, f"requirements.lock pins no {name}"
-    return m.group(1)
 
 
 def test_the_trl_install_cell_pins_the_locked_trl():
@@ -24,4 +20,4 @@ def test_the_trl_install_cell_pins_the_locked_trl():
     assert chapters, "no chapter has the TRL install cell"
     for chapter in chapters:
         pins = re.findall(r'^TRL = "([^"]+)"', chapter.read_text(), re.M)
-        assert pins == [lock_version("trl")], (chapter.name, pins)
+        assert pins == [lock_pins()["trl"]], (chapter.name, pins)
