@@ -34,6 +34,12 @@ def num(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
+def pair_logps(pc, pr, rc, rr) -> str:
+    """The four per-pair log-prob arguments of a preference loss, as a check's "where" text."""
+    return (f"policy_chosen_logp={fmt(pc)}, policy_rejected_logp={fmt(pr)}, "
+            f"ref_chosen_logp={fmt(rc)}, ref_rejected_logp={fmt(rr)}")  # fmt: skip
+
+
 def fmt(t, digits: int = 4, most: int = 12) -> str:
     """A small tensor as a compact nested list ([0.7, 0.3]); a large one by its shape."""
     if isinstance(t, torch.Tensor):

@@ -375,21 +375,17 @@ def run(
         body(c)
         c.fresh()
     except NotDone:
-        result = CheckResult(name, "not done", list(c.checks))
-        print(result)
-        if os.environ.get(REQUIRE_DONE) == "1":
-            raise CheckFailed(
-                name,
-                "not done yet, but this run needs every exercise solved",
-                why=f"({REQUIRE_DONE}=1)",
-            ) from None
-        return result
-    result = CheckResult(name, "passed", list(c.checks), hints=list(c.hints))
+        return _report(CheckResult(name, "not done", list(c.checks)), REQUIRE_DONE,
+                       "not done yet, but this run needs every exercise solved")  # fmt: skip
+    return _report(
+        CheckResult(name, "passed", list(c.checks), hints=list(c.hints)), STUBS_ONLY,
+        "this exercise holds a finished answer, but in a student notebook it is still a stub",
+    )  # fmt: skip
+
+
+def _report(result: CheckResult, refuse_when: str, headline: str) -> CheckResult:
+    """Print ``result``; raise CheckFailed(``headline``) instead when the variable ``refuse_when`` is 1."""
     print(result)
-    if os.environ.get(STUBS_ONLY) == "1":
-        raise CheckFailed(
-            name,
-            "this exercise holds a finished answer, but in a student notebook it is still a stub",
-            why=f"({STUBS_ONLY}=1)",
-        )
+    if os.environ.get(refuse_when) == "1":
+        raise CheckFailed(result.name, headline, why=f"({refuse_when}=1)") from None
     return result

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._report import CheckFailed, CheckResult, fmt
+from ._report import CheckFailed, CheckResult, pair_logps
 from .harness import Check, run
 
 __all__ = ["ipo_loss", "prediction"]
@@ -47,8 +47,7 @@ def ipo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
         rc = torch.tensor([-4.5, -6.0, -3.5])
         rr = torch.tensor([-4.8, -6.2, -6.0])
         args = (pc_, pr, rc, rr)
-        where = (f"policy_chosen_logp={fmt(pc_)}, policy_rejected_logp={fmt(pr)}, "
-                 f"ref_chosen_logp={fmt(rc)}, ref_rejected_logp={fmt(rr)}")  # fmt: skip
+        where = pair_logps(*args)
         got = c.call(where, *args)
         c.require("a scalar", got.dim() == 0, f"your IPO loss is of shape {tuple(got.shape)}",
                   where, why="Average the per-pair squares to one number (.mean()).")  # fmt: skip

@@ -18,7 +18,7 @@ from ._common import (
     scaled_rows,
 )
 from ._common import randn as _randn
-from ._report import fmt, num
+from ._report import fmt, num, pair_logps
 from .harness import Check, CheckResult, run
 
 MUSTS = {
@@ -142,8 +142,7 @@ def dpo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
         pc, pr = torch.tensor([-5.0, -3.0, -4.0]), torch.tensor([-6.0, -2.0, -4.5])
         rc, rr = torch.tensor([-5.5, -3.2, -3.0]), torch.tensor([-5.8, -2.5, -4.0])
         args = (pc, pr, rc, rr)
-        where = (f"policy_chosen_logp={fmt(pc)}, policy_rejected_logp={fmt(pr)}, "
-                 f"ref_chosen_logp={fmt(rc)}, ref_rejected_logp={fmt(rr)}")  # fmt: skip
+        where = pair_logps(*args)
         got = c.call(where, *args)
         c.require("a scalar", got.dim() == 0, f"your DPO loss is of shape {tuple(got.shape)}",
                   where, why="It is one number: the mean over pairs.")  # fmt: skip
