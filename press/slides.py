@@ -134,10 +134,11 @@ def take_block(lines: list[str], i: int) -> tuple[list[str], int]:
 
 
 def markdown_to_html(md: str) -> str:
-    """CommonMark + ``$``/``$$`` math to HTML; math is left as ``\\(..\\)`` / ``\\[..\\]`` for MathJax.
+    """CommonMark + ``$``/``$$`` math to HTML; math is left as ``\\(..\\)`` / ``\\[..\\]`` for MathJax,
+    inside the ``math inline`` / ``math block`` element that mdit-py-plugins wraps around it.
 
     >>> markdown_to_html("KL $\\\\ge 0$")
-    '<p>KL \\\\(\\\\ge 0\\\\)</p>\\n'
+    '<p>KL <span class="math inline">\\\\(\\\\ge 0\\\\)</span></p>\\n'
     """
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
