@@ -1,26 +1,19 @@
-"""The ``ptcourse`` command line: ``demo`` and ``doctor``.
+"""The ``ptcourse`` command line (also ``python -m ptcourse``): ``demo`` and ``doctor``.
 
-* ``ptcourse demo NAME [--beta B] [--entropy-coef C] [--steps N] [--seed S] [--json]`` runs one of the
-  toy world's demos (``ptcourse.toy.DEMOS``): a summary table and a few samples for a live
-  audience, or with ``--json`` one JSON object, the only thing on stdout (the same dict as
-  ``ptcourse.toy.run_demo``). While it trains, a progress line every few steps goes to stderr
-  (step, reward, KL, entropy for the RL demos; ``--quiet`` turns it off).
+* ``ptcourse demo NAME [--beta B] [--entropy-coef C] [--steps N] [--seed S] [--json]`` runs one of
+  the toy world's demos (``ptcourse.toy.DEMOS``): a summary table and a few samples for a live
+  audience, or with ``--json`` one JSON object, the only thing on stdout (the dict of
+  ``ptcourse.toy.run_demo``). While it trains, progress lines go to stderr (``--quiet``: none).
   ``--compare-beta B2`` runs the demo twice (``--beta`` and ``B2``) and prints one table whose
   trends share a scale per metric.
-* ``ptcourse demo --warm [--seed N]`` trains and caches the checkpoints of seed N (seed 0's, which
-  every demo and chapter uses, ship with the package), in ``$PTCOURSE_TOY_CACHE`` or else ``~/.cache/ptcourse/toy`` (``$XDG_CACHE_HOME``
-  respected); ``ptcourse demo`` reads that default directory when it exists and the variable is
-  unset.
-* ``ptcourse doctor ...`` checks the environment (``ptcourse.course.doctor.main``).
+* ``ptcourse demo --warm [--seed N]`` trains and caches the checkpoints of seed N (seed 0's ship
+  with the package) in ``$PTCOURSE_TOY_CACHE``, else ``default_cache_dir()``, which ``ptcourse
+  demo`` reads when it exists and the variable is unset.
+* ``ptcourse doctor ...`` is handed to ``ptcourse.course.doctor.main`` before any parsing.
 
-The student notebooks are not made here: the press renders them from the chapters
-(``press/render_notebooks.py``), and the offline bundles carry them.
-
-The demo names, their defaults and their step caps are read from ``ptcourse.toy.demos`` (their one
-home), so ``ptcourse demo --help`` imports torch (about 2 s on a laptop; ``import ptcourse`` does it
-anyway). ``doctor`` is dispatched before the parser is built. Errors name the
-options the user typed (``--beta``, ``--steps``), never the library's internal names.
-``python -m ptcourse`` runs the same ``main``.
+The demo names, defaults and step caps are read from ``ptcourse.toy.demos``, their one home (so
+``--help`` imports torch). Errors name the options the user typed (``--beta``), never the
+library's names. The student notebooks are made by the press (``press/render_notebooks.py``).
 """
 
 from __future__ import annotations
@@ -35,35 +28,20 @@ from pathlib import Path
 __all__ = ["main", "build_parser", "default_cache_dir"]
 
 #: library argument name -> the command-line option a user types
-_OPTION_OF = {
-    "beta": "--beta",
-    "entropy_coef": "--entropy-coef",
-    "steps": "--steps",
-    "seed": "--seed",
-    "name": "NAME",
-}
+_OPTION_OF = {"beta": "--beta", "entropy_coef": "--entropy-coef", "steps": "--steps",
+              "seed": "--seed", "name": "NAME"}  # fmt: skip
 
 
-def _number(option: str):
-    """An argparse type: a float (its range is checked once, by the function that uses it)."""
+def _typed(convert: type, option: str):
+    """An argparse type: ``convert`` (float or int); the range is checked once, by the function
+    that uses the value (``run_demo``)."""
+    what = "a number" if convert is float else "an integer"
 
-    def parse(text: str) -> float:
+    def parse(text: str):
         try:
-            return float(text)
+            return convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a number, got {text!r}") from None
-
-    return parse
-
-
-def _integer(option: str):
-    """An argparse type: an int (its range is checked once, by ``run_demo``)."""
-
-    def parse(text: str) -> int:
-        try:
-            return int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be an integer, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"{option} must be {what}, got {text!r}") from None
 
     return parse
 
@@ -94,13 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     from .toy.demos import DEMOS, MAX_STEPS, demo_defaults
     from .toy.policy_gradient import MAX_BETA, MAX_ENTROPY_COEF
 
-    defaults = {name: demo_defaults(name) for name in DEMOS}
+    d = {name: demo_defaults(name) for name in DEMOS}
+    caps = ", ".join(f"{n} {d[n]['steps']}/{MAX_STEPS[n]}" for n in DEMOS)
     parser = argparse.ArgumentParser(
         prog="ptcourse",
         description="Likelihood, KL and entropy: the ptcourse toy world and course tools.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     demo = sub.add_parser(
         "demo",
         help=f"run a toy-world demo ({', '.join(DEMOS)})",
@@ -108,61 +86,30 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{name}: {text}" for name, text in DEMOS.items())
         + ".",
     )
-    demo.add_argument(
-        "name",
-        nargs="?",
-        choices=list(DEMOS),
-        metavar="NAME",
-        help="one of: " + ", ".join(DEMOS),
-    )
-    demo.add_argument(
-        "--warm",
-        action="store_true",
-        help="train and cache the checkpoints every demo and chapter uses, then exit (run it "
-        "before a workshop; the cache is $PTCOURSE_TOY_CACHE, else ~/.cache/ptcourse/toy)",
-    )
-    demo.add_argument(
-        "--compare-beta",
-        type=_number("--compare-beta"),
-        default=None,
-        metavar="B2",
-        help="rl/grpo/bandit: also run with beta B2 and show both runs on shared scales",
-    )
-    demo.add_argument(
-        "--quiet", action="store_true", help="no progress lines on stderr while training"
-    )
-    demo.add_argument(
-        "--beta",
-        type=_number("--beta"),
-        default=None,
-        help=f"KL coefficient (rl/grpo: 0 to {MAX_BETA:g}, default {defaults['rl']['beta']}; "
-        f"bandit: above 0, default {defaults['bandit']['beta']})",
-    )
-    demo.add_argument(
-        "--entropy-coef",
-        type=_number("--entropy-coef"),
-        default=None,
-        help=f"entropy bonus for rl/grpo: 0 to {MAX_ENTROPY_COEF:g} (default 0)",
-    )
-    caps = ", ".join(f"{n} {defaults[n]['steps']}/{MAX_STEPS[n]}" for n in DEMOS)
-    demo.add_argument(
-        "--steps",
-        type=_integer("--steps"),
-        default=None,
-        help=f"training steps, default/maximum per demo: {caps}",
-    )
-    demo.add_argument(
-        "--seed", type=_integer("--seed"), default=0, help="seed, 0 to 2**63 - 1 (default 0)"
-    )
-    demo.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object and nothing else on stdout (with --compare-beta: a list)",
-    )
-    p = sub.add_parser(
-        "doctor", help="check that this environment can run the course", add_help=False
-    )
-    p.add_argument("args", nargs=argparse.REMAINDER)
+    demo.add_argument("name", nargs="?", choices=list(DEMOS), metavar="NAME",
+                      help="one of: " + ", ".join(DEMOS))  # fmt: skip
+    options = [  # (option, float, int or a flag's action, help, more add_argument keywords)
+        ("--warm", "store_true", "train and cache the checkpoints every demo and chapter uses, "
+         "then exit (run it before a workshop; the cache is $PTCOURSE_TOY_CACHE, else "
+         "~/.cache/ptcourse/toy)", {}),
+        ("--compare-beta", float, "rl/grpo/bandit: also run with beta B2 and show both runs on "
+         "shared scales", {"metavar": "B2"}),
+        ("--quiet", "store_true", "no progress lines on stderr while training", {}),
+        ("--beta", float, f"KL coefficient (rl/grpo: 0 to {MAX_BETA:g}, default "
+         f"{d['rl']['beta']}; bandit: above 0, default {d['bandit']['beta']})", {}),
+        ("--entropy-coef", float, f"entropy bonus for rl/grpo: 0 to {MAX_ENTROPY_COEF:g} "
+         "(default 0)", {}),
+        ("--steps", int, f"training steps, default/maximum per demo: {caps}", {}),
+        ("--seed", int, "seed, 0 to 2**63 - 1 (default 0)", {"default": 0}),
+        ("--json", "store_true", "print one JSON object and nothing else on stdout (with "
+         "--compare-beta: a list)", {}),
+    ]  # fmt: skip
+    for option, kind, text, more in options:
+        how = {"action": kind} if isinstance(kind, str) else {"type": _typed(kind, option)}
+        demo.add_argument(option, help=text, **how, **more)
+    doctor = sub.add_parser("doctor", help="check that this environment can run the course",
+                            add_help=False)  # fmt: skip
+    doctor.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -186,6 +133,11 @@ def _use_default_cache() -> None:
         os.environ["PTCOURSE_TOY_CACHE"] = str(default_cache_dir())
 
 
+def _error(message: str) -> int:
+    print(f"ptcourse demo: error: {message}", file=sys.stderr)
+    return 2
+
+
 def _warm(args: argparse.Namespace) -> int:
     from .toy.demo_report import ProgressPrinter
     from .toy.demos import warm_checkpoints
@@ -197,12 +149,9 @@ def _warm(args: argparse.Namespace) -> int:
     try:
         done = warm_checkpoints([args.seed], progress=None if args.quiet else ProgressPrinter())
     except ValueError as err:
-        message = _for_the_user(str(err)).replace("'seeds' must be ints", "--seed must be an int")
-        print(f"ptcourse demo: error: {message}", file=sys.stderr)
-        return 2
-    seconds = time.perf_counter() - t0
-    print(f"warmed {', '.join(done)} in {seconds:.1f} s")
-    print(f"cache: {where}")
+        message = _for_the_user(str(err))
+        return _error(message.replace("'seeds' must be ints", "--seed must be an int"))
+    print(f"warmed {', '.join(done)} in {time.perf_counter() - t0:.1f} s\ncache: {where}")
     print("`ptcourse demo` reads it from there; for the notebooks, start Jupyter with")
     print(f"  PTCOURSE_TOY_CACHE={where}")
     return 0
@@ -214,17 +163,12 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.warm:
         if args.name or args.compare_beta is not None:
-            print("ptcourse demo: error: --warm takes no NAME and no --compare-beta",
-                  file=sys.stderr)  # fmt: skip
-            return 2
+            return _error("--warm takes no NAME and no --compare-beta")
         return _warm(args)
     if args.name is None:
-        print("ptcourse demo: error: give a demo NAME or --warm", file=sys.stderr)
-        return 2
+        return _error("give a demo NAME or --warm")
     if args.compare_beta is not None and args.name in ("pretrain", "sft"):
-        print(f"ptcourse demo: error: --compare-beta applies to rl/grpo/bandit, not {args.name}",
-              file=sys.stderr)  # fmt: skip
-        return 2
+        return _error(f"--compare-beta applies to rl/grpo/bandit, not {args.name}")
     _use_default_cache()
     betas = [args.beta] if args.compare_beta is None else [args.beta, args.compare_beta]
     t0 = time.perf_counter()
@@ -233,28 +177,18 @@ def _demo(args: argparse.Namespace) -> int:
         for beta in betas:
             shown = demo_defaults(args.name).get("beta") if beta is None else beta
             tag = "" if len(betas) == 1 else f"beta {shown}"
-            results.append(
-                run_demo(
-                    args.name,
-                    beta=beta,
-                    entropy_coef=args.entropy_coef,
-                    steps=args.steps,
-                    seed=args.seed,
-                    progress=None if args.quiet else ProgressPrinter(tag=tag),
-                )
-            )
+            progress = None if args.quiet else ProgressPrinter(tag=tag)
+            results.append(run_demo(args.name, beta=beta, entropy_coef=args.entropy_coef,
+                                    steps=args.steps, seed=args.seed, progress=progress))  # fmt: skip
     except ValueError as err:
         message = _for_the_user(str(err))
         if len(results) == 1:  # the second run's beta is --compare-beta's
             message = message.replace("--beta", "--compare-beta")
-        print(f"ptcourse demo: error: {message}", file=sys.stderr)
-        return 2
+        return _error(message)
     seconds = time.perf_counter() - t0
     if args.json:
-        if len(results) == 1:
-            print(to_json(results[0]))
-        else:
-            print("[" + ", ".join(to_json(r) for r in results) + "]")
+        texts = [to_json(r) for r in results]
+        print(texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]")
     elif len(results) == 1:
         print(format_summary(results[0], seconds))
     else:
@@ -281,10 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(sub_main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return _demo(args)
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse catches it
-    return 2  # pragma: no cover
+    if args.command != "demo":  # pragma: no cover - only `ptcourse -- doctor` gets here
+        parser.error(f"unknown command {args.command!r}")
+    return _demo(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import io
 import platform
 import sys
@@ -83,48 +84,36 @@ def main(argv: list[str] | None = None) -> int:
     def line(label: str, value: str) -> None:
         print(f"{label:<12} {value}")
 
-    line("python", f"{platform.python_version()} ({sys.executable})")
-    try:
-        import torch
+    def imports(name: str, show: Callable, problem: str) -> bool:
+        """Import ``name`` and ``show`` it; else print NOT IMPORTABLE and note the ``problem``."""
+        try:
+            show(importlib.import_module(name))
+            return True
+        except Exception as err:
+            line(name, f"NOT IMPORTABLE ({err})")
+            problems.append(problem)
+            return False
 
-        line("torch", torch.__version__)
-        line("device", device_name())
-    except Exception as err:
-        line("torch", f"NOT IMPORTABLE ({err})")
-        problems.append("torch does not import: install torch (pip install torch)")
-        torch = None
-
-    try:
-        import ptcourse
-
-        line("ptcourse", f"{ptcourse.__version__} ({ptcourse.__file__})")
-    except Exception as err:
-        line("ptcourse", f"NOT IMPORTABLE ({err})")
-        problems.append("ptcourse does not import")
-        ptcourse = None
-
-    try:
-        import ipywidgets
-
+    def widgets(m) -> None:
         where = (
-            "widgets render here (in a kernel)"
+            "here (in a kernel)"
             if in_kernel()
-            else "widgets render in a notebook/Colab kernel, not in this terminal"
+            else "in a notebook/Colab kernel, not in this terminal"
         )
-        line("ipywidgets", f"{ipywidgets.__version__}: {where}")
-    except Exception as err:
-        line("ipywidgets", f"NOT IMPORTABLE ({err})")
-        problems.append("ipywidgets missing: the dials will not show (pip install ipywidgets)")
+        line("ipywidgets", f"{m.__version__}: widgets render {where}")
 
-    try:
-        import matplotlib
-
-        line("matplotlib", matplotlib.__version__)
-    except Exception as err:
-        line("matplotlib", f"NOT IMPORTABLE ({err})")
-        problems.append("matplotlib missing: the pictures will not draw (pip install matplotlib)")
-
-    if torch is not None and ptcourse is not None:
+    line("python", f"{platform.python_version()} ({sys.executable})")
+    ready = [
+        imports("torch", lambda m: [line("torch", m.__version__), line("device", device_name())],
+                "torch does not import: install torch (pip install torch)"),
+        imports("ptcourse", lambda m: line("ptcourse", f"{m.__version__} ({m.__file__})"),
+                "ptcourse does not import"),
+    ]  # fmt: skip
+    imports("ipywidgets", widgets,
+            "ipywidgets missing: the dials will not show (pip install ipywidgets)")  # fmt: skip
+    imports("matplotlib", lambda m: line("matplotlib", m.__version__),
+            "matplotlib missing: the pictures will not draw (pip install matplotlib)")  # fmt: skip
+    if all(ready):
         try:
             from ptcourse import check  # noqa: F401
 
@@ -132,11 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             results = self_test()
             failed = {k: r.message for k, r in results.items() if not r.passed}
-            seconds = time.perf_counter() - t0
-            ok = len(results) - len(failed)
-            line(
-                "self-test", f"{ok}/{len(results)} checkers pass on the reference ({seconds:.1f}s)"
-            )
+            seconds, ok = time.perf_counter() - t0, len(results) - len(failed)
+            summary = f"{ok}/{len(results)} checkers pass on the reference ({seconds:.1f}s)"
+            line("self-test", summary)
             for name, err in failed.items():
                 line("", f"{name}: {err}")
                 problems.append(f"checker {name} fails on the reference")

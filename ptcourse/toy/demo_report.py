@@ -1,15 +1,11 @@
-"""What ``ptcourse demo`` prints: the start/final table with trend sparklines, and progress lines.
-
-* :func:`format_summary`: one run as a table (metric, start, final, trend) plus sample answers;
-* :func:`format_comparison`: two or more runs of one demo (different ``beta``), one line per run
-  under each metric, the trends of a metric on one shared scale;
-* :class:`ProgressPrinter`: the lines printed on stderr while a demo trains
-  (``run_demo(progress=...)``).
+"""What ``ptcourse demo`` prints: ``format_summary`` (one run: metric, start, final, trend, then
+sample answers), ``format_comparison`` (runs of one demo with different ``beta``, one line per run
+under each metric) and ``ProgressPrinter`` (the stderr lines while a demo trains).
 
 Every trend starts at the "start" column's value and ends at the "final" column's (the history in
 between, averaged into buckets); fractions (``metrics.METRICS[key].fraction``) are drawn on a fixed
-0..1 scale. Every line fits ``COLUMNS`` (80) characters, labels come from ``metrics.METRICS``
-(so "hack rate" and "distinct-2" are written in words).
+0..1 scale, and the runs compared share each metric's scale. Every line fits ``COLUMNS`` (80)
+characters; labels come from ``metrics.METRICS`` ("hack rate", "distinct-2", in words).
 """
 
 from __future__ import annotations
@@ -32,11 +28,11 @@ def _bars() -> str:
     try:
         bars.encode(sys.stdout.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
-        bars = "_.-~=*#@"
+        return "_.-~=*#@"
     return bars
 
 
-def _series(start, history: list, final, width: int) -> list[float]:
+def _series(start, history: list, final, width: int = 16) -> list[float]:
     """The trend of one metric: ``start``, the history averaged into buckets, then ``final``.
 
     It begins at the "start" column's value and ends at the "final" column's, so the picture and
@@ -48,8 +44,7 @@ def _series(start, history: list, final, width: int) -> list[float]:
     [0.0, 0.15000000000000002, 0.35, 1.0]
     """
     vals = [v for v in history if v is not None and math.isfinite(v)]
-    inner = max(width - 2, 1)
-    step = max(1, math.ceil(len(vals) / inner))
+    step = max(1, math.ceil(len(vals) / max(width - 2, 1)))
     mid = [sum(vals[i : i + step]) / len(vals[i : i + step]) for i in range(0, len(vals), step)]
     ends = [v if v is not None and math.isfinite(v) else None for v in (start, final)]
     return [v for v in (ends[0], *mid, ends[1]) if v is not None]
@@ -65,43 +60,38 @@ def _spark(points: list[float], scale: tuple[float, float]) -> str:
     """
     if len(points) < 2:
         return ""
-    bars = _bars()
-    lo, hi = scale
+    bars, (lo, hi) = _bars(), scale
     if hi - lo < 1e-12:
         return bars[0] * len(points)
     return "".join(bars[max(0, min(7, int((p - lo) / (hi - lo) * 8)))] for p in points)
 
 
-def _scale(key: str, series: list[list[float]]) -> tuple[float, float]:
-    """0..1 for a fraction, else the range of every series given (shared by the runs compared)."""
-    if METRICS[key].fraction:
-        return (0.0, 1.0)
-    flat = [v for pts in series for v in pts]
-    return (min(flat), max(flat)) if flat else (0.0, 1.0)
+def _trends(key: str, results: list[dict]) -> list[str]:
+    """Each run's sparkline of metric ``key`` ("" without a history), on one scale: 0..1 for a
+    fraction, else the range of every run's trend (shared by the runs compared)."""
+    pts = [_series(r.get("start", {}).get(key), r.get("history", {}).get(key, []),
+                   r["final"].get(key)) for r in results]  # fmt: skip
+    flat = [v for p in pts for v in p]
+    scale = (min(flat), max(flat)) if flat and not METRICS[key].fraction else (0.0, 1.0)
+    return [
+        _spark(p, scale) if r.get("history", {}).get(key) else ""
+        for r, p in zip(results, pts, strict=True)
+    ]
 
 
-def _header(
-    result: dict, seconds: float | None, params: dict | None = None, title: str = ""
-) -> list[str]:
-    """The title line and the settings (``params``, default the run's own), wrapped to ``COLUMNS``."""
+def _row(label: str, width: int, start, final, trend: str, fmt: str = "{}") -> str:
+    """One table line: the label, the start and final cells ("-" when not measured), the trend."""
+    s0, s1 = (fmt.format(v) if v is not None else "-" for v in (start, final))
+    return f"{label:<{width}}  {s0:>7}  {s1:>7}   {trend}".rstrip()
+
+
+def _header(result: dict, seconds: float | None, params: dict, title: str = "") -> list[str]:
+    """The title line and the settings (``params``), wrapped to ``COLUMNS``."""
     head = f"ptcourse demo {result['demo']}{title}"
-    if seconds is not None:
-        head += f"  [{seconds:.1f} s]"
-    params = result["params"] if params is None else params
+    head += f"  [{seconds:.1f} s]" if seconds is not None else ""
     settings = ", ".join([f"seed {result['seed']}", *(f"{k} {v}" for k, v in params.items())])
     return [head, *textwrap.wrap(settings, COLUMNS - 2, initial_indent="  ",
                                  subsequent_indent="  ")]  # fmt: skip
-
-
-SPARK_WIDTH = 16
-
-
-def _cell(value: float | None, fmt: str) -> str:
-    """A table cell: ``value`` formatted, or "-" when the run did not measure it."""
-    return fmt.format(value) if value is not None else "-"
-
-
-_NOTE = "trend: start -> final; fractions on 0..1, other rows on their own range"
 
 
 def format_summary(result: dict, seconds: float | None = None) -> str:
@@ -124,26 +114,17 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
     samples:
       a
     """
-    final, start, hist = result["final"], result.get("start", {}), result.get("history", {})
-    rows = [(m.label, m.fmt, key) for key, m in METRICS.items() if final.get(key) is not None]
-    w = max(len("metric"), *(len(label) for label, _, _ in rows))
-
-    lines = [
-        *_header(result, seconds),
-        "",
-        f"  {'metric':<{w}}  {'start':>7}  {'final':>7}   trend",
-    ]
-    drawn = False
-    for label, fmt, key in rows:
-        pts = _series(start.get(key), hist.get(key, []), final.get(key), SPARK_WIDTH)
-        spark = _spark(pts, _scale(key, [pts])) if hist.get(key) else ""
-        drawn = drawn or bool(spark)
-        lines.append(
-            f"  {label:<{w}}  {_cell(start.get(key), fmt):>7}  {_cell(final.get(key), fmt):>7}   "
-            f"{spark}".rstrip()
-        )
-    if drawn:
-        lines += ["", f"  {_NOTE}"]
+    final, start = result["final"], result.get("start", {})
+    keys = [key for key in METRICS if final.get(key) is not None]
+    w = max(len("metric"), *(len(METRICS[key].label) for key in keys))
+    lines = [*_header(result, seconds, result["params"]), "",
+             "  " + _row("metric", w, "start", "final", "trend")]  # fmt: skip
+    trends = [_trends(key, [result])[0] for key in keys]
+    for key, trend in zip(keys, trends, strict=True):
+        m = METRICS[key]
+        lines.append("  " + _row(m.label, w, start.get(key), final[key], trend, m.fmt))
+    if any(trends):
+        lines += ["", "  trend: start -> final; fractions on 0..1, other rows on their own range"]
     if result.get("samples"):
         lines += ["", "samples:"] + [f"  {s}" for s in result["samples"]]
     return "\n".join(lines)
@@ -168,25 +149,16 @@ def format_comparison(results: list[dict], seconds: float | None = None) -> str:
     first = results[0]
     tags = [f"beta {r['params'].get('beta')}" for r in results]
     fixed = {k: v for k, v in first["params"].items() if k != "beta"}
-    lines = [*_header(first, seconds, fixed, f": {' vs '.join(tags)}"), ""]
     keys = [k for k in METRICS if any(r["final"].get(k) is not None for r in results)]
     w = max(len("metric"), *(len(METRICS[k].label) for k in keys))
-    lines.append(f"  {'metric':<{w}}  {'start':>7}  {'final':>7}   trend (shared scale)")
+    lines = [*_header(first, seconds, fixed, f": {' vs '.join(tags)}"), "",
+             "  " + _row("metric", w, "start", "final", "trend (shared scale)")]  # fmt: skip
     for key in keys:
         m = METRICS[key]
-        pts = [
-            _series(
-                r["start"].get(key), r["history"].get(key, []), r["final"].get(key), SPARK_WIDTH
-            )  # fmt: skip
-            for r in results
-        ]
-        scale = _scale(key, pts)
         lines.append(f"  {m.label}")
-        for r, tag, p in zip(results, tags, pts, strict=True):
-            vals = [r[col].get(key) for col in ("start", "final")]
-            s0, s1 = (_cell(v, m.fmt) for v in vals)
-            spark = _spark(p, scale) if r["history"].get(key) else ""
-            lines.append(f"    {tag:<{w - 2}}  {s0:>7}  {s1:>7}   {spark}".rstrip())
+        for r, tag, trend in zip(results, tags, _trends(key, results), strict=True):
+            cells = (r[column].get(key) for column in ("start", "final"))
+            lines.append("    " + _row(tag, w - 2, *cells, trend, m.fmt))
     for r, tag in zip(results, tags, strict=True):
         if r.get("samples"):
             lines += ["", f"samples, {tag}:"] + [f"  {s}" for s in r["samples"][:3]]

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import itertools
 import json
+import math
 from collections.abc import Callable
 
 import torch
@@ -44,15 +46,8 @@ from .model import TinyLM
 from .policy_gradient import MAX_ENTROPY_COEF, RLConfig, rl
 from .supervised import pretrain, sft
 
-__all__ = [
-    "DEMOS",
-    "MAX_STEPS",
-    "FINAL_METRICS",
-    "demo_defaults",
-    "run_demo",
-    "to_json",
-    "warm_checkpoints",
-]
+__all__ = ["DEMOS", "MAX_STEPS", "FINAL_METRICS", "demo_defaults", "run_demo", "to_json",
+           "warm_checkpoints"]  # fmt: skip
 
 #: name -> one-line description (shown by ``ptcourse demo --help``)
 DEMOS = {
@@ -64,6 +59,11 @@ DEMOS = {
 }
 #: where each demo's defaults live: its function's signature, or (rl, grpo) ``RLConfig``'s fields
 _DEFAULTS = {"pretrain": pretrain, "sft": sft, "rl": RLConfig, "grpo": RLConfig, "bandit": bandit}
+#: pretrain, sft: (the model training starts from, the cached checkpoint, the training loop)
+_STAGES = {
+    "pretrain": (lambda seed: TinyLM(seed=seed), pretrained_model, pretrain),
+    "sft": (pretrained_model, sft_model, sft),
+}
 #: what ``final`` and ``start`` report
 FINAL_METRICS = (*TRAINING_METRICS, "demo_perplexity")
 
@@ -92,28 +92,28 @@ MAX_SEED = 2**63 - 1
 MAX_STEPS = {name: 10 * demo_defaults(name)["steps"] for name in DEMOS}
 
 
+def _is_int(value, lo: int, hi: float = math.inf) -> bool:
+    """True for an int (not a bool) from ``lo`` to ``hi``."""
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
 def _check(name, beta, entropy_coef, steps, seed) -> None:
     demo_defaults(name)  # the name
-    if steps is not None:
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"run_demo: 'steps' must be a positive int, got {steps!r}")
-        if steps > MAX_STEPS[name]:
-            raise ValueError(
-                f"run_demo: 'steps' is at most {MAX_STEPS[name]} for the {name} demo (10x its "
-                f"default), got {steps}"
-            )
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+    if steps is not None and not _is_int(steps, 1):
+        raise ValueError(f"run_demo: 'steps' must be a positive int, got {steps!r}")
+    if steps is not None and steps > MAX_STEPS[name]:
+        raise ValueError(f"run_demo: 'steps' is at most {MAX_STEPS[name]} for the {name} demo "
+                         f"(10x its default), got {steps}")  # fmt: skip
+    if not _is_int(seed, 0, MAX_SEED):
         raise ValueError(f"run_demo: 'seed' must be an int from 0 to 2**63 - 1, got {seed!r}")
     if name in ("pretrain", "sft", "bandit") and entropy_coef:
         raise ValueError(f"run_demo: 'entropy_coef' applies to rl/grpo only, not to {name!r}")
-    if entropy_coef is not None:  # checked before the checkpoints are trained, not after
-        if isinstance(entropy_coef, bool) or not isinstance(entropy_coef, (int, float)):
-            raise ValueError(f"run_demo: 'entropy_coef' must be a number, got {entropy_coef!r}")
-        if not 0 <= entropy_coef <= MAX_ENTROPY_COEF:
-            raise ValueError(
-                f"run_demo: 'entropy_coef' must be >= 0 and <= {MAX_ENTROPY_COEF:g}, got "
-                f"{entropy_coef!r}"
-            )
+    # entropy_coef is checked here, before the checkpoints are trained, not after
+    if isinstance(entropy_coef, bool) or not isinstance(entropy_coef, (int, float, type(None))):
+        raise ValueError(f"run_demo: 'entropy_coef' must be a number, got {entropy_coef!r}")
+    if entropy_coef is not None and not 0 <= entropy_coef <= MAX_ENTROPY_COEF:
+        raise ValueError(f"run_demo: 'entropy_coef' must be >= 0 and <= {MAX_ENTROPY_COEF:g}, "
+                         f"got {entropy_coef!r}")  # fmt: skip
     if name in ("pretrain", "sft") and beta is not None:
         raise ValueError(f"run_demo: 'beta' applies to rl/grpo/bandit only, not to {name!r}")
 
@@ -164,65 +164,41 @@ def run_demo(
     _check(name, beta, entropy_coef, steps, seed)
     if progress is not None and not callable(progress):
         raise ValueError(f"run_demo: 'progress' must be callable or None, got {progress!r}")
-    default_steps = demo_defaults(name)["steps"]
-    steps = default_steps if steps is None else steps
+    defaults = demo_defaults(name)
+    steps = defaults["steps"] if steps is None else steps
+    beta = defaults.get("beta") if beta is None else beta
     if name == "bandit":
-        beta = demo_defaults(name)["beta"] if beta is None else beta
         with _counting_steps(progress, "bandit", steps):
-            return _bandit_demo(beta, steps, seed)
-    params: dict = {"steps": steps}
-    if name == "pretrain":
-        start = TinyLM(seed=seed)
-        if steps == default_steps:
-            with _counting_steps(progress, "checkpoints"):
-                model, hist = pretrained_model(seed), checkpoint_history("pretrain", seed)
-        else:
-            with _counting_steps(progress, "pretrain", steps):
-                model, hist = pretrain(TinyLM(seed=seed), steps=steps, seed=seed)
-    elif name == "sft":
+            params, final, hist, start, samples = _bandit_demo(beta, steps, seed)
+    elif name in _STAGES:
+        untrained, checkpoint, train = _STAGES[name]
+        params = {"steps": steps}
         with _counting_steps(progress, "checkpoints"):
-            start = pretrained_model(seed)
-        if steps == default_steps:
+            base = untrained(seed)
+        if steps == defaults["steps"]:
             with _counting_steps(progress, "checkpoints"):
-                model, hist = sft_model(seed), checkpoint_history("sft", seed)
+                trained, hist = checkpoint(seed), checkpoint_history(name, seed)
         else:
-            with _counting_steps(progress, "sft", steps):
-                model, hist = sft(pretrained_model(seed), steps=steps, seed=seed)
+            with _counting_steps(progress, name, steps):
+                trained, hist = train(untrained(seed), steps=steps, seed=seed)
     else:
-        beta = demo_defaults(name)["beta"] if beta is None else beta
         entropy_coef = 0.0 if entropy_coef is None else entropy_coef
         advantage = "reinforce" if name == "rl" else "grpo"
-        params = {
-            "beta": beta,
-            "entropy_coef": entropy_coef,
-            "steps": steps,
-            "advantage": advantage,
-        }
+        params = dict(beta=beta, entropy_coef=entropy_coef, steps=steps, advantage=advantage)
         with _counting_steps(progress, "checkpoints"):
-            start = sft_model(seed)
-        model, hist = rl(
-            sft_model(seed),
-            start,
-            beta=beta,
-            entropy_coef=entropy_coef,
-            steps=steps,
-            advantage=advantage,
-            seed=seed,
-            callback=None
-            if progress is None
-            else lambda row: progress({"phase": name, "steps": steps, **row}),
-        )
-    ev = evaluate(model, start)
-    start_ev = evaluate(start, start)
-    return {
-        "demo": name,
-        "seed": seed,
-        "params": params,
-        "final": {k: ev[k] for k in FINAL_METRICS},
-        "history": hist,
-        "start": {k: start_ev[k] for k in FINAL_METRICS},
-        "samples": ev["samples"],
-    }
+            base = sft_model(seed)
+
+        def report(row: dict) -> None:  # the rl loop's history row, as a progress event
+            progress({"phase": name, "steps": steps, **row})
+
+        callback = None if progress is None else report
+        trained, hist = rl(sft_model(seed), base, **params, seed=seed, callback=callback)
+    if name != "bandit":  # a text model: measured on 256 fresh answers, as is its start
+        ev, start_ev = evaluate(trained, base), evaluate(base, base)
+        final, start = ({k: e[k] for k in FINAL_METRICS} for e in (ev, start_ev))
+        samples = ev["samples"]
+    keys = ("demo", "seed", "params", "final", "history", "start", "samples")
+    return dict(zip(keys, (name, seed, params, final, hist, start, samples), strict=True))
 
 
 @contextlib.contextmanager
@@ -235,14 +211,10 @@ def _counting_steps(progress, phase: str, steps: int | None = None):
     if progress is None:
         yield
         return
-    count = 0
-
-    def hook(optimizer, args, kwargs):
-        nonlocal count
-        count += 1
-        progress({"phase": phase, "step": count, "steps": steps})
-
-    handle = register_optimizer_step_post_hook(hook)
+    count = itertools.count(1)
+    handle = register_optimizer_step_post_hook(
+        lambda *_: progress({"phase": phase, "step": next(count), "steps": steps})
+    )
     try:
         yield
     finally:
@@ -264,12 +236,11 @@ def warm_checkpoints(seeds=(0,), progress: Callable[[dict], None] | None = None)
     """
     seeds = list(seeds)
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED:
+        if not _is_int(s, 0, MAX_SEED):
             raise ValueError(
                 f"warm_checkpoints: 'seeds' must be ints from 0 to 2**63 - 1, got {s!r}"
             )
-    done = []
-    shipped = checkpoints.manifest()
+    done, shipped = [], checkpoints.manifest()
     for s in seeds:
         if all(checkpoints.shipped_name(stage, s) in shipped for stage in checkpoints.STAGES):
             done += [f"{stage} seed {s} (shipped)" for stage in checkpoints.STAGES]
@@ -278,32 +249,24 @@ def warm_checkpoints(seeds=(0,), progress: Callable[[dict], None] | None = None)
         if any(p is not None and not p.exists() for p in paths):
             checkpoints._trained.cache_clear()  # trained in this process already: train to disk
         with _counting_steps(progress, "checkpoints"):
-            pretrained_model(s)
-            done.append(f"pretrain seed {s}")
-            sft_model(s)
-            done.append(f"sft seed {s}")
+            for stage, checkpoint in (("pretrain", pretrained_model), ("sft", sft_model)):
+                checkpoint(s)
+                done.append(f"{stage} seed {s}")
     return done
 
 
-def _bandit_demo(beta, steps, seed) -> dict:
+def _bandit_demo(beta, steps, seed) -> tuple:
+    """The bandit's ``params, final, history, start, samples``."""
     out = bandit(beta=beta, steps=steps, seed=seed)  # checks beta
     ref = torch.tensor(BANDIT_REF_LOGITS)
     start = policy_summary(ref, torch.tensor(BANDIT_REWARDS), ref)._asdict()
     none = {k: None for k in FINAL_METRICS if k not in start}  # the text metrics do not apply
     arms = zip(
-        out["arms"], out["ref_probs"], out["optimal_probs"], out["learned_probs"], strict=True
+        *(out[k] for k in ("arms", "ref_probs", "optimal_probs", "learned_probs")), strict=True
     )
-    return {
-        "demo": "bandit",
-        "seed": seed,
-        "params": {"beta": beta, "steps": steps},
-        "final": {**out["final"], **none, "tv": out["tv"]},
-        "history": out["history"],
-        "start": {**start, **none, "tv": None},
-        "samples": [
-            f"{a:>6}: ref {p0:.3f}  pi* {p1:.3f}  learned {p2:.3f}" for a, p0, p1, p2 in arms
-        ],
-    }
+    samples = [f"{a:>6}: ref {p0:.3f}  pi* {p1:.3f}  learned {p2:.3f}" for a, p0, p1, p2 in arms]
+    params, final = {"beta": beta, "steps": steps}, {**out["final"], **none, "tv": out["tv"]}
+    return params, final, out["history"], {**start, **none, "tv": None}, samples
 
 
 def to_json(result: dict) -> str:
