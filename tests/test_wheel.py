@@ -149,3 +149,34 @@ def test_no_module_of_the_wheel_is_over_400_lines(wheel):
         if src.count("\n") > MAX_MODULE_LINES
     }
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def _docstring_lines(source: str) -> int:
+    """Lines of ``source`` inside docstrings (module, class and function)."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and (
+            body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):  # fmt: skip
+            lines |= set(range(body[0].lineno, body[0].end_lineno + 1))
+    return len(lines)
+
+
+def test_readme_quotes_the_wheel_as_built(wheel):
+    """README's sentence on the wheel's size states the built wheel's figures: lines, modules, and how
+    many of the lines are docstrings."""
+    total = sum(src.count("\n") for src, _ in wheel.values())
+    docs = sum(_docstring_lines(src) for src, _ in wheel.values())
+    said = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    m = re.search(
+        r"It holds ([\d,]+) lines of Python in (\d+) modules, ([\d,]+) of them docstrings", said
+    )
+    assert m, (
+        "README no longer says how big the wheel is ('It holds N lines of Python in M modules, D of them docstrings')"
+    )
+    quoted = tuple(int(g.replace(",", "")) for g in m.groups())
+    assert quoted == (total, len(wheel), docs), (
+        f"README says {quoted} (lines, modules, docstring lines); the wheel holds {(total, len(wheel), docs)}"
+    )
