@@ -39,8 +39,13 @@ KEEP = {"ptc-site.css", "ptc-views.css", "ptc-math.css"}
 # Folders of the output that are not Sphinx pages (reveal.js decks, make slides).
 SKIP_DIRS = {"slides"}
 # Scripts that are not content: the search index (prose), Font Awesome's icon data (the pages
-# draw icons with ptc-icons.js) and MathJax (no page loads it; the math is pre-rendered).
-SKIP_SCRIPTS = re.compile(r"(^|/)(searchindex\.js|fontawesome\.js|bootstrap\.js|vendor/mathjax/.*)$")
+# draw icons with ptc-icons.js), MathJax (no page loads it; the math is pre-rendered) and
+# Bootstrap's bundle, which names every Bootstrap component (modal, toast, offcanvas, ...) while
+# the pages use two, tooltips and dropdowns: what those add at run time is in trim_css.cjs's
+# safelist.
+SKIP_SCRIPTS = re.compile(
+    r"(^|/)(searchindex\.js|fontawesome\.js|bootstrap\.js|vendor/mathjax/.*)$"
+)
 
 _LINK = re.compile(r"<link\b[^>]*>", re.I)
 _HREF = re.compile(r'\bhref="([^"]+)"')
