@@ -520,6 +520,70 @@ MAX_SCROLLING_EQUATIONS = 0.1
 # A chapter's first visit, all requests together (uncompressed bytes).
 MAX_PAGE_BYTES = 2_500_000
 
+# Render-blocking CSS of one page (issue 29): every stylesheet its <head> links (and what they
+# @import), uncompressed; 0.58-0.60 MB a page before the theme's sheets were trimmed
+# (_ext/trim_css.py).
+MAX_BLOCKING_CSS_BYTES = 180_000
+
+_HEAD = re.compile(r"<head\b.*?</head>", re.S | re.I)
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?([^"\')\s;]+)')
+
+
+def _attr(tag: str, name: str) -> str | None:
+    found = re.search(rf'\b{name}\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+))', tag, re.I)
+    return None if found is None else next(g for g in found.groups() if g is not None)
+
+
+def blocking_css(site: Path, rel: str) -> dict[str, int]:
+    """The stylesheets that hold up the first paint of page ``rel`` of the built ``site``: each
+    ``<link rel="stylesheet">`` of its head that is not print-only, disabled or an alternate,
+    and every sheet those @import, as {path relative to the site: bytes}. Read from the files,
+    no browser: what a first visit must download before it can paint."""
+    page = site / rel
+    head = _HEAD.search(page.read_text(encoding="utf8", errors="replace"))
+    sizes: dict[str, int] = {}
+
+    def add(file: Path) -> None:
+        file = file.resolve()
+        key = file.relative_to(site.resolve()).as_posix() if file.is_file() else str(file)
+        if key in sizes:
+            return
+        if not file.is_file():
+            sizes[key] = 0  # a missing sheet: check_links and the load checks report it
+            return
+        text = file.read_text(encoding="utf8", errors="replace")
+        sizes[key] = len(text.encode())
+        for ref in _CSS_IMPORT.findall(text):
+            add(file.parent / unquote(ref.split("?")[0]))
+
+    for tag in _LINK_TAG.findall(head.group(0) if head else ""):
+        rels = (_attr(tag, "rel") or "").lower().split()
+        href = _attr(tag, "href")
+        media = (_attr(tag, "media") or "all").strip().lower()
+        if "stylesheet" not in rels or "alternate" in rels or href is None:
+            continue
+        if media == "print" or re.search(r"\bdisabled\b", tag, re.I) or "://" in href:
+            continue
+        add(page.parent / unquote(href.split("?")[0].split("#")[0]))
+    return sizes
+
+
+def check_blocking_css(site: Path, rel: str, limit: int = MAX_BLOCKING_CSS_BYTES) -> list[str]:
+    """Page ``rel`` links at most ``limit`` bytes (uncompressed) of render-blocking CSS."""
+    sizes = blocking_css(site, rel)
+    total = sum(sizes.values())
+    if total <= limit:
+        return []
+    top = ", ".join(
+        f"{name.rsplit('/', 1)[-1]} {n / 1e3:.0f} kB"
+        for name, n in sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+    )
+    return [
+        f"{rel}: {total / 1e3:.0f} kB of render-blocking CSS > {limit / 1e3:.0f} kB; largest: {top}"
+    ]
+
+
 _TOGGLE_STATE_JS = """(kind) => {
   const dialog = document.getElementById(`pst-${kind}-sidebar-modal`);
   const sidebar = document.getElementById(`pst-${kind}-sidebar`);
