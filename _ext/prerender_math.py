@@ -26,9 +26,9 @@ import html
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
+from node_json import run_json
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
@@ -110,20 +110,7 @@ def render(items: list[tuple[str, bool]], node: str = "node") -> tuple[dict, dic
         "scale": SCALE,
         "fontURL": FONT_URL,
     }
-    done = subprocess.run(
-        [node, str(SCRIPT)],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        encoding="utf8",
-        check=False,
-    )
-    if done.returncode != 0:
-        raise ExtensionError(
-            f"prerender_math: MathJax in node failed ({done.returncode}): {done.stderr[-2000:]}"
-            " -- is node installed and `make vendor` (npm ci) done?"
-        )
-    reply = json.loads(done.stdout)
+    reply = run_json(node, SCRIPT, request, "prerender_math: MathJax in node")
     rendered, errors = {}, {}
     for item, result in zip(items, reply["results"], strict=True):
         rendered[item] = result["html"]

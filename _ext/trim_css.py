@@ -22,12 +22,11 @@ writes ``ptc-math.css``).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
+from node_json import run_json
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
@@ -119,16 +118,7 @@ def trim_site(outdir: Path, node: str) -> dict[str, tuple[int, int]]:
         "content": [str(p) for p in content],
         "variables": variables,
     }
-    proc = subprocess.run(
-        [node, str(SCRIPT)],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise ExtensionError(f"trim_css: PurgeCSS failed:\n{proc.stderr.strip()}")
-    trimmed = json.loads(proc.stdout)
+    trimmed = run_json(node, SCRIPT, request, "trim_css: PurgeCSS")
     sizes = {}
     for sheet in sheets:
         before = sheet.stat().st_size
