@@ -24,6 +24,10 @@ const SAFELIST = {
     "tooltip-arrow",
     "fade",
     "show",
+    // PurgeCSS drops a selector made only of a pseudo-class: the theme's site-wide focus ring,
+    // `:focus-visible{outline:var(--pst-color-accent) solid .1875rem}`, went with it (the links,
+    // summaries, quiz options and dial sliders fell back to the browser's thin ring).
+    /^:focus-visible$/,
   ],
   // A selector is kept whole when any part of it matches.
   greedy: [

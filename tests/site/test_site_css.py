@@ -49,3 +49,22 @@ def test_blocking_css_counts_what_blocks(tmp_path):
     assert sizes == {"s/a.css": 16 + 30, "s/b.css": 300}
     assert checks.check_blocking_css(tmp_path, "page.html", limit=346) == []
     assert checks.check_blocking_css(tmp_path, "page.html", limit=345)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_keyboard_focus_keeps_the_themes_ring(page, site_server, built_site, mode):
+    """A link reached with Tab shows the theme's focus ring (a solid accent outline, 3 px), not the
+    browser's thin default: PurgeCSS drops a selector made only of a pseudo-class, which took the
+    theme's bare ``:focus-visible`` rule with it until the safelist kept it (trim_css.cjs)."""
+    page.goto(f"{site_server.url}/book/04_kl_leash.html")
+    page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+    page.focus("article a.reference")  # a link in the text, which no rule of its own outlines
+    page.keyboard.press("Shift+Tab")  # focus moved by the keyboard: :focus-visible applies
+    page.keyboard.press("Tab")
+    ring = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
+    assert ring[0] == "A" and ring[1] == "solid" and ring[2] >= 2.5, (
+        f"focused link's outline in {mode} mode: {ring} (the theme's is solid, 3 px)"
+    )
