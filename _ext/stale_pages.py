@@ -21,26 +21,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from sphinx.util import logging
+from trim_css import site_pages
 
 logger = logging.getLogger(__name__)
 
 # Pages that are not documents: Sphinx's own, and index.html, sphinx-external-toc's redirect to the
-# root chapter; and output folders that are not pages.
+# root chapter.
 SPECIAL = {"genindex", "search", "py-modindex", "index"}
-NOT_PAGES = {"_static", "_images", "_sources", "slides", "_downloads"}
 
 
 def stale(outdir: Path, docnames: set[str]) -> list[Path]:
     """The ``.html`` files under ``outdir`` (relative) that no document of ``docnames`` wrote."""
-    found = []
-    for path in sorted(outdir.rglob("*.html")):
-        rel = path.relative_to(outdir)
-        if rel.parts[0] in NOT_PAGES:
-            continue
-        name = rel.with_suffix("").as_posix()
-        if name not in docnames and name not in SPECIAL:
-            found.append(rel)
-    return found
+    keep = docnames | SPECIAL
+    rels = [p.relative_to(outdir) for p in site_pages(outdir)]
+    return [rel for rel in rels if rel.with_suffix("").as_posix() not in keep]
 
 
 def _clean(app, exception) -> None:

@@ -157,12 +157,9 @@ def _docstring_lines(source: str) -> int:
     """Lines of ``source`` inside docstrings (module, class and function)."""
     lines: set[int] = set()
     for node in ast.walk(ast.parse(source)):
-        body = getattr(node, "body", None)
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and (
-            body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):  # fmt: skip
-            lines |= set(range(body[0].lineno, body[0].end_lineno + 1))
+        kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+        if isinstance(node, kinds) and ast.get_docstring(node, clean=False) is not None:
+            lines |= set(range(node.body[0].lineno, node.body[0].end_lineno + 1))
     return len(lines)
 
 
