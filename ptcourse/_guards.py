@@ -1,9 +1,8 @@
 """The guard of each public core function: one call that checks all its arguments (private).
 
-A public function of the core calls its guard once, first, and its body then reads as its
-formula. A guard is named for the arguments it guards and is built from the primitive checks of
-:mod:`ptcourse._validate`; it returns what the formula needs (the bool mask, the compute dtype,
-the checked coefficients). The messages name the offending argument and show its shape or value.
+A public core function calls its guard once, first, so that its body reads as its formula. Guards
+are built from the checks of :mod:`ptcourse._validate` and return what the formula needs (the bool
+mask, the compute dtype, the checked coefficients).
 """
 
 from __future__ import annotations
@@ -25,8 +24,7 @@ def logprob_pair(logp, logq, kind) -> None:
     """Log-probabilities of the same samples under p and q: same shape and device, ``logp`` > -inf."""
     V.logprob(logp, "logp")
     V.logprob(logq, "logq")
-    V.same_shape(logp, "logp", logq, "logq")
-    V.same_device(logp, "logp", logq, "logq")
+    V.alike(logp, "logp", logq, "logq")
     V.kind(kind)
     if logp.numel() and bool(torch.isneginf(logp).any()):
         raise ValueError(
@@ -36,13 +34,10 @@ def logprob_pair(logp, logq, kind) -> None:
 
 def reward_shaping(scores, logp, ref_logp, mask, beta, kind):
     """The arguments of ``kl_penalized_rewards``; returns ``(keep, beta, compute dtype)``."""
-    V.float_tensor(scores, "scores")
-    V.float_tensor(logp, "logp")
-    V.float_tensor(ref_logp, "ref_logp")
+    V.floats(scores=scores, logp=logp, ref_logp=ref_logp)
     if logp.dim() != 2:
         raise ValueError(f"'logp' must have shape (B, T), got {tuple(logp.shape)}")
-    V.same_shape(logp, "logp", ref_logp, "ref_logp")
-    V.same_device(logp, "logp", ref_logp, "ref_logp")
+    V.alike(logp, "logp", ref_logp, "ref_logp")
     V.same_device(logp, "logp", scores, "scores")
     if scores.shape != logp.shape[:1]:
         raise ValueError(
@@ -78,13 +73,20 @@ def regularized_policy(ref_logits, rewards, beta):
     V.same_device(ref_logits, "ref_logits", rewards, "rewards")
     cd = V.compute_dtype(ref_logits.dtype, rewards.dtype)
     b = V.scalar(beta, "beta", dtype=cd)
-    V.broadcasts_to(rewards, "rewards", ref_logits, "ref_logits")
+    try:  # rewards must broadcast to ref_logits' shape without enlarging it
+        shape = torch.broadcast_shapes(ref_logits.shape, rewards.shape)
+    except RuntimeError:
+        shape = None
+    if shape != ref_logits.shape:
+        raise ValueError(
+            f"'rewards' of shape {tuple(rewards.shape)} must broadcast to 'ref_logits' "
+            f"{tuple(ref_logits.shape)}"
+        )
     V.no_nan(ref_logits, "ref_logits")
     V.no_nan(rewards, "rewards")
-    if bool(torch.isposinf(rewards).any()):
-        raise ValueError(f"'rewards' contains +inf (shape {tuple(rewards.shape)})")
-    if bool(torch.isposinf(ref_logits).any()):
-        raise ValueError(f"'ref_logits' contains +inf (shape {tuple(ref_logits.shape)})")
+    for name, t in (("rewards", rewards), ("ref_logits", ref_logits)):
+        if bool(torch.isposinf(t).any()):
+            raise ValueError(f"'{name}' contains +inf (shape {tuple(t.shape)})")
     return b, cd
 
 
@@ -97,8 +99,7 @@ def preference_pairs(pc, pr, rc, rr, coef_name, coef, chosen_tokens=None, reject
     args = dict(zip(_PAIR, (pc, pr, rc, rr), strict=True))
     for name, t in args.items():
         V.float_tensor(t, name)
-        V.same_shape(pc, "policy_chosen_logp", t, name)
-        V.same_device(pc, "policy_chosen_logp", t, name)
+        V.alike(pc, "policy_chosen_logp", t, name)
         V.logprob(t, name)
     if pc.numel() == 0:
         raise ValueError("'policy_chosen_logp' is empty: no preference pair to average over")
@@ -119,8 +120,7 @@ def preference_pairs(pc, pr, rc, rr, coef_name, coef, chosen_tokens=None, reject
             V.tensor(n, name)
             if n.dtype == torch.bool or n.is_complex():
                 raise TypeError(f"'{name}' must hold real token counts, got dtype {n.dtype}")
-            V.same_shape(pc, "policy_chosen_logp", n, name)
-            V.same_device(pc, "policy_chosen_logp", n, name)
+            V.alike(pc, "policy_chosen_logp", n, name)
             if n.is_floating_point():
                 V.finite(n, name)
             if not bool((n > 0).all()):
@@ -130,21 +130,27 @@ def preference_pairs(pc, pr, rc, rr, coef_name, coef, chosen_tokens=None, reject
 
 def policy_ratios(logp, old_logp, advantages, mask, clip_eps, clip_eps_high):
     """The arguments of ``ppo_clip_loss``; returns ``(keep, lower clip, upper clip, dtype)``."""
-    V.float_tensor(logp, "logp")
-    V.float_tensor(old_logp, "old_logp")
-    V.float_tensor(advantages, "advantages")
-    V.same_shape(logp, "logp", old_logp, "old_logp")
-    V.same_device(logp, "logp", old_logp, "old_logp")
+    V.floats(logp=logp, old_logp=old_logp, advantages=advantages)
+    V.alike(logp, "logp", old_logp, "old_logp")
     V.same_device(logp, "logp", advantages, "advantages")
-    V.per_token(advantages, "advantages", logp, "logp")
+    # each size of advantages is logp's or 1, (B, T) or (B, 1): stricter than broadcasting, where
+    # (B,) against (B, T) would broadcast along T when B == T, mixing up the sequences' advantages
+    a, b = advantages.shape, logp.shape
+    if len(a) != len(b) or any(x not in (1, y) for x, y in zip(a, b, strict=True)):
+        hint = ""
+        if len(a) == len(b) - 1 and a == b[:-1]:
+            hint = f"; for one value per sequence pass advantages[..., None] (shape {(*a, 1)})"
+        raise ValueError(
+            f"'advantages' must have the shape of 'logp' {tuple(b)}, or size 1 where it is "
+            f"constant (e.g. (B, 1) per sequence), got {tuple(a)}{hint}"
+        )
     keep = V.mask(mask, "mask", logp.shape, logp.device)
     V.nonempty(keep, "mask")
     lo = V.scalar(clip_eps, "clip_eps", below=1.0)
     hi = lo if clip_eps_high is None else V.scalar(clip_eps_high, "clip_eps_high")
     V.logprob(logp, "logp", where=keep)
     V.logprob(old_logp, "old_logp", where=keep)
-    adv_kept = keep if advantages.shape == logp.shape else None
-    V.finite(advantages, "advantages", where=adv_kept)
+    V.finite(advantages, "advantages", where=keep if a == b else None)
     V.refuse(
         torch.isneginf(logp) & torch.isneginf(old_logp) & keep,
         lambda i: (
@@ -179,11 +185,8 @@ def group_scaling(rewards, scale, eps, scales) -> tuple[str, float]:
 
 
 def sft_labels(logits, labels, ignore_index, average) -> int:
-    """The arguments of ``sft_loss``; returns ``ignore_index`` as an int.
-
-    The labels are checked as the loss will use them, shifted: ``labels[:, 1:]`` must keep a
-    token and its kept values must lie in ``[0, V)``.
-    """
+    """The arguments of ``sft_loss``; returns ``ignore_index`` as an int. The labels are checked as
+    the loss uses them, shifted: ``labels[:, 1:]`` must keep a token, its kept values in ``[0, V)``."""
     V.logits(logits)
     V.tensor(labels, "labels")
     ig = V.integer(ignore_index, "ignore_index")
@@ -196,8 +199,7 @@ def sft_labels(logits, labels, ignore_index, average) -> int:
             f"'labels' must have shape (B, T) = {tuple(logits.shape[:2])} to match 'logits' "
             f"{tuple(logits.shape)}, got {tuple(labels.shape)}"
         )
-    if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
-        raise TypeError(f"'labels' must be an integer tensor, got dtype {labels.dtype}")
+    V.integer_dtype(labels, "labels")
     V.same_device(logits, "logits", labels, "labels")
     info = torch.iinfo(labels.dtype)
     if not info.min <= ig <= info.max:
@@ -270,10 +272,8 @@ def loss_terms(per_token, mask, mode, num_tokens, num_seqs, modes):
 def reward_pairs(chosen_rewards, rejected_rewards, margin):
     """The arguments of ``bradley_terry_loss``; returns ``(dtype, margin)``, the margin None, a
     float, or a detached tensor ``(P,)`` in that dtype."""
-    V.float_tensor(chosen_rewards, "chosen_rewards")
-    V.float_tensor(rejected_rewards, "rejected_rewards")
-    V.same_shape(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
-    V.same_device(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
+    V.floats(chosen_rewards=chosen_rewards, rejected_rewards=rejected_rewards)
+    V.alike(chosen_rewards, "chosen_rewards", rejected_rewards, "rejected_rewards")
     if chosen_rewards.numel() == 0:
         raise ValueError("'chosen_rewards' is empty: no preference pair to average over")
     V.finite(chosen_rewards, "chosen_rewards")
@@ -283,8 +283,7 @@ def reward_pairs(chosen_rewards, rejected_rewards, margin):
         return cd, None
     if isinstance(margin, torch.Tensor) and margin.numel() != 1:
         V.float_tensor(margin, "margin")
-        V.same_shape(chosen_rewards, "chosen_rewards", margin, "margin")
-        V.same_device(chosen_rewards, "chosen_rewards", margin, "margin")
+        V.alike(chosen_rewards, "chosen_rewards", margin, "margin")
         V.finite(margin, "margin")
         if bool((margin < 0).any()):
             raise ValueError(f"'margin' must be >= 0, got {margin.min().item()} somewhere")

@@ -1,9 +1,8 @@
-"""Shared argument checks for the ptcourse core (private).
+"""Argument checks shared by the ptcourse core (private).
 
-Every public core function validates its inputs with these helpers, so that bad input fails loudly
-with a message that names the offending argument and shows its shape or value, instead of turning
-into a silent NaN three chapters later. Checks that would need a full pass over a large logits
-tensor (NaN, +inf) are done on the O(N) per-row results instead; see ``ptcourse.stats``.
+Bad input fails loudly, with a message that names the argument and shows its shape or value,
+instead of turning into a silent NaN three chapters later. Checks that would need a full pass over
+a large logits tensor (NaN, +inf) are done on the O(N) per-row results instead (``ptcourse.stats``).
 """
 
 from __future__ import annotations
@@ -40,12 +39,9 @@ def not_meta(x: torch.Tensor, name: str) -> None:
 
 
 def pow2_unit(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
-    """A power of two near ``max |x|`` (over ``dim``, kept; over all of ``x`` when None), detached.
-
-    Dividing by it is exact (no rounding, barring underflow far below the largest entry), so a sum
-    of ``x / unit`` cannot overflow however close ``x`` is to the dtype's maximum. 1 where the
-    maximum is 0 or not finite.
-    """
+    """A power of two near ``max |x|`` (over ``dim``, kept; over all of ``x`` when None), detached;
+    1 where the maximum is 0 or not finite. Dividing by it is exact (barring underflow far below the
+    largest entry), so a sum of ``x / unit`` cannot overflow."""
     a = x.detach().abs()
     big = a.amax() if dim is None else a.amax(dim, keepdim=True)
     one = torch.ones_like(big)
@@ -54,11 +50,8 @@ def pow2_unit(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
 
 
 def safe_mean(x: torch.Tensor) -> torch.Tensor:
-    """``x.mean()`` computed on a power-of-two scale: no overflow of the sum when the mean fits.
-
-    Bit-identical to ``x.mean()`` whenever that does not overflow (scaling by a power of two
-    commutes with rounding); the gradient is the same ``1 / numel``.
-    """
+    """``x.mean()`` on a power-of-two scale: bit-identical to it whenever it does not overflow
+    (scaling by a power of two commutes with rounding), finite when the mean fits; gradient 1/numel."""
     unit = pow2_unit(x)
     return (x / unit).mean() * unit
 
@@ -71,6 +64,12 @@ def float_tensor(x, name: str) -> torch.Tensor:
             f"with shape {tuple(x.shape)}"
         )
     return x
+
+
+def floats(**tensors) -> None:
+    """``float_tensor`` of each keyword argument, in order."""
+    for name, x in tensors.items():
+        float_tensor(x, name)
 
 
 def logits(x, name: str = "logits") -> torch.Tensor:
@@ -107,15 +106,12 @@ def refuse(bad: torch.Tensor, message) -> None:
 def finite(x: torch.Tensor, name: str, where: torch.Tensor | None = None) -> torch.Tensor:
     """No NaN anywhere, and no +-inf (only where ``where`` is True, when given)."""
     no_nan(x, name)
-    if x.numel():
-        bad = torch.isinf(x)
-        if where is not None:
-            bad = bad & where
-        if bool(bad.any()):
-            i = _first(bad)
-            raise ValueError(
-                f"'{name}' must be finite, got {x[i].item()} at index {i} (shape {tuple(x.shape)})"
-            )
+    refuse(
+        torch.isinf(x) if where is None else torch.isinf(x) & where,
+        lambda i: (
+            f"'{name}' must be finite, got {x[i].item()} at index {i} (shape {tuple(x.shape)})"
+        ),
+    )
     return x
 
 
@@ -123,15 +119,13 @@ def logprob(x: torch.Tensor, name: str, where: torch.Tensor | None = None) -> to
     """Log-probabilities: a float tensor without NaN (anywhere) or +inf (where ``where``)."""
     float_tensor(x, name)
     no_nan(x, name)
-    if x.numel():
-        bad = torch.isposinf(x)
-        if where is not None:
-            bad = bad & where
-        if bool(bad.any()):
-            raise ValueError(
-                f"'{name}' contains +inf at index {_first(bad)}: a log-probability is at most 0 "
-                f"(shape {tuple(x.shape)})"
-            )
+    refuse(
+        torch.isposinf(x) if where is None else torch.isposinf(x) & where,
+        lambda i: (
+            f"'{name}' contains +inf at index {i}: a log-probability is at most 0 "
+            f"(shape {tuple(x.shape)})"
+        ),
+    )
     return x
 
 
@@ -151,32 +145,10 @@ def same_device(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> N
         )
 
 
-def per_token(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
-    """``a`` has ``b``'s number of dims and each of its sizes is ``b``'s or 1: ``(B, T)`` or ``(B, 1)``.
-
-    Stricter than broadcasting: a ``(B,)`` tensor against ``(B, T)`` would broadcast along T
-    when B == T, silently giving every sequence the advantages of the others.
-    """
-    if a.dim() != b.dim() or any(x not in (1, y) for x, y in zip(a.shape, b.shape, strict=True)):
-        hint = ""
-        if a.dim() == b.dim() - 1 and a.shape == b.shape[:-1]:
-            hint = f"; for one value per sequence pass {a_name}[..., None] (shape {(*a.shape, 1)})"
-        raise ValueError(
-            f"'{a_name}' must have the shape of '{b_name}' {tuple(b.shape)}, or size 1 where it is "
-            f"constant (e.g. (B, 1) per sequence), got {tuple(a.shape)}{hint}"
-        )
-
-
-def broadcasts_to(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
-    """``a`` must broadcast to ``b``'s shape without enlarging it."""
-    try:
-        shape = torch.broadcast_shapes(b.shape, a.shape)
-    except RuntimeError:
-        shape = None
-    if shape != b.shape:
-        raise ValueError(
-            f"'{a_name}' of shape {tuple(a.shape)} must broadcast to '{b_name}' {tuple(b.shape)}"
-        )
+def alike(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
+    """``same_shape``, then ``same_device``."""
+    same_shape(a, a_name, b, b_name)
+    same_device(a, a_name, b, b_name)
 
 
 def mask(m, name: str, shape: torch.Size, device: torch.device) -> torch.Tensor:
@@ -203,13 +175,17 @@ def nonempty(m: torch.Tensor, name: str) -> None:
         )
 
 
+def integer_dtype(t: torch.Tensor, name: str) -> None:
+    if t.dtype == torch.bool or t.is_floating_point() or t.is_complex():
+        raise TypeError(f"'{name}' must be an integer tensor, got dtype {t.dtype}")
+
+
 def targets(
     t, name: str, batch_shape: torch.Size, vocab: int | None, device: torch.device
 ) -> torch.Tensor:
     """Integer class indices of ``batch_shape`` in ``[0, vocab)`` (any value when vocab is None)."""
     tensor(t, name)
-    if t.dtype == torch.bool or t.is_floating_point() or t.is_complex():
-        raise TypeError(f"'{name}' must be an integer tensor, got dtype {t.dtype}")
+    integer_dtype(t, name)
     if t.shape != batch_shape:
         raise ValueError(
             f"'{name}' must have shape {tuple(batch_shape)} (the logits' shape without the "
@@ -250,14 +226,10 @@ def scalar(
     below: float | None = None,
     dtype: torch.dtype | None = None,
 ) -> float:
-    """A finite real number as a python float.
-
-    Accepted: int, float, numpy real scalars and one-element real tensors. Refused by name: bool
-    (``True`` is not a coefficient), strings, complex numbers, NaN and +-inf. ``positive``
-    requires > 0 (or >= 0 with ``allow_zero``); ``below`` requires ``< below``; ``dtype`` requires
-    a non-zero value to be a normal number of that float dtype (1e39 overflows fp32, 1e-50 is 0
-    in it), so that the arithmetic in that dtype never meets inf * 0.
-    """
+    """A finite real number as a python float: int, float, numpy real scalars, one-element real
+    tensors; bool, strings, complex, NaN and +-inf are refused by name. ``positive``: > 0 (>= 0 with
+    ``allow_zero``); ``below``: < below; ``dtype``: a non-zero value must be a normal number of that
+    float dtype (1e39 overflows fp32, 1e-50 is 0 in it), so its arithmetic never meets inf * 0."""
     if isinstance(x, torch.Tensor):
         if x.numel() != 1:
             raise ValueError(f"'{name}' must be a scalar, got a tensor of shape {tuple(x.shape)}")
@@ -274,26 +246,22 @@ def scalar(
     if math.isnan(v) or math.isinf(v):
         raise ValueError(f"'{name}' must be finite, got {v}")
     if positive and (v < 0 or (v == 0 and not allow_zero)):
-        need = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"'{name}' must be {need}, got {v}")
+        raise ValueError(f"'{name}' must be {'>= 0' if allow_zero else '> 0'}, got {v}")
     if below is not None and not v < below:
         raise ValueError(f"'{name}' must be < {below}, got {v}")
-    if dtype is not None and v != 0:
-        fi = torch.finfo(dtype)
-        if not fi.tiny <= abs(v) <= fi.max:
-            raise ValueError(
-                f"'{name}' = {v:g} is outside the range of {dtype} that the computation runs in "
-                f"(|{name}| from {fi.tiny:.3g} to {fi.max:.3g}); use float64 inputs or a smaller "
-                f"{name}"
-            )
+    fi = torch.finfo(dtype) if dtype is not None and v != 0 else None
+    if fi is not None and not fi.tiny <= abs(v) <= fi.max:
+        raise ValueError(
+            f"'{name}' = {v:g} is outside the range of {dtype} that the computation runs in "
+            f"(|{name}| from {fi.tiny:.3g} to {fi.max:.3g}); use float64 inputs or a smaller "
+            f"{name}"
+        )
     return v
 
 
 def integer(x, name: str, minimum: int | None = None) -> int:
-    """An integer as a python int: int, numpy integers, one-element integer tensors; not bool.
-
-    With ``minimum``, a smaller value is refused by name (``ValueError``).
-    """
+    """An int from int, numpy integers or a one-element integer tensor (not bool); ``minimum``:
+    a smaller value is a ``ValueError``."""
     if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point():
         not_meta(x, name)
         if x.dtype != torch.bool and not x.is_complex():
