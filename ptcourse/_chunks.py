@@ -1,27 +1,23 @@
-r"""Chunking machinery of the vocabulary engine in :mod:`ptcourse._vocab` (private).
-
-Chunk sizing from the CPU cache, row access that never copies more than one chunk, reusable
-scratch buffers, argument checks the engine adds to :mod:`ptcourse._validate`, and the per-row NaN
-diagnosis. The engine itself (and the maths) is described in :mod:`ptcourse._vocab`.
+r"""Chunking machinery of the vocabulary engine of :mod:`ptcourse._vocab` (private): chunk sizing
+from the CPU cache, rows that never copy more than one chunk, reusable scratch buffers, and the
+per-row NaN diagnosis.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import sys
 from pathlib import Path
 
 import torch
 
 __all__: list[str] = []
 
-#: log-probabilities below this are clamped to it on the careful path. Any such token has
-#: p = exp(z) = 0 exactly in fp32 and fp64, so p * z is still exactly 0 -- never 0 * (-inf) = NaN.
+#: log-probabilities below this are clamped to it on the careful path: p = exp(z) = 0 exactly in
+#: fp32 and fp64 there, so p * z is still exactly 0 -- never 0 * (-inf) = NaN.
 LOG_FLOOR = -1.0e4
-
-#: Bytes of cache the working set of one chunk should fit in; None = read the CPU's last-level
-#: cache size (tests set a small value to force many chunks).
+#: Bytes of cache one chunk's working set should fit in; None = the CPU's last-level cache
+#: (tests set a small value to force many chunks).
 CACHE_BYTES: int | None = None
 _FALLBACK_CACHE = 32 * 2**20  # when sysfs does not tell (not Linux, containers without /sys)
 #: The default budget is this many times the last-level cache. Measured at N=1024, V=131072, fp32
@@ -50,22 +46,18 @@ def cache_bytes() -> int:
             size = (d / "size").read_text().strip().upper()
         except OSError:
             continue
-        mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1:], 1)
         digits = size.rstrip("KMG")
         if digits.isdigit():
-            best = max(best, int(digits) * mult)
+            best = max(best, int(digits) * {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1:], 1))
     return best or _FALLBACK_CACHE
 
 
 def default_chunk_rows(
     vocab: int, in_size: int, n_inputs: int = 1, n_buffers: int = 2, device: str = "cpu"
 ) -> int:
-    """Rows per chunk so that one chunk's working set (inputs + fp32/fp64 buffers) fits in cache.
-
-    ``in_size`` is the input's bytes per element; the buffers hold the compute dtype (4 bytes for
-    fp16/bf16/fp32 input, 8 for fp64). At least ``MIN_ROWS_PER_THREAD`` rows per torch thread.
-    Off the CPU (``device`` not ``"cpu"``): about ``DEVICE_CHUNK_ELEMENTS`` values per chunk.
-    """
+    """Rows per chunk so that one chunk's inputs (``in_size`` bytes per value) and buffers (4 bytes,
+    8 for fp64 input) fit in cache, at least ``MIN_ROWS_PER_THREAD`` per torch thread; off the CPU,
+    about ``DEVICE_CHUNK_ELEMENTS`` values per chunk."""
     if device != "cpu":
         return max(1, DEVICE_CHUNK_ELEMENTS // max(1, vocab))
     cd_size = 8 if in_size == 8 else 4
@@ -73,6 +65,11 @@ def default_chunk_rows(
     budget = CACHE_BYTES if CACHE_BYTES is not None else WORKSET_FACTOR * cache_bytes()
     floor = 1 if CACHE_BYTES is not None else MIN_ROWS_PER_THREAD * torch.get_num_threads()
     return max(1, floor, budget // per_row)
+
+
+def spans(n: int, rows: int):
+    """``(start, end)`` of each chunk of ``rows`` rows among ``n``."""
+    return ((s, min(n, s + rows)) for s in range(0, n, rows))
 
 
 def want_compile(flag: bool | None) -> bool:
@@ -85,12 +82,8 @@ def want_compile(flag: bool | None) -> bool:
 
 
 class Rows:
-    """Rows of logits ``(..., V)`` as if flattened to ``(N, V)``, copying at most one chunk.
-
-    A viewable tensor is flattened with ``view`` (no copy). Otherwise (e.g. expanded along a batch
-    dimension, or permuted) the rows of a chunk are gathered with advanced indexing, which copies
-    only those rows.
-    """
+    """Rows of logits ``(..., V)`` as if flattened to ``(N, V)``: a ``view`` when it can be, else
+    (expanded, permuted) advanced indexing that copies only the rows asked for."""
 
     def __init__(self, x: torch.Tensor):
         self.x, self.vocab = x, x.shape[-1]
@@ -114,12 +107,9 @@ class Rows:
 
 
 class Workspace:
-    """Chunk-sized scratch buffers, allocated once per call and reused for every chunk.
-
-    Re-allocating MiB-sized temporaries per chunk makes the allocator hand memory back to the OS
-    and fault it in again, which costs more than the arithmetic; ``out=`` into the same buffers
-    avoids that (and keeps them warm in cache).
-    """
+    """Chunk-sized scratch buffers, allocated once per call and reused by every chunk (``out=``):
+    re-allocating MiB-sized temporaries per chunk makes the allocator hand memory back to the OS
+    and fault it in again, which costs more than the arithmetic."""
 
     def __init__(self, rows: int, vocab: int, dtype: torch.dtype, device: torch.device):
         self.shape, self.dtype, self.device = (rows, vocab), dtype, device
@@ -131,10 +121,7 @@ class Workspace:
         return self.bufs[name][:c]  # (c, V)
 
     def pair(self, c: int, ones: bool = False) -> torch.Tensor:
-        """A ``(c, 2, V)`` buffer: two ``(c, V)`` rows side by side, for :func:`rowdots`.
-
-        ``ones=True``: its second half is filled with 1 once (so a dot with it is a row sum).
-        """
+        """A ``(c, 2, V)`` buffer for ``_vocab._rowdots``; ``ones``: its second half holds 1."""
         name = "pair1" if ones else "pair"
         if name not in self.bufs:
             rows, vocab = self.shape
@@ -151,7 +138,7 @@ class Workspace:
 
 
 def row_problem(rows: Rows, name: str, bad_rows: torch.Tensor) -> str:
-    """Explain why rows produced NaN (called only on the error path)."""
+    """Why rows produced NaN ("" when the input looks fine)."""
     idx = bad_rows[:8]
     xb = rows.take(idx).float()  # (<=8, V)
     where = f"row {int(idx[0])} of {rows.n} flattened rows"
@@ -192,11 +179,3 @@ def refuse_functorch(fn: str) -> None:
             "it runs a chunked custom autograd function. Call it on the batch directly (it accepts "
             "any leading shape) and use torch.autograd.grad for derivatives."
         )
-
-
-def caller_name(depth: int = 2) -> str:
-    """Name of the public function that called the engine (for error messages)."""
-    try:
-        return sys._getframe(depth).f_code.co_name
-    except ValueError:  # pragma: no cover - shallow stack
-        return "vocab_stats"

@@ -1,12 +1,10 @@
 """The optional compiled chunk kernel of the vocabulary engine (private; off unless asked for).
 
-``compile=True`` (on :func:`ptcourse.token_stats`) or the environment variable
-``PTCOURSE_COMPILE=1`` makes :mod:`ptcourse._vocab` run each forward chunk through
-``torch.compile`` of :func:`_chunk`: inductor fuses the log-softmax, the exponential and the row
-reductions into a few loops over the chunk, instead of one pass per torch op. Nothing is compiled
-on import or by default (compiling takes seconds; on CPU it needs a C++ compiler). Rows the kernel
-returns as NaN (-inf logits meet ``0 * (-inf)``) are recomputed by the eager careful path, so the
-results match the eager engine to rounding (about 1e-5 relative in fp32, tested).
+``compile=True`` or ``PTCOURSE_COMPILE=1`` makes :mod:`ptcourse._vocab` run each forward chunk
+through ``torch.compile`` of :func:`_chunk`, which fuses the log-softmax, the exponential and the
+row reductions into a few loops. Nothing is compiled on import or by default (it takes seconds; on
+CPU it needs a C++ compiler). Rows the kernel returns as NaN (-inf logits) are redone by the eager
+careful path, so results match the eager engine to rounding (about 1e-5 relative in fp32, tested).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The checks of ``ptcourse.parallel``: refuse bad input on every rank alike (private).
 
 A rank that raised alone would leave the others waiting in a collective forever. So each rank
-checks what it can alone (``local_checks``), then all ranks gather every rank's metadata and
-outcome in one all-gather (``agree``) and raise the same error everywhere; the targets' range and
-the NaN rows are checked on values that every rank holds alike (``check_targets``, ``row_error``).
+checks what it can alone (``local_checks``), then one all-gather of every rank's metadata and
+outcome (``agree``) makes every rank raise the same error; the targets' range and the NaN rows are
+checked on values that every rank holds alike (``row_error``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ def local_checks(logits, targets, ref_logits, names, want_targets, vocab_start, 
         )
     if ref_logits is not None:
         V.logits(ref_logits, y_name)
-        V.same_shape(logits, x_name, ref_logits, y_name)
-        V.same_device(logits, x_name, ref_logits, y_name)
+        V.alike(logits, x_name, ref_logits, y_name)
     start = -1 if vocab_start is None else V.integer(vocab_start, "vocab_start", minimum=0)
     ignore = None if ignore_index is None else V.integer(ignore_index, "ignore_index")
     check = 0
@@ -43,9 +42,7 @@ def local_checks(logits, targets, ref_logits, names, want_targets, vocab_start, 
 
 def agree(group, rank, world, device, meta, error, names):
     """All-gather every rank's metadata; raise the same error on every rank if any rank failed.
-
-    Returns ``(vocab_start, vocab)``: this rank's first token id and the whole vocabulary size.
-    """
+    Returns ``(vocab_start, vocab)``: this rank's first token id and the whole vocabulary size."""
     if error is not None:  # tell the others, so that no rank waits in a collective for this one
         meta = [0, *meta[1:]]
     table = gather(torch.tensor(meta, dtype=torch.int64, device=device), world, group)

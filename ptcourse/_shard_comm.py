@@ -22,14 +22,11 @@ COUNTERS: list[dict] = []
 def count_communication() -> Iterator[dict]:
     """Count the collectives this process runs inside the block, and the bytes it contributes.
 
-    Yields a dict with ``calls`` (number of collectives), ``bytes`` (payload of this rank's
-    tensors: the values it sends into each all-reduce or all-gather) and ``by_op`` (bytes per
-    kind: ``"max"``, ``"sum"``, ``"gather"``). What the backend moves on the wire depends on its
+    Yields a dict: ``calls`` (number of collectives), ``bytes`` (the payload of this rank's tensors,
+    the values it sends into each all-reduce or all-gather) and ``by_op`` (bytes per kind:
+    ``"max"``, ``"sum"``, ``"gather"``). What the backend moves on the wire depends on its
     algorithm (a ring all-reduce sends about twice the payload); the count is of the payload.
 
-    Examples
-    --------
-    >>> from ptcourse.parallel import count_communication
     >>> with count_communication() as c:
     ...     pass  # run sharded statistics here
     >>> c
@@ -44,10 +41,11 @@ def count_communication() -> Iterator[dict]:
 
 
 def note(op: str, t: torch.Tensor) -> None:
+    size = t.numel() * t.element_size()
     for c in COUNTERS:
         c["calls"] += 1
-        c["bytes"] += t.numel() * t.element_size()
-        c["by_op"][op] = c["by_op"].get(op, 0) + t.numel() * t.element_size()
+        c["bytes"] += size
+        c["by_op"][op] = c["by_op"].get(op, 0) + size
 
 
 def all_reduce(t: torch.Tensor, op: str, group) -> None:

@@ -1,8 +1,8 @@
 r"""The autograd function of ``ptcourse.parallel``: row sums over a sharded vocabulary (private).
 
-Forward: one all-reduce MAX of the row maxima, one all-reduce SUM of the row sums, chunk by chunk
-(``rows`` at a time); it saves only O(N) row quantities. Backward recomputes each chunk's
-:math:`z = x - M - \log S` and needs no communication (see ``ptcourse.parallel``).
+Forward, chunk by chunk: one all-reduce MAX of the row maxima, one all-reduce SUM of the row sums;
+it saves O(N) row quantities. Backward recomputes each chunk's :math:`z = x - M - \log S` and
+needs no communication.
 """
 
 from __future__ import annotations
@@ -10,18 +10,16 @@ from __future__ import annotations
 import torch
 
 from . import _validate as V
-from ._chunks import LOG_FLOOR, Rows
+from ._chunks import LOG_FLOOR, Rows, spans
 from ._shard_comm import all_reduce
 
 __all__: list[str] = []
 
 
 class ShardStats(torch.autograd.Function):
-    """Sharded statistics of ``x`` (..., V_r) and optionally ``y``; targets ``t`` (N,) in local ids.
-
-    ``t_local`` holds ``t - vocab_start`` where this rank owns the token, and -1 elsewhere (other
-    ranks' tokens and ignored positions); ``keep`` marks positions that are not ignored.
-    """
+    """Sharded statistics of ``x`` (..., V_r) and optionally ``y``. ``t_local`` (N,) holds
+    ``t - vocab_start`` where this rank owns the target, -1 elsewhere (other ranks' tokens, ignored
+    positions); ``keep`` marks the positions not ignored."""
 
     @staticmethod
     def forward(ctx, x, y, t_local, keep, want, rows, group):
@@ -32,8 +30,7 @@ class ShardStats(torch.autograd.Function):
         cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
         # the row maxima of both inputs: one all-reduce MAX of (1 or 2, N)
         mx = x.new_empty(2 if y is not None else 1, n, dtype=cd)
-        for s in range(0, n, rows):
-            e = min(n, s + rows)
+        for s, e in spans(n, rows):
             mx[0, s:e] = xr(s, e).amax(dim=-1)
             if y is not None:
                 mx[1, s:e] = yr(s, e).amax(dim=-1)
@@ -49,8 +46,7 @@ class ShardStats(torch.autograd.Function):
         sums = x.new_zeros(len(slots), n, dtype=cd)
         at = {k: i for i, k in enumerate(slots)}
         has_t = t_local is not None
-        for s in range(0, n, rows):
-            e = min(n, s + rows)
+        for s, e in spans(n, rows):
             dx = xr(s, e).to(cd) - mx[0, s:e, None]  # (c, V_r) x - M
             ex = dx.exp()  # (c, V_r)
             sums[at["sx"], s:e] = ex.sum(-1)
@@ -121,8 +117,7 @@ class ShardStats(torch.autograd.Function):
         n, v = xr.n, xr.vocab
         gx = x.new_empty(n, v) if need_x else None
         gy = y.new_empty(n, v) if need_y else None
-        for s in range(0, n, rows):
-            e = min(n, s + rows)
+        for s, e in spans(n, rows):
             zx = xr(s, e).to(cd) - mx[s:e, None] - lsx[s:e, None]  # (c, V_r) log p
             px = zx.exp()
             zy = None

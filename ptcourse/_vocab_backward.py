@@ -5,8 +5,9 @@ First-order gradients chunk by chunk, from the forward pass's saved O(N) row qua
 :math:`\partial H/\partial x_j = -p_j(z_j + H)`,
 :math:`\partial\,\mathrm{KL}/\partial x_j = p_j(z_j - z^{ref}_j - \mathrm{KL})`,
 :math:`\partial\,\mathrm{KL}/\partial y_j = q_j - p_j`; the only ``(N, V)`` tensors are the
-gradients. A second derivative (``create_graph=True``) runs ``graph_backward``, a differentiable,
-unchunked version of the same formulas.
+gradients. With a frozen reference the x-gradient is :math:`e_j (k + a\,d_j + b\,d^{ref}_j)` for
+per-row constants (one exponential per logit). A second derivative (``create_graph=True``) runs
+``graph_backward``, a differentiable, unchunked version of the same formulas.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import torch
 
 from . import _validate as V
-from ._chunks import LOG_FLOOR, Rows, Workspace
+from ._chunks import LOG_FLOOR, Rows, Workspace, spans
 
 __all__: list[str] = []
 
@@ -22,12 +23,9 @@ __all__: list[str] = []
 def chunked_backward(
     rows, need_x, need_y, x, y, t, ent, kl, careful, parts, g_logp, g_ent, g_kl, g_ref
 ):
-    """First-order gradients, chunk by chunk; the only (N, V) tensors are the gradients.
-
-    With the forward pass's row maxima and log-sums (``parts``), a chunk's log-softmax is two
-    subtractions, ``z = (x - m) - log S``, and its softmax one exponential; without them (the
-    compiled path) they are recomputed.
-    """
+    """First-order gradients, chunk by chunk. With the forward pass's row maxima and log-sums
+    (``parts``) a chunk's log-softmax is two subtractions, ``z = (x - m) - log S``; without them
+    (the compiled path) it is recomputed."""
     xr, yr = Rows(x), (Rows(y) if y is not None else None)
     n, vocab = xr.n, xr.vocab
     cd = V.compute_dtype(x.dtype, y.dtype if y is not None else x.dtype)
@@ -37,36 +35,26 @@ def chunked_backward(
     ws = Workspace(min(rows, n), vocab, cd, x.device)
     have = parts.numel() > 0
 
-    def col(g, s, e):
-        return g[s:e, None] if g is not None else zero  # (c, 1) or ()
-
     def logsm(src, i, s, e, name):
         """log softmax of rows s:e of src (x: i=0, y: i=2) into buffer ``name``."""
-        c = e - s
+        src = ws.cast(name[0] + "in", src(s, e))
         if have:
-            z = torch.sub(
-                ws.cast(name[0] + "in", src(s, e)), parts[i, s:e, None], out=ws.get(name, c)
-            )
+            z = torch.sub(src, parts[i, s:e, None], out=ws.get(name, e - s))
             return z.sub_(parts[i + 1, s:e, None])
-        return torch.log_softmax(ws.cast(name[0] + "in", src(s, e)), dim=-1, out=ws.get(name, c))
+        return torch.log_softmax(src, dim=-1, out=ws.get(name, e - s))
 
-    done: list = [None, None]
-
-    def _logsoftmaxes(s, e):
-        """(z_x, p_x, z_y or None) of rows s:e, computed once per chunk."""
-        if done[0] != s:
+    for s, e in spans(n, rows):
+        c = e - s
+        gl, ge, gk, gr = (
+            g[s:e, None] if g is not None else zero for g in (g_logp, g_ent, g_kl, g_ref)
+        )
+        fast = gx is not None and have and gy is None and not bool(careful[s:e].any())
+        if not fast:  # z_x, p_x and (when a gradient needs it) z_y of this chunk
             zx = logsm(xr, 0, s, e, "z")  # (c, V)
-            px = torch.exp(zx, out=ws.get("p", e - s))  # (c, V)
+            px = torch.exp(zx, out=ws.get("p", c))  # (c, V)
             zy = None
             if yr is not None and ((g_kl is not None and gx is not None) or gy is not None):
                 zy = logsm(yr, 2, s, e, "w")  # (c, V)
-            done[:] = [s, (zx, px, zy)]
-        return done[1]
-
-    for s in range(0, n, rows):
-        e = min(n, s + rows)
-        c = e - s
-        gl, ge, gk, gr = col(g_logp, s, e), col(g_ent, s, e), col(g_kl, s, e), col(g_ref, s, e)
         if gx is not None:
             out = gx[s:e] if gx.dtype == cd else ws.get("g", c)
             const = -gl  # (c, 1): the parts of coef that are constant along the row
@@ -74,22 +62,16 @@ def chunked_backward(
                 const = const - ge * ent[s:e, None]
             if g_kl is not None:
                 const = const - gk * kl[s:e, None]
-            flags = (g_ent is not None, g_kl is not None, bool(careful[s:e].any()))
-            if have and gy is None and not flags[2]:
+            if fast:
                 _fast_grad_x_chunk(ws, out, xr(s, e), yr, parts[:, s:e, None], const, ge, gk, s, e)
-                if g_logp is not None:
-                    out.scatter_add_(1, t[s:e, None], gl.to(cd))
-                if gx.dtype != cd:
-                    gx[s:e] = out
-                continue
-            zx, px, zy = _logsoftmaxes(s, e)
-            _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, *flags)
+            else:
+                flags = (g_ent is not None, g_kl is not None, bool(careful[s:e].any()))
+                _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, *flags)
             if g_logp is not None:
                 out.scatter_add_(1, t[s:e, None], gl.to(cd))
             if gx.dtype != cd:
                 gx[s:e] = out
         if gy is not None:
-            zx, px, zy = _logsoftmaxes(s, e)
             gc = torch.exp(zy, out=ws.get("c", c)).mul_(gk - gr)  # (c, V) q (g_kl - g_ref)
             if g_kl is not None:
                 gc.addcmul_(px, -gk)  # dKL/dy = q - p
@@ -101,13 +83,10 @@ def chunked_backward(
 
 
 def _fast_grad_x_chunk(ws, out, xin, yr, pc, const, ge, gk, s, e):
-    """``p * coef`` of one chunk without -inf logits, from the saved row max and log-sum ``pc``.
-
-    With ``d = x - m`` and ``z = d - log S``, ``coef = const - g_ent z + g_kl (z_x - z_y)`` is
-    ``k + a d_x + b d_y`` for row constants ``a = g_kl - g_ent``, ``b = -g_kl`` and
-    ``k = const - a log S_x - b log S_y``; folding ``1 / S_x`` into them makes the gradient
-    ``exp(d_x) * coef'``: two subtractions, one exponential and two multiply-adds per logit.
-    """
+    """``p * coef`` of a chunk without -inf logits, from the saved row max and log-sum ``pc``: with
+    ``d = x - m``, ``coef = const - g_ent z + g_kl (z_x - z_y) = k + a d_x + b d_y`` for
+    ``a = g_kl - g_ent``, ``b = -g_kl``, ``k = const - a log S_x - b log S_y``; ``1 / S_x`` folded
+    in, the gradient is ``exp(d_x) * coef'``: two subtractions, one exp, two multiply-adds."""
     c = out.shape[0]
     dx = torch.sub(ws.cast("zin", xin), pc[0], out=ws.get("z", c))  # (c, V)
     ex = torch.exp(dx, out=ws.get("p", c))  # (c, V) = S_x softmax(x)
@@ -127,10 +106,8 @@ def _fast_grad_x_chunk(ws, out, xin, yr, pc, const, ge, gk, s, e):
 
 
 def _grad_x_chunk(ws, out, zx, px, zy, const, ge, gk, has_ent, has_kl, careful):
-    """Write ``p * coef`` of one chunk into ``out`` (c, V): the x-gradient but its one-hot part.
-
-    ``coef = const - g_ent z + g_kl (z - z_ref)`` with ``const = -g_logp - g_ent H - g_kl KL``.
-    """
+    """``p * coef`` of one chunk into ``out`` (c, V), the x-gradient but its one-hot part:
+    ``coef = const - g_ent z + g_kl (z - z_ref)``, ``const = -g_logp - g_ent H - g_kl KL``."""
     c = out.shape[0]
     if not (has_ent or has_kl):
         coef = const
