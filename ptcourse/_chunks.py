@@ -20,12 +20,11 @@ LOG_FLOOR = -1.0e4
 #: (tests set a small value to force many chunks).
 CACHE_BYTES: int | None = None
 _FALLBACK_CACHE = 32 * 2**20  # when sysfs does not tell (not Linux, containers without /sys)
-#: The default budget is this many times the last-level cache. Measured at N=1024, V=131072, fp32
-#: on a 2-core EPYC (32 MiB L3): entropy in 16-row chunks (working set about the L3) ran at 1.24x
-#: F.cross_entropy, 32 rows at 0.79x, 64 rows (3x the L3) at 0.78x (load 1-2); under load 11-18,
-#: budgets of 1x, 2x and 3x the L3 gave 3.6x, 2.1x and 2.0x, because each torch op is one parallel
-#: region and fewer, larger ones wait less for a descheduled thread. At 3x the forward buffers are
-#: 9-12 % of a (1024, 131072) fp32 logits tensor (memory target: 15 %).
+#: The default budget in last-level caches. Entropy at N=1024, V=131072, fp32, 2-core EPYC (32 MiB
+#: L3), time vs F.cross_entropy: 1.24x, 0.79x, 0.78x for 16, 32, 64 rows (1x to 3x the L3) at load
+#: 1-2; 3.6x, 2.1x, 2.0x for budgets of 1x, 2x, 3x under load 11-18 (fewer, larger parallel regions
+#: wait less for a descheduled thread). At 3x the forward buffers are 9-12 % of the logits (target:
+#: 15 %).
 WORKSET_FACTOR = 3
 #: Floor on rows per chunk: small chunks multiply per-op overheads and the parallel regions that a
 #: busy machine makes wait (measured: 2-row chunks were 3-5x slower than 32-row ones at V=131072).

@@ -67,29 +67,24 @@ class ShardStats(torch.autograd.Function):
                 if want_logp:
                     sums[at["dyt"], s:e] = torch.where(mine, dy.gather(1, idx), 0.0).squeeze(1)
         all_reduce(sums, "sum", group)
-        lsx = sums[at["sx"]].log()  # (N,)
         empty = x.new_empty(0, dtype=cd)
+        lsx = sums[at["sx"]].log()  # (N,)
+        lsy = sums[at["sy"]].log() if y is not None else empty
         logp = ent = kl = ref = empty
         if want_logp:
             logp = sums[at["dt"]] - lsx
-            if keep is not None:
-                logp = torch.where(keep, logp, 0.0)
         if want_ent:
             ent = lsx - sums[at["ed"]] / sums[at["sx"]]
-        lsy = None
-        if y is not None:
-            lsy = sums[at["sy"]].log()
-            if want_kl:
-                kl = (sums[at["ediff"]] / sums[at["sx"]] - lsx + lsy).clamp(min=0.0)
-            if want_logp:
-                ref = sums[at["dyt"]] - lsy
-                if keep is not None:
-                    ref = torch.where(keep, ref, 0.0)
+        if y is not None and want_kl:
+            kl = (sums[at["ediff"]] / sums[at["sx"]] - lsx + lsy).clamp(min=0.0)
+        if y is not None and want_logp:
+            ref = sums[at["dyt"]] - lsy
+        if keep is not None and want_logp:  # ignored positions: log-prob 0
+            logp = torch.where(keep, logp, 0.0)
+            ref = torch.where(keep, ref, 0.0) if y is not None else ref
         ctx.rows, ctx.cd = rows, cd
         my = mx[1] if y is not None else empty
-        ctx.save_for_backward(
-            x, y, t_local, keep, mx[0], lsx, my, lsy if lsy is not None else empty, ent, kl
-        )
+        ctx.save_for_backward(x, y, t_local, keep, mx[0], lsx, my, lsy, ent, kl)
         outs = (logp, ent, kl, ref)
         for o in outs:
             if o.numel() == 0 and n:
@@ -123,7 +118,6 @@ class ShardStats(torch.autograd.Function):
             zy = None
             if y is not None and (g_kl is not None or need_y):
                 zy = yr(s, e).to(cd) - my[s:e, None] - lsy[s:e, None]  # (c, V_r) log q
-            onehot = None
             if t_local is not None:
                 tc = t_local[s:e, None]
                 mine = tc >= 0
@@ -140,8 +134,7 @@ class ShardStats(torch.autograd.Function):
                     coef = coef + g_kl[s:e, None] * (diff - kl[s:e, None])
                 gc = px * coef
                 if g_logp is not None:
-                    onehot = torch.where(mine, g_logp[s:e, None].to(cd), 0.0)
-                    gc.scatter_add_(1, idx, onehot)
+                    gc.scatter_add_(1, idx, torch.where(mine, g_logp[s:e, None].to(cd), 0.0))
                 gx[s:e] = gc
             if need_y:
                 gk = g_kl[s:e, None] if g_kl is not None else 0.0

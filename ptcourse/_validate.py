@@ -1,8 +1,6 @@
-"""Argument checks shared by the ptcourse core (private).
-
-Bad input fails loudly, with a message that names the argument and shows its shape or value,
-instead of turning into a silent NaN three chapters later. Checks that would need a full pass over
-a large logits tensor (NaN, +inf) are done on the O(N) per-row results instead (``ptcourse.stats``).
+"""Argument checks shared by the ptcourse core (private): bad input fails loudly, naming the
+argument and showing its shape or value, instead of turning into a silent NaN three chapters later.
+NaN and +inf in a large logits tensor are caught on the O(N) per-row results instead.
 """
 
 from __future__ import annotations
@@ -39,9 +37,8 @@ def not_meta(x: torch.Tensor, name: str) -> None:
 
 
 def pow2_unit(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
-    """A power of two near ``max |x|`` (over ``dim``, kept; over all of ``x`` when None), detached;
-    1 where the maximum is 0 or not finite. Dividing by it is exact (barring underflow far below the
-    largest entry), so a sum of ``x / unit`` cannot overflow."""
+    """A power of two near ``max |x|`` (over ``dim``, kept; all of ``x`` when None), detached, 1 where
+    that is 0 or not finite: dividing by it is exact, so a sum of ``x / unit`` cannot overflow."""
     a = x.detach().abs()
     big = a.amax() if dim is None else a.amax(dim, keepdim=True)
     one = torch.ones_like(big)
@@ -50,8 +47,8 @@ def pow2_unit(x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
 
 
 def safe_mean(x: torch.Tensor) -> torch.Tensor:
-    """``x.mean()`` on a power-of-two scale: bit-identical to it whenever it does not overflow
-    (scaling by a power of two commutes with rounding), finite when the mean fits; gradient 1/numel."""
+    """``x.mean()`` on a power-of-two scale: bit-identical to it when that does not overflow, finite
+    whenever the mean fits; the same gradient."""
     unit = pow2_unit(x)
     return (x / unit).mean() * unit
 
@@ -129,14 +126,6 @@ def logprob(x: torch.Tensor, name: str, where: torch.Tensor | None = None) -> to
     return x
 
 
-def same_shape(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
-    if a.shape != b.shape:
-        raise ValueError(
-            f"'{b_name}' must have the same shape as '{a_name}': "
-            f"got {b_name} {tuple(b.shape)} vs {a_name} {tuple(a.shape)}"
-        )
-
-
 def same_device(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
     if a.device != b.device:
         raise ValueError(
@@ -146,13 +135,17 @@ def same_device(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> N
 
 
 def alike(a: torch.Tensor, a_name: str, b: torch.Tensor, b_name: str) -> None:
-    """``same_shape``, then ``same_device``."""
-    same_shape(a, a_name, b, b_name)
+    """``b`` has the shape of ``a``, and its device."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"'{b_name}' must have the same shape as '{a_name}': "
+            f"got {b_name} {tuple(b.shape)} vs {a_name} {tuple(a.shape)}"
+        )
     same_device(a, a_name, b, b_name)
 
 
 def mask(m, name: str, shape: torch.Size, device: torch.device) -> torch.Tensor:
-    """Return ``m`` as a bool tensor of ``shape``; accepts bool or 0/1 tensors."""
+    """``m`` (bool or 0/1) as a bool tensor of ``shape``."""
     tensor(m, name)
     if m.shape != shape:
         raise ValueError(f"'{name}' must have shape {tuple(shape)}, got {tuple(m.shape)}")
@@ -226,10 +219,9 @@ def scalar(
     below: float | None = None,
     dtype: torch.dtype | None = None,
 ) -> float:
-    """A finite real number as a python float: int, float, numpy real scalars, one-element real
-    tensors; bool, strings, complex, NaN and +-inf are refused by name. ``positive``: > 0 (>= 0 with
-    ``allow_zero``); ``below``: < below; ``dtype``: a non-zero value must be a normal number of that
-    float dtype (1e39 overflows fp32, 1e-50 is 0 in it), so its arithmetic never meets inf * 0."""
+    """A finite real (int, float, numpy, one-element tensor; not bool) as a float; ``positive``: > 0
+    (>= 0 with ``allow_zero``); ``below``: < below; ``dtype``: non-zero values normal in it
+    (1e39 overflows fp32, 1e-50 is 0 in it), so that its arithmetic never meets inf * 0."""
     if isinstance(x, torch.Tensor):
         if x.numel() != 1:
             raise ValueError(f"'{name}' must be a scalar, got a tensor of shape {tuple(x.shape)}")
@@ -260,8 +252,7 @@ def scalar(
 
 
 def integer(x, name: str, minimum: int | None = None) -> int:
-    """An int from int, numpy integers or a one-element integer tensor (not bool); ``minimum``:
-    a smaller value is a ``ValueError``."""
+    """An int from int, numpy integers or a one-element integer tensor (not bool), >= ``minimum``."""
     if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point():
         not_meta(x, name)
         if x.dtype != torch.bool and not x.is_complex():

@@ -1,26 +1,18 @@
 r"""The chunked vocabulary engine behind token_logprobs, entropy, kl_divergence, token_stats (private).
 
-The naive ``log_softmax(logits).gather(...)`` builds an ``(N, V)`` temporary and, under autograd,
-keeps it for the backward pass; at V = 128k that is large. Here rows go in chunks sized for the CPU
-cache (:func:`ptcourse._chunks.default_chunk_rows`): the forward pass keeps only the logits and O(N)
-results, and the backward pass recomputes each chunk's log-softmax, writing straight into the one
-``(N, V)`` gradient -- the idea of the chunked cross-entropy of Liger-Kernel (Hsu et al., 2024) and
-"Cut Your Losses in Large-Vocabulary Language Models" (Wijmans et al., 2024).
-
-Per chunk, with :math:`m = \max_j x_j`, :math:`d = x - m`, :math:`e = e^{d}`, :math:`S = \sum_j e_j`,
-so :math:`z = \log\mathrm{softmax}(x) = d - \log S` and :math:`p = e/S` (max and log-sum subtracted
+``log_softmax(logits).gather(...)`` builds an ``(N, V)`` temporary and keeps it for backward. Here
+rows go in cache-sized chunks (:func:`ptcourse._chunks.default_chunk_rows`): forward keeps only the
+logits and O(N) results, backward (:mod:`ptcourse._vocab_backward`) recomputes each chunk into the
+one ``(N, V)`` gradient, as in the chunked cross-entropy of Liger-Kernel (Hsu et al., 2024) and "Cut
+Your Losses in Large-Vocabulary Language Models" (Wijmans et al., 2024). Per chunk, with
+:math:`d = x - \max_j x_j`, :math:`e = e^{d}`, :math:`S = \sum_j e_j` (max and log-sum subtracted
 separately, as torch does, so results depend only on logit differences, even at 1e30):
 :math:`\log p_t = d_t - \log S`, :math:`H = \log S - (e\cdot d)/S`,
 :math:`\mathrm{KL} = (e\cdot(d - d^{ref}))/S - \log S + \log S^{ref}`: one exponential per logit,
-both dot products from one two-column bmm, into reused buffers; :math:`m` and :math:`\log S` are
-kept (O(N)) so that backward rebuilds :math:`z` with two subtractions. Gradients: see
-:mod:`ptcourse._vocab_backward`.
-
-Rows that meet ``0 * (-inf)`` (-inf logits) are recomputed carefully (:math:`0 \log 0 = 0`) and
-flagged for backward. Inputs not viewable as ``(N, V)`` are copied one chunk at a time. A second
-derivative runs an unchunked differentiable backward; ``torch.func`` transforms are refused by
-name. ``compile=True`` or ``PTCOURSE_COMPILE=1`` runs each forward chunk through
-``torch.compile`` (:mod:`ptcourse._fused`).
+both dot products from one bmm; the row max and :math:`\log S` are kept for backward.
+Rows with -inf logits (``0 * (-inf)``) are redone carefully (:math:`0 \log 0 = 0`) and flagged for
+backward; inputs not viewable as ``(N, V)`` are copied a chunk at a time; ``torch.func`` is refused
+by name; ``compile=True`` or ``PTCOURSE_COMPILE=1`` runs chunks through :mod:`ptcourse._fused`.
 """
 
 from __future__ import annotations
