@@ -153,12 +153,18 @@ def row_problem(rows: Rows, name: str, bad_rows: torch.Tensor) -> str:
     return ""
 
 
-def check_rows(outs, xr: Rows, x_name: str, yr: Rows | None, y_name: str) -> None:
-    """Raise a ValueError naming the argument and row when any per-row result is NaN."""
-    bad = torch.zeros(xr.n, dtype=torch.bool, device=xr.x.device)
+def nan_rows(outs, n: int, device: torch.device) -> torch.Tensor:
+    """(n,) bool: the rows where a per-row result of ``outs`` (None or empty: none) is NaN."""
+    bad = torch.zeros(n, dtype=torch.bool, device=device)
     for o in outs:
         if o is not None and o.numel():
             bad |= torch.isnan(o.reshape(-1))
+    return bad
+
+
+def check_rows(outs, xr: Rows, x_name: str, yr: Rows | None, y_name: str) -> None:
+    """Raise a ValueError naming the argument and row when any per-row result is NaN."""
+    bad = nan_rows(outs, xr.n, xr.x.device)
     if not bool(bad.any()):
         return
     idx = bad.nonzero().flatten()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from . import _validate as V
+from ._chunks import nan_rows
 from ._shard_comm import DTYPES, checksum, gather
 
 __all__: list[str] = []
@@ -94,10 +95,7 @@ def agree(group, rank, world, device, meta, error, names):
 
 def row_error(outs, mx, my, names) -> None:
     """Raise (on every rank alike: all inputs here are all-reduced) when a row came out NaN."""
-    bad = torch.zeros_like(mx, dtype=torch.bool)
-    for o in outs:
-        if o is not None and o.numel():
-            bad |= torch.isnan(o)
+    bad = nan_rows(outs, mx.numel(), mx.device)
     if not bool(bad.any()):
         return
     i = int(bad.nonzero()[0])

@@ -145,6 +145,5 @@ class ShardStats(torch.autograd.Function):
                 if g_ref is not None:
                     gc.scatter_add_(1, idx, torch.where(mine, g_ref[s:e, None].to(cd), 0.0))
                 gy[s:e] = gc
-        gx = gx.view(x.shape) if gx is not None else None
-        gy = gy.view(y.shape) if gy is not None else None
+        gx, gy = (gx.view(x.shape) if need_x else None), (gy.view(y.shape) if need_y else None)
         return gx, gy, None, None, None, None, None

@@ -28,6 +28,7 @@ from ._chunks import (
     Workspace,
     check_rows,
     default_chunk_rows,
+    nan_rows,
     refuse_functorch,
     spans,
     want_compile,
@@ -134,10 +135,7 @@ class _VocabStats(torch.autograd.Function):
                 for i, src in enumerate(pc):
                     if src is not None:
                         parts[i, s:e] = src
-            bad = torch.zeros(e - s, dtype=torch.bool, device=x.device)
-            for o in (h, k):
-                if o is not None:
-                    bad |= torch.isnan(o)
+            bad = nan_rows((h, k), e - s, x.device)
             if bool(bad.any()):  # -inf logits (or bad input): redo those rows carefully
                 idx = bad.nonzero().squeeze(1)
                 xb = xc[idx].to(cd)
@@ -192,9 +190,7 @@ def vocab_stats(
     refuse_functorch(caller.f_code.co_name if caller is not None else "vocab_stats")
     x_name, t_name, y_name = names
     V.logits(logits, x_name)
-    vocab = logits.shape[-1]
-    batch = logits.shape[:-1]
-    t = None
+    vocab, batch, t = logits.shape[-1], logits.shape[:-1], None
     if want_logp and targets is None:
         raise ValueError(f"'{t_name}' is required: token ids of shape {tuple(batch)}, got None")
     if targets is not None:

@@ -78,8 +78,7 @@ def chunked_backward(
             if g_ref is not None:
                 gc.scatter_add_(1, t[s:e, None], gr.to(cd))
             gy[s:e] = gc
-    gx = gx.view(x.shape) if gx is not None else None
-    return gx, (gy.view(y.shape) if gy is not None else None)
+    return (gx.view(x.shape) if need_x else None), (gy.view(y.shape) if need_y else None)
 
 
 def _fast_grad_x_chunk(ws, out, xin, yr, pc, const, ge, gk, s, e):
