@@ -6,7 +6,6 @@ per-row NaN diagnosis.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import torch
@@ -69,15 +68,6 @@ def default_chunk_rows(
 def spans(n: int, rows: int):
     """``(start, end)`` of each chunk of ``rows`` rows among ``n``."""
     return ((s, min(n, s + rows)) for s in range(0, n, rows))
-
-
-def want_compile(flag: bool | None) -> bool:
-    """The fused path runs only when asked: ``compile=True`` or ``PTCOURSE_COMPILE=1``."""
-    if flag is None:
-        return os.environ.get("PTCOURSE_COMPILE", "0").strip().lower() in ("1", "true", "yes")
-    if not isinstance(flag, bool):
-        raise TypeError(f"'compile' must be True, False or None, got {flag!r}")
-    return flag
 
 
 class Rows:

@@ -179,8 +179,10 @@ def group_scaling(rewards, scale, eps, scales) -> tuple[str, float]:
     if isinstance(scale, str):
         if scale not in scales:  # a TypeError, as for a non-bool (a truthy "no" was once True)
             raise TypeError(f"'scale' must be one of {scales} or True / False, got {scale!r}")
+    elif V._is_bool(scale):  # python or numpy; a truthy 1 or tensor is refused by name
+        scale = "group" if scale else "none"
     else:
-        scale = "group" if V.flag(scale, "scale") else "none"
+        raise TypeError(f"'scale' must be True or False, got {scale!r}")
     return scale, V.scalar(eps, "eps", allow_zero=True)
 
 

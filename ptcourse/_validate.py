@@ -268,13 +268,6 @@ def integer(x, name: str, minimum: int | None = None) -> int:
     return v
 
 
-def flag(x, name: str) -> bool:
-    """``True`` or ``False`` (python or numpy); a truthy 1, "no" or tensor is refused by name."""
-    if not _is_bool(x):
-        raise TypeError(f"'{name}' must be True or False, got {x!r}")
-    return bool(x)
-
-
 def kind(k) -> str:
     if k not in KINDS:
         raise ValueError(f"'kind' must be one of {KINDS}, got {k!r}")

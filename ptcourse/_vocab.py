@@ -17,6 +17,7 @@ by name; ``compile=True`` or ``PTCOURSE_COMPILE=1`` runs chunks through :mod:`pt
 
 from __future__ import annotations
 
+import os
 import sys
 
 import torch
@@ -31,7 +32,6 @@ from ._chunks import (
     nan_rows,
     refuse_functorch,
     spans,
-    want_compile,
 )
 from ._vocab_backward import chunked_backward, graph_backward
 
@@ -200,7 +200,10 @@ def vocab_stats(
     if ref_logits is not None:
         V.logits(ref_logits, y_name)
         V.alike(logits, x_name, ref_logits, y_name)
-    fused = want_compile(compile)
+    if compile is not None and not isinstance(compile, bool):
+        raise TypeError(f"'compile' must be True, False or None, got {compile!r}")
+    env = os.environ.get("PTCOURSE_COMPILE", "0").strip().lower() in ("1", "true", "yes")
+    fused = env if compile is None else compile  # the compiled path runs only when asked
     n_inputs = 1 if ref_logits is None else 2
     # forward buffers: the log-softmax alone, or d_x, e = exp d_x and d_y (or ones: Workspace.pair)
     n_buffers = 1 if not (want_ent or want_kl or ref_logits is not None) else 3
