@@ -30,8 +30,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     It is the chance that k answers drawn without replacement from the n contain a success; exact
     (integer binomials), 1 when fewer than k answers fail.
 
-    Examples
-    --------
     >>> pass_at_k(10, 3, 1)  # pass@1 is the success rate c / n
     0.3
     >>> round(pass_at_k(10, 3, 2), 4)  # 1 - C(7,2)/C(10,2) = 1 - 21/45
@@ -54,8 +52,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 def successes(answers: list[str], nouns: list[str]) -> list[bool]:
     """For each answer: grammatical and about the noun it was asked about.
 
-    Examples
-    --------
     >>> successes(["the cat is red .", "the dog is red .", "great great"], ["cat", "cat", "cat"])
     [True, False, False]
     """
@@ -70,8 +66,6 @@ def pass_at_k_curve(
 ) -> dict[int, float]:
     """pass@k for each k in ``ks``, averaged over the 8 prompts, from ``n`` answers per prompt.
 
-    Examples
-    --------
     >>> from ptcourse.toy import sft_model
     >>> curve = pass_at_k_curve(sft_model(), (1, 4), n=8)
     >>> curve[1] <= curve[4]  # more tries never hurt
