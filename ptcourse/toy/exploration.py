@@ -1,11 +1,10 @@
 r"""What entropy buys: pass@k on the toy task, with the unbiased estimator of Chen et al. (2021).
 
-An answer to ``describe NOUN`` *succeeds* when it is one grammatical sentence of the toy language
-and its subject is the noun asked for (``grammar.is_grammatical`` and ``topic.on_topic_rate``): a
-verifier's yes or no, which the flawed reward does not see. pass@k is the probability that at
-least one of k sampled answers succeeds. From n >= k samples of which c succeed, the estimator of
-the Codex paper (Chen et al., 2021, "Evaluating Large Language Models Trained on Code", eq. 1) is
-unbiased:
+An answer to ``describe NOUN`` *succeeds* when it is one grammatical sentence whose subject is the
+noun asked for (``grammar.is_grammatical``, ``topic.on_topic_rate``): a verifier's yes or no, which
+the flawed reward does not see. pass@k, the chance that one of k sampled answers succeeds, is
+estimated without bias from n >= k samples with c successes (Chen et al., 2021, "Evaluating Large
+Language Models Trained on Code", eq. 1):
 
 .. math::
 
@@ -27,8 +26,8 @@ __all__ = ["pass_at_k", "pass_at_k_curve", "successes"]
 def pass_at_k(n: int, c: int, k: int) -> float:
     r"""Unbiased pass@k from ``n`` samples with ``c`` successes: :math:`1 - \binom{n-c}{k}/\binom{n}{k}`.
 
-    It is the chance that k answers drawn without replacement from the n contain a success; exact
-    (integer binomials), 1 when fewer than k answers fail.
+    The chance that k of the n answers, drawn without replacement, hold a success: exact (integer
+    binomials), 1 when fewer than k fail; ``TypeError`` unless ints, ``ValueError`` out of range.
 
     >>> pass_at_k(10, 3, 1)  # pass@1 is the success rate c / n
     0.3

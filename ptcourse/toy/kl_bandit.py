@@ -1,14 +1,12 @@
 """A one-step bandit: KL-regularised policy gradient, checked against its closed-form optimum.
 
-With a single action ("choose one adjective"), the KL-regularised objective
-
-    J(pi) = E_{a~pi}[r(a)] - beta * KL(pi || pi_ref)
-
-has the maximiser pi*(a) proportional to pi_ref(a) * exp(r(a) / beta) (``ptcourse.kl_regularized_policy``;
+With one action ("choose an adjective"), J(pi) = E_{a~pi}[r(a)] - beta * KL(pi || pi_ref) has the
+maximiser pi*(a) proportional to pi_ref(a) * exp(r(a) / beta) (``ptcourse.kl_regularized_policy``;
 Ziebart, 2010; Korbak et al., 2022, *RL with KL penalties is better viewed as Bayesian inference*;
-Rafailov et al., 2023, *DPO*, eq. 4). ``bandit`` reaches it the way RLHF does, by sampling: REINFORCE
-on the KL-shaped rewards of ``ptcourse.kl_penalized_rewards``, through ``ptcourse.ppo_clip_loss``.
-``policy_summary`` gives the exact expected reward, KL and entropy of any one-step policy.
+Rafailov et al., 2023, *DPO*, eq. 4). ``bandit`` reaches it the way RLHF does, by sampling:
+REINFORCE on the KL-shaped rewards of ``ptcourse.kl_penalized_rewards``, through
+``ptcourse.ppo_clip_loss``. ``policy_summary``: the exact expected reward, KL and entropy of any
+one-step policy.
 """
 
 from __future__ import annotations

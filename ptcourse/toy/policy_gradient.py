@@ -1,18 +1,14 @@
 """Reinforcement learning on the toy world: ``rl``, policy gradient on the flawed ``reward``.
 
-One step follows the course's data flow: ``rollout_batch`` (answers, and the reference's logits of
-them), ``score``, ``advantages`` (of the policy that sampled them), then an update
-(``ppo.policy_loss``, an optimiser step); the knobs live in one ``RLConfig``.
-
-By default REINFORCE with a per-position baseline on the KL-shaped per-token rewards of
-``ptcourse.kl_penalized_rewards`` (Williams, 1992; Ziegler et al., 2019; Ouyang et al., 2022);
-``advantage="grpo"``: group-normalised sequence advantages (``ptcourse.grpo_advantages``) and the
-KL as a k3 loss term (Shao et al., 2024, *DeepSeekMath*), averaged over all tokens of the batch as
-in DAPO (Yu et al., 2025). Both go through ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), with
-an optional entropy bonus. Chapter 7's hooks leave those defaults alone: ``advantage="rloo"``
-(``ptcourse.rloo_advantages``; Ahmadian et al., 2024), ``reward_fn``, ``kl_in``, ``kl_target``
-(the adaptive controller of Ziegler et al., 2019), ``minibatches`` and ``clip_eps_high`` (PPO's
-reuse of a batch, DAPO's clip-higher), ``clip_cov`` (Cui et al., 2025) and ``diagnostics``.
+A step: ``rollout_batch``, ``score``, ``advantages`` (of the policy that sampled), then
+``ppo.update``; the knobs are one ``RLConfig``. By default REINFORCE with a per-position baseline
+on the KL-shaped per-token rewards of ``ptcourse.kl_penalized_rewards`` (Williams, 1992; Ziegler
+et al., 2019; Ouyang et al., 2022); ``advantage="grpo"``: ``ptcourse.grpo_advantages`` and a k3
+KL loss term (Shao et al., 2024, *DeepSeekMath*) averaged over the batch's tokens as in DAPO (Yu
+et al., 2025); ``"rloo"``: ``ptcourse.rloo_advantages`` (Ahmadian et al., 2024). All go through
+``ptcourse.ppo_clip_loss`` (Schulman et al., 2017) with an optional entropy bonus; chapter 7's
+hooks (``RLConfig``) add the adaptive KL controller (Ziegler et al., 2019), PPO's minibatches,
+DAPO's clip-higher, Clip-Cov (Cui et al., 2025) and diagnostics.
 """
 
 from __future__ import annotations
@@ -97,11 +93,10 @@ def rl(
         - \\beta\\,\\mathrm{KL}\\big(\\pi_\\theta \\,\\|\\, \\pi_{\\text{ref}}\\big)
         + c\\,\\mathcal{H}(\\pi_\\theta)
 
-    Each step: ``rollout_batch``, ``score``, ``advantages``, then ``ppo_epochs * minibatches``
-    calls of ``ppo.update``. ``policy`` is trained in place; ``ref`` defaults to a copy of it.
-    The knobs: an ``RLConfig``, or its fields as keywords (which replace those of ``config``).
-    ``callback(row)`` gets each step's history row. The history has one row per step, measured on
-    the policy that sampled the step's rollouts; ``loss`` is its last update's.
+    Each step: ``rollout_batch``, ``score``, ``advantages``, ``ppo_epochs * minibatches`` calls of
+    ``ppo.update``; ``policy`` is trained in place, ``ref`` defaults to a copy of it. Knobs: an
+    ``RLConfig`` and/or its fields as keywords (overriding ``config``'s). A history row per step
+    (passed to ``callback``), measured on the policy that sampled; ``loss`` is its last update's.
 
     >>> pol, hist = rl(TinyLM(seed=0), steps=2, batch_size=8)
     >>> sorted(hist)[:4], len(hist["reward"])
@@ -132,9 +127,7 @@ def rl(
                     row, old_logp, adv = measured
                     m = batch.mask[rows]
                     loss, diag = update(opt, st, old_logp[rows], adv[rows], m, cfg, beta, gen)
-                    if diag:
-                        for k, v in {"step": step, "epoch": epoch, **diag}.items():
-                            history["updates"][k].append(v)
+                    _log_update(history, diag, step, epoch)
             _log_step(history, step, row, loss, beta, cfg)
             if ctrl is not None:
                 ctrl.update(row["kl"], cfg.batch_size)
@@ -250,10 +243,15 @@ def _minibatches(cfg: RLConfig, gen: torch.Generator):
 def _new_history(cfg: RLConfig) -> dict:
     history = new_history()
     if cfg.diagnostics:
-        history.update({k: [] for k in ("beta", "clip_frac", "approx_kl")})
         keys = ("step", "epoch", "clip_frac", "clip_high_frac", "approx_kl", "cov_cut")
-        history["updates"] = {k: [] for k in keys}
+        history |= {"beta": [], "clip_frac": [], "approx_kl": [], "updates": {k: [] for k in keys}}
     return history
+
+
+def _log_update(history: dict, diag: dict, step: int, epoch: int) -> None:
+    if diag:
+        for k, v in {"step": step, "epoch": epoch, **diag}.items():
+            history["updates"][k].append(v)
 
 
 def _log_step(history: dict, step: int, row: dict, loss, beta: float, cfg: RLConfig) -> None:
