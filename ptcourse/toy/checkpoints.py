@@ -1,21 +1,19 @@
 """Pretrained and SFT checkpoints of the toy world: shipped for seed 0, trained on the fly otherwise.
 
-**Shipped (seed 0)** in ``ptcourse/toy/weights/``, with ``manifest.json`` recording each file's
-SHA-256, the ``training_hash()`` of the code that made it, the torch version, CPU kernel set and
-metrics: every machine, seed offset (``seeding.py``) and Colab runtime starts from the same
-weights (torch's kernels differ per CPU: two machines training the "same" model land 0.01-0.03
-apart, which RL amplifies). A file that does not match the manifest is refused, naming it;
-``make checkpoints`` (``press/checkpoints.py``) regenerates them, and a unit test fails while they
-are stale.
+**Seed 0** ships in ``ptcourse/toy/weights/``; ``manifest.json`` records each file's SHA-256, the
+``training_hash()`` of the code that made it, the torch version, CPU kernel set and metrics. So
+every machine, seed offset (``seeding.py``) and Colab runtime starts from the same weights (torch's
+kernels differ per CPU: two machines training the "same" model land 0.01-0.03 apart, which RL
+amplifies). A file that does not match is refused by name; ``make checkpoints``
+(``press/checkpoints.py``) regenerates them, and a unit test fails while they are stale.
 
-**Other seeds** are trained on demand (``supervised.pretrain``, then ``supervised.sft``; seconds
-on a CPU, under ``seeding.unshifted()``), cached in the process (``functools.lru_cache``); each
-call returns a fresh copy, which callers may train in place. ``PTCOURSE_TOY_CACHE=DIR`` also
-caches them on disk, keyed by the seed, the torch version and a hash of every source file
-training runs through (``ptcourse/*.py`` and ``ptcourse/toy/*.py``), so an edit never loads
-stale weights. A lock file makes processes that ask at once train once (a read-only cache is read
-without a lock); a file that does not match the ``.sha256`` beside it, does not load or holds
-non-finite weights is retrained with a warning naming it.
+**Other seeds** are trained on demand (``supervised.pretrain``, then ``sft``, under
+``seeding.unshifted()``; seconds on a CPU) and cached in the process (``functools.lru_cache``);
+each call returns a fresh copy, which callers may train in place. ``PTCOURSE_TOY_CACHE=DIR``
+caches them on disk too, keyed by the seed, the torch version and a hash of every file training
+runs through (``ptcourse/*.py``, ``ptcourse/toy/*.py``). A lock file makes processes asking at
+once train once (a read-only cache is read without one); a file that does not match its
+``.sha256``, does not load or holds non-finite weights is retrained, with a warning naming it.
 """
 
 from __future__ import annotations
@@ -90,9 +88,7 @@ def shipped_name(stage: str, seed: int) -> str:
 
 def manifest() -> dict:
     """The shipped checkpoints' records (``{}`` when none are shipped)."""
-    if not MANIFEST.exists():
-        return {}
-    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return json.loads(MANIFEST.read_text(encoding="utf-8")) if MANIFEST.exists() else {}
 
 
 def _sha256(path: Path) -> str:
@@ -147,9 +143,7 @@ def _code_hash() -> str:
 
 def _disk_path(stage: str, seed: int) -> Path | None:
     root = os.environ.get("PTCOURSE_TOY_CACHE")
-    if not root:
-        return None
-    return Path(root) / f"toy-{stage}-seed{seed}-{_code_hash()}.pt"
+    return Path(root) / f"toy-{stage}-seed{seed}-{_code_hash()}.pt" if root else None
 
 
 @contextlib.contextmanager

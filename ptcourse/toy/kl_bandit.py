@@ -149,13 +149,12 @@ def bandit(
             for k, v in summary._asdict().items():
                 hist[k].append(v)
             hist["tv"].append(float(0.5 * (torch.softmax(theta, -1) - optimal).abs().sum()))
-    learned = torch.softmax(theta.detach(), -1)
     return {
         "arms": list(BANDIT_ARMS) if ref_logits is None else list(range(len(ref))),
         "beta": beta,
         "ref_probs": torch.softmax(ref, -1).tolist(),
         "optimal_probs": optimal.tolist(),
-        "learned_probs": learned.tolist(),
+        "learned_probs": torch.softmax(theta.detach(), -1).tolist(),
         "tv": hist["tv"][-1],
         "final": {k: hist[k][-1] for k in ("reward", "kl", "entropy")},
         "history": hist,

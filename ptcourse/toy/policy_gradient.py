@@ -154,11 +154,8 @@ def rollout_batch(policy: TinyLM, ref: TinyLM, cfg: RLConfig, gen: torch.Generat
     >>> b.ids.shape[0], b.mask.shape == b.ref_logits.shape[:2]
     (4, True)
     """
-    if cfg.grouped:
-        groups = nouns_for(cfg.batch_size // cfg.group_size, gen)
-        nouns = [n for n in groups for _ in range(cfg.group_size)]
-    else:
-        nouns = nouns_for(cfg.batch_size, gen)
+    per_prompt = cfg.group_size if cfg.grouped else 1
+    nouns = [n for n in nouns_for(cfg.batch_size // per_prompt, gen) for _ in range(per_prompt)]
     ids, texts = rollout(policy, nouns, temperature=cfg.temperature, generator=gen)  # (B, T)
     with torch.no_grad():
         ref_logits = ref(ids)[:, :-1]  # (B, T-1, V)
