@@ -92,11 +92,9 @@ def train_on_pairs(
     (fraction of pairs with :math:`h > 0`), ``chosen`` and ``rejected`` (mean
     :math:`\log\pi - \log\pi_{ref}` of each side: both below 0 is likelihood displacement).
 
-    >>> import copy
     >>> from ptcourse.toy import sft_model
-    >>> ref = sft_model()
-    >>> pairs = preference_pairs(ref, 16)
-    >>> _, hist = train_on_pairs(copy.deepcopy(ref), ref, pairs, steps=3)
+    >>> ref = sft_model()  # each call a fresh copy
+    >>> _, hist = train_on_pairs(sft_model(), ref, preference_pairs(ref, 16), steps=3)
     >>> round(hist["loss"][0], 4), hist["margin"][0]  # policy == reference: log 2, margin 0
     (0.6931, 0.0)
     """
@@ -144,10 +142,8 @@ def on_policy_dpo(
     with the toy reward and takes ``steps_per_round`` DPO steps on them (one round is offline
     DPO). The history concatenates the rounds' rows (see ``train_on_pairs``).
 
-    >>> import copy
     >>> from ptcourse.toy import sft_model
-    >>> ref = sft_model()
-    >>> _, hist = on_policy_dpo(copy.deepcopy(ref), ref, rounds=2, n_prompts=8, steps_per_round=1)
+    >>> _, hist = on_policy_dpo(sft_model(), sft_model(), rounds=2, n_prompts=8, steps_per_round=1)
     >>> len(hist["loss"])  # 2 rounds of 1 step
     2
     """

@@ -31,24 +31,23 @@ RL_STEPS = 100
 class RLConfig:
     """The knobs of ``rl``; a bad one raises ``ValueError`` naming it, before any training.
 
-    ``beta`` (0 to ``MAX_BETA``, 0 = no leash) weighs the KL, ``entropy_coef`` (0 to
+    ``beta`` (0 to ``MAX_BETA``; 0 = no leash) weighs the KL, ``entropy_coef`` (0 to
     ``MAX_ENTROPY_COEF``) the entropy bonus; ``steps`` updates of ``batch_size`` answers, Adam at
     ``lr``. ``advantage``: ``"reinforce"``, ``"grpo"`` or ``"rloo"`` (see ``rl``); the last two
-    sample ``group_size`` answers per prompt (it must divide ``batch_size``). ``kl_kind``
-    (k1/k2/k3) estimates the KL in the reward. ``clip_eps`` is PPO's clip range and ``ppo_epochs``
-    its passes per batch (1 = plain policy gradient); rollouts at ``temperature``, seeded by ``seed``.
+    sample ``group_size`` answers per prompt (it must divide ``batch_size``). ``kl_kind`` (k1, k2,
+    k3) estimates the KL in the reward. ``clip_eps``: PPO's clip range; ``ppo_epochs``: passes per
+    batch (1 = plain policy gradient); rollouts at ``temperature``, seeded by ``seed``.
 
     Chapter 7's hooks: ``reward_fn(texts, nouns) -> (B,)`` scores the decoded answers to
-    ``describe NOUN`` (default: the flawed ``reward``, which ignores the nouns). ``kl_in``:
-    where the KL goes, ``"reward"`` or ``"loss"`` (default ``kl_where``: the loss for GRPO, the
-    reward otherwise). With ``kl_target``, beta (starting at ``beta``) follows Ziegler et al.'s
-    (2019) ``AdaptiveKLController(beta, kl_target, kl_horizon)``, updated after each step with
-    its measured KL and ``n_steps=batch_size``. ``minibatches`` per pass, each an optimiser step
-    (PPO's reuse of a rollout: ``ppo_epochs * minibatches`` updates). ``clip_eps_high``: upper
-    clip of the ratio (DAPO's clip-higher above ``clip_eps``). ``clip_cov = (fraction, lower,
-    upper)``: per update, Clip-Cov cuts the gradient of a random ``fraction`` of the tokens whose
-    covariance term lies in ``(lower, upper)`` (verl's defaults ``(2e-4, 1.0, 5.0)``).
-    ``diagnostics``: also log ``beta``, ``clip_frac`` and ``approx_kl`` per step, and
+    ``describe NOUN`` (default: the flawed ``reward``, which ignores the nouns). ``kl_in``: the KL
+    in the ``"reward"`` or the ``"loss"`` (default ``kl_where``). With ``kl_target``, beta starts
+    at ``beta`` and follows ``AdaptiveKLController(beta, kl_target, kl_horizon)`` (Ziegler et al.,
+    2019), updated after each step with its KL and ``n_steps=batch_size``. ``minibatches`` per
+    pass, each an optimiser step (``ppo_epochs * minibatches`` updates per rollout, as PPO).
+    ``clip_eps_high``: the ratio's upper clip (DAPO's clip-higher above ``clip_eps``). ``clip_cov
+    = (fraction, lower, upper)``: Clip-Cov cuts, per update, the gradient of a random ``fraction``
+    of the tokens whose covariance term lies in ``(lower, upper)`` (verl: ``(2e-4, 1.0, 5.0)``).
+    ``diagnostics``: also log ``beta``, ``clip_frac``, ``approx_kl`` per step and
     ``history["updates"]``.
 
     >>> RLConfig(advantage="grpo").kl_where  # GRPO puts the KL in the loss
