@@ -7,11 +7,11 @@ For a policy :math:`\\pi_\\theta` and a reward :math:`r`, the log-derivative tri
     \\nabla_\\theta\\, \\mathbb E_{y\\sim\\pi_\\theta}[r(y)]
     = \\mathbb E_{y\\sim\\pi_\\theta}\\big[(r(y) - b)\\,\\nabla_\\theta \\log\\pi_\\theta(y)\\big]
 
-for any baseline :math:`b` that does not depend on :math:`y` (because
-:math:`\\mathbb E[\\nabla_\\theta \\log\\pi_\\theta(y)] = 0`). From ``n`` samples the estimators are
-``"none"`` (:math:`b = 0`), ``"batch_mean"`` (:math:`b = \\bar r`, which contains the sample itself
-and so shrinks the estimate by :math:`(n-1)/n`) and ``"rloo"`` (:math:`b` = the mean of the other
-:math:`n-1` rewards; Kool et al., 2019; Ahmadian et al., 2024), unbiased.
+for any baseline :math:`b` independent of :math:`y` (as
+:math:`\\mathbb E[\\nabla_\\theta \\log\\pi_\\theta(y)] = 0`). From ``n`` samples: ``"none"``
+(:math:`b = 0`), ``"batch_mean"`` (:math:`b = \\bar r`, which holds the sample itself and so shrinks
+the estimate by :math:`(n-1)/n`) and the unbiased ``"rloo"`` (:math:`b` = the mean of the other
+:math:`n-1` rewards; Kool et al., 2019; Ahmadian et al., 2024).
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ ESTIMATORS = ("none", "batch_mean", "rloo")
 def sample_advantages(rewards: torch.Tensor, estimator: str) -> torch.Tensor:
     """Advantages ``(G, n)`` of rewards ``(G, n)`` (groups of samples) for one estimator.
 
-    Examples
-    --------
     >>> r = torch.tensor([[1.0, 0.0, 2.0]])
     >>> [sample_advantages(r, e).tolist() for e in ESTIMATORS]
     [[[1.0, 0.0, 2.0]], [[0.0, -1.0, 1.0]], [[0.0, -1.5, 1.5]]]
@@ -53,15 +51,11 @@ def sample_advantages(rewards: torch.Tensor, estimator: str) -> torch.Tensor:
 def bandit_gradients(n: int = 8, batches: int = 20000, *, seed: int = 0) -> dict:
     """Each estimator's gradient of the toy bandit's expected reward, over many batches of ``n`` draws.
 
-    The policy is the bandit's reference (softmax of ``BANDIT_REF_LOGITS``); the gradient with
-    respect to its logits is exactly :math:`\\pi \\odot (r - \\mathbb E_\\pi r)`, and one draw
-    :math:`a` gives :math:`\\nabla \\log\\pi(a) = e_a - \\pi`.
+    The policy is the bandit's reference (softmax of ``BANDIT_REF_LOGITS``): the exact gradient in
+    its logits is :math:`\\pi \\odot (r - \\mathbb E_\\pi r)`, and a draw :math:`a` gives
+    :math:`\\nabla \\log\\pi(a) = e_a - \\pi`. Returns ``{"exact": (A,), estimator: {"mean": (A,),
+    "variance": float, "se": (A,)}}``, ``variance`` the trace of one batch estimate's covariance.
 
-    Returns ``{"exact": (A,), estimator: {"mean": (A,), "variance": float, "se": (A,)}}``, with
-    ``variance`` the total variance (trace of the covariance) of one batch's estimate.
-
-    Examples
-    --------
     >>> out = bandit_gradients(8, 2000)
     >>> out["rloo"]["variance"] < out["none"]["variance"]
     True
@@ -100,14 +94,11 @@ def lm_gradient_variance(
     """Total variance of each estimator's policy gradient on the toy LM, over ``batches`` rollouts.
 
     Each batch: ``batch_size / group_size`` prompts, ``group_size`` answers each, scored by the
-    flawed ``reward``; the estimate is the gradient of
-    :math:`-\\frac1B \\sum_i A_i \\log\\pi_\\theta(y_i \\mid x_i)` with the estimator's
-    advantages, for all three estimators on the same rollouts. Returns ``{estimator: variance}``
-    (sum over parameters of the across-batch variance), plus ``"mean_norm_<estimator>"``, the
-    norm of the mean gradient.
+    flawed ``reward``; each estimator's gradient of
+    :math:`-\\frac1B \\sum_i A_i \\log\\pi_\\theta(y_i \\mid x_i)` on the same rollouts. Returns
+    ``{estimator: variance}`` (summed over parameters) and ``"mean_norm_<estimator>"`` (the norm of
+    the mean gradient).
 
-    Examples
-    --------
     >>> out = lm_gradient_variance(TinyLM(seed=0), batches=2, batch_size=8, group_size=4)
     >>> sorted(out)[:3]
     ['batch_mean', 'mean_norm_batch_mean', 'mean_norm_none']

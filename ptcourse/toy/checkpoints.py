@@ -1,28 +1,19 @@
 """Pretrained and SFT checkpoints of the toy world: shipped for seed 0, trained on the fly otherwise.
 
-**Shipped (seed 0).** The checkpoints every chapter starts from live inside the package, in
-``ptcourse/toy/weights/``, with ``manifest.json`` recording for each file its SHA-256, the hash of the
-training code that made it (``training_hash()``), the torch version and CPU kernel set, and its
-metrics. Every machine, every seed offset (``seeding.py``) and every Colab runtime therefore starts
-from the same weights: torch's kernels differ per CPU, and two machines that train the "same" model
-get weights about 0.01-0.03 apart, which RL then amplifies into a different run. A file whose bytes
-do not match the manifest is refused, naming it. ``make checkpoints`` (``tools/checkpoints.py``)
-regenerates them; a unit test fails while they are stale for today's training code.
+**Seed 0** ships in ``ptcourse/toy/weights/``; ``manifest.json`` records each file's SHA-256, the
+``training_hash()`` of the code that made it, the torch version, CPU kernel set and metrics. So
+every machine, seed offset (``seeding.py``) and Colab runtime starts from the same weights (torch's
+kernels differ per CPU: two machines training the "same" model land 0.01-0.03 apart, which RL
+amplifies). A file that does not match is refused by name; ``make checkpoints``
+(``press/checkpoints.py``) regenerates them, and a unit test fails while they are stale.
 
-**Other seeds** are trained on demand: ``pretrained_model(seed)`` runs ``supervised.pretrain`` and
-``sft_model(seed)`` runs ``supervised.sft`` on top of it, a few seconds on a CPU, always under
-``seeding.unshifted()``. Results are cached in the process (``functools.lru_cache``), so a chapter
-that asks for the SFT model five times trains it once; every call returns a fresh copy, so callers
-may train it in place.
-
-Set the environment variable ``PTCOURSE_TOY_CACHE`` to a directory to also cache the weights on
-disk, keyed by the seed, the torch version and a hash of every source file training runs through
-(the core, ``ptcourse/*.py``, and the toy world, ``ptcourse/toy/*.py``; only the course layer,
-which training never imports, is left out), so an edit to the grammar, the loops or a core loss
-never loads stale weights. A lock file beside each checkpoint makes processes that ask at the
-same time train it once; a cache that cannot be written (a workshop's read-only, pre-warmed one) is
-read without a lock. Each cached file has a ``.sha256`` beside it: a file that does not match it,
-does not load, or holds non-finite weights is retrained (with a warning naming it), never used.
+**Other seeds** are trained on demand (``supervised.pretrain``, then ``sft``, under
+``seeding.unshifted()``; seconds on a CPU) and cached in the process (``functools.lru_cache``);
+each call returns a fresh copy, which callers may train in place. ``PTCOURSE_TOY_CACHE=DIR``
+caches them on disk too, keyed by the seed, the torch version and a hash of every file training
+runs through (``ptcourse/*.py``, ``ptcourse/toy/*.py``). A lock file makes processes asking at
+once train once (a read-only cache is read without one); a file that does not match its
+``.sha256``, does not load or holds non-finite weights is retrained, with a warning naming it.
 """
 
 from __future__ import annotations
@@ -57,11 +48,8 @@ STAGES = ("pretrain", "sft")
 
 
 def training_sources() -> list[Path]:
-    """The package files that training runs through: ``supervised.py`` and what it imports, transitively.
-
-    Found by reading the ``from .x import`` / ``from ..x import`` statements of each file (``ast``),
-    so an edit to a module that training never imports does not make the shipped checkpoints stale.
-    """
+    """``supervised.py`` and the package files it imports, transitively (their relative imports,
+    read with ``ast``): an edit elsewhere does not make the shipped checkpoints stale."""
     todo, seen = [_PACKAGE / "toy" / "supervised.py"], set()
     while todo:
         path = todo.pop()
@@ -84,8 +72,11 @@ def training_sources() -> list[Path]:
 
 def training_hash() -> str:
     """SHA-256 (16 hex digits) of every file of ``training_sources()``: its name and its bytes."""
-    h = hashlib.sha256()
-    for path in training_sources():
+    return _digest(hashlib.sha256(), training_sources())
+
+
+def _digest(h, paths: list[Path]) -> str:
+    for path in paths:
         h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
         h.update(_read_source(path))
     return h.hexdigest()[:16]
@@ -97,9 +88,7 @@ def shipped_name(stage: str, seed: int) -> str:
 
 def manifest() -> dict:
     """The shipped checkpoints' records (``{}`` when none are shipped)."""
-    if not MANIFEST.exists():
-        return {}
-    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+    return json.loads(MANIFEST.read_text(encoding="utf-8")) if MANIFEST.exists() else {}
 
 
 def _sha256(path: Path) -> str:
@@ -108,10 +97,6 @@ def _sha256(path: Path) -> str:
 
 class CheckpointError(RuntimeError):
     """A shipped checkpoint's bytes do not match its manifest (the message names the file)."""
-
-
-def _finite(state: dict) -> bool:
-    return all(bool(torch.isfinite(v).all()) for v in state.values() if torch.is_floating_point(v))
 
 
 def _load_shipped(stage: str, seed: int) -> tuple[dict, dict] | None:
@@ -153,28 +138,18 @@ def _read_source(path: Path) -> bytes:
 
 def _code_hash() -> str:
     """Hash of the torch version and of every file of ``_sources()`` (its name and its bytes)."""
-    h = hashlib.sha256(torch.__version__.encode())
-    for path in _sources():
-        h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-        h.update(_read_source(path))
-    return h.hexdigest()[:16]
+    return _digest(hashlib.sha256(torch.__version__.encode()), _sources())
 
 
 def _disk_path(stage: str, seed: int) -> Path | None:
     root = os.environ.get("PTCOURSE_TOY_CACHE")
-    if not root:
-        return None
-    return Path(root) / f"toy-{stage}-seed{seed}-{_code_hash()}.pt"
+    return Path(root) / f"toy-{stage}-seed{seed}-{_code_hash()}.pt" if root else None
 
 
 @contextlib.contextmanager
 def _exclusive(path: Path | None):
-    """Hold an exclusive lock on ``path``'s lock file (POSIX; elsewhere a no-op).
-
-    Two processes asking for the same checkpoint at once (two notebook kernels, two test workers)
-    then train it once: the second waits, and loads what the first wrote. A cache folder that
-    cannot be written (a read-only, pre-warmed one) is used without a lock.
-    """
+    """Hold an exclusive lock on ``path``'s lock file (POSIX; elsewhere, or read-only, none):
+    of two processes asking at once, the second waits and loads what the first wrote."""
     if path is None or fcntl is None:
         yield
         return
@@ -211,7 +186,8 @@ def _read_cached(path: Path) -> tuple[dict, dict] | None:
         if not digest.exists() or digest.read_text().strip() != _sha256(path):
             raise ValueError("its bytes do not match the .sha256 beside it")
         blob = torch.load(path, weights_only=True)
-        if not _finite(blob["state_dict"]):
+        state = blob["state_dict"]
+        if not all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point()):
             raise ValueError("it holds NaN or infinite weights")
         return blob["state_dict"], blob["history"]
     except Exception as err:  # EOFError, a zip error, a KeyError: all mean "do not use it"
@@ -255,8 +231,6 @@ def _model(stage: str, seed: int) -> TinyLM:
 def pretrained_model(seed: int = 0) -> TinyLM:
     """Return (a fresh copy of) the model pre-trained on the web corpus with ``seed``.
 
-    Examples
-    --------
     >>> m = pretrained_model()  # a few seconds the first time, then cached
     >>> m is pretrained_model()  # a new copy each call
     False
@@ -267,8 +241,6 @@ def pretrained_model(seed: int = 0) -> TinyLM:
 def sft_model(seed: int = 0) -> TinyLM:
     """Return (a fresh copy of) the pretrained model after SFT on the demonstrations.
 
-    Examples
-    --------
     >>> from ptcourse.toy import demo_loglik
     >>> demo_loglik(sft_model()) > demo_loglik(pretrained_model())  # SFT fits the demonstrations
     True
@@ -279,12 +251,10 @@ def sft_model(seed: int = 0) -> TinyLM:
 def checkpoint_history(stage: str, seed: int = 0) -> dict:
     """Return (a copy of) the training history of the ``"pretrain"`` or ``"sft"`` checkpoint.
 
-    Examples
-    --------
     >>> sorted(checkpoint_history("sft"))[:3]
     ['demo_loglik', 'distinct_2', 'entropy']
     """
-    if stage not in ("pretrain", "sft"):
+    if stage not in STAGES:
         raise ValueError(f"checkpoint_history: 'stage' must be 'pretrain' or 'sft', got {stage!r}")
     _model(stage, seed)
     return copy.deepcopy(_trained(stage, seed)[1])

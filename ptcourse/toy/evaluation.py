@@ -1,11 +1,10 @@
 """Measuring a toy model: held-out log-likelihood and the metrics of a batch of sampled answers.
 
-Every number a history, an evaluation or a demo reports is one of ``metrics.METRICS``, computed here
-by ``batch_metrics`` from one batch of sampled answers, so a training loop's log and ``evaluate``
-measure the same things the same way: ``reward``, ``kl`` (exact KL(π ‖ π_ref) of an answer, summed
-over its tokens, from ``ptcourse.token_stats``), ``entropy`` (nats per answer token),
-``demo_loglik`` (held-out demonstrations' mean log-likelihood per answer token), ``distinct_2``,
-``grammatical`` and ``hack_rate``.
+``batch_metrics`` computes every number of ``metrics.METRICS`` a history, evaluation or demo
+reports from one batch of sampled answers, so a training loop's log and ``evaluate`` measure alike:
+``reward``, ``kl`` (exact KL(π ‖ π_ref) of an answer, summed over its tokens, from
+``ptcourse.token_stats``), ``entropy`` (nats per answer token), ``demo_loglik`` (held-out
+demonstrations' mean log-likelihood per answer token), ``distinct_2``, ``grammatical``, ``hack_rate``.
 """
 
 from __future__ import annotations
@@ -33,8 +32,6 @@ def demo_loglik(model: TinyLM, pairs: list[tuple[str, str]] | None = None) -> fl
         \\bar\\ell = \\frac{1}{\\sum_i |y^{(i)}|} \\sum_i \\sum_t \\log \\pi_\\theta(y^{(i)}_t \\mid x^{(i)},
         y^{(i)}_{<t}), \\qquad \\text{perplexity} = e^{-\\bar\\ell}
 
-    Examples
-    --------
     >>> from ptcourse.toy import sft_model
     >>> demo_loglik(sft_model()) > demo_loglik(TinyLM(seed=0))  # SFT beats an untrained model
     True
@@ -52,12 +49,9 @@ def batch_metrics(
 ) -> dict[str, float]:
     """The ``TRAINING_METRICS`` of one batch of sampled answers.
 
-    ``st`` holds the batch's per-token statistics ``(B, T-1)`` (``token_stats`` with the reference's
-    logits), ``mask`` its answer mask ``(B, T-1)``, ``scores`` the rewards ``(B,)`` of the decoded
-    ``texts``; ``demo_loglik`` is measured on ``model`` as it is now.
+    ``st``: the batch's ``token_stats`` ``(B, T-1)`` against the reference, ``mask`` its answer mask
+    ``(B, T-1)``, ``scores`` the rewards ``(B,)`` of ``texts``; ``demo_loglik`` of ``model`` now.
 
-    Examples
-    --------
     >>> m = TinyLM(seed=0)
     >>> ids, texts = rollout(m, ["cat"] * 4)
     >>> st = token_stats(m(ids)[:, :-1], ids[:, 1:], m(ids)[:, :-1])
@@ -93,12 +87,9 @@ def evaluate(
         \\text{kl} = \\frac{1}{n}\\sum_i \\sum_t \\mathrm{KL}\\big(\\pi(\\cdot \\mid s^{(i)}_t) \\,\\|\\,
         \\pi_{\\text{ref}}(\\cdot \\mid s^{(i)}_t)\\big), \\qquad s^{(i)} \\sim \\pi
 
-    Returns a dict with ``reward, kl, entropy, demo_loglik, distinct_2, grammatical, hack_rate``
-    (``TRAINING_METRICS``), ``demo_perplexity`` and ``length`` (floats), and ``samples`` (the
-    first 8 answers). ``kl`` is 0 when ``ref`` is None.
+    Returns the floats of ``TRAINING_METRICS`` (``kl`` 0 when ``ref`` is None),
+    ``demo_perplexity`` and ``length``, and ``samples`` (the first 8 answers).
 
-    Examples
-    --------
     >>> m = TinyLM(seed=0)
     >>> evaluate(m, m, n=16)["kl"]  # a model against itself
     0.0

@@ -1,11 +1,10 @@
 r"""What entropy buys: pass@k on the toy task, with the unbiased estimator of Chen et al. (2021).
 
-An answer to ``describe NOUN`` *succeeds* when it is one grammatical sentence of the toy language
-and its subject is the noun asked for (``grammar.is_grammatical`` and ``topic.on_topic_rate``): a
-verifier's yes or no, which the flawed reward does not see. pass@k is the probability that at
-least one of k sampled answers succeeds. From n >= k samples of which c succeed, the estimator of
-the Codex paper (Chen et al., 2021, "Evaluating Large Language Models Trained on Code", eq. 1) is
-unbiased:
+An answer to ``describe NOUN`` *succeeds* when it is one grammatical sentence whose subject is the
+noun asked for (``grammar.is_grammatical``, ``topic.on_topic_rate``): a verifier's yes or no, which
+the flawed reward does not see. pass@k, the chance that one of k sampled answers succeeds, is
+estimated without bias from n >= k samples with c successes (Chen et al., 2021, "Evaluating Large
+Language Models Trained on Code", eq. 1):
 
 .. math::
 
@@ -27,11 +26,9 @@ __all__ = ["pass_at_k", "pass_at_k_curve", "successes"]
 def pass_at_k(n: int, c: int, k: int) -> float:
     r"""Unbiased pass@k from ``n`` samples with ``c`` successes: :math:`1 - \binom{n-c}{k}/\binom{n}{k}`.
 
-    It is the chance that k answers drawn without replacement from the n contain a success; exact
-    (integer binomials), 1 when fewer than k answers fail.
+    The chance that k of the n answers, drawn without replacement, hold a success: exact (integer
+    binomials), 1 when fewer than k fail; ``TypeError`` unless ints, ``ValueError`` out of range.
 
-    Examples
-    --------
     >>> pass_at_k(10, 3, 1)  # pass@1 is the success rate c / n
     0.3
     >>> round(pass_at_k(10, 3, 2), 4)  # 1 - C(7,2)/C(10,2) = 1 - 21/45
@@ -54,8 +51,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 def successes(answers: list[str], nouns: list[str]) -> list[bool]:
     """For each answer: grammatical and about the noun it was asked about.
 
-    Examples
-    --------
     >>> successes(["the cat is red .", "the dog is red .", "great great"], ["cat", "cat", "cat"])
     [True, False, False]
     """
@@ -70,8 +65,6 @@ def pass_at_k_curve(
 ) -> dict[int, float]:
     """pass@k for each k in ``ks``, averaged over the 8 prompts, from ``n`` answers per prompt.
 
-    Examples
-    --------
     >>> from ptcourse.toy import sft_model
     >>> curve = pass_at_k_curve(sft_model(), (1, 4), n=8)
     >>> curve[1] <= curve[4]  # more tries never hurt

@@ -1,14 +1,12 @@
 """A one-step bandit: KL-regularised policy gradient, checked against its closed-form optimum.
 
-With a single action ("choose one adjective"), the KL-regularised objective
-
-    J(pi) = E_{a~pi}[r(a)] - beta * KL(pi || pi_ref)
-
-has the maximiser pi*(a) proportional to pi_ref(a) * exp(r(a) / beta) (``ptcourse.kl_regularized_policy``;
+With one action ("choose an adjective"), J(pi) = E_{a~pi}[r(a)] - beta * KL(pi || pi_ref) has the
+maximiser pi*(a) proportional to pi_ref(a) * exp(r(a) / beta) (``ptcourse.kl_regularized_policy``;
 Ziebart, 2010; Korbak et al., 2022, *RL with KL penalties is better viewed as Bayesian inference*;
-Rafailov et al., 2023, *DPO*, eq. 4). ``bandit`` reaches it the way RLHF does, by sampling: REINFORCE
-on the KL-shaped rewards of ``ptcourse.kl_penalized_rewards``, through ``ptcourse.ppo_clip_loss``.
-``policy_summary`` gives the exact expected reward, KL and entropy of any one-step policy.
+Rafailov et al., 2023, *DPO*, eq. 4). ``bandit`` reaches it the way RLHF does, by sampling:
+REINFORCE on the KL-shaped rewards of ``ptcourse.kl_penalized_rewards``, through
+``ptcourse.ppo_clip_loss``. ``policy_summary``: the exact expected reward, KL and entropy of any
+one-step policy.
 """
 
 from __future__ import annotations
@@ -60,25 +58,11 @@ def policy_summary(
         \mathrm{KL}(\pi \,\|\, \pi_{\text{ref}}) = \sum_a \pi(a) \log\frac{\pi(a)}{\pi_{\text{ref}}(a)},
         \qquad \mathcal H(\pi) = -\sum_a \pi(a) \log \pi(a)
 
-    Parameters
-    ----------
-    logits : torch.Tensor
-        The policy's logits or log-probabilities ``(K,)``.
-    rewards : torch.Tensor
-        The reward of each answer ``(K,)``.
-    ref_logits : torch.Tensor
-        The reference's logits or log-probabilities ``(K,)``.
+    ``logits`` and ``ref_logits`` (logits or log-probabilities) and ``rewards``: ``(K,)`` each,
+    else ``ValueError``. Returns a ``PolicySummary`` of floats ``(reward, kl, entropy)``.
 
-    Returns
-    -------
-    PolicySummary
-        ``(reward, kl, entropy)`` as floats; unpack it or read the fields.
-
-    Examples
-    --------
     >>> ref = torch.tensor(BANDIT_REF_LOGITS)
-    >>> s = policy_summary(ref, torch.tensor(BANDIT_REWARDS), ref)
-    >>> s.kl  # the reference against itself
+    >>> policy_summary(ref, torch.tensor(BANDIT_REWARDS), ref).kl  # the reference against itself
     0.0
     """
     logits, rewards, ref_logits = (torch.as_tensor(t) for t in (logits, rewards, ref_logits))
@@ -111,30 +95,14 @@ def bandit(
         \\big(r(a_i) - \\beta \\log\\tfrac{\\pi_\\theta(a_i)}{\\pi_{\\text{ref}}(a_i)} - b\\big),
         \\qquad \\pi^*(a) \\propto \\pi_{\\text{ref}}(a)\\, e^{r(a)/\\beta}
 
-    Parameters
-    ----------
-    ref_logits : torch.Tensor, optional
-        Reference logits ``(K,)`` (default ``BANDIT_REF_LOGITS``); the policy starts there.
-    rewards : torch.Tensor, optional
-        Reward of each arm ``(K,)`` (default ``BANDIT_REWARDS``).
-    beta : float
-        KL coefficient, 0 < beta <= ``MAX_BETA``.
-    steps, batch_size, lr : int, int, float
-        Updates, sampled actions per update, Adam learning rate (decayed linearly to 0).
-    seed : int
-        Seed of the sampled actions.
+    The policy starts at ``ref_logits`` ``(K,)`` (default ``BANDIT_REF_LOGITS``); ``rewards``
+    ``(K,)`` per arm (default ``BANDIT_REWARDS``); 0 < ``beta`` <= ``MAX_BETA``; ``steps``
+    updates of ``batch_size`` sampled actions, Adam at ``lr`` decayed linearly to 0; ``seed``
+    seeds the actions. Returns ``arms``, ``beta``, ``ref_probs``, ``optimal_probs`` (closed form),
+    ``learned_probs``, ``tv`` (total variation learned-optimal), ``final`` (exact ``reward``,
+    ``kl``, ``entropy`` of the learned policy) and ``history`` (those per step, plus ``tv``).
 
-    Returns
-    -------
-    dict
-        ``arms``, ``ref_probs``, ``optimal_probs`` (closed form), ``learned_probs``, ``tv``
-        (total variation between learned and optimal), ``final`` (exact ``reward``, ``kl``,
-        ``entropy`` of the learned policy) and ``history`` (the same per step, plus ``tv``).
-
-    Examples
-    --------
-    >>> out = bandit(steps=300)
-    >>> out["tv"] < 0.03  # sampled policy gradient lands on the closed-form pi*
+    >>> bandit(steps=300)["tv"] < 0.03  # sampled policy gradient lands on the closed-form pi*
     True
     """
     ref = torch.tensor(BANDIT_REF_LOGITS if ref_logits is None else ref_logits, dtype=torch.float32)
@@ -181,13 +149,12 @@ def bandit(
             for k, v in summary._asdict().items():
                 hist[k].append(v)
             hist["tv"].append(float(0.5 * (torch.softmax(theta, -1) - optimal).abs().sum()))
-    learned = torch.softmax(theta.detach(), -1)
     return {
         "arms": list(BANDIT_ARMS) if ref_logits is None else list(range(len(ref))),
         "beta": beta,
         "ref_probs": torch.softmax(ref, -1).tolist(),
         "optimal_probs": optimal.tolist(),
-        "learned_probs": learned.tolist(),
+        "learned_probs": torch.softmax(theta.detach(), -1).tolist(),
         "tv": hist["tv"][-1],
         "final": {k: hist[k][-1] for k in ("reward", "kl", "entropy")},
         "history": hist,

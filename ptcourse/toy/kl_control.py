@@ -11,8 +11,7 @@ openai/lm-human-preferences, commit 1ab856d):
     \\quad K_\\beta = \\frac{n_{\\text{steps}}}{\\text{horizon}}
 
 verl (``verl/trainer/ppo/core_algos.py``) and OpenRLHF (``openrlhf/trainer/ppo_utils/kl_controller.py``,
-commit 658ecc3) have the same class and call ``update(current_kl, batch_size)`` once per batch.
-TRL had it too, before its version 0.14, which no longer has it.
+commit 658ecc3) have the same class, ``update(current_kl, batch_size)`` once per batch; TRL before 0.14.
 """
 
 from __future__ import annotations
@@ -23,20 +22,11 @@ __all__ = ["AdaptiveKLController"]
 
 
 class AdaptiveKLController:
-    """A proportional controller of the KL coefficient, ``value`` (beta).
+    """A proportional controller of the KL coefficient ``value`` (beta): it starts at
+    ``init_kl_coef`` and tracks a ``target`` KL (nats per answer); the larger ``horizon``, the
+    slower it moves (each update by at most a factor ``1 +- 0.2 * n_steps / horizon``). Each must
+    be a number > 0, else ``ValueError``.
 
-    Parameters
-    ----------
-    init_kl_coef : float
-        The starting beta, > 0.
-    target : float
-        The KL (nats per answer) to track, > 0.
-    horizon : float
-        > 0: the larger, the slower beta moves (each update changes it by at most a factor
-        ``1 +- 0.2 * n_steps / horizon``).
-
-    Examples
-    --------
     >>> c = AdaptiveKLController(0.1, target=2.0, horizon=100)
     >>> c.update(current=4.0, n_steps=50)  # KL twice the target: error clipped to +0.2
     >>> round(c.value, 4)  # 0.1 * (1 + 0.2 * 50 / 100)

@@ -1,13 +1,11 @@
 """The toy world's metrics: the one registry of their names and labels, and the sample-level ones.
 
-``METRICS`` is the single home of every metric a history, an evaluation or a demo reports: its key
-(the string used in every dict), a human label with its unit, the format a table prints it with, and
-whether it is a fraction on a fixed 0..1 scale. ``evaluate``, ``run_demo``, the ``ptcourse demo``
-table and ``viz.METRIC_LABELS`` all read it.
-
-distinct-n is the number of distinct n-grams divided by the number of n-grams over a set of samples
-(Li et al., 2016, *A diversity-promoting objective function for neural conversation models*); it
-falls towards 0 when every sample repeats the same phrase (mode collapse).
+``METRICS`` is the one home of every metric a history, an evaluation or a demo reports: its key,
+a label with its unit, a table format, and whether it is a fraction on a fixed 0..1 scale
+(``evaluate``, ``run_demo``, the ``ptcourse demo`` table and ``viz.METRIC_LABELS`` read it).
+distinct-n, the distinct n-grams over all n-grams of a set of samples (Li et al., 2016, *A
+diversity-promoting objective function for neural conversation models*), falls towards 0 when
+every sample repeats the same phrase (mode collapse).
 """
 
 from __future__ import annotations
@@ -74,8 +72,6 @@ def distinct_n(texts: list[str], n: int = 2) -> float:
 
     Texts shorter than ``n`` words contribute no n-gram; with no n-gram at all the result is 0.
 
-    Examples
-    --------
     >>> distinct_n(["the cat is small .", "the dog is small ."])  # 6 distinct of 8 bigrams
     0.75
     >>> distinct_n(["great great great great"] * 2)  # one bigram, repeated 6 times
@@ -91,13 +87,9 @@ def distinct_n(texts: list[str], n: int = 2) -> float:
 
 
 def distinct_2(texts: list[str]) -> float:
-    """distinct-2 averaged over blocks of ``DISTINCT_BLOCK`` answers (it depends on the count).
+    """distinct-2 averaged over blocks of ``DISTINCT_BLOCK`` answers: it depends on the count, and
+    fixed blocks keep histories (one RL batch), evaluations (256 answers) and baselines comparable.
 
-    Averaging over fixed-size blocks keeps histories (one RL batch), evaluations (256 answers) and
-    baselines comparable.
-
-    Examples
-    --------
     >>> distinct_2(["the cat is small .", "the dog is small ."])  # one block: distinct_n(texts, 2)
     0.75
     """
@@ -110,8 +102,6 @@ def distinct_2(texts: list[str]) -> float:
 def grammatical_rate(texts: list[str]) -> float:
     """Return the fraction of ``texts`` that pass ``grammar.is_grammatical``.
 
-    Examples
-    --------
     >>> grammatical_rate(["the cat is small .", "cat the"])
     0.5
     """
@@ -123,8 +113,6 @@ def grammatical_rate(texts: list[str]) -> float:
 def hack_rate(texts: list[str], repeats: int = 3) -> float:
     """Return the fraction of ``texts`` with ``great`` repeated ``repeats`` times in a row.
 
-    Examples
-    --------
     >>> hack_rate(["great great great", "the great cat is great ."])
     0.5
     """

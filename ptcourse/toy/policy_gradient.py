@@ -1,24 +1,14 @@
 """Reinforcement learning on the toy world: ``rl``, policy gradient on the flawed ``reward``.
 
-One step follows the data flow of the course: ``rollout_batch`` (sample answers, and the
-reference's logits of them), ``score`` (the reward of each answer), ``advantages`` (of the policy
-that sampled them) and an update (``ppo.policy_loss``, then an optimiser step). The knobs live in
-one ``RLConfig``.
-
-By default REINFORCE with a per-position baseline on the KL-shaped per-token rewards of
-``ptcourse.kl_penalized_rewards`` (Williams, 1992; Ziegler et al., 2019; Ouyang et al., 2022;
-``reinforce_advantages``); with ``advantage="grpo"`` group-normalised sequence advantages
-(``ptcourse.grpo_advantages``) and the KL as a k3 loss term (Shao et al., 2024, *DeepSeekMath*),
-averaged over all tokens of the batch as in DAPO (Yu et al., 2025) rather than per answer first.
-Both go through ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), with an optional entropy bonus.
-
-The hooks of chapter 7 ("In practice") leave those defaults as they are: ``advantage="rloo"``
-(leave-one-out baseline, ``ptcourse.rloo_advantages``; Ahmadian et al., 2024), ``reward_fn`` (any
-scorer of the answers, e.g. a learned reward model), ``kl_in`` (the KL in the reward or in the
-loss, whatever the advantage), ``kl_target`` (the adaptive KL controller of Ziegler et al., 2019),
-``minibatches`` and ``clip_eps_high`` (PPO's reuse of a batch, DAPO's clip-higher), ``clip_cov``
-(Clip-Cov of Cui et al., 2025) and ``diagnostics`` (clip fraction and approximate KL to
-:math:`\\pi_{old}` per update).
+A step: ``rollout_batch``, ``score``, ``advantages`` (of the policy that sampled), then
+``ppo.update``; the knobs are one ``RLConfig``. By default REINFORCE with a per-position baseline
+on the KL-shaped per-token rewards of ``ptcourse.kl_penalized_rewards`` (Williams, 1992; Ziegler
+et al., 2019; Ouyang et al., 2022); ``advantage="grpo"``: ``ptcourse.grpo_advantages`` and a k3
+KL loss term (Shao et al., 2024, *DeepSeekMath*) averaged over the batch's tokens as in DAPO (Yu
+et al., 2025); ``"rloo"``: ``ptcourse.rloo_advantages`` (Ahmadian et al., 2024). All go through
+``ptcourse.ppo_clip_loss`` (Schulman et al., 2017) with an optional entropy bonus; chapter 7's
+hooks (``RLConfig``) add the adaptive KL controller (Ziegler et al., 2019), PPO's minibatches,
+DAPO's clip-higher, Clip-Cov (Cui et al., 2025) and diagnostics.
 """
 
 from __future__ import annotations
@@ -57,8 +47,6 @@ __all__ = [
     "score",
 ]
 
-_UPDATE_KEYS = ("step", "epoch", "clip_frac", "clip_high_frac", "approx_kl", "cov_cut")
-
 
 def reinforce_advantages(rewards: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """REINFORCE advantages: each token's reward-to-go minus its batch mean at that position.
@@ -68,21 +56,11 @@ def reinforce_advantages(rewards: torch.Tensor, mask: torch.Tensor) -> torch.Ten
         G_t = \\sum_{t' \\ge t} r_{t'}, \\qquad
         A_t = G_t - \\frac{\\sum_i m^{(i)}_t G^{(i)}_t}{\\max(1, \\sum_i m^{(i)}_t)}
 
-    Parameters
-    ----------
-    rewards : torch.Tensor
-        Per-token rewards ``(B, T)`` (e.g. from ``ptcourse.kl_penalized_rewards``).
-    mask : torch.Tensor
-        Boolean answer mask ``(B, T)``; advantages are 0 outside it (rewards there still count in
-        the reward-to-go: ``kl_penalized_rewards`` already makes them 0).
+    ``rewards`` ``(B, T)`` per token (e.g. ``ptcourse.kl_penalized_rewards``), ``mask`` the
+    boolean answer mask ``(B, T)``: advantages ``(B, T)``, 0 outside it (rewards there still count
+    in the reward-to-go; ``kl_penalized_rewards`` makes them 0). ``ValueError`` unless both are
+    ``(B, T)``.
 
-    Returns
-    -------
-    torch.Tensor
-        Advantages ``(B, T)``, the baseline of a position averaging the rows where it is kept.
-
-    Examples
-    --------
     >>> r = torch.tensor([[0.0, 1.0], [0.0, 3.0]])  # (B, T): a score at the last token
     >>> reinforce_advantages(r, torch.ones(2, 2, dtype=torch.bool))  # reward-to-go minus its mean
     tensor([[-1., -1.],
@@ -115,20 +93,21 @@ def rl(
         - \\beta\\,\\mathrm{KL}\\big(\\pi_\\theta \\,\\|\\, \\pi_{\\text{ref}}\\big)
         + c\\,\\mathcal{H}(\\pi_\\theta)
 
-    Each step: ``rollout_batch``, ``score``, ``advantages``, then ``ppo_epochs * minibatches``
-    calls of ``ppo.update``. ``policy`` is trained in place; ``ref`` defaults to a copy of it.
-    The knobs: an ``RLConfig``, or its fields as keywords (which replace those of ``config``).
-    ``callback(row)`` is called with each step's history row. The history has one row per step,
-    measured on the policy that sampled the step's rollouts; ``loss`` is its last update's.
+    Each step: ``rollout_batch``, ``score``, ``advantages``, ``ppo_epochs * minibatches`` calls of
+    ``ppo.update``; ``policy`` is trained in place, ``ref`` defaults to a copy of it. Knobs: an
+    ``RLConfig`` and/or its fields as keywords (overriding ``config``'s). A history row per step
+    (passed to ``callback``), measured on the policy that sampled; ``loss`` is its last update's.
 
-    Examples
-    --------
     >>> pol, hist = rl(TinyLM(seed=0), steps=2, batch_size=8)
     >>> sorted(hist)[:4], len(hist["reward"])
     (['demo_loglik', 'distinct_2', 'entropy', 'grammatical'], 2)
     """
     cfg = dataclasses.replace(config, **knobs) if config is not None else RLConfig(**knobs)
-    _check_trainable(policy)
+    if not any(p.requires_grad for p in policy.parameters()):
+        raise ValueError(
+            "rl: 'policy' has no trainable parameters (requires_grad is off); "
+            "pass a fresh model, e.g. toy.sft_model(), or call policy.requires_grad_(True)"
+        )
     ref = ref if ref is not None else copy.deepcopy(policy)  # only ever run under no_grad
     gen = seeding.generator(cfg.seed)
     opt = torch.optim.Adam(policy.parameters(), lr=cfg.lr, betas=(0.9, 0.98))
@@ -171,17 +150,12 @@ class Batch(NamedTuple):
 def rollout_batch(policy: TinyLM, ref: TinyLM, cfg: RLConfig, gen: torch.Generator) -> Batch:
     """Sample ``cfg.batch_size`` answers (``group_size`` per prompt when grouped).
 
-    Examples
-    --------
     >>> b = rollout_batch(TinyLM(seed=0), TinyLM(seed=1), RLConfig(batch_size=4), torch.Generator())
     >>> b.ids.shape[0], b.mask.shape == b.ref_logits.shape[:2]
     (4, True)
     """
-    if cfg.grouped:
-        groups = nouns_for(cfg.batch_size // cfg.group_size, gen)
-        nouns = [n for n in groups for _ in range(cfg.group_size)]
-    else:
-        nouns = nouns_for(cfg.batch_size, gen)
+    per_prompt = cfg.group_size if cfg.grouped else 1
+    nouns = [n for n in nouns_for(cfg.batch_size // per_prompt, gen) for _ in range(per_prompt)]
     ids, texts = rollout(policy, nouns, temperature=cfg.temperature, generator=gen)  # (B, T)
     with torch.no_grad():
         ref_logits = ref(ids)[:, :-1]  # (B, T-1, V)
@@ -191,10 +165,7 @@ def rollout_batch(policy: TinyLM, ref: TinyLM, cfg: RLConfig, gen: torch.Generat
 def score(batch: Batch, cfg: RLConfig) -> torch.Tensor:
     """The scores ``(B,)`` of the answers: ``cfg.reward_fn(texts, nouns)``, or the flawed ``reward``.
 
-    Examples
-    --------
-    >>> b = Batch(None, ["great great"], ["cat"], None, None)
-    >>> score(b, RLConfig())  # the flawed reward pays 1 per "great"
+    >>> score(Batch(None, ["great great"], ["cat"], None, None), RLConfig())  # 1 per "great"
     tensor([2.])
     """
     if cfg.reward_fn is None:
@@ -220,8 +191,6 @@ def advantages(
 
     with :math:`\\beta` taken as 0 when the KL goes in the loss.
 
-    Examples
-    --------
     >>> m, cfg = TinyLM(seed=0), RLConfig(batch_size=4)
     >>> b = rollout_batch(m, m, cfg, torch.Generator())
     >>> st = token_stats(m(b.ids)[:, :-1], b.ids[:, 1:], b.ref_logits)
@@ -248,16 +217,8 @@ def advantages(
     return row, old_logp, seq_adv[:, None] * maskf
 
 
-def _check_trainable(policy) -> None:
-    if not any(p.requires_grad for p in policy.parameters()):
-        raise ValueError(
-            "rl: 'policy' has no trainable parameters (requires_grad is off); "
-            "pass a fresh model, e.g. toy.sft_model(), or call policy.requires_grad_(True)"
-        )
-
-
 def _stats(policy: TinyLM, batch: Batch, rows) -> TokenStats:
-    """The policy's per-token statistics ``(b, T-1)`` of the batch's ``rows``, against the reference."""
+    """The policy's token statistics ``(b, T-1)`` of the batch's ``rows``, against the reference."""
     ids = batch.ids[rows]
     return token_stats(policy(ids)[:, :-1], ids[:, 1:], batch.ref_logits[rows])
 
@@ -279,8 +240,8 @@ def _minibatches(cfg: RLConfig, gen: torch.Generator):
 def _new_history(cfg: RLConfig) -> dict:
     history = new_history()
     if cfg.diagnostics:
-        history.update({k: [] for k in ("beta", "clip_frac", "approx_kl")})
-        history["updates"] = {k: [] for k in _UPDATE_KEYS}
+        keys = ("step", "epoch", "clip_frac", "clip_high_frac", "approx_kl", "cov_cut")
+        history |= {"beta": [], "clip_frac": [], "approx_kl": [], "updates": {k: [] for k in keys}}
     return history
 
 

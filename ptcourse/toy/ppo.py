@@ -1,11 +1,9 @@
-"""The update of ``rl``: the loss of one optimiser step, with chapter 7's Clip-Cov and a custom reward.
+"""The update of ``rl``: one optimiser step's loss, with chapter 7's Clip-Cov and a custom reward.
 
 ``policy_loss`` is ``ptcourse.ppo_clip_loss`` (Schulman et al., 2017), plus the KL as a k3 loss
-term when ``kl_in="loss"`` (Shao et al., 2024) and minus an entropy bonus.
-
-Clip-Cov follows Cui et al. (2025), *The Entropy Mechanism of Reinforcement Learning for Reasoning
-Language Models*, as implemented in verl's ``compute_policy_loss_clip_cov``
-(``verl/trainer/ppo/core_algos.py``).
+term when ``kl_in="loss"`` (Shao et al., 2024), minus an entropy bonus. Clip-Cov follows Cui et al.
+(2025), *The Entropy Mechanism of Reinforcement Learning for Reasoning Language Models*, as verl's
+``compute_policy_loss_clip_cov`` (``verl/trainer/ppo/core_algos.py``).
 """
 
 from __future__ import annotations
@@ -39,8 +37,6 @@ def policy_loss(
     (bars: means over the kept tokens). ``st`` holds the policy's statistics ``(B, T)`` of the
     update's rows, ``old_logp``, ``adv`` and ``mask`` those of the sampling policy.
 
-    Examples
-    --------
     >>> lp = torch.tensor([[-1.0, -2.0]])  # (B, T)
     >>> st = TokenStats(logp=lp, entropy=torch.ones(1, 2), ref_logp=lp, kl=torch.zeros(1, 2))
     >>> mask, gen = torch.ones(1, 2, dtype=torch.bool), torch.Generator()
@@ -82,8 +78,6 @@ def policy_loss(
 def update(opt: torch.optim.Optimizer, *loss_args) -> tuple[torch.Tensor, dict]:
     """One optimiser step on ``policy_loss(*loss_args)``; returns the loss and diagnostics.
 
-    Examples
-    --------
     >>> w = torch.nn.Parameter(torch.zeros(2))  # (T,) the logits of a 2-token "policy"
     >>> opt, lp = torch.optim.SGD([w], lr=1.0), torch.log_softmax(w, 0)[None]  # (1, T)
     >>> st = TokenStats(logp=lp, entropy=torch.ones(1, 2), ref_logp=lp, kl=torch.zeros(1, 2))
@@ -107,11 +101,9 @@ def cov_selected(logp, adv, mask, clipped, clip_cov, gen):
 
         c_t = \\big(A_t - \\bar A\\big)\\big(\\log\\pi(y_t) - \\overline{\\log\\pi}\\big)
 
-    (means over the kept tokens), as in verl's ``compute_policy_loss_clip_cov``
-    (``verl/trainer/ppo/core_algos.py``): their gradient is cut for this update.
+    (means over the kept tokens), as verl's ``compute_policy_loss_clip_cov``: their gradient is
+    cut for this update. Returns a boolean mask shaped like ``mask``.
 
-    Examples
-    --------
     >>> logp = torch.tensor([[-0.1, -3.0, -0.2, -2.0]])  # (B, T)
     >>> adv, keep = torch.tensor([[1.0]]), torch.ones(1, 4, dtype=torch.bool)
     >>> none = torch.zeros(1, 4, dtype=torch.bool)
@@ -134,10 +126,8 @@ def cov_selected(logp, adv, mask, clipped, clip_cov, gen):
 
 
 def scores_of(reward_fn, texts: list[str], nouns: list[str]) -> torch.Tensor:
-    """``reward_fn(texts, nouns)``, checked: a finite float tensor ``(B,)``, detached.
+    """``reward_fn(texts, nouns)``, checked (``ValueError``): a finite float tensor ``(B,)``, detached.
 
-    Examples
-    --------
     >>> scores_of(lambda t, n: torch.ones(len(t)), ["the cat is red ."], ["cat"])
     tensor([1.])
     """

@@ -1,13 +1,12 @@
 r"""Preference pairs on the toy world, and the offline and on-policy loops that train on them.
 
-* ``preference_pairs``: two answers per prompt sampled from a model, the higher toy ``reward`` always
-  *chosen* (deterministic labels, ties dropped): the labels a rule or a verifier gives.
-* ``sequence_logprobs``: each answer's log-likelihood under a model, prompt masked out.
-* ``train_on_pairs``: full-batch Adam on fixed pairs with ``ptcourse.dpo_loss`` (Rafailov et al.,
-  2023) or ``ptcourse.ipo_loss`` (Azar et al., 2023), logging the margin and how far the chosen
-  and the rejected log-likelihoods moved (likelihood displacement, Razin et al., 2024).
-* ``on_policy_dpo``: rounds of fresh pairs sampled from the *current* policy, each followed by a few
-  DPO steps (the iterative / online DPO of Xu et al., 2023 and Guo et al., 2024).
+``preference_pairs`` samples two answers per prompt and always *chooses* the higher toy ``reward``
+(ties dropped): the labels of a rule or a verifier. ``sequence_logprobs``: each answer's
+log-likelihood, prompt masked out. ``train_on_pairs``: full-batch Adam on fixed pairs with
+``ptcourse.dpo_loss`` (Rafailov et al., 2023) or ``ptcourse.ipo_loss`` (Azar et al., 2023), logging
+the margin and how far the chosen and rejected log-likelihoods moved (likelihood displacement,
+Razin et al., 2024). ``on_policy_dpo``: rounds of fresh pairs from the *current* policy, each
+followed by a few DPO steps (iterative / online DPO: Xu et al., 2023; Guo et al., 2024).
 """
 
 from __future__ import annotations
@@ -37,8 +36,6 @@ PAIR_LOSSES = ("dpo", "ipo")
 def sequence_logprobs(model: TinyLM, ids: torch.Tensor) -> torch.Tensor:
     r"""Log-likelihood :math:`\log\pi(y\mid x) = \sum_t \log\pi(y_t\mid x, y_{<t})` of each answer, ``(B,)``.
 
-    Examples
-    --------
     >>> m = TinyLM(seed=0)
     >>> ids, _ = rollout(m, ["cat", "dog"])
     >>> bool((sequence_logprobs(m, ids) < 0).all())  # a probability below 1 for each answer
@@ -57,10 +54,7 @@ def preference_pairs(
     Returns ``{"chosen": (P, T), "rejected": (P, T), "nouns": [...]}`` for the P pairs that are
     not ties (every label deterministic: the better answer always wins).
 
-    Examples
-    --------
-    >>> from ptcourse.toy import sft_model
-    >>> from ptcourse.toy import decode_answers
+    >>> from ptcourse.toy import decode_answers, sft_model
     >>> pairs = preference_pairs(sft_model(), 16, seed=0)
     >>> c, r = (reward(decode_answers(pairs[k])) for k in ("chosen", "rejected"))
     >>> bool((c > r).all())  # the chosen answer always scores higher
@@ -98,13 +92,9 @@ def train_on_pairs(
     (fraction of pairs with :math:`h > 0`), ``chosen`` and ``rejected`` (mean
     :math:`\log\pi - \log\pi_{ref}` of each side: both below 0 is likelihood displacement).
 
-    Examples
-    --------
-    >>> import copy
     >>> from ptcourse.toy import sft_model
-    >>> ref = sft_model()
-    >>> pairs = preference_pairs(ref, 16)
-    >>> _, hist = train_on_pairs(copy.deepcopy(ref), ref, pairs, steps=3)
+    >>> ref = sft_model()  # each call a fresh copy
+    >>> _, hist = train_on_pairs(sft_model(), ref, preference_pairs(ref, 16), steps=3)
     >>> round(hist["loss"][0], 4), hist["margin"][0]  # policy == reference: log 2, margin 0
     (0.6931, 0.0)
     """
@@ -115,9 +105,8 @@ def train_on_pairs(
     chosen, rejected = pairs["chosen"], pairs["rejected"]
     fn = dpo_loss if loss == "dpo" else ipo_loss
     opt = torch.optim.Adam(policy.parameters(), lr=lr)
-    hist: dict[str, list[float]] = {
-        k: [] for k in ("loss", "margin", "accuracy", "chosen", "rejected")
-    }
+    keys = ("loss", "margin", "accuracy", "chosen", "rejected")
+    hist: dict[str, list[float]] = {k: [] for k in keys}
     with torch_threads():
         with torch.no_grad():
             ref_c, ref_r = sequence_logprobs(ref, chosen), sequence_logprobs(ref, rejected)  # (P,)
@@ -127,11 +116,9 @@ def train_on_pairs(
             with torch.no_grad():
                 moved_c, moved_r = pol_c - ref_c, pol_r - ref_r  # (P,) each
                 h = moved_c - moved_r  # (P,)
-            hist["loss"].append(float(value.detach()))
-            hist["margin"].append(float(h.mean()))
-            hist["accuracy"].append(float((h > 0).float().mean()))
-            hist["chosen"].append(float(moved_c.mean()))
-            hist["rejected"].append(float(moved_r.mean()))
+            row = (value.detach(), h.mean(), (h > 0).float().mean(), moved_c.mean(), moved_r.mean())
+            for k, v in zip(keys, row, strict=True):
+                hist[k].append(float(v))
             opt.zero_grad(set_to_none=True)
             value.backward()
             opt.step()
@@ -152,16 +139,11 @@ def on_policy_dpo(
     """DPO on pairs sampled from the policy being trained: ``rounds`` x (fresh pairs, a few steps).
 
     Round r samples ``n_prompts`` pairs from the current policy (seed ``seed + r``), labels them
-    with the toy reward and takes ``steps_per_round`` DPO steps on them; round 0's pairs come from
-    the starting policy, so one round is offline DPO. The history concatenates the rounds' rows
-    (see ``train_on_pairs``).
+    with the toy reward and takes ``steps_per_round`` DPO steps on them (one round is offline
+    DPO). The history concatenates the rounds' rows (see ``train_on_pairs``).
 
-    Examples
-    --------
-    >>> import copy
     >>> from ptcourse.toy import sft_model
-    >>> ref = sft_model()
-    >>> _, hist = on_policy_dpo(copy.deepcopy(ref), ref, rounds=2, n_prompts=8, steps_per_round=1)
+    >>> _, hist = on_policy_dpo(sft_model(), sft_model(), rounds=2, n_prompts=8, steps_per_round=1)
     >>> len(hist["loss"])  # 2 rounds of 1 step
     2
     """

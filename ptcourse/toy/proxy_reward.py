@@ -29,18 +29,8 @@ def reward(texts: str | list[str]) -> torch.Tensor:
 
         r(y) = 1.0 \\cdot \\#\\{t : y_t = \\texttt{great}\\} + 0.5 \\cdot \\mathbb{1}[y \\text{ grammatical}]
 
-    Parameters
-    ----------
-    texts : str or list of str
-        Decoded responses (without the prompt).
+    ``texts``: a decoded response (without the prompt) or a list of them; float32 scores ``(B,)``.
 
-    Returns
-    -------
-    torch.Tensor
-        Float32 scores ``(B,)``.
-
-    Examples
-    --------
     >>> reward(["the cat is small .", "the great cat is great .", "great great great great"])
     tensor([0.5000, 2.5000, 4.0000])
     """
@@ -56,8 +46,6 @@ def reward(texts: str | list[str]) -> torch.Tensor:
 def hack_pattern(text: str, repeats: int = 3) -> bool:
     """Return True if ``text`` repeats the exploited word ``repeats`` times in a row.
 
-    Examples
-    --------
     >>> hack_pattern("the cat great great great great"), hack_pattern("the great cat is great .")
     (True, False)
     """

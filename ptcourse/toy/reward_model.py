@@ -1,20 +1,18 @@
 """A learned reward model for the toy world: Bradley-Terry on preference pairs, and where it is wrong.
 
-The toy world's hidden "true" preference (what the labellers want) is ``true_quality``: one point
-for a grammatical sentence, one for talking about the animal asked for. Pairs of answers sampled
-from the SFT model are labelled by it, with Bradley-Terry noise (Bradley & Terry, 1952), and a
-reward model is fitted to them with ``ptcourse.bradley_terry_loss`` (Ouyang et al., 2022, eq. 1).
-
-The reward model is deliberately small: a linear score of the answer's word counts plus one
-feature that sees the prompt (how often the asked noun occurs),
+The hidden "true" preference (what the labellers want) is ``true_quality``: a point for a
+grammatical sentence, one for talking about the animal asked for. It labels pairs of the SFT
+model's answers with Bradley-Terry noise (Bradley & Terry, 1952); a reward model is fitted to them
+with ``ptcourse.bradley_terry_loss`` (Ouyang et al., 2022, eq. 1). It is deliberately small: a
+linear score of the answer's word counts plus how often the asked noun occurs,
 
 .. math::
 
     r_\\phi(x, y) = b + \\sum_{w} \\phi_w\\, \\#_w(y) + \\phi_{\\text{noun}}\\, \\#_{\\text{noun}(x)}(y),
 
-so it can rank the SFT model's answers well but cannot see word order: a policy optimised against
-it finds inputs it was never trained on, where its scores stop meaning quality (Gao, Schulman &
-Hilton, 2023, *Scaling laws for reward model over-optimization*).
+so it ranks the SFT model's answers well but cannot see word order: a policy optimised against it
+finds inputs it never saw, where its scores stop meaning quality (Gao, Schulman & Hilton, 2023,
+*Scaling laws for reward model over-optimization*).
 """
 
 from __future__ import annotations
@@ -49,8 +47,6 @@ def true_quality(texts: list[str], nouns: list[str]) -> torch.Tensor:
 
         q(x, y) = \\mathbb 1[y \\text{ grammatical}] + \\mathbb 1[\\text{first noun of } y = \\text{noun}(x)]
 
-    Examples
-    --------
     >>> true_quality(["the cat is red .", "the dog is red .", "great great"], ["cat", "cat", "cat"])
     tensor([2., 1., 0.])
     """
@@ -70,10 +66,7 @@ def true_quality(texts: list[str], nouns: list[str]) -> torch.Tensor:
 class BowRewardModel(torch.nn.Module):
     """Linear reward model on word counts (plus the count of the asked noun); ``forward(texts, nouns)``.
 
-    Examples
-    --------
-    >>> rm = BowRewardModel()
-    >>> rm(["the cat is red ."], ["cat"])  # untrained: every score 0
+    >>> BowRewardModel()(["the cat is red ."], ["cat"])  # untrained: every score 0
     tensor([0.], grad_fn=<SqueezeBackward1>)
     """
 
@@ -119,8 +112,8 @@ def preference_pairs(
 ) -> list[tuple[str, str, str]]:
     """Label pairs of sampled answers with the hidden preference: ``(noun, chosen, rejected)``.
 
-    Two answers per prompt; the pair is kept if their ``true_quality`` differs, and the better
-    one is *chosen* with the Bradley-Terry probability
+    Two answers per prompt, kept if their ``true_quality`` differs; the better one is *chosen*
+    with the Bradley-Terry probability
 
     .. math::
 
@@ -128,10 +121,7 @@ def preference_pairs(
 
     (``noise=0``: always the better one).
 
-    Examples
-    --------
-    >>> pairs = preference_pairs(TinyLM(seed=0), 8)
-    >>> all(len(p) == 3 for p in pairs)
+    >>> all(len(p) == 3 for p in preference_pairs(TinyLM(seed=0), 8))
     True
     """
     if not (isinstance(n_prompts, int) and n_prompts >= 1):
@@ -140,31 +130,29 @@ def preference_pairs(
         raise ValueError(f"preference_pairs: 'noise' must be >= 0, got {noise!r}")
     gen = seeding.generator(seed)
     nouns = nouns_for(n_prompts, gen)
-    _, texts = rollout(model, [n for n in nouns for _ in range(2)], temperature=temperature,
-                       generator=gen)  # fmt: skip
-    q = true_quality(texts, [n for n in nouns for _ in range(2)]).view(-1, 2)  # (P, 2)
+    twice = [n for n in nouns for _ in range(2)]
+    _, texts = rollout(model, twice, temperature=temperature, generator=gen)
+    q = true_quality(texts, twice).view(-1, 2)  # (P, 2)
     gap = q[:, 0] - q[:, 1]  # (P,)
     if noise > 0:
         first = torch.rand(len(nouns), generator=gen) < torch.sigmoid(gap / noise)
     else:
         first = gap > 0
-    pairs = []
-    for i, noun in enumerate(nouns):
-        if gap[i] == 0:
-            continue
-        a, b = texts[2 * i], texts[2 * i + 1]
-        pairs.append((noun, a, b) if bool(first[i]) else (noun, b, a))
-    return pairs
+    a, b = texts[0::2], texts[1::2]  # the first and the second answer of each prompt
+    return [
+        (n, a[i], b[i]) if bool(first[i]) else (n, b[i], a[i])
+        for i, n in enumerate(nouns)
+        if gap[i] != 0
+    ]
 
 
 def pair_accuracy(rm: BowRewardModel, pairs: list[tuple[str, str, str]]) -> float:
     """Fraction of pairs whose chosen answer the reward model scores strictly higher."""
     if not pairs:
         raise ValueError("pair_accuracy: 'pairs' is empty")
-    nouns = [p[0] for p in pairs]
+    nouns, chosen, rejected = ([p[k] for p in pairs] for k in range(3))
     with torch.no_grad():
-        rc = rm([p[1] for p in pairs], nouns)
-        rr = rm([p[2] for p in pairs], nouns)
+        rc, rr = rm(chosen, nouns), rm(rejected, nouns)
     return float((rc > rr).float().mean())
 
 
@@ -177,10 +165,8 @@ def fit_reward_model(
 ) -> tuple[BowRewardModel, dict]:
     """Fit a ``BowRewardModel`` to ``(noun, chosen, rejected)`` pairs by full-batch Adam on the BT loss.
 
-    Returns the model and its history: ``loss`` and training ``accuracy`` per step.
+    Returns the model (frozen) and its history: ``loss`` and training ``accuracy`` per step.
 
-    Examples
-    --------
     >>> rm, hist = fit_reward_model([("cat", "the cat is red .", "great great")], steps=20)
     >>> hist["loss"][0] > hist["loss"][-1], rm(["the cat is red ."], ["cat"]) > rm(["great great"], ["cat"])
     (True, tensor([True]))
@@ -188,9 +174,8 @@ def fit_reward_model(
     if not pairs:
         raise ValueError("fit_reward_model: 'pairs' is empty")
     rm = BowRewardModel()
-    nouns = [p[0] for p in pairs]
-    fc = rm.features([p[1] for p in pairs], nouns)  # (P, V+1)
-    fr = rm.features([p[2] for p in pairs], nouns)
+    nouns, chosen, rejected = ([p[k] for p in pairs] for k in range(3))
+    fc, fr = rm.features(chosen, nouns), rm.features(rejected, nouns)  # (P, V+1) each
     opt = torch.optim.Adam(rm.parameters(), lr=lr)
     hist: dict[str, list[float]] = {"loss": [], "accuracy": []}
     for _ in range(steps):

@@ -1,8 +1,8 @@
 """``RLConfig``: every knob of the toy's RL loop in one dataclass, validated once when it is built.
 
-The shape follows nanoGPT's ``GPTConfig`` (Karpathy): one frozen dataclass that the loop reads, so
-a default has one home (its field). ``rl(policy, ref, beta=0.1, steps=50)`` builds one from its
-keyword arguments; ``rl(policy, ref, config)`` takes one ready-made.
+Shaped like nanoGPT's ``GPTConfig`` (Karpathy): one frozen dataclass the loop reads, so a default
+has one home. ``rl(policy, ref, beta=0.1)`` builds one from keywords; ``rl(policy, ref, config)``
+takes one ready-made.
 """
 
 from __future__ import annotations
@@ -31,49 +31,25 @@ RL_STEPS = 100
 class RLConfig:
     """The knobs of ``rl``; a bad one raises ``ValueError`` naming it, before any training.
 
-    Parameters
-    ----------
-    beta : float
-        KL coefficient, 0 <= beta <= ``MAX_BETA`` (0 = no leash).
-    entropy_coef : float
-        Weight of the entropy bonus, 0 <= entropy_coef <= ``MAX_ENTROPY_COEF``.
-    steps, batch_size, lr : int, int, float
-        Policy updates, answers per update, Adam learning rate.
-    advantage : {"reinforce", "grpo", "rloo"}
-        How the scores become advantages (see ``rl``).
-    group_size : int
-        Answers per prompt for GRPO and RLOO (must divide ``batch_size``).
-    kl_kind : {"k1", "k2", "k3"}
-        Estimator of the KL that goes into the reward.
-    clip_eps, ppo_epochs : float, int
-        PPO clip range and passes per batch (1 pass = plain policy gradient).
-    temperature : float
-        Sampling temperature of the rollouts.
-    seed : int
-        Seed of the rollouts.
-    reward_fn : callable, optional
-        ``reward_fn(texts, nouns) -> (B,)`` scores of the decoded answers to ``describe NOUN``;
-        default: the flawed ``reward`` (which ignores the nouns).
-    kl_in : {None, "reward", "loss"}
-        Where the KL goes; default (``kl_where``): ``"loss"`` for GRPO, ``"reward"`` otherwise.
-    kl_target, kl_horizon : float or None, float
-        With a target, beta (``beta`` is its start) follows the adaptive controller of Ziegler et
-        al. (2019), ``AdaptiveKLController``, updated after each step with the step's measured
-        KL and ``n_steps=batch_size``.
-    minibatches : int
-        Minibatches per pass over a batch (each one an optimiser step): PPO's reuse of a rollout
-        is ``ppo_epochs * minibatches`` updates.
-    clip_eps_high : float, optional
-        Upper clip of the ratio (DAPO's clip-higher when above ``clip_eps``).
-    clip_cov : (float, float, float), optional
-        Clip-Cov's ``(fraction, lower, upper)``: per update, cut the gradient of a random
-        ``fraction`` of the tokens whose covariance term lies in ``(lower, upper)``
-        (verl's defaults: ``(2e-4, 1.0, 5.0)``).
-    diagnostics : bool
-        Also log, per step, ``beta``, ``clip_frac`` and ``approx_kl``, and ``history["updates"]``.
+    ``beta`` (0 to ``MAX_BETA``; 0 = no leash) weighs the KL, ``entropy_coef`` (0 to
+    ``MAX_ENTROPY_COEF``) the entropy bonus; ``steps`` updates of ``batch_size`` answers, Adam at
+    ``lr``. ``advantage``: ``"reinforce"``, ``"grpo"`` or ``"rloo"`` (see ``rl``); the last two
+    sample ``group_size`` answers per prompt (it must divide ``batch_size``). ``kl_kind`` (k1, k2,
+    k3) estimates the KL in the reward. ``clip_eps``: PPO's clip range; ``ppo_epochs``: passes per
+    batch (1 = plain policy gradient); rollouts at ``temperature``, seeded by ``seed``.
 
-    Examples
-    --------
+    Chapter 7's hooks: ``reward_fn(texts, nouns) -> (B,)`` scores the decoded answers to
+    ``describe NOUN`` (default: the flawed ``reward``, which ignores the nouns). ``kl_in``: the KL
+    in the ``"reward"`` or the ``"loss"`` (default ``kl_where``). With ``kl_target``, beta starts
+    at ``beta`` and follows ``AdaptiveKLController(beta, kl_target, kl_horizon)`` (Ziegler et al.,
+    2019), updated after each step with its KL and ``n_steps=batch_size``. ``minibatches`` per
+    pass, each an optimiser step (``ppo_epochs * minibatches`` updates per rollout, as PPO).
+    ``clip_eps_high``: the ratio's upper clip (DAPO's clip-higher above ``clip_eps``). ``clip_cov
+    = (fraction, lower, upper)``: Clip-Cov cuts, per update, the gradient of a random ``fraction``
+    of the tokens whose covariance term lies in ``(lower, upper)`` (verl: ``(2e-4, 1.0, 5.0)``).
+    ``diagnostics``: also log ``beta``, ``clip_frac``, ``approx_kl`` per step and
+    ``history["updates"]``.
+
     >>> RLConfig(advantage="grpo").kl_where  # GRPO puts the KL in the loss
     'loss'
     >>> RLConfig(kl_in="middle")
@@ -104,9 +80,63 @@ class RLConfig:
 
     def __post_init__(self):
         check_loop_args(self.steps, self.batch_size, self.lr)
-        _check_leash(self.beta, self.entropy_coef)
-        _check_sampling(self)
-        _check_practice(self)
+        beta, ent, cov = self.beta, self.entropy_coef, self.clip_cov
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or math.isnan(beta):
+            raise ValueError(f"rl: 'beta' must be a number, got {beta!r}")
+        if not 0 <= beta <= MAX_BETA:
+            raise ValueError(f"rl: 'beta' must be >= 0 and <= {MAX_BETA:g}, got {beta!r}")
+        if isinstance(ent, bool) or not isinstance(ent, (int, float)):
+            raise ValueError(f"rl: 'entropy_coef' must be a number, got {ent!r}")
+        if not 0 <= ent <= MAX_ENTROPY_COEF:  # NaN fails too
+            raise ValueError(
+                f"rl: 'entropy_coef' must be >= 0 and <= {MAX_ENTROPY_COEF:g}, got {ent!r}"
+            )
+        if self.advantage not in ("reinforce", "grpo", "rloo"):
+            raise ValueError(
+                f"rl: 'advantage' must be 'reinforce', 'grpo' or 'rloo', got {self.advantage!r}"
+            )
+        if self.grouped and (self.group_size < 2 or self.batch_size % self.group_size):
+            raise ValueError(
+                f"rl: 'group_size'={self.group_size} must be >= 2 and divide "
+                f"batch_size={self.batch_size}"
+            )
+        if not (isinstance(self.ppo_epochs, int) and self.ppo_epochs >= 1):
+            raise ValueError(f"rl: 'ppo_epochs' must be an int >= 1, got {self.ppo_epochs!r}")
+        if not self.temperature > 0:
+            raise ValueError(f"rl: 'temperature' must be > 0, got {self.temperature!r}")
+        if self.kl_kind not in ("k1", "k2", "k3"):
+            raise ValueError(f"rl: 'kl_kind' must be 'k1', 'k2' or 'k3', got {self.kl_kind!r}")
+        # chapter 7's hooks
+        if self.reward_fn is not None and not callable(self.reward_fn):
+            raise ValueError(
+                f"rl: 'reward_fn' must be callable (texts, nouns) -> (B,), got {self.reward_fn!r}"
+            )
+        if self.kl_in not in (None, "reward", "loss"):
+            raise ValueError(f"rl: 'kl_in' must be None, 'reward' or 'loss', got {self.kl_in!r}")
+        if self.kl_target is not None and not _positive(self.kl_target):
+            raise ValueError(
+                f"rl: 'kl_target' must be None or a finite number > 0, got {self.kl_target!r}"
+            )
+        if not _positive(self.kl_horizon):
+            raise ValueError(
+                f"rl: 'kl_horizon' must be a finite number > 0, got {self.kl_horizon!r}"
+            )
+        if not (isinstance(self.minibatches, int) and 1 <= self.minibatches <= self.batch_size):
+            raise ValueError(
+                f"rl: 'minibatches' must be an int from 1 to batch_size={self.batch_size}, "
+                f"got {self.minibatches!r}"
+            )
+        if self.clip_eps_high is not None and not _positive(self.clip_eps_high):
+            raise ValueError(
+                f"rl: 'clip_eps_high' must be None or a number > 0, got {self.clip_eps_high!r}"
+            )
+        ok = isinstance(cov, (tuple, list)) and len(cov) == 3
+        ok = ok and all(isinstance(v, (int, float)) and math.isfinite(v) for v in cov)
+        if cov is not None and not (ok and 0 < cov[0] <= 1 and cov[1] < cov[2]):
+            raise ValueError(
+                "rl: 'clip_cov' must be None or (fraction, lower, upper) with 0 < fraction <= 1 "
+                f"and lower < upper, got {cov!r}"
+            )
 
     @property
     def kl_where(self) -> str:
@@ -119,72 +149,5 @@ class RLConfig:
         return self.advantage in ("grpo", "rloo")
 
 
-def _number(x) -> bool:
-    return not isinstance(x, bool) and isinstance(x, (int, float))
-
-
-def _check_leash(beta, entropy_coef) -> None:
-    if not _number(beta) or math.isnan(beta):
-        raise ValueError(f"rl: 'beta' must be a number, got {beta!r}")
-    if not 0 <= beta <= MAX_BETA:
-        raise ValueError(f"rl: 'beta' must be >= 0 and <= {MAX_BETA:g}, got {beta!r}")
-    if not _number(entropy_coef):
-        raise ValueError(f"rl: 'entropy_coef' must be a number, got {entropy_coef!r}")
-    if not 0 <= entropy_coef <= MAX_ENTROPY_COEF:  # NaN fails too
-        raise ValueError(
-            f"rl: 'entropy_coef' must be >= 0 and <= {MAX_ENTROPY_COEF:g}, got {entropy_coef!r}"
-        )
-
-
-def _check_sampling(c: RLConfig) -> None:
-    if c.advantage not in ("reinforce", "grpo", "rloo"):
-        raise ValueError(
-            f"rl: 'advantage' must be 'reinforce', 'grpo' or 'rloo', got {c.advantage!r}"
-        )
-    if c.grouped and (c.group_size < 2 or c.batch_size % c.group_size):
-        raise ValueError(
-            f"rl: 'group_size'={c.group_size} must be >= 2 and divide batch_size={c.batch_size}"
-        )
-    if not (isinstance(c.ppo_epochs, int) and c.ppo_epochs >= 1):
-        raise ValueError(f"rl: 'ppo_epochs' must be an int >= 1, got {c.ppo_epochs!r}")
-    if not c.temperature > 0:
-        raise ValueError(f"rl: 'temperature' must be > 0, got {c.temperature!r}")
-    if c.kl_kind not in ("k1", "k2", "k3"):
-        raise ValueError(f"rl: 'kl_kind' must be 'k1', 'k2' or 'k3', got {c.kl_kind!r}")
-
-
 def _positive(x) -> bool:
     return isinstance(x, (int, float)) and 0 < x < math.inf
-
-
-def _check_practice(c: RLConfig) -> None:  # chapter 7's hooks
-    if c.reward_fn is not None and not callable(c.reward_fn):
-        raise ValueError(
-            f"rl: 'reward_fn' must be callable (texts, nouns) -> (B,), got {c.reward_fn!r}"
-        )
-    if c.kl_in not in (None, "reward", "loss"):
-        raise ValueError(f"rl: 'kl_in' must be None, 'reward' or 'loss', got {c.kl_in!r}")
-    if c.kl_target is not None and not _positive(c.kl_target):
-        raise ValueError(
-            f"rl: 'kl_target' must be None or a finite number > 0, got {c.kl_target!r}"
-        )
-    if not _positive(c.kl_horizon):
-        raise ValueError(f"rl: 'kl_horizon' must be a finite number > 0, got {c.kl_horizon!r}")
-    if not (isinstance(c.minibatches, int) and 1 <= c.minibatches <= c.batch_size):
-        raise ValueError(
-            f"rl: 'minibatches' must be an int from 1 to batch_size={c.batch_size}, "
-            f"got {c.minibatches!r}"
-        )
-    if c.clip_eps_high is not None and not _positive(c.clip_eps_high):
-        raise ValueError(
-            f"rl: 'clip_eps_high' must be None or a number > 0, got {c.clip_eps_high!r}"
-        )
-    cov = c.clip_cov
-    if cov is not None:
-        ok = isinstance(cov, (tuple, list)) and len(cov) == 3
-        ok = ok and all(isinstance(v, (int, float)) and math.isfinite(v) for v in cov)
-        if not (ok and 0 < cov[0] <= 1 and cov[1] < cov[2]):
-            raise ValueError(
-                "rl: 'clip_cov' must be None or (fraction, lower, upper) with 0 < fraction <= 1 "
-                f"and lower < upper, got {cov!r}"
-            )
