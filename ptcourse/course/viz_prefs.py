@@ -1,7 +1,6 @@
 """Chapter 8's pictures: preference-loss runs (margin, displacement) and pass@k curves.
 
-Built on the course style's ``figure()`` and ``PALETTE`` (``style``), so they share it with ``viz``;
-a figure with several series names them in one legend above its panels (``legend_above``).
+In the course style of ``style`` (re-exported by ``viz``): one legend above the panels.
 """
 
 from __future__ import annotations
