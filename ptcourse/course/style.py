@@ -68,13 +68,8 @@ def _enable_notebook_display() -> None:  # pragma: no cover - exercised in noteb
         except ImportError:
             pass
     png = ip.display_formatter.formatters.get("image/png")
-    if png is not None:
-        try:
-            registered = png.lookup_by_type(Figure) is display_png
-        except KeyError:
-            registered = False
-        if not registered:
-            png.for_type(Figure, display_png)
+    if png is not None and png.for_type(Figure) is not display_png:  # for_type(T): T's printer
+        png.for_type(Figure, display_png)
 
 
 _DISPLAY_READY = False
@@ -135,15 +130,14 @@ def legend_above(fig, ax=None, *, ncols: int | None = None, **kwargs):
     >>> [t.get_text() for t in legend_above(fig).get_texts()]  # each label once
     ['run A']
     """
-    handles, labels = [], []
+    first = {}  # label -> its first handle
     for a in [ax] if ax is not None else fig.axes:
         for h, label in zip(*a.get_legend_handles_labels(), strict=True):
-            if label not in labels:
-                handles.append(h)
-                labels.append(label)
-    if not labels:
+            first.setdefault(label, h)
+    if not first:
         raise ValueError("legend_above: no labelled artist to put in the legend")
     kwargs.setdefault("frameon", False)
+    handles, labels = list(first.values()), list(first)
     return fig.legend(
         handles, labels, loc="outside upper center", ncols=ncols or len(labels), **kwargs
     )

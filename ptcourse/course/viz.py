@@ -81,11 +81,8 @@ def plot_histories(
     title: str | None = None,
     ncols: int | None = None,
 ):
-    """Plot per-step metrics of one or several training runs, one panel per metric.
-
-    .. math::
-
-        \\text{panel } m:\\; \\big(\\text{step},\\, m(\\text{step})\\big) \\text{ for every run}
+    """Plot per-step metrics of one or several training runs, one panel per metric m:
+    :math:`\\big(\\text{step},\\, m(\\text{step})\\big)` for every run.
 
     ``runs`` is a history (``{"step": [...], "reward": [...], ...}``), a demo result (with a
     ``"history"`` key), or ``{label: history-or-result}`` to overlay several runs (no ``"step"``:
