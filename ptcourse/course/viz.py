@@ -90,7 +90,7 @@ def plot_histories(
     with its label (``METRIC_LABELS``); ``baseline`` values (e.g. the SFT model's ``evaluate``) are
     dashed lines named ``baseline_label``; ``ncols`` panels per row (default 2, readable on a
     phone). One legend sits above the panels for several runs or a baseline; ``title`` is the
-    figure's. ValueError for an empty or malformed ``runs``, no ``metrics``, or a metric a run lacks.
+    figure's. ValueError for an empty or malformed ``runs``, no ``metrics``, or a missing metric.
 
     >>> h = {"step": [1, 2, 3], "reward": [0.1, 0.5, 0.9], "kl": [0.0, 0.2, 0.5]}
     >>> fig = plot_histories({"beta=0.1": h}, metrics=["reward", "kl"])

@@ -12,7 +12,8 @@ from .style import PALETTE, figure, legend_above, seed_style
 __all__ = ["plot_variance", "plot_overoptimisation", "plot_overoptimisation_seeds", "plot_kl_control",
            "plot_ppo_updates", "plot_entropy_runs", "plot_entropy_seeds", "plot_seed_spread"]  # fmt: skip
 
-_H = {"kl": [0.1, 0.3], "entropy": [1.0, 0.8], "step": [1, 2], "beta": [0.1, 0.2]}  # doctest run
+# a two-step history, for the examples
+_H = {"kl": [0.1, 0.3], "entropy": [1.0, 0.8], "step": [1, 2], "beta": [0.1, 0.2]}
 
 
 def plot_variance(variances: Mapping[str, Mapping[str, float]], *, title: str = ""):
