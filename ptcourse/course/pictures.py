@@ -1,12 +1,8 @@
 """Pictures of the three quantities (issue 15), each drawn from the package's own functions.
 
-The causal shift and prompt mask (``plot_shift_and_mask``), the three KL estimators against the
-ratio (``plot_kl_estimators``), the exact KL at each token of a response (``plot_token_kl``) and
-:math:`e^H` as an effective number of tokens (``plot_effective_tokens``); the methods' pictures
-are in ``pictures_methods``. Both are re-exported by ``ptcourse.viz``.
-
-They draw on the course style of ``style`` (``figure``, ``PALETTE``), which imports matplotlib
-inside its functions, so importing this module stays light. Source: Schulman (2020), *Approximating KL divergence* (k1, k2, k3).
+The causal shift and prompt mask, the KL estimators k1, k2, k3 (Schulman, 2020, *Approximating KL
+divergence*), the exact KL at each token, and :math:`e^H` as an effective number of tokens;
+re-exported by ``ptcourse.viz``, in the course style of ``style`` (matplotlib imported lazily).
 """
 
 from __future__ import annotations
@@ -20,28 +16,18 @@ from ..kl import kl_estimate
 from ..spread import entropy
 from .style import GREY, PALETTE, figure, legend_above
 
-__all__ = [
-    "plot_shift_and_mask",
-    "plot_kl_estimators",
-    "plot_token_kl",
-    "plot_effective_tokens",
-]
+__all__ = ["plot_shift_and_mask", "plot_kl_estimators", "plot_token_kl", "plot_effective_tokens"]
 
 
 def plot_shift_and_mask(tokens: Sequence[str], labels: Sequence[int], *, ignore_index=-100):
     """Diagram of the causal shift: the logits at position t are scored against ``labels[t + 1]``.
 
-    One row per position t: ``input_ids[t]`` (its token), the logits it produces, and
-    ``labels[t]``; an arrow runs from the logits at t to the label at t + 1, solid when that label
-    counts in the loss, dashed grey when it is ``ignore_index`` (the prompt's -100).
+    One row per position t: ``input_ids[t]`` (its token), the logits :math:`z_t` it produces and
+    ``labels[t]``. An arrow runs from :math:`z_t` to the label at t + 1: solid when that label
+    counts in :math:`\\mathcal L = -\\sum_{t:\\ \\text{labels}[t+1] \\neq -100} \\log
+    \\mathrm{softmax}(z_t)[\\text{labels}[t+1]]`, dashed grey when it is ``ignore_index`` (the
+    prompt's -100). ValueError unless ``tokens`` and ``labels`` have the same length >= 2.
 
-    .. math::
-
-        \\mathcal L = -\\sum_{t:\\ \\text{labels}[t+1] \\neq -100}
-        \\log \\mathrm{softmax}(z_t)[\\text{labels}[t+1]]
-
-    Examples
-    --------
     >>> fig = plot_shift_and_mask(["<bos>", "hi", "there", "<eos>"], [-100, -100, 5, 6])
     >>> sum(1 for p in fig.axes[0].patches if p.get_linestyle() == "-")  # 2 counted arrows
     2
@@ -58,66 +44,38 @@ def plot_shift_and_mask(tokens: Sequence[str], labels: Sequence[int], *, ignore_
     fig, ax = figure(width=5.0, height=0.9 + 0.36 * T)
     ax.set_axis_off()
     ax.set(xlim=(-0.2, 3.6), ylim=(T - 0.4, -1.2))
-    blue, grey = PALETTE[0], GREY
+    mid = {"ha": "center", "va": "center"}
     for x, head in [(0.0, "t"), (0.9, "input_ids[t]"), (1.9, "logits z_t"), (3.0, "labels[t]")]:
-        ax.text(x, -0.9, head, ha="center", va="center", weight="bold")
+        ax.text(x, -0.9, head, **mid, weight="bold")
     for t, (tok, lab) in enumerate(zip(tokens, labels, strict=True)):
-        ax.text(0.0, t, str(t), ha="center", va="center", color="#555555")
-        ax.text(0.9, t, tok, ha="center", va="center", family="monospace")
-        ax.text(
-            1.9,
-            t,
-            f"z_{t}",
-            ha="center",
-            va="center",
-            color=blue if t < T - 1 else grey,
-            bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": blue if t < T - 1 else grey},
-        )
+        ax.text(0.0, t, str(t), **mid, color="#555555")
+        ax.text(0.9, t, tok, **mid, family="monospace")
+        tone = PALETTE[0] if t < T - 1 else GREY
+        box = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": tone}
+        ax.text(1.9, t, f"z_{t}", **mid, color=tone, bbox=box)
         masked = lab == ignore_index
-        ax.text(
-            3.0,
-            t,
-            str(ignore_index) if masked else tokens[t],
-            ha="center",
-            va="center",
-            family="monospace",
-            color=grey if masked else blue,
-        )
+        shown, tone = (str(ignore_index), GREY) if masked else (tokens[t], PALETTE[0])
+        ax.text(3.0, t, shown, **mid, family="monospace", color=tone)
         if t + 1 < T:
             counted = labels[t + 1] != ignore_index
-            ax.add_patch(
-                FancyArrowPatch(
-                    (2.15, t + 0.05),
-                    (2.65, t + 0.95),
-                    arrowstyle="-|>",
-                    mutation_scale=12,
-                    color=blue if counted else grey,
-                    lw=1.6 if counted else 1.0,
-                    linestyle="-" if counted else "--",
-                )
+            c, lw, ls = (PALETTE[0], 1.6, "-") if counted else (GREY, 1.0, "--")
+            ends = (2.15, t + 0.05), (2.65, t + 0.95)
+            arrow = FancyArrowPatch(
+                *ends, arrowstyle="-|>", mutation_scale=12, color=c, lw=lw, ls=ls
             )
-    ax.text(
-        1.75,
-        T - 0.45,
-        "solid: scored against the next label; dashed: -100, ignored",
-        ha="center",
-        va="top",
-        color="#444444",
-    )
+            ax.add_patch(arrow)
+    note = "solid: scored against the next label; dashed: -100, ignored"
+    ax.text(1.75, T - 0.45, note, ha="center", va="top", color="#444444")
     return fig
 
 
 def plot_kl_estimators(r_min: float = 0.05, r_max: float = 4.0, n: int = 400):
-    """The three single-sample KL estimators against the ratio :math:`r = q(x)/p(x)`.
+    """The three single-sample KL estimators (``ptcourse.kl_estimate``) against the ratio
+    :math:`r = q(x)/p(x)`: :math:`k_1 = -\\log r`, :math:`k_2 = \\tfrac12(\\log r)^2` and
+    :math:`k_3 = (r - 1) - \\log r`, at ``n`` ratios spaced evenly in log from ``r_min`` to
+    ``r_max``. k1 is negative for every r > 1; k3 is never negative. ValueError unless
+    0 < r_min < 1 < r_max and n >= 3.
 
-    .. math::
-
-        k_1 = -\\log r, \\quad k_2 = \\tfrac12(\\log r)^2, \\quad k_3 = (r - 1) - \\log r
-
-    computed by ``ptcourse.kl_estimate``. k1 is negative for every r > 1; k3 is never negative.
-
-    Examples
-    --------
     >>> fig = plot_kl_estimators()
     >>> [line.get_label() for line in fig.axes[0].lines][:3]
     ['$k_1 = -\\\\log r$', '$k_2 = \\\\frac{1}{2}(\\\\log r)^2$', '$k_3 = (r-1) - \\\\log r$']
@@ -135,14 +93,8 @@ def plot_kl_estimators(r_min: float = 0.05, r_max: float = 4.0, n: int = 400):
         "k3": r"$k_3 = (r-1) - \log r$",
     }
     for i, (kind, label) in enumerate(names.items()):
-        ax.plot(
-            r,
-            kl_estimate(logp, r.log(), kind=kind),
-            color=PALETTE[i],
-            lw=2.2,
-            ls=("-", "--", "-")[i],
-            label=label,
-        )
+        k = kl_estimate(logp, r.log(), kind=kind)
+        ax.plot(r, k, color=PALETTE[i], lw=2.2, ls=("-", "--", "-")[i], label=label)
     ax.axhline(0, color="#333333", lw=0.8)
     ax.axvline(1, color=GREY, lw=0.8, ls=":")
     ax.fill_between(r, -2, 0, color=PALETTE[3], alpha=0.08, lw=0)
@@ -153,16 +105,11 @@ def plot_kl_estimators(r_min: float = 0.05, r_max: float = 4.0, n: int = 400):
 
 
 def plot_token_kl(tokens: Sequence[str], kl: torch.Tensor, *, title: str | None = None):
-    """Bars of the exact per-token KL along one response; their sum is the response's KL.
+    """Bars of the exact per-token KL along one response; their sum is the response's KL,
+    :math:`\\sum_t \\mathrm{KL}\\big(\\pi_\\theta(\\cdot \\mid x, y_{<t}) \\,\\|\\,
+    \\pi_{ref}(\\cdot \\mid x, y_{<t})\\big)`, the default ``title``. ValueError unless ``tokens``
+    and ``kl`` have the same non-zero length and ``kl`` is finite and >= 0 (to -1e-6).
 
-    .. math::
-
-        \\mathrm{KL}(\\pi_\\theta \\| \\pi_{ref})(y) =
-        \\sum_t \\mathrm{KL}\\big(\\pi_\\theta(\\cdot \\mid x, y_{<t}) \\,\\|\\,
-        \\pi_{ref}(\\cdot \\mid x, y_{<t})\\big)
-
-    Examples
-    --------
     >>> fig = plot_token_kl(["the", "cat", "<eos>"], torch.tensor([0.1, 0.5, 0.2]))
     >>> len(fig.axes[0].patches)  # one bar per token
     3
@@ -184,13 +131,12 @@ def plot_token_kl(tokens: Sequence[str], kl: torch.Tensor, *, title: str | None 
 
 
 def plot_effective_tokens(logits: dict[str, torch.Tensor]):
-    """Each distribution's sorted probabilities, with :math:`e^H` tokens of equal mass drawn over it.
+    """Each distribution's sorted probabilities (one panel per ``{name: logits}``), with
+    :math:`e^H` tokens of equal mass drawn over it.
 
     :math:`e^{H}` (``ptcourse.entropy``) is the number of equally likely tokens that would have the
-    same entropy: a uniform distribution over k tokens has :math:`e^H = k`.
+    same entropy: a uniform distribution over k tokens has :math:`e^H = k`. ValueError if empty.
 
-    Examples
-    --------
     >>> fig = plot_effective_tokens({"uniform over 4": torch.tensor([0.0] * 4 + [-1e9] * 6)})
     >>> fig.axes[0].get_title(loc="left")  # e^H of 4 equally likely tokens
     'uniform over 4: e^H = 4.0 tokens'
@@ -198,26 +144,17 @@ def plot_effective_tokens(logits: dict[str, torch.Tensor]):
     if not logits:
         raise ValueError("plot_effective_tokens: 'logits' is empty")
     n = len(logits)
-    fig, axes = figure(n, 1, width=5.0, height=0.5 + 1.6 * n)
-    axes = [axes] if n == 1 else list(axes)
-    for ax, (name, z) in zip(axes, logits.items(), strict=True):
+    fig, _ = figure(n, 1, width=5.0, height=0.5 + 1.6 * n)
+    for ax, (name, z) in zip(fig.axes, logits.items(), strict=True):
         z = torch.as_tensor(z, dtype=torch.float64)
         p = z.softmax(-1).sort(descending=True).values
         eff = entropy(z).exp().item()
         ax.bar(range(len(p)), p, color=PALETTE[0], label="probability (sorted)")
-        ax.fill_between(
-            [-0.5, eff - 0.5],
-            0,
-            1 / eff,
-            color=PALETTE[1],
-            alpha=0.35,
-            lw=0,
-            label="e^H tokens of equal mass",
-            zorder=3,
-        )
+        mass = {"color": PALETTE[1], "alpha": 0.35, "lw": 0, "label": "e^H tokens of equal mass"}
+        ax.fill_between([-0.5, eff - 0.5], 0, 1 / eff, **mass, zorder=3)
         ax.axvline(eff - 0.5, color=PALETTE[1], lw=1.5)
         ax.set_title(f"{name}: e^H = {eff:.1f} tokens", loc="left")
         ax.set(ylim=(0, 1.05), xticks=range(len(p)), xticklabels=[])
-    axes[-1].set_xlabel("tokens, most likely first")
-    legend_above(fig, axes[0], ncols=2)
+    fig.axes[-1].set_xlabel("tokens, most likely first")
+    legend_above(fig, fig.axes[0], ncols=2)
     return fig

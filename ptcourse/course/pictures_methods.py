@@ -1,14 +1,8 @@
 """Pictures of the methods (issue 15), each drawn from the package's own functions.
 
-DPO's weight :math:`\\sigma(-\\text{margin})` (``plot_dpo_weight``), one GRPO group's rewards
-turned into advantages (``plot_group_advantages``), the covariance behind Clip-Cov
-(``plot_covariance``) and chapter 6's template map (``plot_template_map``). Re-exported by
-``ptcourse.viz``; drawn in the course style of ``style``, which imports matplotlib inside its
-functions.
-
-Sources: Rafailov et al. (2023), eq. 7 (the DPO gradient's weight); Shao et al. (2024), eq. 3
-(GRPO's group standardisation); Cui et al. (2025), arXiv 2505.22617, sec. 4 (Clip-Cov's centred
-product).
+DPO's weight (Rafailov et al., 2023, eq. 7), one GRPO group's advantages (Shao et al., 2024, eq. 3),
+the covariance behind Clip-Cov (Cui et al., 2025, arXiv 2505.22617, sec. 4) and chapter 6's
+template map; re-exported by ``ptcourse.viz``, in the course style of ``style``.
 """
 
 from __future__ import annotations
@@ -30,21 +24,14 @@ __all__ = [
 def plot_dpo_weight(beta: float = 0.1, margin_max: float = 6.0):
     """DPO's per-pair gradient weight :math:`\\sigma(-\\text{margin})` against the margin.
 
-    The margin is :math:`\\beta m`, with m the policy's log-ratio to the reference of the
-    chosen answer minus that of the rejected one (the argument of the sigmoid in the loss).
+    The margin is :math:`\\beta m`, with m the policy's log-ratio to the reference of the chosen
+    answer minus that of the rejected one: :math:`-\\partial \\mathcal L_{DPO} / \\partial m =
+    \\beta\\,\\sigma(-\\beta m)`, read from autograd through ``ptcourse.dpo_loss`` (divided by
+    beta) for margins in ±``margin_max``. Pairs the policy already ranks right (large margin) pull
+    less and less; wrongly ranked pairs (margin < 0) pull with weight near 1. ValueError unless
+    ``beta`` and ``margin_max`` are > 0.
 
-    .. math::
-
-        -\\frac{\\partial \\mathcal L_{DPO}}{\\partial m} = \\beta\\,\\sigma(-\\beta m)
-
-    read from autograd through ``ptcourse.dpo_loss`` (divided by beta) and drawn against the
-    margin :math:`\\beta m`: pairs the policy already ranks right (large margin) pull less and
-    less; wrongly ranked pairs (margin < 0) pull with weight near 1.
-
-    Examples
-    --------
-    >>> fig = plot_dpo_weight(beta=0.1)
-    >>> y = fig.axes[0].lines[0].get_ydata()
+    >>> y = plot_dpo_weight(beta=0.1).axes[0].lines[0].get_ydata()
     >>> bool(abs(y[len(y) // 2] - 0.5) < 1e-6)  # sigma(0) = 1/2 at margin 0
     True
     """
@@ -63,23 +50,16 @@ def plot_dpo_weight(beta: float = 0.1, margin_max: float = 6.0):
     ax.axvline(0, color=GREY, lw=0.8, ls=":")
     ax.text(-margin_max * 0.95, 0.1, "ranked wrong:\nfull pull", color="#333333")
     ax.text(margin_max * 0.95, 0.75, "ranked right:\npull fades", ha="right", color="#333333")
-    ax.set(
-        xlabel="margin β·(log-ratio chosen − rejected)",
-        ylabel="weight σ(−margin)",
-        ylim=(0, 1.05),
-    )
+    xlabel = "margin β·(log-ratio chosen − rejected)"
+    ax.set(xlabel=xlabel, ylabel="weight σ(−margin)", ylim=(0, 1.05))
     return fig
 
 
 def plot_group_advantages(rewards: torch.Tensor, **kwargs):
-    """One GRPO group: each answer's reward and the advantage ``ptcourse.grpo_advantages`` gives it.
+    """One GRPO group: each answer's reward, and the advantage :math:`A_i = (r_i -
+    \\operatorname{mean}(r)) / (\\operatorname{std}(r) + \\epsilon)` that
+    ``ptcourse.grpo_advantages`` (given ``kwargs``) gives it. ValueError for fewer than 2 rewards.
 
-    .. math::
-
-        A_i = \\frac{r_i - \\operatorname{mean}(r)}{\\operatorname{std}(r) + \\epsilon}
-
-    Examples
-    --------
     >>> fig = plot_group_advantages(torch.tensor([1.0, 0.0, 0.0, 1.0]))
     >>> [round(float(p.get_height()), 2) for p in fig.axes[1].patches]  # above the mean: +; below: -
     [0.87, -0.87, -0.87, 0.87]
@@ -102,21 +82,16 @@ def plot_group_advantages(rewards: torch.Tensor, **kwargs):
 
 
 def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor):
-    """Clip-Cov's picture: each token's centred log-prob against its centred advantage.
-
-    .. math::
-
-        c_i = \\big(\\log\\pi(y_i) - \\overline{\\log\\pi}\\big)\\big(A_i - \\bar A\\big)
+    """Clip-Cov's picture: each token's centred log-prob against its centred advantage, their
+    product :math:`c_i = (\\log\\pi(y_i) - \\overline{\\log\\pi})(A_i - \\bar A)`.
 
     Tokens in the shaded quadrants (c > 0) lower the entropy; ``clipped`` (indices or a boolean
     mask) marks the ones Clip-Cov would take out of the update. Repeated points (the same token
-    drawn several times) are drawn once, their area growing with the count.
+    drawn several times) are drawn once, their area growing with the count. ValueError unless
+    ``logp`` and ``adv`` have the same length >= 2.
 
-    Examples
-    --------
     >>> lp, a = torch.tensor([-0.1, -2.0, -0.1, -3.0]), torch.tensor([1.0, -1.0, 1.0, 0.5])
-    >>> fig = plot_covariance(lp, a, clipped=torch.tensor([0]))
-    >>> len(fig.axes[0].collections) >= 2  # tokens, and the clipped ones ringed
+    >>> len(plot_covariance(lp, a, clipped=torch.tensor([0])).axes[0].collections) >= 2  # ringed
     True
     """
     logp, adv = torch.as_tensor(logp).flatten().double(), torch.as_tensor(adv).flatten().double()
@@ -130,36 +105,19 @@ def plot_covariance(logp: torch.Tensor, adv: torch.Tensor, clipped: torch.Tensor
     pts = torch.stack([x, y], 1)
     uniq, inverse, counts = pts.unique(dim=0, return_inverse=True, return_counts=True)
     pos = (uniq[:, 0] * uniq[:, 1]) > 0
-    ax.scatter(
-        uniq[:, 0],
-        uniq[:, 1],
-        s=20 + 6 * counts,
-        alpha=0.8,
-        c=[PALETTE[3] if p else PALETTE[0] for p in pos.tolist()],
-        lw=0,
-        label="token (area: how often drawn)",
-    )
+    colours = [PALETTE[3] if p else PALETTE[0] for p in pos.tolist()]
+    dots = {"alpha": 0.8, "c": colours, "lw": 0, "label": "token (area: how often drawn)"}
+    ax.scatter(uniq[:, 0], uniq[:, 1], s=20 + 6 * counts, **dots)
     hit = inverse[mask].unique()
-    ax.scatter(
-        uniq[hit, 0],
-        uniq[hit, 1],
-        s=60 + 6 * counts[hit],
-        facecolors="none",
-        edgecolors="black",
-        lw=1.8,
-        label="clipped by Clip-Cov",
-    )
+    ring = {"facecolors": "none", "edgecolors": "black", "lw": 1.8, "label": "clipped by Clip-Cov"}
+    ax.scatter(uniq[hit, 0], uniq[hit, 1], s=60 + 6 * counts[hit], **ring)
     lim_x, lim_y = 1.15 * x.abs().max().item(), 1.15 * y.abs().max().item()
     ax.fill_between([0, lim_x], 0, lim_y, color=PALETTE[3], alpha=0.07, lw=0)
     ax.fill_between([-lim_x, 0], -lim_y, 0, color=PALETTE[3], alpha=0.07, lw=0)
     ax.axhline(0, color="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set(
-        xlim=(-lim_x, lim_x),
-        ylim=(-lim_y, lim_y),
-        xlabel="log π(y) − mean",
-        ylabel="advantage − mean",
-    )
+    ax.set(xlim=(-lim_x, lim_x), ylim=(-lim_y, lim_y))
+    ax.set(xlabel="log π(y) − mean", ylabel="advantage − mean")
     legend_above(fig, ncols=1)
     return fig
 
@@ -180,19 +138,13 @@ TEMPLATE_MAP = {
 
 
 def plot_template_map(rows: dict = TEMPLATE_MAP):
-    """Schematic of chapter 6's template: four pieces (columns), one row per method.
+    """Schematic of chapter 6's template :math:`\\mathcal L = -\\mathbb E[w(y)\\log\\pi_\\theta(y
+    \\mid x)] + \\beta\\,\\mathrm{KL} - \\alpha H`: four pieces (columns), one row per method.
 
-    .. math::
+    Cells reading "none" are drawn pale, so the pieces a method leaves out stand out. ValueError
+    unless ``rows`` has a ``"pieces"`` header and every row is as long.
 
-        \\mathcal L = -\\mathbb E[w(y)\\log\\pi_\\theta(y\\mid x)] + \\beta\\,\\mathrm{KL}
-        - \\alpha H
-
-    Cells reading "none" are drawn pale, so the pieces a method leaves out stand out.
-
-    Examples
-    --------
-    >>> fig = plot_template_map()
-    >>> len(fig.axes[0].patches)  # 4 headers + 4 methods x 4 pieces
+    >>> len(plot_template_map().axes[0].patches)  # 4 headers + 4 methods x 4 pieces
     20
     """
     pieces = rows.get("pieces")
@@ -206,38 +158,18 @@ def plot_template_map(rows: dict = TEMPLATE_MAP):
     n = len(pieces)
     ax.set(xlim=(-1.0, n), ylim=(len(methods) + 0.6, -0.6))
     colours = PALETTE[:n]
+    box = {"boxstyle": "round,pad=0.02"}  # each cell: (j + 0.04, i - 0.4), 0.92 wide, 0.8 high
     for j, (name, colour) in enumerate(zip(pieces, colours, strict=True)):
-        ax.add_patch(
-            FancyBboxPatch(
-                (j + 0.04, -0.4), 0.92, 0.8, boxstyle="round,pad=0.02", fc=colour, ec="none"
-            )
-        )
+        ax.add_patch(FancyBboxPatch((j + 0.04, -0.4), 0.92, 0.8, **box, fc=colour, ec="none"))
         ax.text(j + 0.5, 0, name, ha="center", va="center", color="white", weight="bold")
     for i, method in enumerate(methods, start=1):
         ax.text(-0.5, i, method, ha="center", va="center", weight="bold")
         for j, (cell, colour) in enumerate(zip(rows[method], colours, strict=True)):
             none = cell.startswith("none")
-            ax.add_patch(
-                FancyBboxPatch(
-                    (j + 0.04, i - 0.4),
-                    0.92,
-                    0.8,
-                    boxstyle="round,pad=0.02",
-                    fc="white" if none else colour,
-                    alpha=1 if none else 0.18,
-                    ec=colour,
-                    lw=1.2,
-                    ls=":" if none else "-",
-                )
-            )
-            ax.text(
-                j + 0.5,
-                i,
-                cell,
-                ha="center",
-                va="center",
-                color="#888888" if none else "#222222",
-                linespacing=1.05,
-            )
+            fc, alpha, ls = ("white", 1, ":") if none else (colour, 0.18, "-")
+            fill = {"fc": fc, "alpha": alpha, "ec": colour, "lw": 1.2, "ls": ls}
+            ax.add_patch(FancyBboxPatch((j + 0.04, i - 0.4), 0.92, 0.8, **box, **fill))
+            ink = "#888888" if none else "#222222"
+            ax.text(j + 0.5, i, cell, ha="center", va="center", color=ink, linespacing=1.05)
     ax.set_title("L = −E[ w(y) log π(y|x) ] + β KL − α H", loc="left", family="serif")
     return fig

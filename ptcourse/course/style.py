@@ -1,18 +1,10 @@
-"""The course's figure style: ``figure()``, its palette and ``legend_above``, shared by every picture.
+"""The course's figure style, shared by every picture: ``figure()``, its palette, ``legend_above``.
 
-``viz`` (training histories, and the public home of every picture), ``pictures``,
-``pictures_methods``, ``viz_rl`` and ``viz_prefs`` all draw on ``figure()``; this module holds
-only the style, so that none of them imports another to reach it.
-
-Course style: an opaque white background (readable in a dark-mode theme), the Okabe-Ito palette
-(Okabe & Ito, 2008, *Color Universal Design*; Wong, 2011, *Nature Methods* 8:441), which stays
-distinguishable under the common forms of colour blindness, a few quiet axes settings, and text
-sized for the phone by ``_sizing.TEXT_PT``. A figure with several series has one legend, above the
-panels and outside the data (``legend_above``).
-
-Every figure is a pyplot-free ``matplotlib.figure.Figure`` on its own Agg canvas, so the global
-backend is never changed and no display is needed. matplotlib is imported inside the functions
-only: importing this module (and the picture modules built on it) stays light.
+An opaque white background (readable in dark mode), the Okabe-Ito palette (Okabe & Ito, 2008,
+*Color Universal Design*; Wong, 2011, *Nature Methods* 8:441), distinguishable under the common
+forms of colour blindness, quiet axes, text sized for the phone (``_sizing.TEXT_PT``) and one
+legend above the panels. Each figure is pyplot-free on its own Agg canvas (the global backend is
+never changed); matplotlib is imported inside the functions, so importing this module stays light.
 """
 
 from __future__ import annotations
@@ -50,14 +42,15 @@ STYLE = {
     "legend.frameon": False,
     "figure.dpi": 100,
 }
+#: the rcParams ``<prefix>size`` that ``figure`` sets to ``TEXT_PT(width)``
+_TEXT = ("font.", "axes.label", "xtick.label", "ytick.label", "legend.font", "legend.title_font")
 
 
 def _enable_notebook_display() -> None:  # pragma: no cover - exercised in notebooks
-    """Make a returned Figure display as an image when it ends a notebook cell.
+    """Make a returned Figure display as a PNG when it ends a notebook cell.
 
-    Our figures are not registered with pyplot, so nothing has loaded the inline backend yet;
-    loading it registers IPython's PNG printer for Figure (honouring ``InlineBackend`` settings).
-    If that did not happen (another frontend), a plain PNG printer is registered instead.
+    Loads the inline backend, which registers IPython's printer for Figure (honouring
+    ``InlineBackend``); in another frontend, registers ``display_png`` instead.
     """
     import matplotlib
     from matplotlib.figure import Figure
@@ -75,29 +68,11 @@ def _enable_notebook_display() -> None:  # pragma: no cover - exercised in noteb
         except ImportError:
             pass
     png = ip.display_formatter.formatters.get("image/png")
-    if png is not None and not _has_printer(png):
+    if png is not None and png.for_type(Figure) is not display_png:  # for_type(T): T's printer
         png.for_type(Figure, display_png)
 
 
-def _has_printer(formatter) -> bool:
-    from matplotlib.figure import Figure
-
-    try:
-        return formatter.lookup_by_type(Figure) is display_png
-    except KeyError:
-        return False
-
-
 _DISPLAY_READY = False
-
-
-def _ensure_notebook_display() -> None:
-    """Run ``_enable_notebook_display`` once, on the first figure (never at import)."""
-    global _DISPLAY_READY
-    if not _DISPLAY_READY:
-        _DISPLAY_READY = True
-        if "ipykernel" in sys.modules:
-            _enable_notebook_display()
 
 
 def figure(
@@ -105,12 +80,12 @@ def figure(
 ):
     """Return ``(fig, axes)`` in the course style: an opaque white, pyplot-free Figure.
 
-    ``axes`` is one Axes for a 1x1 grid, else an array like ``plt.subplots``. Every text (ticks,
-    labels, legends, titles) is sized by ``TEXT_PT(width)``, so that it stays readable on a phone;
-    keep ``width`` at most ``MAX_WIDTH`` (6.4 in) and stack panels in rows rather than widen.
+    ``axes`` is one Axes for a 1x1 grid, else an array like ``plt.subplots``. Every text is sized
+    ``TEXT_PT(width)`` points, readable on a phone: keep ``width`` (default ``3.2 * ncols``, at
+    most ``MAX_WIDTH``; height ``2.8 * nrows``) within ``MAX_WIDTH`` (6.4 in) and stack panels in
+    rows. The first figure in a kernel installs the notebook display hook, once. ValueError for a
+    grid or size below 1 or 0.
 
-    Examples
-    --------
     >>> fig, ax = figure()
     >>> fig.get_facecolor()  # opaque white, readable in dark mode
     (1.0, 1.0, 1.0, 1.0)
@@ -119,31 +94,26 @@ def figure(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    global _DISPLAY_READY
     if nrows < 1 or ncols < 1:
         raise ValueError(f"figure: 'nrows' and 'ncols' must be >= 1, got {nrows}, {ncols}")
-    _ensure_notebook_display()
+    if not _DISPLAY_READY:
+        _DISPLAY_READY = True
+        if "ipykernel" in sys.modules:
+            _enable_notebook_display()
     size = (width or min(3.2 * ncols, MAX_WIDTH), height or 2.8 * nrows)
     if size[0] <= 0 or size[1] <= 0:
         raise ValueError(f"figure: 'width' and 'height' must be > 0 inches, got {size}")
     pt = TEXT_PT(size[0])
-    text = {
-        key: pt
-        for key in (
-            "font.size",
-            "axes.labelsize",
-            "xtick.labelsize",
-            "ytick.labelsize",
-            "legend.fontsize",
-            "legend.title_fontsize",
-        )
-    }
+    text = {f"{key}size": pt for key in _TEXT}
     text.update({"axes.titlesize": pt, "figure.titlesize": pt + 1, "axes.titleweight": "bold"})
     with matplotlib.rc_context({**STYLE, **text}):
         fig = Figure(figsize=size, facecolor="white", layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=True)
-    for ax in fig.axes:
-        _style_axes(ax)
+    for ax in fig.axes:  # white, no top or right spine, PALETTE: from STYLE; these outlast it
+        ax.grid(True, color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
         ax.tick_params(labelsize=pt)  # kept by ticks made later (outside the rc context)
     return fig, axes
 
@@ -151,36 +121,26 @@ def figure(
 def legend_above(fig, ax=None, *, ncols: int | None = None, **kwargs):
     """One legend for the whole figure, above the panels (outside the data).
 
-    Collects the labelled artists of ``ax`` (default: of every panel, each label once) and puts
-    them in a row (``ncols``, default: all) over the panels, in the constrained layout's margin.
+    Collects the labelled artists of ``ax`` (default: of every panel, each label once) into a row
+    of ``ncols`` (default: all) in the constrained layout's top margin; ``kwargs`` go to
+    ``fig.legend`` (``frameon=False`` unless given). ValueError if nothing is labelled.
 
-    Examples
-    --------
     >>> fig, (a, b) = figure(1, 2)
     >>> _ = a.plot([0, 1], label="run A"); _ = b.plot([1, 0], label="run A")
     >>> [t.get_text() for t in legend_above(fig).get_texts()]  # each label once
     ['run A']
     """
-    handles, labels = [], []
+    first = {}  # label -> its first handle
     for a in [ax] if ax is not None else fig.axes:
         for h, label in zip(*a.get_legend_handles_labels(), strict=True):
-            if label not in labels:
-                handles.append(h)
-                labels.append(label)
-    if not labels:
+            first.setdefault(label, h)
+    if not first:
         raise ValueError("legend_above: no labelled artist to put in the legend")
-    ncols = ncols or len(labels)
     kwargs.setdefault("frameon", False)
-    return fig.legend(handles, labels, loc="outside upper center", ncols=ncols, **kwargs)
-
-
-def _style_axes(ax) -> None:
-    ax.set_facecolor("white")
-    ax.grid(True, color="#dddddd", linewidth=0.8)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.set_prop_cycle(color=PALETTE)
+    handles, labels = list(first.values()), list(first)
+    return fig.legend(
+        handles, labels, loc="outside upper center", ncols=ncols or len(labels), **kwargs
+    )
 
 
 def as_seeds(run) -> list:

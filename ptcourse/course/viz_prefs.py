@@ -1,7 +1,6 @@
 """Chapter 8's pictures: preference-loss runs (margin, displacement) and pass@k curves.
 
-Built on the course style's ``figure()`` and ``PALETTE`` (``style``), so they share it with ``viz``;
-a figure with several series names them in one legend above its panels (``legend_above``).
+In the course style of ``style`` (re-exported by ``viz``): one legend above the panels.
 """
 
 from __future__ import annotations
@@ -18,12 +17,10 @@ def plot_pair_runs(
     *,
     target: float | None = None,
 ):
-    """Two panels per set of runs (``train_on_pairs`` histories): the mean margin, and how far the
-    chosen (solid) and rejected (dashed) log-likelihoods moved from the reference. A run given as a
-    list of histories (several seeds) is drawn as thin lines, its first seed bold.
+    """Two panels per set of runs (``train_on_pairs`` histories): the mean margin (with the IPO
+    ``target``, if given), and how far the chosen (solid) and rejected (dashed) log-likelihoods
+    moved from the reference. A list of histories (seeds) is drawn thin, its first seed bold.
 
-    Examples
-    --------
     >>> h = {"margin": [0, 1], "chosen": [0, -1], "rejected": [0, -2]}
     >>> len(plot_pair_runs({"DPO": h}, target=2.0).axes)
     2
@@ -53,8 +50,6 @@ def plot_pair_runs(
 def plot_pass_at_k(curves: Mapping[str, Mapping[int, float] | Sequence[Mapping[int, float]]]):
     """pass@k against k (log scale) for each policy; a list of curves (seeds) is drawn thin, its first bold.
 
-    Examples
-    --------
     >>> len(plot_pass_at_k({"SFT": {1: 0.9, 4: 1.0}}).axes)
     1
     >>> len(plot_pass_at_k({"RL": [{1: 0.5, 4: 0.8}, {1: 0.4, 4: 0.9}]}).axes)
@@ -62,16 +57,11 @@ def plot_pass_at_k(curves: Mapping[str, Mapping[int, float] | Sequence[Mapping[i
     """
     fig, ax = figure(width=6, height=3.4)
     for i, (name, run) in enumerate(curves.items()):
+        color = PALETTE[i % len(PALETTE)]
         for j, curve in enumerate(as_seeds(run)):
             ks = sorted(curve)
-            ax.plot(
-                ks,
-                [curve[k] for k in ks],
-                "o-" if j == 0 else "-",
-                **seed_style(j),
-                color=PALETTE[i % len(PALETTE)],
-                label=name if j == 0 else None,
-            )
+            fmt, label = ("o-", name) if j == 0 else ("-", None)
+            ax.plot(ks, [curve[k] for k in ks], fmt, **seed_style(j), color=color, label=label)
     ax.set_xscale("log", base=2)
     ax.set(xlabel="k (answers tried per prompt)", ylabel="pass@k", ylim=(-0.03, 1.03))
     legend_above(fig, ncols=2)

@@ -1,22 +1,11 @@
 """The course dials as ipywidgets, for a live kernel (Jupyter, Colab).
 
-Chapters call :func:`dial`::
-
-    import ptcourse as pc
-    pc.widgets.dial("temperature")   # T -> next-token distribution and its entropy
-    pc.widgets.dial("beta")          # beta -> pi* = pi_ref exp(r/beta) / Z, its reward and KL
-    pc.widgets.dial("estimators")    # n -> spread of the KL estimators k1, k2, k3
-
-Each returns an ``ipywidgets.VBox`` (slider, a line of numbers, a matplotlib figure as a PNG
-``Image``) that redraws when the slider moves. The chapters write a dial as the directive
-``{dial} NAME``: the published page shows the kernel-free HTML dial of the press
-(``press/dial_page.py``, through ``_ext/course_blocks.py``), and the rendered notebooks the call
-``pc.widgets.dial("NAME")``.
-
-The numbers come from the pure functions of :mod:`ptcourse.dials` (which call the core of ptcourse),
-so the widget and the static page show the same values. ipywidgets and matplotlib are imported
-lazily inside the builders, never at ``import ptcourse``. Figures are drawn on an opaque white
-background so they stay readable in dark themes. Sources: see :mod:`ptcourse.dials`.
+``dial("temperature")`` (T -> the next-token distribution and its entropy), ``dial("beta")``
+(beta -> pi* = pi_ref exp(r/beta) / Z, its reward and KL), ``dial("estimators")`` (n -> the spread
+of the KL estimators k1, k2, k3): a ``VBox`` of a slider, a line of numbers and a PNG figure,
+redrawn when the slider moves. A chapter's ``{dial} NAME`` is this call in the rendered notebooks,
+and the kernel-free HTML dial of ``press/dial_page.py`` on the site; both take their numbers from
+:mod:`ptcourse.dials` (sources there). ipywidgets and matplotlib are imported inside the builders.
 """
 
 from __future__ import annotations
@@ -26,24 +15,14 @@ import io
 
 from ptcourse.course import dials
 
-__all__ = [
-    "dial",
-    "temperature_dial",
-    "beta_dial",
-    "estimators_dial",
-    "figure",
-]
+__all__ = ["dial", "temperature_dial", "beta_dial", "estimators_dial", "figure"]
 
 _INK = "#1b1b1b"
 
 
 def dial(name: str):
-    """The dial ``name`` (``"temperature"``, ``"beta"`` or ``"estimators"``), ready to display.
+    """The ipywidgets dial ``name`` (one of ``dials.DIALS``): end a cell with it, or ``display`` it.
 
-    Returns the ipywidgets dial (put it last in a cell, or pass it to ``display``).
-
-    Examples
-    --------
     >>> dial("entropy")
     Traceback (most recent call last):
     ...
@@ -54,16 +33,9 @@ def dial(name: str):
     return _BUILDERS[name]()
 
 
-# --------------------------------------------------------------------------------------------------
-# matplotlib figures of a dial's state (shared by the widgets; usable for static pictures too)
-# --------------------------------------------------------------------------------------------------
-
-
 def figure(name: str, state: dict):
-    """A matplotlib ``Figure`` (not attached to pyplot) picturing dial ``name`` at ``state``.
+    """A pyplot-free matplotlib ``Figure`` picturing dial ``name`` at ``state`` (``dials.state``).
 
-    Examples
-    --------
     >>> fig = figure("temperature", dials.temperature_state(0.5))
     >>> tuple(float(x) for x in fig.axes[0].get_xlim())  # fixed 0..1 axis: the bars visibly move
     (0.0, 1.0)
@@ -74,15 +46,11 @@ def figure(name: str, state: dict):
     ax = fig.add_subplot()
     ax.set_facecolor("white")
     if name == "temperature":
-        rows = state["tokens"]
+        rows, probs = state["tokens"], state["probs"]
         y = list(range(len(rows)))
-        ax.barh(
-            y,
-            state["probs"],
-            color=dials.COLOURS["temperature"][0],
-            label="p(token) at temperature T",
-        )
-        for yi, p in zip(y, state["probs"], strict=True):
+        colour = dials.COLOURS["temperature"][0]
+        ax.barh(y, probs, color=colour, label="p(token) at temperature T")
+        for yi, p in zip(y, probs, strict=True):
             ax.text(p + 0.01, yi, f"{p:.2f}", va="center", fontsize=8, color=_INK)
         ax.set_xlim(0.0, 1.0)
         ax.set_xlabel(f"probability of the next token after '{state['prompt']}'")
@@ -90,21 +58,9 @@ def figure(name: str, state: dict):
     elif name == "beta":
         rows = [f"{a} (r={r:.1f})" for a, r in zip(state["answers"], state["rewards"], strict=True)]
         y = list(range(len(rows)))
-        h = 0.4
-        ax.barh(
-            [v - h / 2 for v in y],
-            state["ref_probs"],
-            height=h,
-            color=dials.COLOURS["beta"][0],
-            label="π_ref (reference)",
-        )
-        ax.barh(
-            [v + h / 2 for v in y],
-            state["probs"],
-            height=h,
-            color=dials.COLOURS["beta"][1],
-            label="π* (optimal at β)",
-        )
+        bars = [("ref_probs", "π_ref (reference)", -0.2), ("probs", "π* (optimal at β)", 0.2)]
+        for (key, label, dy), colour in zip(bars, dials.COLOURS["beta"], strict=True):
+            ax.barh([v + dy for v in y], state[key], height=0.4, color=colour, label=label)
         ax.set_xlim(0.0, 1.0)
         ax.set_xlabel(f"probability of each answer to '{state['prompt']}'")
         ax.set_title(
@@ -116,21 +72,12 @@ def figure(name: str, state: dict):
     elif name == "estimators":
         rows = state["kinds"]
         y = list(range(len(rows)))
-        stats = []
-        for k in rows:
-            q05, q25, q50, q75, q95 = state["quantiles"][k]
-            stats.append(
-                {
-                    "label": k,
-                    "whislo": q05,
-                    "q1": q25,
-                    "med": q50,
-                    "q3": q75,
-                    "whishi": q95,
-                    "mean": state["mean"][k],
-                    "fliers": [],
-                }
-            )
+        boxes = ("whislo", "q1", "med", "q3", "whishi")  # quantiles 5, 25, 50, 75, 95 %
+        stats = [
+            {"label": k, **dict(zip(boxes, state["quantiles"][k], strict=True))}
+            | {"mean": state["mean"][k], "fliers": []}
+            for k in rows
+        ]
         kw = {"positions": y, "showmeans": True, "widths": 0.5, "patch_artist": True}
         try:  # matplotlib >= 3.10
             bp = ax.bxp(stats, orientation="horizontal", **kw)
@@ -153,18 +100,10 @@ def figure(name: str, state: dict):
     return fig
 
 
-def _png(fig) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor="white")
-    return buf.getvalue()
-
-
 def _build(name: str, slider, value_of):
     """VBox(slider, numbers, figure) whose numbers and figure follow ``slider``."""
     import ipywidgets as widgets
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     numbers = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
     image = widgets.Image(format="png", layout=widgets.Layout(max_width="560px"))
@@ -172,7 +111,10 @@ def _build(name: str, slider, value_of):
     def update(change=None):
         state = dials.state(name, value_of(slider.value))
         numbers.value = f"<code>{html.escape(dials.readout(name, state))}</code>"
-        image.value = _png(figure(name, state))
+        fig, png = figure(name, state), io.BytesIO()
+        FigureCanvasAgg(fig)
+        fig.savefig(png, format="png", facecolor="white")
+        image.value = png.getvalue()
 
     slider.observe(update, names="value")
     update()
@@ -186,8 +128,6 @@ def _build(name: str, slider, value_of):
 def temperature_dial(T: float = 1.0):
     """ipywidgets dial: temperature ``T`` -> next-token distribution and its entropy.
 
-    Examples
-    --------
     >>> d = temperature_dial()
     >>> d.slider.value = 2.0  # moving the slider from code updates the numbers
     >>> d.numbers.value.startswith("<code>T = 2.00")
@@ -212,8 +152,6 @@ def temperature_dial(T: float = 1.0):
 def beta_dial(beta: float = 1.0):
     """ipywidgets dial: KL coefficient ``beta`` (log slider) -> pi*, its reward and KL.
 
-    Examples
-    --------
     >>> d = beta_dial()
     >>> d.slider.value = 0.1  # small beta: pi* chases the reward
     >>> "β = 0.10" in d.numbers.value
@@ -236,10 +174,9 @@ def beta_dial(beta: float = 1.0):
 
 
 def estimators_dial(n: int = 16):
-    """ipywidgets dial: sample size ``n`` -> spread of the KL estimators k1, k2, k3.
+    """ipywidgets dial: sample size ``n`` (one of ``dials.ESTIMATOR_NS``, else ValueError) ->
+    spread of the KL estimators k1, k2, k3.
 
-    Examples
-    --------
     >>> d = estimators_dial()
     >>> d.slider.value = 256  # more samples per estimate: every spread shrinks
     >>> "n = 256" in d.numbers.value
@@ -258,8 +195,4 @@ def estimators_dial(n: int = 16):
     return _build("estimators", slider, int)
 
 
-_BUILDERS = {
-    "temperature": temperature_dial,
-    "beta": beta_dial,
-    "estimators": estimators_dial,
-}
+_BUILDERS = {"temperature": temperature_dial, "beta": beta_dial, "estimators": estimators_dial}
