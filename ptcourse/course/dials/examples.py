@@ -1,8 +1,7 @@
-"""The dials' example data and slider settings (fixed; the chapters' prose refers to it through glue).
+"""The dials' fixed example data, slider settings and series colours (the course palette's).
 
-Shared by the state computations (:mod:`.states`), the kernel-free HTML dials of the site
-(``press/dial_page.py``) and the ipywidgets dials (:mod:`ptcourse.course.widgets`). Their colours
-are the course palette's (:mod:`ptcourse.course.style`), one per series (``COLOURS``).
+Shared by :mod:`.states`, the site's HTML dials and the ipywidgets dials; the chapters' prose refers
+to the data through glue.
 """
 
 from __future__ import annotations
