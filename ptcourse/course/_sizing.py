@@ -88,11 +88,8 @@ def min_font_pt(fig) -> float:
 def png_metadata(fig) -> dict[str, str]:
     """PNG text chunks recording the figure's smallest font (pt; absent without text) and dpi.
 
-    From them a reader computes the smallest text's displayed size in CSS pixels:
-
-    .. math::
-
-        \\text{px} = \\frac{\\text{pt}}{72}\\,\\text{dpi}\\,\\frac{w_\\text{shown}}{w_\\text{png}}
+    From them a reader computes the smallest text's displayed size in CSS pixels,
+    :math:`\\text{px} = \\frac{\\text{pt}}{72}\\,\\text{dpi}\\, w_\\text{shown} / w_\\text{png}`.
 
     >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=5)
@@ -110,10 +107,9 @@ def png_metadata(fig) -> dict[str, str]:
 def display_png(fig) -> tuple[bytes, dict[str, int]]:
     """The PNG a notebook (and the site) shows: ``PIXEL_RATIO`` x sharp, at ``CSS_DPI`` CSS px/inch.
 
-    Returns IPython's ``(png_bytes, {"width": css_px})``: the front end (Jupyter, Colab, myst-nb's
-    ``<img width>``) shows it at half its pixel width, sharp on a high-density screen. Text below
-    ``TEXT_PT`` is raised first; the PNG has an adaptive 256-colour palette (median cut, no
-    dithering: a third of the bytes, no visible change for flat colours and their edges).
+    Returns IPython's ``(png_bytes, {"width": css_px})``: Jupyter, Colab and myst-nb show it at half
+    its pixel width. Text below ``TEXT_PT`` is raised first; the colours are an adaptive 256-colour
+    palette (median cut, no dithering: a third of the bytes, no visible change).
 
     >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=4, height=3)
@@ -147,8 +143,8 @@ def display_png(fig) -> tuple[bytes, dict[str, int]]:
 def raise_small_text(fig, pt: float) -> int:
     """Set every visible text of ``fig`` smaller than ``pt`` points to ``pt``; return how many.
 
-    The floor ``display_png`` applies, so a legend or label at matplotlib's defaults (10 pt, or a
-    ``fontsize=7``) is still readable where the figure is shown.
+    ``display_png``'s floor: a legend or label at matplotlib's 10 pt, or at ``fontsize=7``, stays
+    readable where the figure is shown.
 
     >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=6.4)

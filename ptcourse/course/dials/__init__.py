@@ -1,18 +1,15 @@
-"""The three course dials: their example data (:mod:`.examples`) and their computation (:mod:`.states`).
+"""The three course dials: their example data (:mod:`.examples`) and computation (:mod:`.states`).
 
-Each dial turns one knob and shows what the three quantities do:
-
-* ``"temperature"``: :math:`T` -> the next-token distribution :math:`\\mathrm{softmax}(z / T)` over
-  ten example tokens, and its entropy;
-* ``"beta"``: the KL coefficient :math:`\\beta` -> the KL-regularised optimal policy
+* ``"temperature"``: :math:`T` -> the distribution :math:`\\mathrm{softmax}(z / T)` over ten
+  example next tokens, and its entropy;
+* ``"beta"``: the KL coefficient :math:`\\beta` -> the optimal policy
   :math:`\\pi^* \\propto \\pi_\\text{ref} \\exp(r / \\beta)` over eight example answers, its expected
   reward and its KL to the reference (Rafailov et al., 2023, eq. 4; Korbak et al., 2022);
 * ``"estimators"``: the sample size :math:`n` -> the spread of the Monte-Carlo KL estimators
   k1, k2, k3 (Schulman, 2020, "Approximating KL divergence", http://joschu.net/blog/kl-approx.html).
 
-The ipywidgets dials (:mod:`ptcourse.course.widgets`) and the kernel-free HTML dials of the site
-(``press/dial_page.py``, one precomputed frame per slider position) call the same state functions,
-so the two can never disagree. Only torch and the ptcourse core are imported.
+The ipywidgets dials and the site's HTML dials (``press/dial_page.py``, one precomputed frame per
+slider position) call the same state functions, so they never disagree. Imports torch and the core.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""The dials' pure computations: one function per dial from a knob value to plain numbers.
+"""The dials' pure computations, with ptcourse's core: one function per dial from knob to numbers.
 
-Each uses the core functions of ptcourse; :func:`readout` is the line of numbers under a slider. The
-ipywidgets dials and the kernel-free HTML dials both call them, so the two can never disagree.
+:func:`readout` is the line of numbers under a slider. The ipywidgets and the HTML dials call both.
 """
 
 from __future__ import annotations
@@ -48,9 +47,8 @@ def temperature_state(T: float) -> dict:
         p_i(T) = \frac{\exp(z_i / T)}{\sum_j \exp(z_j / T)}, \qquad
         H(p) = -\sum_i p_i \log p_i \quad \text{(nats)}
 
-    Returns ``T``, ``prompt``, ``tokens`` (10 str), ``logits`` and ``probs`` (10 floats each),
-    ``entropy`` (nats, :func:`ptcourse.entropy`) and ``max_entropy`` (:math:`\log 10`). A ``T`` that
-    is not a positive finite number is a ValueError.
+    Returns ``T``, ``prompt``, ``tokens`` (10 str), ``logits``, ``probs`` (10 floats each),
+    ``entropy`` (nats) and ``max_entropy`` (:math:`\log 10`). A bad ``T`` is a ValueError.
 
     >>> s = temperature_state(1.0)
     >>> s["tokens"][0], round(s["probs"][0], 3)  # the most likely next token and its probability
@@ -81,11 +79,10 @@ def beta_state(beta: float) -> dict:
         \mathrm{KL}(\pi^* \,\|\, \pi_\text{ref}) = \sum_y \pi^*(y) \log \frac{\pi^*(y)}{\pi_\text{ref}(y)}
 
     :math:`\pi^*` maximises :math:`\mathbb{E}_\pi[r] - \beta\, \mathrm{KL}(\pi \,\|\, \pi_\text{ref})`
-    (Rafailov et al., 2023, eq. 4): as :math:`\beta \to \infty` it returns to :math:`\pi_\text{ref}`,
-    as :math:`\beta \to 0` it puts all its mass on the answer the flawed reward overpays. Returns
-    ``beta``, ``prompt``, ``answers`` (8 str), ``ref_probs``, ``rewards``, ``probs`` (8 floats each;
-    :func:`ptcourse.kl_regularized_policy`), ``expected_reward`` :math:`\mathbb{E}_{\pi^*}[r]`,
-    ``ref_expected_reward`` and ``kl`` (nats, :func:`ptcourse.kl_divergence`). A bad ``beta`` is a
+    (Rafailov et al., 2023, eq. 4): large :math:`\beta` returns it to :math:`\pi_\text{ref}`, small
+    puts all its mass on the answer the flawed reward overpays. Returns ``beta``, ``prompt``,
+    ``answers`` (8 str), ``ref_probs``, ``rewards``, ``probs`` (8 floats each), ``expected_reward``
+    :math:`\mathbb{E}_{\pi^*}[r]`, ``ref_expected_reward`` and ``kl`` (nats). A bad ``beta`` is a
     ValueError.
 
     >>> s = beta_state(1.0)
@@ -115,7 +112,7 @@ def beta_state(beta: float) -> dict:
 def estimators_state(
     n: int, *, repeats: int = ex.ESTIMATOR_REPEATS, seed: int = ex.ESTIMATOR_SEED
 ) -> dict:
-    r"""Spread of the mean-of-``n`` Monte-Carlo estimates k1, k2, k3 of KL(p‖q) over ``repeats`` draws.
+    r"""Spread of the mean-of-``n`` Monte-Carlo estimates k1, k2, k3 of KL(p‖q), over repeats.
 
     Draw :math:`x_1, \dots, x_n \sim p` (a ``torch.Generator`` seeded with ``seed``), let
     :math:`\log r_i = \log q(x_i) - \log p(x_i)` and average one of (:func:`ptcourse.kl_estimate`;
@@ -125,11 +122,10 @@ def estimators_state(
 
         k_1 = -\log r, \qquad k_2 = \tfrac12 (\log r)^2, \qquad k_3 = (r - 1) - \log r .
 
-    k1 and k3 are unbiased, k2 biased; k2 and k3 have low variance; every spread shrinks like
+    k1 and k3 are unbiased, k2 biased; k2 and k3 have low variance; spreads shrink like
     :math:`1/\sqrt{n}`. ``n`` must be an int >= 1 and ``repeats`` an int >= 2 (else ValueError).
-    Returns ``n``, ``repeats``, ``seed``, ``kinds``, ``p_logits``, ``q_logits``, ``true_kl`` (nats,
-    :func:`ptcourse.kl_divergence`) and, keyed by kind, ``mean`` and ``std`` over the repeats and
-    ``quantiles`` (5, 25, 50, 75, 95 %).
+    Returns ``n``, ``repeats``, ``seed``, ``kinds``, ``p_logits``, ``q_logits``, ``true_kl`` (nats)
+    and, keyed by kind, ``mean``, ``std`` and ``quantiles`` (5, 25, 50, 75, 95 %) over the repeats.
 
     >>> s = estimators_state(16)
     >>> round(s["true_kl"], 4)  # exact KL(p||q) in nats
