@@ -71,8 +71,7 @@ def byte_tokenizer():
     from transformers import PreTrainedTokenizerFast
 
     alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())  # 256 printable stand-ins for bytes
-    vocab = {s: i for i, s in enumerate(SPECIALS)}
-    vocab.update({ch: len(SPECIALS) + i for i, ch in enumerate(alphabet)})
+    vocab = {s: i for i, s in enumerate((*SPECIALS, *alphabet))}  # specials at ids 0-2
     core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     core.decoder = decoders.ByteLevel()
@@ -173,6 +172,11 @@ def record_batches(trainer, measure=None) -> list[dict]:
     to the returned list, tensors detached and copied before TRL sees them. The optional
     ``measure`` runs under ``torch.no_grad()`` before TRL's computation, on the model TRL is about
     to use. A trainer without ``_compute_loss``, or a ``measure`` not callable, is a TypeError.
+
+    >>> record_batches(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: 'trainer' has no _compute_loss method: got object
     """
     if not callable(getattr(trainer, "_compute_loss", None)):
         raise TypeError(f"'trainer' has no _compute_loss method: got {type(trainer).__name__}")
@@ -202,6 +206,11 @@ def load(name: str | None = None, *, seed: int = 0) -> RealModel:
     """The chapter's model: ``name``, else ``$PTCOURSE_REAL_MODEL``, else ``"tiny"``.
 
     ``seed`` seeds the tiny model (SmolLM2's weights are what they are); another name: ValueError.
+
+    >>> load("gpt2")
+    Traceback (most recent call last):
+    ...
+    ValueError: model name (or PTCOURSE_REAL_MODEL) must be one of ('tiny', 'smollm2'), got 'gpt2'
     """
     name = name or os.environ.get("PTCOURSE_REAL_MODEL") or "tiny"
     if name not in MODELS:
