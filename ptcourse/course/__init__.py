@@ -1,7 +1,8 @@
 """What the course delivers: exercise checkers, dials, widgets, pictures, glue, doctor.
 
-This layer imports the core (``ptcourse.*``) and the toy world (``ptcourse.toy``); neither of them ever
-imports it. Submodules load on first use, so ``import ptcourse.course`` imports nothing heavy.
+This layer imports the core (``ptcourse.*``) and the toy world (``ptcourse.toy``); neither imports
+it. Its public submodules (the folder's own files) load on first use, so ``import ptcourse.course``
+imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-# The public submodules are the folder's own (one home: the files themselves), loaded on first use.
 _MODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 

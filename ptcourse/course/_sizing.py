@@ -1,14 +1,11 @@
 """How big a course figure is where it is read: its size rule, its sharp PNG and that PNG's record.
 
-A notebook or the site shows a figure at ``CSS_DPI`` CSS pixels per inch, no wider than the site's
-article column (``COLUMN_PX``, measured in Chromium: 757 px in a 1366-px window, 358 px on a
-390-px phone), from a PNG with ``PIXEL_RATIO`` pixels per CSS pixel. ``TEXT_PT`` sizes text so
-that it is at least ``MIN_TEXT_PX`` CSS pixels on the phone; ``display_png`` renders the PNG and
-records its smallest font (points) and its dpi in PNG text chunks, which the site's browser checks
-(``tests/site/test_site_figures.py``) read to compute the text's displayed size.
-
-matplotlib is only reached through the figures passed in (this module imports it inside
-functions), so importing it, and the course style (``style``) built on it, stays light.
+A notebook or the site shows a figure at ``CSS_DPI`` CSS px per inch, no wider than the article
+column (``COLUMN_PX``, measured in Chromium in 390- and 1366-px windows), from a PNG of
+``PIXEL_RATIO`` pixels per CSS pixel. ``TEXT_PT`` keeps text at least ``MIN_TEXT_PX`` CSS px on a
+phone; ``display_png`` records the PNG's smallest font (pt) and dpi in PNG text chunks, which the
+site's browser checks (``tests/site/test_site_figures.py``) read. matplotlib is imported inside
+functions, so importing this module, and the course style built on it, stays light.
 """
 
 from __future__ import annotations
@@ -42,17 +39,15 @@ MAX_WIDTH = 6.4
 
 
 def TEXT_PT(width: float) -> float:  # noqa: N802 - a size rule, read like a constant
-    """Font size (pt) of a figure ``width`` inches wide: >= ``MIN_TEXT_PX`` when shown on a phone.
+    """Font size (pt) of a figure ``width`` (> 0) inches wide: >= ``MIN_TEXT_PX`` on a phone.
 
     .. math::
 
         \\text{pt} = \\max\\Big(10,\\ \\Big\\lceil 2 \\cdot 1.05\\, \\frac{72\\, \\text{px}_\\min\\, w}
         {\\text{column}_\\text{phone}} \\Big\\rceil / 2\\Big)
 
-    (rounded up to half points, 5 % above the bound for the tight bounding box's few pixels).
+    (half points, rounded up, 5 % above the bound for the tight bounding box's few pixels).
 
-    Examples
-    --------
     >>> TEXT_PT(4.0), TEXT_PT(6.4)  # a narrow figure keeps 10 pt; 6.4 in needs 12.5 pt
     (10.0, 12.5)
     """
@@ -62,50 +57,40 @@ def TEXT_PT(width: float) -> float:  # noqa: N802 - a size rule, read like a con
     return max(10.0, math.ceil(2 * needed) / 2)
 
 
+def _texts(artist):
+    """The visible, non-empty texts under ``artist``; an invisible artist hides all it holds."""
+    from matplotlib.text import Text
+
+    if not artist.get_visible():
+        return
+    if isinstance(artist, Text) and artist.get_text().strip():
+        yield artist
+    for child in artist.get_children():
+        yield from _texts(child)
+
+
 def min_font_pt(fig) -> float:
-    """The size (points) of the smallest visible, non-empty text in ``fig``.
+    """The size (points) of the smallest visible, non-empty text in ``fig`` (none: ValueError).
 
-    Walks the figure's artists, skipping invisible ones with everything they hold (a hidden
-    panel's tick labels are not shown).
-
-    Examples
-    --------
     >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=5)
     >>> _ = ax.set_title("x", fontsize=15)
     >>> min_font_pt(fig) == TEXT_PT(5)  # the tick labels are the smallest text
     True
     """
-    from matplotlib.text import Text
-
     fig.draw_without_rendering()  # tick labels exist only once the figure is laid out
-    sizes = []
-
-    def walk(artist) -> None:
-        if not artist.get_visible():
-            return
-        if isinstance(artist, Text) and artist.get_text().strip():
-            sizes.append(float(artist.get_fontsize()))
-        for child in artist.get_children():
-            walk(child)
-
-    walk(fig)
+    sizes = [float(t.get_fontsize()) for t in _texts(fig)]
     if not sizes:
         raise ValueError("min_font_pt: the figure has no visible text")
     return min(sizes)
 
 
 def png_metadata(fig) -> dict[str, str]:
-    """PNG text chunks recording the figure's smallest font (pt) and the PNG's dpi.
+    """PNG text chunks recording the figure's smallest font (pt; absent without text) and dpi.
 
-    With them a reader of the PNG computes the smallest text's displayed size in CSS pixels:
+    From them a reader computes the smallest text's displayed size in CSS pixels,
+    :math:`\\text{px} = \\frac{\\text{pt}}{72}\\,\\text{dpi}\\, w_\\text{shown} / w_\\text{png}`.
 
-    .. math::
-
-        \\text{px} = \\frac{\\text{pt}}{72}\\,\\text{dpi}\\,\\frac{w_\\text{shown}}{w_\\text{png}}
-
-    Examples
-    --------
     >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=5)
     >>> png_metadata(fig)["ptcourse:dpi"]  # 2 pixels per CSS pixel at 100 CSS px per inch
@@ -114,7 +99,7 @@ def png_metadata(fig) -> dict[str, str]:
     meta = {"ptcourse:dpi": f"{CSS_DPI * PIXEL_RATIO:g}"}
     try:
         meta["ptcourse:min-font-pt"] = f"{min_font_pt(fig):g}"
-    except ValueError:  # a picture without any text: nothing to read, nothing to record
+    except ValueError:  # a picture without any text: nothing to record
         pass
     return meta
 
@@ -122,18 +107,18 @@ def png_metadata(fig) -> dict[str, str]:
 def display_png(fig) -> tuple[bytes, dict[str, int]]:
     """The PNG a notebook (and the site) shows: ``PIXEL_RATIO`` x sharp, at ``CSS_DPI`` CSS px/inch.
 
-    Returns ``(png_bytes, {"width": css_px})``, IPython's (data, metadata) form: the front end
-    (Jupyter, Colab, myst-nb's ``<img width>``) shows the image at half its pixel width, so it is
-    sharp on a high-density screen and shrinks with the column on a phone.
+    Returns IPython's ``(png_bytes, {"width": css_px})``: Jupyter, Colab and myst-nb show it at half
+    its pixel width. Text below ``TEXT_PT`` is raised first; the colours are an adaptive 256-colour
+    palette (median cut, no dithering: a third of the bytes, no visible change).
 
-    Examples
-    --------
     >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=4, height=3)
     >>> data, meta = display_png(fig)
     >>> data[:4], meta["width"] > 300  # a PNG, shown about 4 in x 100 px wide
     (b'\\x89PNG', True)
     """
+    from PIL import Image, PngImagePlugin
+
     dpi = CSS_DPI * PIXEL_RATIO
     width_in = fig.get_figwidth()
     for _ in range(2):  # a legend outside the axes can widen the tight box: size for that width
@@ -145,55 +130,32 @@ def display_png(fig) -> tuple[bytes, dict[str, int]]:
         if width_px / dpi <= 1.05 * width_in:
             break
         width_in = width_px / dpi
-    return _palette_png(data, png_metadata(fig), dpi), {"width": math.ceil(width_px / PIXEL_RATIO)}
-
-
-def _palette_png(data: bytes, text: dict[str, str], dpi: float) -> bytes:
-    """The same picture with an adaptive 256-colour palette: a third of the bytes, no visible change.
-
-    A figure has a few flat colours and their anti-aliased edges, which 256 colours (median cut,
-    no dithering) keep; the text chunks and the dpi are written again.
-    """
-    from PIL import Image, PngImagePlugin
-
     image = Image.open(io.BytesIO(data)).convert("RGB")
     palette = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     info = PngImagePlugin.PngInfo()
-    for key, value in text.items():
+    for key, value in png_metadata(fig).items():
         info.add_text(key, value)
     out = io.BytesIO()
     palette.save(out, format="PNG", pnginfo=info, dpi=(dpi, dpi))
-    return out.getvalue()
+    return out.getvalue(), {"width": math.ceil(width_px / PIXEL_RATIO)}
 
 
 def raise_small_text(fig, pt: float) -> int:
     """Set every visible text of ``fig`` smaller than ``pt`` points to ``pt``; return how many.
 
-    The floor that ``display_png`` applies, so that a legend or label added with matplotlib's
-    defaults (10 pt, or a ``fontsize=7``) is still readable where the figure is shown.
+    ``display_png``'s floor: a legend or label at matplotlib's 10 pt, or at ``fontsize=7``, stays
+    readable where the figure is shown.
 
-    Examples
-    --------
     >>> from ptcourse.course.viz import figure
     >>> fig, ax = figure(width=6.4)
     >>> _ = ax.legend(handles=ax.plot([0, 1], label="a"), fontsize=7)
     >>> raise_small_text(fig, TEXT_PT(6.4)) >= 1 and min_font_pt(fig) == TEXT_PT(6.4)
     True
     """
-    from matplotlib.text import Text
-
     fig.draw_without_rendering()  # make the tick labels a draw would make
     raised = 0
-
-    def walk(artist) -> None:
-        nonlocal raised
-        if not artist.get_visible():
-            return
-        if isinstance(artist, Text) and artist.get_text().strip() and artist.get_fontsize() < pt:
-            artist.set_fontsize(pt)
+    for text in _texts(fig):
+        if text.get_fontsize() < pt:
+            text.set_fontsize(pt)
             raised += 1
-        for child in artist.get_children():
-            walk(child)
-
-    walk(fig)
     return raised

@@ -1,17 +1,10 @@
 """Publish computed values to the book's prose (myst-nb ``glue``), and check what the prose claims.
 
-The chapters put every number in their text through ``glue`` so that the prose can never drift from
-the code. In Colab or a plain Jupyter kernel myst-nb is not installed, so ``glue`` falls back to a
-no-op there; the chapter's own ``print`` lines show the numbers instead.
+Every number in a chapter's text goes through ``glue``, a no-op where myst-nb is missing (Colab,
+plain Jupyter: the chapter's ``print`` lines show the numbers). ``claim`` also asserts, everywhere,
+the bound its sentence states ("the reward rises above 1.5"), so a run that stops supporting its
+sentence fails the book build with the claim's name (QuantEcon's executed lectures, plus asserts).
 
-A number in the text is only half of a sentence such as "the reward rises above 1.5": the other half
-is the claim that the number says what the sentence says. ``claim`` glues the value *and* asserts the
-stated bound, so that when a run stops supporting its sentence the book build fails with the claim's
-name. The assertion runs everywhere (book build, Colab, plain Jupyter); only the glue is skipped
-where myst-nb is missing. The idea is QuantEcon's executed lectures with the asserted claims of a
-test suite: "a claim about an experiment lives next to the code that ran it".
-
->>> from ptcourse.course.glue import glue, claim
 >>> glue("answer", 42)  # no error whether or not myst-nb is installed
 >>> claim("reward_rises", 1.7, at_least=1.0)  # glued as 'reward_rises', and checked
 1.7
@@ -45,11 +38,10 @@ def glue(name: str, value: Any, display: bool = False) -> None:
 
 
 def _as_float(name: str, value: Any, what: str) -> float:
-    """``value`` (a number, or a tensor or array with one element) as a float.
+    """One number (or one-element tensor/array) as a float; a ValueError naming the claim, else.
 
-    A wrong kind of argument is a ValueError naming the claim. For the measured ``value``, NaN and
-    +-inf are a ClaimError (a diverged run supports no sentence, not even "at least 1"); for a
-    bound, NaN or +-inf is the caller's mistake, a ValueError.
+    NaN or +-inf is a ClaimError for the measured value (a diverged run supports no sentence), a
+    ValueError for a bound (the caller's mistake).
     """
     size = getattr(value, "numel", None) or getattr(value, "size", None)
     size = size() if callable(size) else size
@@ -75,13 +67,9 @@ def _as_float(name: str, value: Any, what: str) -> float:
         ) from None
     if what != "value" and not math.isfinite(value):
         raise ValueError(f"claim {name!r}: {what} must be a finite number, got {value}")
-    if math.isnan(value):
-        raise ClaimError(f"claim {name!r} does not hold: the {what} is NaN")
-    if math.isinf(value):
-        raise ClaimError(
-            f"claim {name!r} does not hold: the {what} is {value} (a diverged run supports no "
-            "bound)"
-        )
+    if not math.isfinite(value):
+        why = "NaN" if math.isnan(value) else f"{value} (a diverged run supports no bound)"
+        raise ClaimError(f"claim {name!r} does not hold: the {what} is {why}")
     return value
 
 
@@ -96,44 +84,18 @@ def claim(
 ) -> Any:
     r"""Glue ``value`` under ``name`` and assert the bound the prose states about it.
 
-    .. math::
+    :math:`\text{at\_least} \;\le\; \text{value} \;\le\; \text{at\_most}`.
+    ``name`` is the glue key and the claim's name in errors (say what the sentence says:
+    ``"sft_on_topic"``). ``value`` is a float, int or one-element tensor; a ``bool`` with no bounds
+    is a yes/no claim, asserted true and not glued. The inclusive bounds (one at least) come from
+    the number's known noise, said in a comment at the call, not from today's value plus a hair.
+    ``glue_it=False`` checks without publishing; ``display`` goes to myst-nb. Returns ``value``
+    unchanged. A ClaimError (naming claim, value and bound) when the value is NaN, infinite or out
+    of bounds, or a yes/no claim is false; a ValueError (naming the claim) for wrong arguments: no
+    bound, bounds in the wrong order, a NaN or infinite bound, a value or bound that is not one
+    number (a 2-element tensor, an int beyond the float range).
 
-        \text{at\_least} \;\le\; \text{value} \;\le\; \text{at\_most}
-
-    Parameters
-    ----------
-    name : str
-        The glue key, and the claim's name in the error message (so make it say what the sentence
-        says, e.g. ``"sft_on_topic"``).
-    value : float, int, bool or one-element tensor
-        The measured number. A ``bool`` with no bounds is a yes/no claim ("the fit lands on the
-        heavier bump") and is asserted true, not glued.
-    at_least, at_most : float, optional
-        The bounds the sentence states (inclusive). At least one is required for a number. Choose
-        them from the number's known noise (say so in a comment next to the call), not from
-        today's value plus a hair.
-    glue_it : bool
-        Set to False to check a number without publishing it.
-    display : bool
-        Passed on to myst-nb's ``glue``.
-
-    Returns
-    -------
-    The ``value`` itself, unchanged, so the call can sit inside an expression.
-
-    Raises
-    ------
-    ClaimError
-        When the value is NaN or infinite, outside a bound, or a yes/no claim is false; the message
-        names the claim, the value and the bound.
-    ValueError
-        When the arguments themselves are wrong (no bound, bounds in the wrong order, a bound that
-        is NaN or infinite, a value or bound that is not one number, such as a 2-element tensor or
-        an int beyond the float range); the message names the claim.
-
-    Examples
-    --------
-    >>> claim("kl_small", 0.03, at_most=0.1)  # glued, and checked against the stated bound
+    >>> claim("kl_small", 0.03, at_most=0.1)
     0.03
     >>> claim("fit_on_heavier_bump", True)  # a yes/no claim
     True
@@ -167,11 +129,9 @@ def claim(
 def glue_spread(name: str, values, digits: int = 2) -> dict:
     r"""Glue the mean, minimum and maximum of a number measured over several seeds.
 
-    A number that depends on the run is shown with its range ("0.42; between 0.27 and 0.55 over 5
-    seeds"): ``{name}`` is the mean, ``{name}_min`` and ``{name}_max`` the extremes, ``{name}_n``
-    the number of seeds, and ``{name}_range`` the text "0.27-0.55" with ``digits`` decimals.
-
-    Returns ``{"mean", "min", "max", "n"}``.
+    Shown as "0.42; between 0.27 and 0.55 over 5 seeds": ``{name}`` is the mean, ``{name}_min`` and
+    ``{name}_max`` the extremes, ``{name}_n`` the number of seeds, and ``{name}_range`` the text
+    "0.27-0.55" with ``digits`` decimals. Returns ``{"mean", "min", "max", "n"}``.
 
     >>> glue_spread("entropy_ppo", [0.3, 0.5, 0.4])["mean"]
     0.4
@@ -185,15 +145,9 @@ def glue_spread(name: str, values, digits: int = 2) -> dict:
         raise ValueError(
             f"glue_spread {name!r}: 'values' must hold at least one finite number, got {values!r}"
         )
-    out = {
-        "mean": round(sum(vals) / len(vals), 12),
-        "min": min(vals),
-        "max": max(vals),
-        "n": len(vals),
-    }
-    glue(name, out["mean"])
-    glue(f"{name}_min", out["min"])
-    glue(f"{name}_max", out["max"])
-    glue(f"{name}_n", out["n"])
+    mean = round(sum(vals) / len(vals), 12)
+    out = {"mean": mean, "min": min(vals), "max": max(vals), "n": len(vals)}
+    for key in ("mean", "min", "max", "n"):
+        glue(name if key == "mean" else f"{name}_{key}", out[key])
     glue(f"{name}_range", f"{out['min']:.{digits}f}–{out['max']:.{digits}f}")
     return out

@@ -1,15 +1,11 @@
 """What TRL, verl and OpenRLHF default to: the one home of chapter 8's table.
 
-Every value was read in the library's own source at the commit in ``SOURCES`` (``git show
-<commit>:<path>``), or, for a row with its own ``source``, in the released wheel. A row's
-``ptcourse`` names the package call that does the same thing, when there is one;
-``tests/course/test_library_defaults.py`` then checks that call against the library's formula,
-written out in the test, so the table stays true of the package's behaviour.
-
-A row's ``checked_by`` names the tests that check it by *running the library* (``tests/oracle``):
-TRL's own config classes and trainers at the version in ``CHECKED_WITH``, and verl's functions
-through golden values that verl computed (``tests/oracle/verl_golden.json``). An empty tuple
-means the row is read from source only.
+Every value was read in the library's source at the commit in ``SOURCES`` (``git show
+<commit>:<path>``), or in the released wheel a row names as its ``source``. A row's ``ptcourse`` is
+the package call that does the same thing, which ``tests/course/test_library_defaults.py`` checks
+against the library's formula; its ``checked_by`` names the ``tests/oracle`` tests that check it by
+running the library (TRL's classes and trainers at the ``CHECKED_WITH`` version, verl's functions
+through golden values verl computed); an empty tuple means read from source only.
 """
 
 from __future__ import annotations
@@ -124,37 +120,6 @@ ROWS: tuple[dict, ...] = (
 )  # fmt: skip
 
 
-def _source(row: dict) -> tuple[str, str]:
-    """(version, commit or release) the row was read at: its own ``source``, else its library's."""
-    if row.get("source"):
-        return row["source"]
-    version, commit, _ = SOURCES[row["library"]]
-    return version, commit
-
-
-def _checked(row: dict) -> str:
-    """The oracle tests that check the row by running the library, named by file and test."""
-    if not row.get("checked_by"):
-        return "read from source"
-    version = CHECKED_WITH[row["library"]][0]
-    names = ", ".join(t.split("/")[-1] for t in row["checked_by"])
-    return f"{row['library']} {version}: {names}"
-
-
-def _cells(row: dict) -> list[tuple[str, bool]]:
-    """A row's seven cells as (text, is_code)."""
-    version, commit = _source(row)
-    return [
-        (f"{row['library']} {version} ({commit}, {row['path']})", False),
-        (row["setting"], True),
-        (row["default"], True),
-        (row["options"], False),
-        (row["meaning"], False),
-        (row["ptcourse"], True) if row["ptcourse"] else ("not implemented", False),
-        (_checked(row), False),
-    ]
-
-
 HEADER = (
     "library",
     "setting",
@@ -165,35 +130,55 @@ HEADER = (
     "checked by running the library",
 )
 
-
 #: The three defaults chapter 08 keeps on its page (the whole table is the appendix page,
 #: book/library_defaults.md): no KL term, the token mean of the accumulated batch, per-group scaling.
 SURPRISES = ("trl_beta", "trl_loss_type", "trl_scale_rewards")
 
 
-def _rows(ids) -> tuple[dict, ...]:
-    if ids is None:
-        return ROWS
-    known = {row["id"]: row for row in ROWS}
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        raise ValueError(f"html_table: 'ids' names no row: {unknown}; the rows are {sorted(known)}")
-    return tuple(known[i] for i in ids)
+def _checked(row: dict) -> str:
+    """The oracle tests that check the row by running the library, named by file and test."""
+    if not row.get("checked_by"):
+        return "read from source"
+    names = ", ".join(t.split("/")[-1] for t in row["checked_by"])
+    return f"{row['library']} {CHECKED_WITH[row['library']][0]}: {names}"
+
+
+def _cells(row: dict, tick: str = "") -> list[tuple[str, bool]]:
+    """A row's seven cells as (text, is_code), read at its own ``source`` or its library's commit."""
+    version, commit = row.get("source") or SOURCES[row["library"]][:2]
+    return [
+        (f"{row['library']} {version} ({tick}{commit}{tick}, {row['path']})", False),
+        (row["setting"], True),
+        (row["default"], True),
+        (row["options"], False),
+        (row["meaning"], False),
+        (row["ptcourse"], True) if row["ptcourse"] else ("not implemented", False),
+        (_checked(row), False),
+    ]
 
 
 def html_table(ids=None) -> str:
     """The table as one HTML ``<table>`` (Jupyter and the site render it); ``ids`` picks rows.
 
-    Examples
-    --------
+    An id that names no row is a ValueError.
+
     >>> html_table().count("<tr>") == 1 + len(ROWS)  # a header and one line per row
     True
     >>> html_table(SURPRISES).count("<tr>")  # the three rows chapter 08 shows
     4
     """
+    rows = ROWS
+    if ids is not None:
+        known = {row["id"]: row for row in ROWS}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ValueError(
+                f"html_table: 'ids' names no row: {unknown}; the rows are {sorted(known)}"
+            )
+        rows = tuple(known[i] for i in ids)
     head = "".join(f"<th>{h}</th>" for h in HEADER)
     body = []
-    for row in _rows(ids):
+    for row in rows:
         cells = "".join(
             f"<td><code>{html.escape(t)}</code></td>" if code else f"<td>{html.escape(t)}</td>"
             for t, code in _cells(row)
@@ -205,22 +190,11 @@ def html_table(ids=None) -> str:
 def markdown_table() -> str:
     """The table as Markdown, one line per row, the source commit after each library's name.
 
-    Examples
-    --------
     >>> print(markdown_table().splitlines()[0])
     | library | setting | default | other values | what it does | ptcourse | checked by running the library |
     """
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     for row in ROWS:
-        version, commit = _source(row)
-        cells = [
-            f"{row['library']} {version} (`{commit}`, {row['path']})",
-            f"`{row['setting']}`",
-            f"`{row['default']}`",
-            row["options"],
-            row["meaning"],
-            f"`{row['ptcourse']}`" if row["ptcourse"] else "not implemented",
-            _checked(row),
-        ]
+        cells = [f"`{t}`" if code else t for t, code in _cells(row, "`")]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)

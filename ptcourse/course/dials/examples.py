@@ -1,8 +1,7 @@
-"""The dials' example data and slider settings (fixed; the chapters' prose refers to it through glue).
+"""The dials' fixed example data, slider settings and series colours (the course palette's).
 
-Shared by the state computations (:mod:`.states`), the kernel-free HTML dials of the site
-(``press/dial_page.py``) and the ipywidgets dials (:mod:`ptcourse.course.widgets`). Their colours
-are the course palette's (:mod:`ptcourse.course.style`), one per series (``COLOURS``).
+Shared by :mod:`.states`, the site's HTML dials and the ipywidgets dials; the chapters' prose refers
+to the data through glue.
 """
 
 from __future__ import annotations
@@ -69,19 +68,13 @@ ESTIMATOR_NS = (1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362
 # Slider settings shared by the ipywidgets and the HTML dials. For "beta" the slider moves
 # log10(beta); for "estimators" it moves the index into ESTIMATOR_NS.
 SLIDERS = {
-    "temperature": {"label": "Temperature T", "min": 0.1, "max": 3.0, "step": 0.1, "value": 1.0},
-    "beta": {
-        "label": "KL coefficient β (log scale)",
-        "min": -1.3,
-        "max": 1.0,
-        "step": 0.1,
-        "value": 0.0,
-    },
-    "estimators": {
-        "label": "Sample size n",
-        "min": 0,
-        "max": len(ESTIMATOR_NS) - 1,
-        "step": 1,
-        "value": ESTIMATOR_NS.index(16),
-    },
+    "temperature": dict(label="Temperature T", min=0.1, max=3.0, step=0.1, value=1.0),
+    "beta": dict(label="KL coefficient β (log scale)", min=-1.3, max=1.0, step=0.1, value=0.0),
+    "estimators": dict(
+        label="Sample size n",
+        min=0,
+        max=len(ESTIMATOR_NS) - 1,
+        step=1,
+        value=ESTIMATOR_NS.index(16),
+    ),
 }

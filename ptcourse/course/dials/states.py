@@ -1,9 +1,6 @@
-"""The dials' pure computations: one function per dial from a knob value to plain numbers.
+"""The dials' pure computations, with ptcourse's core: one function per dial from knob to numbers.
 
-:func:`temperature_state`, :func:`beta_state` and :func:`estimators_state` hold the computation with
-the core functions of ptcourse (:func:`ptcourse.entropy`, :func:`ptcourse.kl_regularized_policy`,
-:func:`ptcourse.kl_estimate`, ...); :func:`readout` is the line of numbers shown under a slider.
-Both the ipywidgets dials and the kernel-free HTML dials call them, so the two can never disagree.
+:func:`readout` is the line of numbers under a slider. The ipywidgets and the HTML dials call both.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ __all__ = [
 
 
 def _check_positive(name: str, value: float) -> float:
-    """Return ``value`` as a float, or raise ValueError naming the argument."""
+    """``value`` as a positive finite float, or a ValueError naming the argument."""
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -42,32 +39,17 @@ def _check_positive(name: str, value: float) -> float:
     return value
 
 
-# --------------------------------------------------------------------------------------------------
-# The pure computations
-# --------------------------------------------------------------------------------------------------
-
-
 def temperature_state(T: float) -> dict:
-    r"""Next-token distribution of the example logits at temperature ``T``, and its entropy.
+    r"""Next-token distribution of the example logits at temperature ``T`` (> 0), and its entropy.
 
     .. math::
 
         p_i(T) = \frac{\exp(z_i / T)}{\sum_j \exp(z_j / T)}, \qquad
         H(p) = -\sum_i p_i \log p_i \quad \text{(nats)}
 
-    Parameters
-    ----------
-    T : float
-        Temperature, > 0. Below 1 sharpens the distribution, above 1 flattens it.
+    Returns ``T``, ``prompt``, ``tokens`` (10 str), ``logits``, ``probs`` (10 floats each),
+    ``entropy`` (nats) and ``max_entropy`` (:math:`\log 10`). A bad ``T`` is a ValueError.
 
-    Returns
-    -------
-    dict
-        ``T``, ``prompt``, ``tokens`` (10 str), ``logits`` and ``probs`` (lists of 10 floats),
-        ``entropy`` (nats, from :func:`ptcourse.entropy`) and ``max_entropy`` (:math:`\log 10`).
-
-    Examples
-    --------
     >>> s = temperature_state(1.0)
     >>> s["tokens"][0], round(s["probs"][0], 3)  # the most likely next token and its probability
     ('mat', 0.496)
@@ -75,48 +57,34 @@ def temperature_state(T: float) -> dict:
     (1.598, 2.193)
     """
     T = _check_positive("T", T)
-    logits = torch.tensor(ex.TEMPERATURE_LOGITS, dtype=torch.float64)  # (V,)
-    scaled = logits / T  # (V,)
-    probs = torch.softmax(scaled, dim=-1)  # (V,)
+    scaled = torch.tensor(ex.TEMPERATURE_LOGITS, dtype=torch.float64) / T  # (V,)
     return {
         "T": T,
         "prompt": ex.TEMPERATURE_PROMPT,
         "tokens": list(ex.TEMPERATURE_TOKENS),
         "logits": list(ex.TEMPERATURE_LOGITS),
-        "probs": probs.tolist(),
+        "probs": torch.softmax(scaled, dim=-1).tolist(),
         "entropy": float(entropy(scaled)),
         "max_entropy": math.log(len(ex.TEMPERATURE_TOKENS)),
     }
 
 
 def beta_state(beta: float) -> dict:
-    r"""The KL-regularised optimal policy on the example answers at KL coefficient ``beta``.
+    r"""The KL-regularised optimal policy on the example answers at KL coefficient ``beta`` (> 0).
 
     .. math::
 
         \pi^*(y) = \frac{\pi_\text{ref}(y)\, \exp(r(y) / \beta)}
                         {\sum_{y'} \pi_\text{ref}(y')\, \exp(r(y') / \beta)}, \qquad
-        \mathbb{E}_{\pi^*}[r], \qquad
         \mathrm{KL}(\pi^* \,\|\, \pi_\text{ref}) = \sum_y \pi^*(y) \log \frac{\pi^*(y)}{\pi_\text{ref}(y)}
 
-    :math:`\pi^*` maximises :math:`\mathbb{E}_\pi[r] - \beta\, \mathrm{KL}(\pi \,\|\, \pi_\text{ref})`.
-    As :math:`\beta \to \infty` it returns to :math:`\pi_\text{ref}`; as :math:`\beta \to 0` it puts
-    all its mass on the highest-reward answer, here the one the flawed reward overpays.
+    :math:`\pi^*` maximises :math:`\mathbb{E}_\pi[r] - \beta\, \mathrm{KL}(\pi \,\|\, \pi_\text{ref})`
+    (Rafailov et al., 2023, eq. 4): large :math:`\beta` returns it to :math:`\pi_\text{ref}`, small
+    puts all its mass on the answer the flawed reward overpays. Returns ``beta``, ``prompt``,
+    ``answers`` (8 str), ``ref_probs``, ``rewards``, ``probs`` (8 floats each), ``expected_reward``
+    :math:`\mathbb{E}_{\pi^*}[r]`, ``ref_expected_reward`` and ``kl`` (nats). A bad ``beta`` is a
+    ValueError.
 
-    Parameters
-    ----------
-    beta : float
-        KL coefficient, > 0.
-
-    Returns
-    -------
-    dict
-        ``beta``, ``prompt``, ``answers`` (8 str), ``ref_probs``, ``rewards``, ``probs`` (lists of 8
-        floats; ``probs`` from :func:`ptcourse.kl_regularized_policy`), ``expected_reward``,
-        ``ref_expected_reward`` and ``kl`` (nats, from :func:`ptcourse.kl_divergence`).
-
-    Examples
-    --------
     >>> s = beta_state(1.0)
     >>> round(s["expected_reward"], 3), round(s["ref_expected_reward"], 3)  # pi* earns more ...
     (0.757, 0.592)
@@ -127,7 +95,7 @@ def beta_state(beta: float) -> dict:
     ref_logits = torch.tensor(ex.BETA_REF_PROBS, dtype=torch.float64).log()  # (Y,)
     rewards = torch.tensor(ex.BETA_REWARDS, dtype=torch.float64)  # (Y,)
     logpi = kl_regularized_policy(ref_logits, rewards, beta)  # (Y,) normalised log-probs
-    probs = logpi.exp()  # (Y,)
+    probs = logpi.exp()
     return {
         "beta": beta,
         "prompt": ex.BETA_PROMPT,
@@ -144,51 +112,34 @@ def beta_state(beta: float) -> dict:
 def estimators_state(
     n: int, *, repeats: int = ex.ESTIMATOR_REPEATS, seed: int = ex.ESTIMATOR_SEED
 ) -> dict:
-    r"""Spread of the mean-of-``n`` Monte-Carlo estimates k1, k2, k3 of KL(p‖q) over many repeats.
+    r"""Spread of the mean-of-``n`` Monte-Carlo estimates k1, k2, k3 of KL(p‖q), over repeats.
 
-    Draw :math:`x_1, \dots, x_n \sim p`, let :math:`\log r_i = \log q(x_i) - \log p(x_i)`, and average
-    one of (:func:`ptcourse.kl_estimate`)
+    Draw :math:`x_1, \dots, x_n \sim p` (a ``torch.Generator`` seeded with ``seed``), let
+    :math:`\log r_i = \log q(x_i) - \log p(x_i)` and average one of (:func:`ptcourse.kl_estimate`;
+    Schulman, 2020, "Approximating KL divergence")
 
     .. math::
 
         k_1 = -\log r, \qquad k_2 = \tfrac12 (\log r)^2, \qquad k_3 = (r - 1) - \log r .
 
-    k1 and k3 are unbiased for :math:`\mathrm{KL}(p \,\|\, q)`; k2 is biased but has low variance;
-    k3 has low variance too. Repeating the draw ``repeats`` times shows each estimator's spread,
-    which shrinks like :math:`1/\sqrt{n}`.
+    k1 and k3 are unbiased, k2 biased; k2 and k3 have low variance; spreads shrink like
+    :math:`1/\sqrt{n}`. ``n`` must be an int >= 1 and ``repeats`` an int >= 2 (else ValueError).
+    Returns ``n``, ``repeats``, ``seed``, ``kinds``, ``p_logits``, ``q_logits``, ``true_kl`` (nats)
+    and, keyed by kind, ``mean``, ``std`` and ``quantiles`` (5, 25, 50, 75, 95 %) over the repeats.
 
-    Parameters
-    ----------
-    n : int
-        Samples per estimate, >= 1.
-    repeats : int
-        How many independent estimates to draw, >= 2.
-    seed : int
-        Seed of the ``torch.Generator``; same seed, same numbers.
-
-    Returns
-    -------
-    dict
-        ``n``, ``repeats``, ``seed``, ``kinds`` (``["k1", "k2", "k3"]``), ``true_kl`` (nats, from
-        :func:`ptcourse.kl_divergence`), and per kind: ``mean`` and ``std`` (over repeats) and
-        ``quantiles`` (the 5, 25, 50, 75 and 95 % quantiles), each a dict keyed by kind.
-
-    Examples
-    --------
     >>> s = estimators_state(16)
     >>> round(s["true_kl"], 4)  # exact KL(p||q) in nats
     0.0678
     >>> s["std"]["k3"] < s["std"]["k1"]  # k3 is far less noisy than k1 for close p, q
     True
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 2:
-        raise ValueError(f"repeats must be an int >= 2, got {repeats!r}")
+    for name, v, low in (("n", n, 1), ("repeats", repeats, 2)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {v!r}")
     p_logits = torch.tensor(ex.ESTIMATOR_P_LOGITS, dtype=torch.float64)  # (V,)
     q_logits = torch.tensor(ex.ESTIMATOR_Q_LOGITS, dtype=torch.float64)  # (V,)
-    logp_all = torch.log_softmax(p_logits, dim=-1)  # (V,)
-    logq_all = torch.log_softmax(q_logits, dim=-1)  # (V,)
+    logp_all = torch.log_softmax(p_logits, dim=-1)
+    logq_all = torch.log_softmax(q_logits, dim=-1)
     gen = torch.Generator().manual_seed(seed)
     x = torch.multinomial(logp_all.exp(), repeats * n, replacement=True, generator=gen)
     x = x.view(repeats, n)  # (R, n) token ids drawn from p
@@ -196,8 +147,7 @@ def estimators_state(
     mean, std, quantiles = {}, {}, {}
     for kind in ex.ESTIMATOR_KINDS:
         # k(x) depends on x alone: evaluate it once per outcome, then look the samples up.
-        per_outcome = kl_estimate(logp_all, logq_all, kind=kind).double()  # (V,)
-        est = per_outcome[x].mean(dim=-1)  # (R,) mean of n samples
+        est = kl_estimate(logp_all, logq_all, kind=kind).double()[x].mean(dim=-1)  # (R,)
         mean[kind] = float(est.mean())
         std[kind] = float(est.std())
         quantiles[kind] = torch.quantile(est, levels).tolist()
@@ -219,8 +169,6 @@ def estimators_state(
 def estimator_xlim() -> tuple[float, float]:
     """Fixed x-range of the estimators figure: the n = 1 whiskers (the widest) plus a margin.
 
-    Examples
-    --------
     >>> lo, hi = estimator_xlim()
     >>> lo < estimators_state(1)["true_kl"] < hi  # the true KL is always in view
     True
@@ -235,8 +183,6 @@ def estimator_xlim() -> tuple[float, float]:
 def slider_values(name: str) -> list:
     """The knob values at each slider position of dial ``name`` (T, beta or n), in order.
 
-    Examples
-    --------
     >>> slider_values("estimators")[:4]  # sample sizes n at the first four positions
     [1, 2, 3, 4]
     """
@@ -251,6 +197,11 @@ def slider_values(name: str) -> list:
 
 
 def check_name(name: str) -> str:
+    """``name`` if it is one of ``DIALS``, else a ValueError.
+
+    >>> check_name("beta")
+    'beta'
+    """
     if name not in ex.DIALS:
         raise ValueError(f"name must be one of {ex.DIALS}, got {name!r}")
     return name
@@ -259,9 +210,7 @@ def check_name(name: str) -> str:
 def readout(name: str, state: dict) -> str:
     """One line with the knob value and the numbers of a dial's ``state`` (shown under the slider).
 
-    Examples
-    --------
-    >>> readout("temperature", temperature_state(1.0))  # what the reader sees under the slider
+    >>> readout("temperature", temperature_state(1.0))
     'T = 1.00 · entropy = 1.598 nats (uniform: 2.303)'
     """
     if check_name(name) == "temperature":
@@ -282,19 +231,19 @@ def readout(name: str, state: dict) -> str:
 
 
 def fmt_beta(beta: float) -> str:
+    """``beta`` with three decimals below 0.1, else two.
+
+    >>> fmt_beta(0.05), fmt_beta(1.0)
+    ('0.050', '1.00')
+    """
     return f"{beta:.3f}" if beta < 0.1 else f"{beta:.2f}"
 
 
 def state(name: str, value) -> dict:
-    """The state of dial ``name`` at knob ``value`` (T, beta or n); dispatches to the functions above.
+    """The state of dial ``name`` at knob ``value`` (T, beta or n), from the functions above.
 
-    Examples
-    --------
     >>> state("beta", 1.0) == beta_state(1.0)  # one computation behind widget and HTML
     True
     """
-    if check_name(name) == "temperature":
-        return temperature_state(value)
-    if name == "beta":
-        return beta_state(value)
-    return estimators_state(value)
+    funcs = {"temperature": temperature_state, "beta": beta_state, "estimators": estimators_state}
+    return funcs[check_name(name)](value)
