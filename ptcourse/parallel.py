@@ -2,18 +2,11 @@ r"""Token statistics when no device holds the whole vocabulary: logits sharded o
 
 When the LM head is split over tensor-parallel ranks, rank :math:`r` holds the logits of its own
 vocabulary slice :math:`[s_r, s_r + V_r)` for every position: a ``(..., V_r)`` tensor, never the
-whole ``(..., V)``. The three quantities of the course still come out exact, because each is a
-function of a few *row* sums, and a sum over the vocabulary is a sum over the shards::
-
-                 vocabulary  0 ............................................ V
-    rank 0   x[:, 0:V0]      | m0  S0  (e.d)0  x_t if t in [0, V0)   |
-    rank 1   x[:, V0:V]                                | m1  S1  (e.d)1  x_t if t in [V0, V) |
-                 all-reduce MAX  ->  M = max(m0, m1)                       (N numbers)
-                 all-reduce SUM  ->  S = sum_r sum_j e^{x_j - M},  e.d,  x_t - M  (a few N numbers)
-
-With :math:`M = \max_j x_j` (all-reduce MAX of the per-rank row maxima), :math:`d = x - M`,
-:math:`e = e^{d}` and the all-reduced sums :math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j`,
-:math:`d_t` (only the rank that owns token :math:`t` contributes it, the others add 0):
+whole ``(..., V)``. The statistics stay exact because each is a function of a few *row* sums, and a
+sum over the vocabulary is the sum of the per-shard sums. With :math:`M = \max_j x_j` (all-reduce MAX
+of the per-rank row maxima), :math:`d = x - M`, :math:`e = e^{d}` and the all-reduced sums
+:math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j` and :math:`d_t` (which only the rank owning
+token :math:`t` contributes, the others adding 0):
 
 .. math::
 
@@ -21,51 +14,45 @@ With :math:`M = \max_j x_j` (all-reduce MAX of the per-rank row maxima), :math:`
     H = \log S - A / S, \qquad
     \mathrm{KL}(p\,\|\,q) = \frac{\sum_j e_j (d_j - d^{q}_j)}{S} - \log S + \log S^{q}.
 
-**Communication is O(N), not O(NV).** Every rank sends a fixed number of values *per row* (the row
-max of each input, then the sums above: at most 2 + 6 numbers per row for :func:`token_stats` with
-a reference), whatever the vocabulary size, in two all-reduces per call, plus one all-gather of a
-few integers per rank that checks the shards tile the vocabulary and that every rank passed the
-same shapes and targets. Gathering the logits instead would move :math:`N V (1 - 1/W)` values to
-each rank -- at :math:`V = 131072` that is tens of thousands of times more. The row sums are
-filled chunk by chunk (``chunk_size`` rows at a time, as in the single-device engine), so memory
-stays a few chunks of ``(c, V_r)``.
+**Communication is O(N), not O(NV).** Each rank sends a fixed number of values per row (at most
+2 + 6 for :func:`token_stats` with a reference: the row max of each input, then the sums), whatever
+the vocabulary size, in two all-reduces per call, plus one all-gather of a few integers per rank
+that checks that the shards tile the vocabulary and that every rank passed the same shapes and
+targets. Gathering the logits would move :math:`N V (1 - 1/W)` values to each rank, tens of
+thousands of times more at :math:`V = 131072`. The sums are filled ``chunk_size`` rows at a time,
+as in the single-device engine, so memory stays a few chunks of ``(c, V_r)``.
 
-**Backward needs no communication.** The outputs are replicated on every rank, and, as in
-Megatron's tensor parallelism, each rank back-propagates the same upstream gradient (the loss is
-computed identically everywhere). The gradient with respect to the rank's own slice needs only the
-saved O(N) row quantities: :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
+**Backward needs no communication.** The outputs are replicated and, as in Megatron's tensor
+parallelism, each rank back-propagates the same upstream gradient (the loss is computed identically
+everywhere). The gradient of a rank's own slice needs only the saved O(N) row quantities:
+:math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
 :math:`\partial H / \partial x_j = -p_j (z_j + H)`,
 :math:`\partial \mathrm{KL} / \partial x_j = p_j (z_j - z^{q}_j - \mathrm{KL})` and
 :math:`\partial \mathrm{KL} / \partial y_j = q_j - p_j`, with :math:`z = d - \log S` and
-:math:`p_j = e^{z_j}`, all local to the slice. (``torch.distributed.nn.functional.all_reduce``
-would instead all-reduce the upstream gradients in backward, multiplying them by the world size
-under this convention: the collectives here run inside one custom ``autograd.Function``.)
-Second derivatives are not supported (a clear error).
+:math:`p_j = e^{z_j}`. (``torch.distributed.nn.functional.all_reduce`` would all-reduce the upstream
+gradients in backward, multiplying them by the world size under this convention: the collectives
+here run inside one custom ``autograd.Function``.) Second derivatives raise a clear error.
 
-**How the libraries do it** (read at Megatron-LM commit ``d98e8a64``, verl commit ``b178a3cd``):
-
-* Megatron-LM, ``megatron/core/tensor_parallel/cross_entropy.py``,
-  ``_VocabParallelCrossEntropy``: all-reduce MAX of the row max, subtract it in place, gather the
-  target logit where ``vocab_start <= t < vocab_end`` (0 elsewhere), all-reduce SUM of the target
-  logit and of the exp-sum, then keep the softmax ``(N, V_r)`` for backward
-  (``softmax - onehot``). Shards are equal (``VocabUtility``: ``vocab_start = rank * V_r``).
-* verl, ``verl/utils/megatron/tensor_parallel.py``: ``vocab_parallel_log_probs_from_logits`` is
-  ``-vocab_parallel_cross_entropy`` from Megatron; ``_VocabParallelEntropy`` all-reduces the row
-  max (MAX), the exp-sum and :math:`\sum_j p_j x_j` (SUM), and computes
-  :math:`H = M + \log S - \sum_j p_j x_j`, saving the softmax ``(N, V_r)`` for backward.
-
-Both keep a full ``(N, V_r)`` softmax alive between forward and backward and work on the whole
-slice at once. Here only O(N) row quantities are saved and backward recomputes each chunk, the
-communication is fused (one MAX and one SUM per call for all statistics), rows with -inf logits
-follow :math:`0 \log 0 = 0`, shards may be uneven (``vocab_start``), and bad input is refused on
-*every* rank (never one rank raising while the others wait in a collective).
+**How the libraries do it** (Megatron-LM commit ``d98e8a64``, verl commit ``b178a3cd``).
+Megatron-LM's ``_VocabParallelCrossEntropy`` (``megatron/core/tensor_parallel/cross_entropy.py``)
+all-reduces the row max (MAX), subtracts it in place, gathers the target logit where
+``vocab_start <= t < vocab_end`` (0 elsewhere), all-reduces the target logit and the exp-sum (SUM)
+and keeps the softmax ``(N, V_r)`` for backward (``softmax - onehot``); its shards are equal
+(``VocabUtility``: ``vocab_start = rank * V_r``). In verl (``verl/utils/megatron/tensor_parallel.py``)
+``vocab_parallel_log_probs_from_logits`` is Megatron's ``-vocab_parallel_cross_entropy``, and
+``_VocabParallelEntropy`` all-reduces the row max (MAX), the exp-sum and :math:`\sum_j p_j x_j`
+(SUM), computes :math:`H = M + \log S - \sum_j p_j x_j` and saves the softmax ``(N, V_r)``. Both
+work on the whole slice at once. Here only O(N) row quantities are saved and backward recomputes
+each chunk, one MAX and one SUM serve all the statistics of a call, rows with -inf logits follow
+:math:`0 \log 0 = 0`, shards may be uneven (``vocab_start``), and bad input is refused on *every*
+rank (never one rank raising while the others wait in a collective).
 
 The functions mirror :func:`ptcourse.token_logprobs`, :func:`ptcourse.entropy`,
 :func:`ptcourse.kl_divergence` and :func:`ptcourse.token_stats` (same formulas, dtypes and errors)
-with three more keyword arguments: ``group`` (the process group; default the global one),
-``vocab_start`` (this rank's first token id; default ``rank * V_r`` with equal shards) and
-``ignore_index`` (targets equal to it give log-prob 0 and no gradient, like Megatron's masked
-labels). This module imports torch only. :func:`count_communication` measures what was sent.
+with three more keywords: ``group`` (the process group; default the global one), ``vocab_start``
+(this rank's first token id; default ``rank * V_r``, equal shards) and ``ignore_index`` (targets
+equal to it give log-prob 0 and no gradient, like Megatron's masked labels). This module imports
+torch only. :func:`count_communication` measures what was sent.
 """
 
 from __future__ import annotations
@@ -160,40 +147,24 @@ def token_logprobs(
         \log p(t) = (x_t - M) - \log \sum_{r} \sum_{j \in \text{shard } r} e^{x_j - M},
         \qquad M = \max_r \max_{j \in \text{shard } r} x_j
 
-    Two all-reduces of O(N) values (MAX of the row maxima; SUM of the exp-sums and of the target
-    logit, which only the rank owning the target contributes). The result is the same on every
-    rank and equals :func:`ptcourse.token_logprobs` of the concatenated logits.
+    Two all-reduces of O(N) values: MAX of the row maxima; SUM of the exp-sums and of the target
+    logit, which only the rank owning the target contributes.
 
-    Parameters
-    ----------
-    logits : torch.Tensor
-        This rank's slice, shape ``(..., V_r)``, any float dtype (fp16/bf16 computed in fp32).
-        Every rank must pass the same leading shape and dtype.
-    targets : torch.Tensor
-        Global token ids of shape ``(...)`` in ``[0, V)``, the same on every rank.
-    group : torch.distributed.ProcessGroup, optional
-        The ranks that share the vocabulary (default: the global group).
-    vocab_start : int, optional
-        This rank's first token id. Default ``rank * V_r``, which needs equal shards; pass it on
-        every rank for uneven shards (the shards must tile ``[0, V)``: checked).
-    ignore_index : int, optional
-        Targets equal to it (e.g. -100 for padding) give log-prob 0 and no gradient.
-    chunk_size : int, optional
-        Rows processed at once; the result does not depend on it.
+    ``logits``: this rank's slice ``(..., V_r)``, any float dtype (fp16/bf16 computed in fp32),
+    the same leading shape and dtype on every rank. ``targets``: global ids ``(...)`` in
+    ``[0, V)``, the same on every rank. ``group``: the ranks sharing the vocabulary (default the
+    global group). ``vocab_start``: this rank's first token id, by default ``rank * V_r`` (equal
+    shards); pass it on every rank for uneven shards, which must tile ``[0, V)`` (checked).
+    ``ignore_index``: targets equal to it (e.g. -100 for padding) give log-prob 0 and no
+    gradient. ``chunk_size``: rows at once; the result does not depend on it. Returns ``(...)``,
+    fp32 (fp64 for fp64 input), the same on every rank and equal to
+    :func:`ptcourse.token_logprobs` of the concatenated logits; differentiable, each rank getting
+    the gradient of its own slice (first derivatives only).
 
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)``, fp32 (fp64 for fp64 input), replicated on every rank; differentiable
-        (each rank gets the gradient of its own slice; first derivatives only).
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
+    >>> import os, tempfile, torch.distributed as dist
     >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
     >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
-    >>> parallel.token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # log(1/4)
+    >>> token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # log(1/4)
     tensor([-1.3863])
     >>> dist.destroy_process_group()
     """
@@ -216,30 +187,17 @@ def entropy(
         H = \log S - \frac{1}{S} \sum_j e^{d_j} d_j, \qquad d = x - M,
         \qquad S = \sum_j e^{d_j}
 
-    with :math:`M` all-reduced by MAX and both sums by SUM (O(N) values). Tokens with -inf
-    logits contribute 0 (:math:`0 \log 0 = 0`), whichever rank holds them. Equals
+    with :math:`M` all-reduced by MAX and both sums by SUM (O(N) values). Tokens with -inf logits
+    contribute 0 (:math:`0 \log 0 = 0`), whichever rank holds them. ``logits``: this rank's slice
+    ``(..., V_r)``, at least one finite logit per row over all ranks; the keywords as in
+    :func:`token_logprobs` (``vocab_start`` only checks the tiling here). Returns ``(...)`` in
+    nats, fp32 (fp64 for fp64 input), the same on every rank and equal to
     :func:`ptcourse.entropy` of the concatenated logits.
 
-    Parameters
-    ----------
-    logits : torch.Tensor
-        This rank's slice ``(..., V_r)``; at least one finite logit per row over all ranks.
-    group, vocab_start, chunk_size
-        As in :func:`token_logprobs` (``vocab_start``, needed for uneven shards, only checks that
-        the shards tile the vocabulary here).
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)`` in nats, fp32 (fp64 for fp64 input), the same on every rank.
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
+    >>> import os, tempfile, torch.distributed as dist
     >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)
-    >>> parallel.entropy(torch.zeros(8))  # uniform over 8 tokens: log 8
+    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
+    >>> entropy(torch.zeros(8))  # uniform over 8 tokens: log 8
     tensor(2.0794)
     >>> dist.destroy_process_group()
     """
@@ -260,38 +218,24 @@ def kl_divergence(
 
         \mathrm{KL} = \frac{1}{S_p} \sum_j e^{d^p_j} (d^p_j - d^q_j) - \log S_p + \log S_q
 
-    (one MAX all-reduce of both row maxima, one SUM all-reduce of three sums: O(N)). Both inputs
-    must be sharded the same way. Terms with :math:`p(v) = 0` contribute 0; :math:`p(v) > 0 =
-    q(v)` gives :math:`+\infty`. Equals :func:`ptcourse.kl_divergence` of the concatenated logits.
+    One MAX all-reduce of both row maxima, one SUM all-reduce of three sums: O(N). ``p_logits``,
+    ``q_logits``: this rank's slices, the same shape ``(..., V_r)``, both sharded the same way;
+    the keywords as in :func:`token_logprobs` (``vocab_start`` only checks the tiling). Terms
+    with :math:`p(v) = 0` contribute 0; :math:`p(v) > 0 = q(v)` gives :math:`+\infty`. Returns
+    ``(...)``, non-negative, fp32 (fp64 for fp64 input), the same on every rank and equal to
+    :func:`ptcourse.kl_divergence` of the concatenated logits.
 
-    Parameters
-    ----------
-    p_logits, q_logits : torch.Tensor
-        This rank's slices, same shape ``(..., V_r)``.
-    group, vocab_start, chunk_size
-        As in :func:`token_logprobs` (``vocab_start`` only checks the tiling here).
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)``, non-negative, fp32 (fp64 for fp64 input), the same on every rank.
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
+    >>> import os, tempfile, torch.distributed as dist
     >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)
+    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
     >>> p = torch.log(torch.tensor([0.5, 0.5]))
-    >>> q = torch.log(torch.tensor([0.9, 0.1]))
-    >>> parallel.kl_divergence(p, q)
+    >>> kl_divergence(p, torch.log(torch.tensor([0.9, 0.1])))
     tensor(0.5108)
     >>> dist.destroy_process_group()
     """
-    stats = _sharded(
+    return _sharded(
         p_logits, None, q_logits, ("kl",), group, vocab_start, None, chunk_size, _KL_NAMES
-    )
-    return stats.kl
+    ).kl
 
 
 def token_stats(
@@ -306,36 +250,20 @@ def token_stats(
 ) -> TokenStats:
     r"""Log-prob, entropy and (optionally) exact KL to a reference, over a sharded vocabulary.
 
-    The statistics of :func:`ptcourse.token_stats` -- :math:`\log\pi(x_t)`, :math:`H(\pi)`,
-    :math:`\mathrm{KL}(\pi\,\|\,\pi_{ref})`, :math:`\log\pi_{ref}(x_t)` -- from two all-reduces in
-    all: MAX of the row maxima of both inputs (2N values), then SUM of the six row sums
+    The statistics of :func:`ptcourse.token_stats`, :math:`\log\pi(x_t)`, :math:`H(\pi)`,
+    :math:`\mathrm{KL}(\pi\,\|\,\pi_{ref})` and :math:`\log\pi_{ref}(x_t)`, from two all-reduces
+    in all: MAX of the row maxima of both inputs (2N values), then SUM of the six row sums
     :math:`S, \sum e d, d_t, S_{ref}, \sum e (d - d_{ref}), d^{ref}_t` (6N values), whatever the
-    vocabulary size.
+    vocabulary size. ``logits``, ``ref_logits``: this rank's policy and (optional) reference
+    slices ``(..., V_r)``; ``targets``: the global ids ``(...)``, the same on every rank; the
+    keywords as in :func:`token_logprobs`. Returns a :class:`ptcourse.TokenStats` (``kl`` and
+    ``ref_logp`` None without ``ref_logits``), each ``(...)``, replicated on every rank,
+    differentiable in both slices (first derivatives).
 
-    Parameters
-    ----------
-    logits, targets : torch.Tensor
-        This rank's policy slice ``(..., V_r)`` and the global token ids ``(...)`` (the same on
-        every rank).
-    ref_logits : torch.Tensor, optional
-        This rank's reference slice, same shape as ``logits``.
-    group, vocab_start, ignore_index, chunk_size
-        As in :func:`token_logprobs`.
-
-    Returns
-    -------
-    TokenStats
-        ``logp``, ``entropy``, ``kl`` and ``ref_logp`` (the last two None without
-        ``ref_logits``), each of shape ``(...)``, replicated on every rank, differentiable with
-        respect to both slices (first derivatives).
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
+    >>> import os, tempfile, torch.distributed as dist
     >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)
-    >>> s = parallel.token_stats(torch.zeros(1, 4), torch.tensor([2]), torch.zeros(1, 4))
+    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
+    >>> s = token_stats(torch.zeros(1, 4), torch.tensor([2]), torch.zeros(1, 4))
     >>> round(s.logp.item(), 4), round(s.entropy.item(), 4), s.kl.item()
     (-1.3863, 1.3863, 0.0)
     >>> dist.destroy_process_group()
