@@ -1,11 +1,8 @@
-r"""Critic-free advantages from a group of answers to one prompt: GRPO and RLOO.
+r"""Critic-free advantages from a group of answers to one prompt (no value network).
 
-* :func:`grpo_advantages`: Group Relative Policy Optimization (Shao et al., 2024, DeepSeekMath),
-  rewards standardised within each group of samples for one prompt (no value network);
-  ``scale="none"`` is the unscaled Dr. GRPO (Liu et al., 2025), ``scale="batch"`` divides by the
-  batch's std (TRL's ``scale_rewards="batch"``).
-* :func:`rloo_advantages`: REINFORCE Leave-One-Out (Kool et al., 2019; Ahmadian et al., 2024),
-  each reward minus the mean of the other rewards of its group.
+GRPO: Group Relative Policy Optimization (Shao et al., 2024, DeepSeekMath); its unscaled variant
+Dr. GRPO (Liu et al., 2025); TRL's ``scale_rewards="batch"``. RLOO: REINFORCE Leave-One-Out (Kool
+et al., 2019; Ahmadian et al., 2024).
 """
 
 from __future__ import annotations
@@ -33,14 +30,13 @@ def grpo_advantages(
         A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \varepsilon}, \qquad
         s_g = \sqrt{\tfrac{1}{n-1} \textstyle\sum_j (r_{g,j} - \bar r_g)^2}
 
-    ``rewards``: ``(G, n)``, G groups (prompts) of n >= 2 samples, finite. ``scale``: "group"
-    (GRPO), "batch" (divide by the Bessel std :math:`s` of all :math:`Gn` rewards; the mean stays
-    the group's) or "none" (:math:`A_{g,i} = r_{g,i} - \bar r_g`, Dr. GRPO); ``True`` means
-    "group" and ``False`` "none" (as in TRL), other values (``1``, ``"no"``) are refused.
-    ``eps >= 0`` is added to the std. Returns ``(G, n)`` (fp32 for fp16/bf16/fp32 input); a
-    constant group carries no signal and gets exactly 0, and each group sums to 0 up to
-    rounding, also when nearly constant with ``eps=0`` (the reductions run in float64 on a
-    per-group power-of-two scale, so rewards near the fp32 maximum do not overflow).
+    ``rewards``: ``(G, n)``, G prompts of n >= 2 samples, finite. ``scale``: "group" (GRPO),
+    "batch" (the Bessel std :math:`s` of all :math:`Gn` rewards; the mean stays the group's) or
+    "none" (:math:`A_{g,i} = r_{g,i} - \bar r_g`, Dr. GRPO); ``True`` is "group", ``False``
+    "none" (as in TRL), ``1`` or ``"no"`` are refused. ``eps >= 0``. Returns ``(G, n)``, fp32 for
+    fp16/bf16/fp32 input: exactly 0 for a constant group (no signal), each group summing to 0 up
+    to rounding even when nearly constant with ``eps=0`` (float64 sums on a per-group
+    power-of-two scale, so rewards near the fp32 maximum do not overflow).
 
     >>> r = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]])  # 2 prompts, 4 samples each
     >>> grpo_advantages(r, eps=0.0)  # std of [1,0,0,1] is 0.5774; the constant group gives zeros
@@ -52,9 +48,8 @@ def grpo_advantages(
     """
     scale, e = G.group_scaling(rewards, scale, eps, SCALES)
     out_dtype = V.compute_dtype(rewards.dtype)
-    # In float64 (fp32 on MPS, which has none), each group divided by a power of two near its
-    # largest |reward| (exact): sums of 3e38-sized rewards cannot overflow, and a second centring
-    # pass makes a nearly constant group sum to 0 although its tiny std amplifies rounding.
+    # float64 (MPS has none), a power-of-two scale per group, a second centring pass: no
+    # overflow, and a nearly constant group sums to 0 although its tiny std amplifies rounding
     wd = torch.float32 if rewards.device.type == "mps" else torch.float64
     r = rewards.to(wd)  # (G, n)
     unit = V.pow2_unit(r, dim=-1)  # (G, 1), 2^k
@@ -95,24 +90,21 @@ def grpo_advantages(
 def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
     r"""Leave-one-out advantages (RLOO): each reward minus the mean of the *other* rewards of its group.
 
-    For group g with rewards :math:`r_{g,1}, \dots, r_{g,n}` (Kool et al., 2019; Ahmadian et al.,
-    2024, *Back to basics: revisiting REINFORCE-style optimization for learning from human
-    feedback in LLMs*):
+    Kool et al. (2019); Ahmadian et al. (2024), *Back to basics: revisiting REINFORCE-style
+    optimization for learning from human feedback in LLMs*:
 
     .. math::
 
         A_{g,i} = r_{g,i} - \frac{1}{n-1} \sum_{j \ne i} r_{g,j}
                 = \frac{n}{n-1}\,\big(r_{g,i} - \bar r_g\big)
 
-    The baseline of sample i does not depend on it, so the gradient estimate stays unbiased (the
-    batch-mean baseline, which includes it, shrinks it by :math:`(n-1)/n`). TRL's
-    ``RLOOTrainer`` computes the same ``baseline = (rlhf_reward.sum(0) - rlhf_reward) /
-    (rloo_k - 1)``, on rewards that include the sequence KL penalty ``-kl_coef * (logprobs -
-    ref_logprobs).sum(1)`` (``trl/trainer/rloo_trainer.py``, commit bfe2075, line 433).
-
-    ``rewards``: ``(G, n)``, G groups of n >= 2 samples, finite. Returns ``(G, n)`` (fp32 for
-    fp16/bf16/fp32 input, fp64 for fp64); each group sums to 0 up to rounding, a constant group
-    gives exactly 0, and differences that overflow the dtype raise a ValueError.
+    The baseline of sample i does not depend on it: the gradient estimate stays unbiased (a
+    batch mean including it shrinks it by :math:`(n-1)/n`). TRL's ``RLOOTrainer`` has the same
+    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards including the
+    KL penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)`` (``trl/trainer/rloo_trainer.py``,
+    commit bfe2075, line 433). ``rewards``: ``(G, n)``, n >= 2, finite. Returns ``(G, n)``, fp32
+    (fp64 for fp64): each group sums to 0 up to rounding, exactly 0 if constant; an overflow of
+    the differences raises a ValueError.
 
     >>> rloo_advantages(torch.tensor([[1.0, 0.0, 0.0, 3.0]]))  # 1 - (0 + 0 + 3) / 3 = 0, ...
     tensor([[ 0.0000, -1.3333, -1.3333,  2.6667]])

@@ -1,12 +1,8 @@
 r"""Turning a ``(B, T)`` matrix of per-token losses into one number: the choice every trainer makes.
 
-:func:`aggregate_loss` implements verl's three ``loss_agg_mode`` values
-(``verl/trainer/ppo/core_algos.py``, ``agg_loss``, commit b178a3c): the token mean of the batch
-(DAPO, Yu et al., 2025), the mean over answers of each answer's token sum (Dr. GRPO's idea, Liu et
-al., 2025) and the mean over answers of each answer's token mean (the GRPO paper, Shao et al.,
-2024). Its ``num_tokens`` is the fix of the 2024 gradient-accumulation bug (Hugging Face, "Fixing
-Gradient Accumulation", 2024-10-16): divide each microbatch's token sum by the kept-token count of
-the *whole* batch, not by its own.
+verl's ``loss_agg_mode`` (``verl/trainer/ppo/core_algos.py``, ``agg_loss``, commit b178a3c), and the
+fix of the 2024 gradient-accumulation bug (Hugging Face, "Fixing Gradient Accumulation",
+2024-10-16): divide each microbatch's sum by the *whole* batch's kept tokens.
 """
 
 from __future__ import annotations
@@ -41,27 +37,21 @@ def aggregate_loss(
         \text{seq-mean-token-sum} = \frac{1}{|S|}\sum_{i\in S}\sum_t m_{i,t}\ell_{i,t},\quad
         \text{seq-mean-token-mean} = \frac{1}{|S|}\sum_{i\in S}\frac{\sum_t m_{i,t}\ell_{i,t}}{n_i}
 
-    In token-mean every token weighs the same (a long answer weighs more); in seq-mean-token-mean
-    every answer does (each token of a long answer weighs less).
-
-    ``per_token``: ``(B, T)``, finite where kept (anything but NaN elsewhere). ``mask``: bool or
-    0/1 of its shape, keeping at least one token. ``num_tokens`` (token-mean only): divide by
-    this count instead of the batch's kept tokens; with gradient accumulation pass the kept-token
-    count of *all* microbatches of the step and add the results up: the sum is the full batch's
-    token mean (verl's ``batch_num_tokens``). ``num_seqs`` (the seq-mean modes): divide by this
-    many answers instead of :math:`|S|` (verl's ``global_batch_size``). Either must be > 0 and a
-    normal number of the compute dtype (1e39 or 1e-300 in fp32 is refused).
-
-    Returns a scalar, fp32 (fp64 for fp64 input). The sums run on a power-of-two scale, so a mean
-    the dtype can hold is returned even when the plain sum overflows (fp32 losses near 3e38); a
-    mean it cannot hold raises a ValueError naming the count.
+    The token mean of DAPO (Yu et al., 2025) weighs every token the same (a long answer more);
+    the token sum is Dr. GRPO's idea (Liu et al., 2025); the token mean per answer, the GRPO
+    paper's (Shao et al., 2024), weighs every answer the same. ``per_token``: finite where kept,
+    not NaN elsewhere; ``mask``: bool or 0/1, a kept token at least. ``num_tokens`` (token-mean)
+    replaces the kept-token count: pass that of *all* microbatches of a step and add the results
+    up for the full batch's mean (verl's ``batch_num_tokens``); ``num_seqs`` (seq-mean) replaces
+    :math:`|S|` (verl's ``global_batch_size``); both > 0 and normal in the compute dtype (1e39 or
+    1e-300 in fp32 is refused). Returns a scalar, fp32 (fp64 for fp64 input), summed on a
+    power-of-two scale so that a mean the dtype holds survives a sum that overflows (fp32 losses
+    near 3e38); one it cannot hold raises a ValueError naming the count.
 
     >>> loss = torch.tensor([[1.0, 1.0, 1.0], [4.0, 0.0, 0.0]])  # answers of 3 tokens and 1
     >>> mask = torch.tensor([[1, 1, 1], [1, 0, 0]])
-    >>> aggregate_loss(loss, mask)  # (1 + 1 + 1 + 4) / 4 tokens
-    tensor(1.7500)
-    >>> aggregate_loss(loss, mask, "seq-mean-token-sum")  # (3 + 4) / 2 answers
-    tensor(3.5000)
+    >>> aggregate_loss(loss, mask), aggregate_loss(loss, mask, "seq-mean-token-sum")  # 7/4, 7/2
+    (tensor(1.7500), tensor(3.5000))
     >>> aggregate_loss(loss, mask, "seq-mean-token-mean")  # (1 + 4) / 2 answers
     tensor(2.5000)
     """
@@ -70,8 +60,7 @@ def aggregate_loss(
     )
     zero = torch.zeros((), dtype=cd, device=per_token.device)
     x = torch.where(keep, per_token.to(cd), zero)  # (B, T), masked entries exactly 0
-    # on a power-of-two scale (exact): a mean that fits cannot overflow in the sum, and the
-    # result is bit-identical to the plain sum otherwise
+    # on a power-of-two scale (exact): bit-identical to the plain sum where that does not overflow
     unit = V.pow2_unit(x)
     x = x / unit
     counts = keep.sum(-1).to(cd)  # (B,) kept tokens per answer

@@ -1,16 +1,10 @@
 r"""KL divergence: exact, estimated from samples, and as the leash of RL fine-tuning.
 
-* :func:`kl_divergence`: exact :math:`\mathrm{KL}(p \,\|\, q)` of two softmax distributions, in row
-  chunks (Kullback and Leibler, 1951; Cover and Thomas, *Elements of Information Theory*, ch. 2).
-* :func:`kl_estimate`: the single-sample estimators k1, k2, k3 of J. Schulman, "Approximating KL
-  Divergence" (blog post, 2020), used by TRL, OpenRLHF and verl, and by GRPO (Shao et al., 2024,
-  DeepSeekMath), which puts k3 in its loss.
-* :func:`kl_penalized_rewards`: the per-token reward shaping of InstructGPT (Ouyang et al., 2022)
-  and Ziegler et al. (2019), :math:`r_t = -\beta\,\widehat{\mathrm{KL}}_t` plus the score at the
-  last token.
-* :func:`kl_regularized_policy`: the closed-form maximiser :math:`\pi^* \propto \pi_{ref}\,
-  e^{r/\beta}` of :math:`E_\pi[r] - \beta\,\mathrm{KL}(\pi\|\pi_{ref})` (Peters et al., 2010;
-  Korbak et al., 2022; the starting point of DPO, Rafailov et al., 2023).
+Exact KL: Kullback and Leibler (1951); Cover and Thomas, *Elements of Information Theory*, ch. 2.
+Estimators k1, k2, k3: J. Schulman, "Approximating KL Divergence" (blog post, 2020), used by TRL,
+OpenRLHF, verl and GRPO (Shao et al., 2024, DeepSeekMath; k3 in its loss). Per-token reward
+shaping: Ziegler et al. (2019), InstructGPT (Ouyang et al., 2022). The closed-form regularised
+policy: Peters et al. (2010), Korbak et al. (2022), the starting point of DPO (Rafailov et al., 2023).
 """
 
 from __future__ import annotations
@@ -25,22 +19,17 @@ __all__ = ["kl_divergence", "kl_estimate", "kl_penalized_rewards", "kl_regulariz
 
 
 def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tensor:
-    r"""Exact KL divergence :math:`\mathrm{KL}(p \,\|\, q)` between softmax distributions.
+    r"""Exact :math:`\mathrm{KL}(p \,\|\, q)` of two softmax distributions, over the last dimension.
 
-    .. math::
+    .. math:: \mathrm{KL}(p \,\|\, q) = \sum_v p(v) \big(\log p(v) - \log q(v)\big), \quad
+        p = \mathrm{softmax}(x_p),\ q = \mathrm{softmax}(x_q)
 
-        \mathrm{KL}(p \,\|\, q) = \sum_{v} p(v) \, \big(\log p(v) - \log q(v)\big),
-        \qquad p = \mathrm{softmax}(x_p),\; q = \mathrm{softmax}(x_q)
+    ``p_logits``, ``q_logits``: one shape ``(..., V)``, -inf allowed. Returns ``(...)``, >= 0,
+    fp32 (fp64 for fp64 input), differentiable in both; :math:`p(v) = 0` adds 0 (even where
+    :math:`q(v) = 0`), :math:`p(v) > 0 = q(v)` gives :math:`+\infty`, never NaN (its gradient is
+    not meaningful). In row chunks by :mod:`ptcourse._vocab`, which refuses ``torch.func``.
 
-    ``p_logits`` and ``q_logits`` have the same shape ``(..., V)`` and may hold -inf (zero
-    probability). Returns ``(...)``, non-negative, fp32 (fp64 for fp64 input), differentiable in
-    both. A term with :math:`p(v) = 0` is 0, even where :math:`q(v) = 0`; :math:`p(v) > 0 = q(v)`
-    gives :math:`+\infty`, never NaN (its gradient is not meaningful). The chunked engine
-    (:mod:`ptcourse._vocab`) refuses ``torch.func`` (``vmap``, ``grad``) with an error naming the
-    function: use ordinary autograd.
-
-    >>> p = torch.log(torch.tensor([0.5, 0.5]))  # a fair coin
-    >>> q = torch.log(torch.tensor([0.9, 0.1]))  # a biased coin
+    >>> p, q = torch.tensor([0.5, 0.5]).log(), torch.tensor([0.9, 0.1]).log()  # fair, biased coin
     >>> kl_divergence(p, q)  # 0.5 log(0.5/0.9) + 0.5 log(0.5/0.1)
     tensor(0.5108)
     """
@@ -53,27 +42,18 @@ def kl_divergence(p_logits: torch.Tensor, q_logits: torch.Tensor) -> torch.Tenso
 def kl_estimate(logp: torch.Tensor, logq: torch.Tensor, kind: str = "k3") -> torch.Tensor:
     r"""Single-sample estimate of :math:`\mathrm{KL}(p \,\|\, q)` from samples :math:`x \sim p`.
 
-    With :math:`\log r = \log q(x) - \log p(x)` (Schulman, 2020):
+    .. math:: k_1 = -\log r, \quad k_2 = \tfrac12 (\log r)^2, \quad k_3 = (r - 1) - \log r,
+        \qquad \log r = \log q(x) - \log p(x)
 
-    .. math::
+    (Schulman, 2020; in RL p is the policy, q the reference.) As values, k1 is unbiased but noisy
+    and can be negative, k2 biased with low variance, k3 unbiased and :math:`\ge 0`; as losses,
+    the expected gradient of k1 is 0, of k3 that of :math:`\mathrm{KL}(q \,\|\, p)`, of k2 that of
+    :math:`\mathrm{KL}(p \,\|\, q)` (Tang and Munos, 2025, arXiv 2506.09477). ``logp`` (> -inf),
+    ``logq`` (-inf gives +inf): one shape, no NaN or +inf. Returns that shape, fp32 (fp64 for fp64
+    input); a finite estimate the dtype cannot hold (k3 of a log-ratio above about 88.7 in fp32,
+    k2 above about 2.6e19) raises a ValueError naming both, as in :func:`kl_penalized_rewards`.
 
-        k_1 = -\log r, \qquad k_2 = \tfrac12 (\log r)^2, \qquad k_3 = (r - 1) - \log r
-
-    k1 is unbiased but noisy and can be negative; k2 is biased, low-variance; k3 is unbiased and
-    :math:`\ge 0`. (Unbiased as a *value* under samples from p. As a loss, the expected gradient
-    of k1 is 0, that of k3 is the gradient of :math:`\mathrm{KL}(q \,\|\, p)` and k2's that of
-    :math:`\mathrm{KL}(p \,\|\, q)`: Tang and Munos, 2025, arXiv 2506.09477.) In RL, p is the
-    policy and q the reference.
-
-    ``logp``: :math:`\log p(x)` of samples from p, any shape, > -inf. ``logq``: :math:`\log q(x)`,
-    the same shape; -inf gives +inf. Neither may hold NaN or +inf. ``kind``: "k1", "k2" or
-    "k3". Returns the per-sample estimates, same shape, fp32 (fp64 for fp64 input); a finite
-    estimate that the compute dtype cannot hold (k3 of a log-ratio above about 88.7 in fp32, k2
-    of one above about 2.6e19) raises a ValueError naming ``logp`` and ``logq``, as in
-    :func:`kl_penalized_rewards`.
-
-    >>> logp, logq = torch.tensor([-1.0]), torch.tensor([-2.0])  # log r = -1
-    >>> kl_estimate(logp, logq, kind="k3")  # (e^-1 - 1) + 1 = e^-1
+    >>> kl_estimate(torch.tensor([-1.0]), torch.tensor([-2.0]), kind="k3")  # e^-1 - 1 + 1
     tensor([0.3679])
     """
     G.logprob_pair(logp, logq, kind)
@@ -111,33 +91,24 @@ def kl_penalized_rewards(
 ) -> torch.Tensor:
     r"""Per-token RLHF rewards: a KL penalty at every kept token, the score at the last one.
 
-    .. math::
+    .. math:: r_{b,t} = m_{b,t}\big(-\beta\, k(\log\pi(y_{b,t}), \log\pi_{ref}(y_{b,t}))
+        + [t = t_b^{\text{last}}]\, s_b\big)
 
-        r_{b,t} = m_{b,t}\Big(-\beta\, k\big(\log\pi(y_{b,t}), \log\pi_{ref}(y_{b,t})\big)
-                  + [\,t = t_b^{\text{last}}\,]\; s_b\Big)
-
-    with :math:`k` the :func:`kl_estimate` of ``kind`` (default "k1", as in InstructGPT) and
+    with :math:`k` the :func:`kl_estimate` of ``kind`` ("k1", as in InstructGPT) and
     :math:`t_b^{\text{last}}` the last kept position of row b (InstructGPT / PPO reward shaping).
+    ``scores``: ``(B,)``, finite. ``logp``, ``ref_logp``: ``(B, T)``, the sampled tokens under
+    policy and reference; where kept no NaN or +inf and ``logp > -inf`` (-inf padding elsewhere).
+    ``mask``: ``(B, T)`` bool or 0/1, a kept token in every row. ``beta >= 0`` (0: the score
+    alone; :func:`kl_regularized_policy` and :func:`ptcourse.dpo_loss` need > 0); negative, NaN,
+    inf, bool, string or unrepresentable (1e39 in fp32) is refused. Returns ``(B, T)`` fp32, 0
+    where masked: a fixed signal (``ref_logp`` gets no gradient, ``logp`` is usually detached). A
+    kept ``ref_logp = -inf`` gives :math:`-\infty` (beta > 0); any other non-finite penalty (e.g.
+    k3 of a log-ratio above 88 in fp32) or score plus penalty (-3e38 and -1e38 in fp32) raises a
+    ValueError naming ``beta``.
 
-    ``scores``: ``(B,)`` reward-model scores, finite. ``logp``, ``ref_logp``: ``(B, T)`` log-probs
-    of the sampled tokens under the policy and the reference: no NaN, no +inf at kept positions,
-    ``logp > -inf`` there (masked positions may hold -inf). ``mask``: ``(B, T)`` bool or 0/1, at
-    least one kept token per row. ``beta >= 0``: 0 shows the score alone; a negative, NaN, inf,
-    bool or string ``beta``, or one the compute dtype cannot hold (1e39 in fp32), is refused.
-    (:func:`kl_regularized_policy` divides by beta, and :func:`ptcourse.dpo_loss` needs
-    ``beta > 0``: at 0 its loss is the constant :math:`\log 2`, below 0 it prefers the rejected.)
-
-    Returns ``(B, T)`` fp32 rewards, 0 at masked positions: a fixed signal for the policy
-    gradient (``ref_logp`` gets no gradient; ``logp`` is usually passed detached). A kept token
-    with ``ref_logp = -inf`` gets :math:`-\infty` when ``beta > 0`` (its KL is infinite); any
-    other non-finite penalty (beta times an estimate overflowing the compute dtype, e.g. k3 of a
-    log-ratio above 88 in fp32), or a score plus penalty that overflows (-3e38 and -1e38 in
-    fp32), raises a ValueError naming ``beta``: the result is finite wherever ``ref_logp`` is.
-
-    >>> logp = torch.tensor([[-1.0, -1.0, -1.0]])
-    >>> ref = torch.tensor([[-1.0, -2.0, -1.0]])  # the reference disliked token 1
-    >>> mask = torch.tensor([[1, 1, 0]])  # the last position is padding
-    >>> kl_penalized_rewards(torch.tensor([5.0]), logp, ref, mask, beta=0.1)  # score at t=1
+    >>> logp, ref = torch.tensor([[-1.0, -1.0, -1.0]]), torch.tensor([[-1.0, -2.0, -1.0]])
+    >>> mask = torch.tensor([[1, 1, 0]])  # the last position is padding: the score goes to t=1
+    >>> kl_penalized_rewards(torch.tensor([5.0]), logp, ref, mask, beta=0.1)
     tensor([[0.0000, 4.9000, 0.0000]])
     """
     keep, b, cd = G.reward_shaping(scores, logp, ref_logp, mask, beta, kind)  # keep: (B, T)
@@ -179,25 +150,19 @@ def kl_regularized_policy(
 ) -> torch.Tensor:
     r"""Log-probabilities of the optimal KL-regularised policy :math:`\pi^*`.
 
-    The maximiser of :math:`E_{\pi}[r] - \beta\,\mathrm{KL}(\pi \,\|\, \pi_{ref})` is
+    The maximiser of :math:`E_{\pi}[r] - \beta\,\mathrm{KL}(\pi \,\|\, \pi_{ref})`:
 
-    .. math::
+    .. math:: \pi^*(v) = \frac{\pi_{ref}(v)\, e^{r(v)/\beta}}{\sum_u \pi_{ref}(u)\, e^{r(u)/\beta}},
+        \qquad \log \pi^* = \mathrm{log\_softmax}(x_{ref} + r / \beta)
 
-        \pi^*(v) = \frac{\pi_{ref}(v)\, e^{r(v)/\beta}}{\sum_u \pi_{ref}(u)\, e^{r(u)/\beta}},
-        \qquad \log \pi^* = \mathrm{log\_softmax}(x_{ref} + r / \beta).
+    A small :math:`\beta` chases the reward, a large one stays near the reference; a token with
+    :math:`\pi_{ref}(v) > 0` and a finite reward keeps a positive probability (which may
+    underflow for a tiny :math:`\beta`). ``ref_logits``: ``(..., V)``, frozen (no gradient), -inf
+    allowed (those tokens stay impossible); ``rewards``: broadcastable to it, -inf allowed, not
+    +inf or NaN; ``beta > 0``, representable in the compute dtype. Returns ``(..., V)``, fp32
+    (fp64 for fp64 input).
 
-    A small :math:`\beta` chases the reward, a large one stays near the reference. :math:`\pi^*`
-    keeps the support of :math:`\pi_{ref}`: a token with :math:`\pi_{ref}(v) > 0` and a finite
-    reward keeps a positive probability (it may underflow to 0 for a tiny :math:`\beta`).
-
-    ``ref_logits``: ``(..., V)``, -inf allowed (those tokens stay impossible); no gradient (the
-    reference is frozen). ``rewards``: per token, broadcastable to ``ref_logits``, -inf allowed,
-    not +inf or NaN; differentiable. ``beta > 0``, representable in the compute dtype (fp32
-    unless an input is fp64). Returns ``(..., V)`` normalised log-probabilities (fp32; fp64 for
-    fp64 input).
-
-    >>> ref = torch.log(torch.tensor([0.5, 0.5]))
-    >>> r = torch.tensor([1.0, 0.0])  # token 0 is rewarded
+    >>> ref, r = torch.tensor([0.5, 0.5]).log(), torch.tensor([1.0, 0.0])  # token 0 rewarded
     >>> kl_regularized_policy(ref, r, beta=1.0).exp()  # e/(1+e), 1/(1+e)
     tensor([0.7311, 0.2689])
     """

@@ -1,15 +1,12 @@
 r"""Likelihood of tokens: token log-probabilities, sequence log-likelihood, cross-entropy, perplexity.
 
-A language model turns a context into logits :math:`x \in \mathbb{R}^V`; the log-probability of the
-observed next token under their softmax is the atom of maximum-likelihood training (pretraining,
-SFT) and of every policy-gradient method. The conventions follow ``torch.nn.functional.cross_entropy``
-and the Hugging Face causal-LM losses; background in Goodfellow, Bengio and Courville, *Deep
-Learning* (2016), ch. 5.5, and Jurafsky and Martin, *Speech and Language Processing* (3rd ed.),
-ch. 3 (perplexity).
-
-Every function works in row chunks through the engine of :mod:`ptcourse._vocab`, never building a
-full ``(N, V)`` temporary; that engine refuses ``torch.func`` (``vmap``, ``grad``) with an error
-naming the function: use ordinary autograd.
+The log-probability of the observed next token under the softmax of the logits is the atom of
+maximum-likelihood training and of every policy-gradient method. Conventions of
+``torch.nn.functional.cross_entropy`` and the Hugging Face causal-LM losses; background in
+Goodfellow, Bengio and Courville, *Deep Learning* (2016), ch. 5.5, and Jurafsky and Martin, *Speech
+and Language Processing* (3rd ed.), ch. 3 (perplexity). All work in row chunks through
+:mod:`ptcourse._vocab` (never a full ``(N, V)`` temporary), which refuses ``torch.func`` (``vmap``,
+``grad``) with an error naming the function: use ordinary autograd.
 """
 
 from __future__ import annotations
@@ -30,10 +27,10 @@ def token_logprobs(
 
     .. math:: \log p(t) = x_t - \log \sum_{v=1}^{V} e^{x_v}
 
-    ``logits``: ``(..., V)``, any float dtype (fp16/bf16 computed in fp32). ``targets``: integer
-    ids ``(...)`` in ``[0, V)``. ``chunk_size``: rows at once (default about :math:`2^{22}`
-    values a chunk; peak extra memory is a few chunks; the result does not depend on it). Returns
-    ``(...)`` in nats, fp32 (fp64 for fp64 input), differentiable; ``torch.func`` is refused.
+    ``logits``: ``(..., V)``, any float dtype (fp16/bf16 computed in fp32); ``targets``: ids
+    ``(...)`` in ``[0, V)``; ``chunk_size``: rows at once (default about :math:`2^{22}` values;
+    memory is a few chunks; the result does not depend on it). Returns ``(...)`` in nats, fp32
+    (fp64 for fp64 input), differentiable.
 
     >>> logits = torch.tensor([[0.0, 0.0, 0.0, 0.0]])  # uniform over 4 tokens
     >>> token_logprobs(logits, torch.tensor([1]))  # log(1/4)
@@ -57,11 +54,9 @@ def sequence_logprob(
 
     .. math:: \log p(y_{1:T}) = \sum_{t=1}^{T} m_t \, \log p(y_t \mid y_{<t})
 
-    ``logits``: ``(..., T, V)``, position t scoring target t. ``targets``: integer ids
-    ``(..., T)``, ignored (may be padding) where masked. ``mask``: bool or 0/1 of the targets'
-    shape, 1 = count the token; a row with no kept token sums to 0, a mask keeping no token at
-    all is refused as a likely bug. Returns ``(...)``: one log-likelihood per sequence (nats,
-    fp32); ``torch.func`` is refused.
+    ``logits``: ``(..., T, V)``, position t scoring target t; ``targets``: ids ``(..., T)``, any
+    (padding) where masked; ``mask``: bool or 0/1, 1 = count the token (a row keeping none sums
+    to 0; a mask keeping no token at all is refused as a likely bug). Returns ``(...)``, nats, fp32.
 
     >>> logits = torch.zeros(1, 3, 2)  # 3 positions, fair coin at each
     >>> sequence_logprob(logits, torch.tensor([[0, 1, 1]]))  # 3 * log(1/2)
@@ -78,9 +73,9 @@ def cross_entropy(
 
     .. math:: \mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t \mid y_{<t})
 
-    ``logits``: ``(..., V)``. ``targets``: integer ids ``(...)``, ignored where ``mask`` is 0.
-    ``mask``: bool or 0/1 of the targets' shape, selecting at least one token. Returns a scalar
-    fp32 in nats, equal to ``F.cross_entropy`` on the kept tokens; ``torch.func`` is refused.
+    ``logits``: ``(..., V)``; ``targets``: ids ``(...)``, ignored where the optional ``mask``
+    (bool or 0/1, selecting a token at least) is 0. Returns a scalar fp32 in nats, equal to
+    ``F.cross_entropy`` on the kept tokens.
 
     >>> logits = torch.zeros(2, 8)  # two positions, uniform over 8 tokens
     >>> cross_entropy(logits, torch.tensor([3, 5]))  # log 8
@@ -101,8 +96,7 @@ def perplexity(
     r"""Perplexity, :math:`\mathrm{PPL} = \exp(\mathrm{CE})`: the effective number of choices.
 
     A model uniform over :math:`V` tokens has perplexity :math:`V`. Arguments as in
-    :func:`cross_entropy`. Returns a scalar fp32, at least 1 (``inf`` when the cross-entropy
-    exceeds about 88 nats in fp32); ``torch.func`` is refused.
+    :func:`cross_entropy`; a scalar fp32 >= 1 (``inf`` past a cross-entropy of about 88 in fp32).
 
     >>> perplexity(torch.zeros(3, 5), torch.tensor([0, 1, 4]))  # uniform over 5 -> 5
     tensor(5.0000)

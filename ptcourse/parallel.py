@@ -1,12 +1,11 @@
 r"""Token statistics when no device holds the whole vocabulary: logits sharded over ``torch.distributed``.
 
-When the LM head is split over tensor-parallel ranks, rank :math:`r` holds the logits of its own
-vocabulary slice :math:`[s_r, s_r + V_r)` for every position: a ``(..., V_r)`` tensor, never the
-whole ``(..., V)``. The statistics stay exact because each is a function of a few *row* sums, and a
-sum over the vocabulary is the sum of the per-shard sums. With :math:`M = \max_j x_j` (all-reduce MAX
-of the per-rank row maxima), :math:`d = x - M`, :math:`e = e^{d}` and the all-reduced sums
-:math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j` and :math:`d_t` (which only the rank owning
-token :math:`t` contributes, the others adding 0):
+With the LM head split over tensor-parallel ranks, rank :math:`r` holds the logits of its vocabulary
+slice :math:`[s_r, s_r + V_r)`, a ``(..., V_r)`` tensor. The statistics stay exact: each is a
+function of a few row sums, and a sum over the vocabulary is the sum of the per-shard sums. With
+:math:`M = \max_j x_j` (all-reduce MAX of the per-rank row maxima), :math:`d = x - M`,
+:math:`e = e^{d}` and the all-reduced sums :math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j` and
+:math:`d_t` (from the rank owning token :math:`t`, 0 from the others):
 
 .. math::
 
@@ -14,45 +13,27 @@ token :math:`t` contributes, the others adding 0):
     H = \log S - A / S, \qquad
     \mathrm{KL}(p\,\|\,q) = \frac{\sum_j e_j (d_j - d^{q}_j)}{S} - \log S + \log S^{q}.
 
-**Communication is O(N), not O(NV).** Each rank sends a fixed number of values per row (at most
-2 + 6 for :func:`token_stats` with a reference: the row max of each input, then the sums), whatever
-the vocabulary size, in two all-reduces per call, plus one all-gather of a few integers per rank
-that checks that the shards tile the vocabulary and that every rank passed the same shapes and
-targets. Gathering the logits would move :math:`N V (1 - 1/W)` values to each rank, tens of
-thousands of times more at :math:`V = 131072`. The sums are filled ``chunk_size`` rows at a time,
-as in the single-device engine, so memory stays a few chunks of ``(c, V_r)``.
-
-**Backward needs no communication.** The outputs are replicated and, as in Megatron's tensor
-parallelism, each rank back-propagates the same upstream gradient (the loss is computed identically
-everywhere). The gradient of a rank's own slice needs only the saved O(N) row quantities:
+So a call sends O(N) values, not O(NV): two all-reduces (a MAX, a SUM) of a few values per row,
+plus an all-gather of a few integers per rank checking that the shards tile the vocabulary and all
+ranks passed the same shapes and targets. Memory is a few ``(chunk_size, V_r)`` chunks. Backward
+needs no communication: the outputs are replicated, each rank back-propagates the same upstream
+gradient (as in Megatron's tensor parallelism; ``torch.distributed.nn.functional.all_reduce`` would
+all-reduce it, multiplying it by the world size) from saved O(N) row quantities, with
+:math:`z = d - \log S`, :math:`p_j = e^{z_j}`:
 :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
 :math:`\partial H / \partial x_j = -p_j (z_j + H)`,
-:math:`\partial \mathrm{KL} / \partial x_j = p_j (z_j - z^{q}_j - \mathrm{KL})` and
-:math:`\partial \mathrm{KL} / \partial y_j = q_j - p_j`, with :math:`z = d - \log S` and
-:math:`p_j = e^{z_j}`. (``torch.distributed.nn.functional.all_reduce`` would all-reduce the upstream
-gradients in backward, multiplying them by the world size under this convention: the collectives
-here run inside one custom ``autograd.Function``.) Second derivatives raise a clear error.
+:math:`\partial \mathrm{KL} / \partial x_j = p_j (z_j - z^{q}_j - \mathrm{KL})`,
+:math:`\partial \mathrm{KL} / \partial y_j = q_j - p_j`. Second derivatives raise a clear error.
 
-**How the libraries do it** (Megatron-LM commit ``d98e8a64``, verl commit ``b178a3cd``).
-Megatron-LM's ``_VocabParallelCrossEntropy`` (``megatron/core/tensor_parallel/cross_entropy.py``)
-all-reduces the row max (MAX), subtracts it in place, gathers the target logit where
-``vocab_start <= t < vocab_end`` (0 elsewhere), all-reduces the target logit and the exp-sum (SUM)
-and keeps the softmax ``(N, V_r)`` for backward (``softmax - onehot``); its shards are equal
-(``VocabUtility``: ``vocab_start = rank * V_r``). In verl (``verl/utils/megatron/tensor_parallel.py``)
-``vocab_parallel_log_probs_from_logits`` is Megatron's ``-vocab_parallel_cross_entropy``, and
-``_VocabParallelEntropy`` all-reduces the row max (MAX), the exp-sum and :math:`\sum_j p_j x_j`
-(SUM), computes :math:`H = M + \log S - \sum_j p_j x_j` and saves the softmax ``(N, V_r)``. Both
-work on the whole slice at once. Here only O(N) row quantities are saved and backward recomputes
-each chunk, one MAX and one SUM serve all the statistics of a call, rows with -inf logits follow
-:math:`0 \log 0 = 0`, shards may be uneven (``vocab_start``), and bad input is refused on *every*
-rank (never one rank raising while the others wait in a collective).
-
-The functions mirror :func:`ptcourse.token_logprobs`, :func:`ptcourse.entropy`,
-:func:`ptcourse.kl_divergence` and :func:`ptcourse.token_stats` (same formulas, dtypes and errors)
-with three more keywords: ``group`` (the process group; default the global one), ``vocab_start``
-(this rank's first token id; default ``rank * V_r``, equal shards) and ``ignore_index`` (targets
-equal to it give log-prob 0 and no gradient, like Megatron's masked labels). This module imports
-torch only. :func:`count_communication` measures what was sent.
+Megatron-LM's ``_VocabParallelCrossEntropy`` (``megatron/core/tensor_parallel/cross_entropy.py``,
+commit ``d98e8a64``; equal shards) and verl's ``_VocabParallelEntropy``
+(``verl/utils/megatron/tensor_parallel.py``, commit ``b178a3cd``, :math:`H = M + \log S - \sum_j
+p_j x_j`) all-reduce the same row max and sums, but keep the ``(N, V_r)`` softmax for backward.
+Here backward recomputes each chunk, one MAX and one SUM serve all statistics, -inf logits follow
+:math:`0 \log 0 = 0`, shards may be uneven, and bad input is refused on *every* rank (never one
+raising while the others wait). The functions mirror :func:`ptcourse.token_logprobs`,
+:func:`ptcourse.entropy`, :func:`ptcourse.kl_divergence` and :func:`ptcourse.token_stats` (same
+formulas, dtypes and errors); :func:`count_communication` measures what was sent. Torch only.
 """
 
 from __future__ import annotations
@@ -66,13 +47,7 @@ from ._shard_comm import comm_device, count_communication, group_info
 from ._shard_engine import ShardStats
 from .stats import TokenStats
 
-__all__ = [
-    "token_logprobs",
-    "entropy",
-    "kl_divergence",
-    "token_stats",
-    "count_communication",
-]
+__all__ = ["token_logprobs", "entropy", "kl_divergence", "token_stats", "count_communication"]
 
 
 _NAMES = ("logits", "targets", "ref_logits")
@@ -148,22 +123,19 @@ def token_logprobs(
         \qquad M = \max_r \max_{j \in \text{shard } r} x_j
 
     Two all-reduces of O(N) values: MAX of the row maxima; SUM of the exp-sums and of the target
-    logit, which only the rank owning the target contributes.
+    logit (from the rank owning it). ``logits``: this rank's slice ``(..., V_r)``, any float dtype
+    (fp16/bf16 computed in fp32), the same leading shape and dtype on every rank; ``targets``:
+    global ids ``(...)`` in ``[0, V)``, the same on every rank. ``group``: the ranks sharing the
+    vocabulary (default the global group). ``vocab_start``: this rank's first token id (default
+    ``rank * V_r``, equal shards; for uneven ones pass it on every rank, the shards must tile
+    ``[0, V)``: checked). ``ignore_index``: targets equal to it (e.g. -100) give log-prob 0 and no
+    gradient, like Megatron's masked labels. ``chunk_size``: rows at once; the result does not
+    depend on it. Returns ``(...)``, fp32 (fp64 for fp64 input), on every rank, equal to
+    :func:`ptcourse.token_logprobs` of the concatenated logits; each rank gets the gradient of its
+    own slice (first derivatives only).
 
-    ``logits``: this rank's slice ``(..., V_r)``, any float dtype (fp16/bf16 computed in fp32),
-    the same leading shape and dtype on every rank. ``targets``: global ids ``(...)`` in
-    ``[0, V)``, the same on every rank. ``group``: the ranks sharing the vocabulary (default the
-    global group). ``vocab_start``: this rank's first token id, by default ``rank * V_r`` (equal
-    shards); pass it on every rank for uneven shards, which must tile ``[0, V)`` (checked).
-    ``ignore_index``: targets equal to it (e.g. -100 for padding) give log-prob 0 and no
-    gradient. ``chunk_size``: rows at once; the result does not depend on it. Returns ``(...)``,
-    fp32 (fp64 for fp64 input), the same on every rank and equal to
-    :func:`ptcourse.token_logprobs` of the concatenated logits; differentiable, each rank getting
-    the gradient of its own slice (first derivatives only).
-
-    >>> import os, tempfile, torch.distributed as dist
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
     >>> token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # log(1/4)
     tensor([-1.3863])
     >>> dist.destroy_process_group()
@@ -187,16 +159,13 @@ def entropy(
         H = \log S - \frac{1}{S} \sum_j e^{d_j} d_j, \qquad d = x - M,
         \qquad S = \sum_j e^{d_j}
 
-    with :math:`M` all-reduced by MAX and both sums by SUM (O(N) values). Tokens with -inf logits
-    contribute 0 (:math:`0 \log 0 = 0`), whichever rank holds them. ``logits``: this rank's slice
-    ``(..., V_r)``, at least one finite logit per row over all ranks; the keywords as in
-    :func:`token_logprobs` (``vocab_start`` only checks the tiling here). Returns ``(...)`` in
-    nats, fp32 (fp64 for fp64 input), the same on every rank and equal to
-    :func:`ptcourse.entropy` of the concatenated logits.
+    with :math:`M` all-reduced by MAX and both sums by SUM. A -inf logit adds 0 on any rank.
+    ``logits``: this rank's slice ``(..., V_r)``, a finite logit per row over all ranks; keywords
+    as in :func:`token_logprobs` (``vocab_start`` only checks the tiling). Returns ``(...)`` in
+    nats, fp32 (fp64 for fp64 input), on every rank: :func:`ptcourse.entropy` of the whole logits.
 
-    >>> import os, tempfile, torch.distributed as dist
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
     >>> entropy(torch.zeros(8))  # uniform over 8 tokens: log 8
     tensor(2.0794)
     >>> dist.destroy_process_group()
@@ -218,16 +187,14 @@ def kl_divergence(
 
         \mathrm{KL} = \frac{1}{S_p} \sum_j e^{d^p_j} (d^p_j - d^q_j) - \log S_p + \log S_q
 
-    One MAX all-reduce of both row maxima, one SUM all-reduce of three sums: O(N). ``p_logits``,
-    ``q_logits``: this rank's slices, the same shape ``(..., V_r)``, both sharded the same way;
-    the keywords as in :func:`token_logprobs` (``vocab_start`` only checks the tiling). Terms
-    with :math:`p(v) = 0` contribute 0; :math:`p(v) > 0 = q(v)` gives :math:`+\infty`. Returns
-    ``(...)``, non-negative, fp32 (fp64 for fp64 input), the same on every rank and equal to
-    :func:`ptcourse.kl_divergence` of the concatenated logits.
+    A MAX all-reduce of both row maxima, a SUM of three sums. ``p_logits``, ``q_logits``: this
+    rank's slices ``(..., V_r)``, sharded alike; keywords as in :func:`token_logprobs`
+    (``vocab_start`` only checks the tiling). :math:`p(v) = 0` adds 0, :math:`p(v) > 0 = q(v)`
+    gives :math:`+\infty`. Returns ``(...)``, >= 0, fp32 (fp64 for fp64 input), on every rank:
+    :func:`ptcourse.kl_divergence` of the whole logits.
 
-    >>> import os, tempfile, torch.distributed as dist
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
     >>> p = torch.log(torch.tensor([0.5, 0.5]))
     >>> kl_divergence(p, torch.log(torch.tensor([0.9, 0.1])))
     tensor(0.5108)
@@ -250,19 +217,17 @@ def token_stats(
 ) -> TokenStats:
     r"""Log-prob, entropy and (optionally) exact KL to a reference, over a sharded vocabulary.
 
-    The statistics of :func:`ptcourse.token_stats`, :math:`\log\pi(x_t)`, :math:`H(\pi)`,
-    :math:`\mathrm{KL}(\pi\,\|\,\pi_{ref})` and :math:`\log\pi_{ref}(x_t)`, from two all-reduces
-    in all: MAX of the row maxima of both inputs (2N values), then SUM of the six row sums
-    :math:`S, \sum e d, d_t, S_{ref}, \sum e (d - d_{ref}), d^{ref}_t` (6N values), whatever the
-    vocabulary size. ``logits``, ``ref_logits``: this rank's policy and (optional) reference
-    slices ``(..., V_r)``; ``targets``: the global ids ``(...)``, the same on every rank; the
-    keywords as in :func:`token_logprobs`. Returns a :class:`ptcourse.TokenStats` (``kl`` and
-    ``ref_logp`` None without ``ref_logits``), each ``(...)``, replicated on every rank,
-    differentiable in both slices (first derivatives).
+    :math:`\log\pi(x_t)`, :math:`H(\pi)`, :math:`\mathrm{KL}(\pi\,\|\,\pi_{ref})` and
+    :math:`\log\pi_{ref}(x_t)` as in :func:`ptcourse.token_stats`, from two all-reduces: MAX of
+    the row maxima of both inputs (2N values), SUM of the six row sums :math:`S, \sum e d, d_t,
+    S_{ref}, \sum e (d - d_{ref}), d^{ref}_t` (6N), whatever the vocabulary size. ``logits``,
+    ``ref_logits``: this rank's slices ``(..., V_r)``; ``targets`` and the keywords as in
+    :func:`token_logprobs`. Returns a :class:`ptcourse.TokenStats` (``kl``, ``ref_logp`` None
+    without ``ref_logits``), each ``(...)``, on every rank, differentiable in both slices (first
+    derivatives).
 
-    >>> import os, tempfile, torch.distributed as dist
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
     >>> s = token_stats(torch.zeros(1, 4), torch.tensor([2]), torch.zeros(1, 4))
     >>> round(s.logp.item(), 4), round(s.entropy.item(), 4), s.kl.item()
     (-1.3863, 1.3863, 0.0)

@@ -30,19 +30,15 @@ def ppo_clip_loss(
         \mathcal{L} = -\frac{1}{\sum_t m_t} \sum_t m_t
             \min\big(\rho_t A_t,\ \mathrm{clip}(\rho_t, 1 - \varepsilon, 1 + \varepsilon_{high})\,A_t\big)
 
-    ``logp``: ``(B, T)`` (any shape) log-probs of the sampled tokens under the current policy;
-    ``old_logp``: the same under the policy that sampled them, a constant (no gradient even when
-    it requires grad). ``advantages``: ``logp``'s shape or size 1 where constant (``(B, T)`` per
-    token, ``(B, 1)`` per sequence; ``(B,)`` is refused, it would broadcast along T when
-    B == T), detached, finite where kept. ``mask``: bool or 0/1 of ``logp``'s shape, keeping at
-    least one token; kept ``logp`` and ``old_logp`` may be -inf (not both, not NaN), masked ones
-    anything but NaN. ``clip_eps``: :math:`0 < \varepsilon < 1`, the lower clip (and the upper
-    by default); ``clip_eps_high``: :math:`\varepsilon_{high} > 0`, above ``clip_eps`` it is
-    DAPO's clip-higher.
-
-    Returns a scalar fp32 loss (fp64 for fp64 input). A clipped token has gradient exactly 0,
-    also when its ratio overflows (``old_logp = -inf``); a loss that overflows (a negative
-    advantage times a huge ratio) raises a ValueError instead of returning inf.
+    ``logp``, ``old_logp``: ``(B, T)`` (any shape), the sampled tokens under the current policy
+    and the one that sampled them (a constant: no gradient). ``advantages`` (detached, finite
+    where kept): ``(B, T)`` per token or ``(B, 1)`` per sequence; ``(B,)`` is refused (it would
+    broadcast along T when B == T). ``mask``: bool or 0/1, a kept token at least; kept log-probs
+    may be -inf (not both, not NaN), masked ones anything but NaN. ``clip_eps``:
+    :math:`0 < \varepsilon < 1`, the lower clip and by default the upper; ``clip_eps_high``
+    :math:`> 0`, above ``clip_eps`` DAPO's clip-higher. Returns a scalar fp32 (fp64 for fp64
+    input). A clipped token has gradient exactly 0, even with an overflowing ratio (``old_logp =
+    -inf``); an overflowing loss (negative advantage, huge ratio) raises a ValueError, not inf.
 
     >>> logp = torch.log(torch.tensor([[1.5, 0.5]]))  # ratios 1.5 and 0.5 vs old_logp = 0
     >>> adv = torch.tensor([[1.0, 1.0]])
@@ -56,10 +52,9 @@ def ppo_clip_loss(
     adv = torch.where(keep, advantages.detach().to(cd).expand(logp.shape), zero)  # (B, T)
     log_ratio = lp - olp  # (B, T)
     pos = adv >= 0
-    # min(rho A, clip(rho) A) = A min(rho, 1 + eps_hi) if A >= 0 else A max(rho, 1 - eps): the
-    # same value and gradient, without 0 * inf when rho overflows. Where A >= 0 the log-ratio is
-    # capped just above the clip before exp, so a ratio that would overflow (old_logp = -90 or
-    # -inf) is clipped anyway and its gradient stays exactly 0 instead of 0 * inf = NaN.
+    # min(rho A, clip(rho) A) = A min(rho, 1 + eps_hi) if A >= 0 else A max(rho, 1 - eps); for
+    # A >= 0 the log-ratio is capped above the clip before exp: no 0 * inf = NaN gradient when
+    # rho would overflow (old_logp = -90 or -inf)
     cap = math.log1p(hi) + 1.0
     ratio = torch.exp(torch.where(pos, log_ratio.clamp(max=cap), log_ratio))  # (B, T)
     bounded = torch.where(pos, ratio.clamp(max=1 + hi), ratio.clamp(min=1 - lo))

@@ -1,9 +1,8 @@
-r"""Direct preference losses: DPO and IPO on log-probability ratios of preference pairs.
+r"""Direct preference losses on log-probability ratios of preference pairs.
 
-* :func:`dpo_loss`: Direct Preference Optimization (Rafailov et al., 2023), the KL-regularised
-  reward maximiser rewritten as a logistic loss on log-probability ratios of preference pairs.
-* :func:`ipo_loss`: Identity Preference Optimisation (Azar et al., 2023, eq. 17), DPO's margin
-  regressed onto the finite target :math:`1/(2\tau)` instead of pushed without end.
+DPO, Direct Preference Optimization (Rafailov et al., 2023): the KL-regularised reward maximiser
+rewritten as a logistic loss. IPO, Identity Preference Optimisation (Azar et al., 2023, eq. 17):
+DPO's margin regressed onto the finite target :math:`1/(2\tau)` instead of pushed without end.
 """
 
 from __future__ import annotations
@@ -59,12 +58,11 @@ def dpo_loss(
             (\log\pi(y_c) - \log\pi_{ref}(y_c)) - (\log\pi(y_r) - \log\pi_{ref}(y_r))
         \big]\Big)\Big]
 
-    The four arguments are sequence log-probabilities (e.g. :func:`ptcourse.sequence_logprob`) of
-    the chosen and the rejected answers under the policy and under the frozen reference, shape
-    ``(P,)`` (any shape, all four equal). ``beta > 0``, the strength of the implicit KL leash,
-    multiplies the margin. Returns a scalar fp32 loss, :math:`\log 2` when the policy equals the
-    reference. Only the policy log-probabilities get a gradient: the reference inputs are
-    detached, even when they require grad.
+    The arguments: sequence log-probabilities (e.g. :func:`ptcourse.sequence_logprob`) of the
+    chosen and rejected answers under the policy and the frozen reference (detached, even when
+    requiring grad), all ``(P,)`` (or any one shape). ``beta``, the implicit KL leash, must be
+    > 0 (at 0 the loss is the constant :math:`\log 2`, below 0 it prefers the rejected answers).
+    Returns a scalar fp32, :math:`\log 2` when the policy is the reference.
 
     >>> lp = torch.tensor([-5.0, -7.0])
     >>> dpo_loss(lp, lp, lp, lp)  # policy == reference: log 2
@@ -102,17 +100,14 @@ def ipo_loss(
         \qquad
         \mathcal{L}_{\text{IPO}} = \mathbb{E}\Big[\big(h - \tfrac{1}{2\tau}\big)^2\Big]
 
-    DPO's logistic loss keeps paying for a wider margin :math:`h` when one answer always wins;
-    this one is least at the finite :math:`h = 1/(2\tau)`: a larger :math:`\tau` (TRL's ``beta``
-    with ``loss_type="ipo"``) asks for a smaller margin. With ``chosen_tokens`` and
-    ``rejected_tokens`` (token counts > 0 of the log-probabilities' shape, both or neither) each
-    log-ratio is first divided by its answer's length, as TRL's ``DPOTrainer`` does for IPO
-    (``trl/trainer/dpo_trainer.py``, 1.10.0.dev0): :math:`h = \frac{\log\pi(y_c) -
-    \log\pi_{ref}(y_c)}{|y_c|} - \frac{\log\pi(y_r) - \log\pi_{ref}(y_r)}{|y_r|}`.
-
-    The log-probabilities are as for :func:`dpo_loss` (the reference ones detached); ``tau > 0``.
-    Returns a scalar fp32 loss (fp64 for fp64 input), :math:`1/(4\tau^2)` when the policy equals
-    the reference; an infinite margin (a log-probability of -inf) raises a ValueError.
+    Unlike DPO's, it stops paying for a wider margin at :math:`h = 1/(2\tau)`: a larger ``tau``
+    (TRL's ``beta`` with ``loss_type="ipo"``) asks for a smaller one. ``chosen_tokens`` and
+    ``rejected_tokens`` (counts > 0, both or neither) divide each log-ratio by its answer's
+    length, :math:`h = \frac{\log\pi(y_c) - \log\pi_{ref}(y_c)}{|y_c|} - \frac{\log\pi(y_r) -
+    \log\pi_{ref}(y_r)}{|y_r|}`, as TRL's ``DPOTrainer`` does for IPO
+    (``trl/trainer/dpo_trainer.py``, 1.10.0.dev0). Log-probabilities as for :func:`dpo_loss`;
+    ``tau > 0``. Returns a scalar fp32 (fp64 for fp64 input), :math:`1/(4\tau^2)` when the policy
+    is the reference; an infinite margin (a log-probability of -inf) raises a ValueError.
 
     >>> lp = torch.tensor([-5.0, -7.0])
     >>> ipo_loss(lp, lp, lp, lp, tau=0.5)  # policy == reference: margin 0, target 1, loss 1

@@ -1,11 +1,10 @@
 r"""The reward model's loss: Bradley-Terry on preference pairs.
 
-A reward model :math:`r_\phi(x, y)` is trained on pairs (chosen :math:`y_w`, rejected :math:`y_l`)
-so that the Bradley-Terry probability (Bradley & Terry, 1952) :math:`P(y_w \succ y_l) =
-\sigma(r_\phi(x, y_w) - r_\phi(x, y_l))` fits the labels: the loss of InstructGPT (Ouyang et al.,
-2022, eq. 1) and of TRL's ``RewardTrainer.compute_loss`` (``trl/trainer/reward_trainer.py``:
-``-logsigmoid(rewards_chosen - rewards_rejected - margin)``, averaged; the optional margin is Llama
-2's, Touvron et al., 2023).
+The Bradley-Terry probability (Bradley & Terry, 1952) :math:`P(y_w \succ y_l) = \sigma(r_\phi(x,
+y_w) - r_\phi(x, y_l))` fitted to preference labels: the loss of InstructGPT (Ouyang et al., 2022,
+eq. 1) and of TRL's ``RewardTrainer.compute_loss`` (``trl/trainer/reward_trainer.py``:
+``-logsigmoid(rewards_chosen - rewards_rejected - margin)``, averaged; the margin is Llama 2's,
+Touvron et al., 2023).
 """
 
 from __future__ import annotations
@@ -31,13 +30,11 @@ def bradley_terry_loss(
         \mathcal{L}_{\text{BT}} = -\frac{1}{P}\sum_{p=1}^{P}
             \log\sigma\big(r_\phi(x_p, y_{w,p}) - r_\phi(x_p, y_{l,p}) - m_p\big)
 
-    ``chosen_rewards``, ``rejected_rewards``: scalar rewards of the two answers, ``(P,)`` (any
-    shape, both equal), finite. ``margin``: :math:`m_p \ge 0`, how much the chosen reward must
-    exceed the rejected one (Llama 2's), a number or a tensor of the rewards' shape (default none);
-    one that makes the gap overflow the compute dtype is refused by name. Returns a scalar fp32
-    loss (fp64 for fp64 input), :math:`\log 2` for equal rewards; computed with ``logsigmoid`` (a
-    large wrong-way gap gives a large finite loss, not inf) and averaged on a power-of-two scale
-    (fp32 losses of 3e38 average to 3e38).
+    ``chosen_rewards``, ``rejected_rewards``: ``(P,)`` (or any one shape), finite. ``margin``:
+    :math:`m_p \ge 0` by which the chosen must win, a number or a tensor of that shape (default
+    none); refused by name if it makes the gap overflow. Returns a scalar fp32 (fp64 for fp64
+    input), :math:`\log 2` for equal rewards: ``logsigmoid`` keeps a wrong-way gap finite, and the
+    mean is taken on a power-of-two scale (fp32 losses of 3e38 average to 3e38).
 
     >>> bradley_terry_loss(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0]))  # ties: log 2
     tensor(0.6931)

@@ -1,14 +1,7 @@
 r"""Supervised fine-tuning (SFT) loss: next-token cross-entropy on the response tokens only.
 
-SFT maximises the likelihood of demonstration responses given their prompts (InstructGPT, Ouyang et
-al., 2022, step 1). As in the Hugging Face causal-LM losses, ``labels`` are the input ids with
-prompt and padding positions set to ``ignore_index``, and the loss shifts them itself: the logits at
-position t predict the label at t + 1. ``average="token"`` is the maximum-likelihood estimate, every
-kept token weighing the same; ``average="sequence"`` makes every sequence weigh the same, so each
-token of a sequence with :math:`|y_b|` kept tokens weighs :math:`1/|y_b|`: long demonstrations count
-for less, which shifts the fitted model towards short answers (chapter 02 measures it on the toy
-world). DAPO (Yu et al., 2025) and Dr. GRPO (Liu et al., 2025) analyse the same per-sequence
-normalisation in the RL loss, not in SFT.
+SFT maximises the likelihood of demonstrations given their prompts (InstructGPT, Ouyang et al.,
+2022, step 1), with the labels of the Hugging Face causal-LM losses.
 """
 
 from __future__ import annotations
@@ -30,29 +23,25 @@ def sft_loss(
 ) -> torch.Tensor:
     r"""Causal-LM SFT loss with the shift done inside (position t predicts label t+1).
 
-    With :math:`m_{b,t} = [\,\text{labels}_{b,t+1} \ne \text{ignore}\,]` and
-    :math:`\ell_{b,t} = -\log p(\text{labels}_{b,t+1} \mid \text{input}_{b,\le t})`:
+    With :math:`m_{b,t} = [\,\text{labels}_{b,t+1} \ne \text{ignore}\,]`,
+    :math:`\ell_{b,t} = -\log p(\text{labels}_{b,t+1} \mid \text{input}_{b,\le t})` and :math:`B'`
+    the sequences keeping a token:
 
-    .. math::
+    .. math:: \mathcal{L}_{\text{token}} = \frac{\sum_{b,t} m_{b,t}\,\ell_{b,t}}{\sum_{b,t} m_{b,t}},
+        \qquad \mathcal{L}_{\text{sequence}} = \frac{1}{|B'|} \sum_{b \in B'}
+        \frac{\sum_t m_{b,t}\,\ell_{b,t}}{\sum_t m_{b,t}}
 
-        \mathcal{L}_{\text{token}} = \frac{\sum_{b,t} m_{b,t}\,\ell_{b,t}}{\sum_{b,t} m_{b,t}},
-        \qquad
-        \mathcal{L}_{\text{sequence}} = \frac{1}{|B'|} \sum_{b \in B'}
-            \frac{\sum_t m_{b,t}\,\ell_{b,t}}{\sum_t m_{b,t}}
+    "token" is maximum likelihood, every kept token weighing the same; "sequence" weighs each
+    token of a sequence with :math:`|y_b|` kept tokens :math:`1/|y_b|`, shifting the model towards
+    short answers (chapter 02 measures it; DAPO, Yu et al., 2025, and Dr. GRPO, Liu et al., 2025,
+    analyse it in the RL loss). ``logits``: ``(B, T, V)`` from a causal LM run on ``input_ids``
+    ``(B, T)``; ``labels``: ``(B, T)``, the input ids with prompt and padding at ``ignore_index``
+    (-100, as in PyTorch and Hugging Face), which their dtype must hold (``uint8`` labels with
+    -100 are refused: they would store 156, a real id); compared as int64. Returns a scalar fp32
+    in nats; a ValueError if no label is kept; ``torch.func`` is refused (:mod:`ptcourse._vocab`).
 
-    where :math:`B'` are the sequences with at least one kept token.
-
-    ``logits``: ``(B, T, V)`` from a causal LM run on ``input_ids`` ``(B, T)``. ``labels``:
-    ``(B, T)`` integers, the input ids with prompt/padding positions set to ``ignore_index``
-    (default -100, as in PyTorch and Hugging Face), which their dtype must hold (labels are
-    compared as int64): ``uint8`` labels with -100 are refused, since -100 written into them is
-    156, a real token id. ``average``: "token" or "sequence". Returns a scalar fp32 loss in nats;
-    a ValueError if no label is kept. The chunked engine refuses ``torch.func`` (``vmap``,
-    ``grad``) with an error naming the function.
-
-    >>> logits = torch.zeros(1, 4, 10)  # uniform over 10 tokens at each position
-    >>> labels = torch.tensor([[-100, -100, 7, 2]])  # the prompt is 2 tokens, the answer 2
-    >>> sft_loss(logits, labels)  # log 10, averaged over the 2 answer tokens
+    >>> labels = torch.tensor([[-100, -100, 7, 2]])  # a prompt of 2 tokens, an answer of 2
+    >>> sft_loss(torch.zeros(1, 4, 10), labels)  # uniform over 10 tokens: log 10
     tensor(2.3026)
     """
     ig = G.sft_labels(logits, labels, ignore_index, average)
