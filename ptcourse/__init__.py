@@ -1,16 +1,13 @@
 """ptcourse: likelihood, KL divergence and entropy -- the three quantities behind LLM post-training.
 
-Layers, arrows pointing down. The core, one concept per module at the top of the package
-(``logprobs``, ``sft``, ``kl``, ``spread``, ``stats``, ``aggregation``, ``reward_model``;
-``preference``, ``advantages`` and ``ppo``, gathered by ``objectives``), imports only torch and the
-standard library; its ``__all__`` names are re-exported here, but not those of ``ptcourse.parallel``
-(core too: the same statistics over a vocabulary sharded across ``torch.distributed`` ranks, under
-the core's names, ``ptcourse.parallel.entropy``). ``ptcourse.toy``, the toy world (grammar,
-tokenizer, tiny LM, training loops), imports the core; ``ptcourse.course``, what the course delivers
-(checkers, dials, widgets, pictures, glue, student notebooks, doctor), imports both and neither
-imports it. A ``ptcourse/course/`` module is also an attribute (``pc.check``, ``pc.viz``, for the
-chapters) but is imported by its real name (``from ptcourse.course.glue import glue``). All but the
-core loads on first use, so ``import ptcourse`` never imports matplotlib or ipywidgets.
+Layers, arrows pointing down: the core, one concept per module at the top of the package (torch and
+the standard library only; its ``__all__`` names re-exported here, but for ``ptcourse.parallel``,
+which keeps the core's names for a vocabulary sharded across ``torch.distributed`` ranks);
+``ptcourse.toy``, the toy world (grammar, tokenizer, tiny LM, training loops); ``ptcourse.course``,
+what the course delivers (checkers, dials, widgets, pictures, glue, student notebooks, doctor). A
+``ptcourse/course/`` module is also an attribute (``pc.check``, ``pc.viz``, for the chapters) but is
+imported by its real name (``from ptcourse.course.glue import glue``). All but the core loads on
+first use, so ``import ptcourse`` never imports matplotlib or ipywidgets.
 """
 
 import importlib as _importlib

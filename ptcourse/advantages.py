@@ -23,11 +23,7 @@ def grpo_advantages(
 ) -> torch.Tensor:
     r"""Group-relative advantages: each reward compared with its group's mean (and spread).
 
-    For group g with rewards :math:`r_{g,1}, \dots, r_{g,n}`:
-
-    .. math::
-
-        A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \varepsilon}, \qquad
+    .. math:: A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \varepsilon}, \qquad
         s_g = \sqrt{\tfrac{1}{n-1} \textstyle\sum_j (r_{g,j} - \bar r_g)^2}
 
     ``rewards``: ``(G, n)``, G prompts of n >= 2 samples, finite. ``scale``: "group" (GRPO),
@@ -81,30 +77,25 @@ def grpo_advantages(
                 "smaller rewards"
             )
         return out
-    n = r.shape[1]
-    std = (centred.square().sum(-1, keepdim=True) / (n - 1)).sqrt()  # (G, 1), in units of unit
+    std = (centred.square().sum(-1, keepdim=True) / (r.shape[1] - 1)).sqrt()  # (G, 1), in units
     denom = torch.where(const, torch.ones_like(std), std + torch.full_like(unit, e) / unit)
     return (centred / denom).to(out_dtype)
 
 
 def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
-    r"""Leave-one-out advantages (RLOO): each reward minus the mean of the *other* rewards of its group.
+    r"""Leave-one-out (RLOO) advantages: each reward minus the mean of its group's *other* rewards.
 
-    Kool et al. (2019); Ahmadian et al. (2024), *Back to basics: revisiting REINFORCE-style
-    optimization for learning from human feedback in LLMs*:
+    .. math:: A_{g,i} = r_{g,i} - \frac{1}{n-1} \sum_{j \ne i} r_{g,j}
+        = \frac{n}{n-1}\,\big(r_{g,i} - \bar r_g\big)
 
-    .. math::
-
-        A_{g,i} = r_{g,i} - \frac{1}{n-1} \sum_{j \ne i} r_{g,j}
-                = \frac{n}{n-1}\,\big(r_{g,i} - \bar r_g\big)
-
-    The baseline of sample i does not depend on it: the gradient estimate stays unbiased (a
-    batch mean including it shrinks it by :math:`(n-1)/n`). TRL's ``RLOOTrainer`` has the same
-    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards including the
-    KL penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)`` (``trl/trainer/rloo_trainer.py``,
-    commit bfe2075, line 433). ``rewards``: ``(G, n)``, n >= 2, finite. Returns ``(G, n)``, fp32
-    (fp64 for fp64): each group sums to 0 up to rounding, exactly 0 if constant; an overflow of
-    the differences raises a ValueError.
+    (Kool et al., 2019; Ahmadian et al., 2024, *Back to basics: revisiting REINFORCE-style
+    optimization for learning from human feedback in LLMs*.) Sample i's baseline does not depend
+    on it: the gradient estimate stays unbiased (a batch mean would shrink it by :math:`(n-1)/n`).
+    TRL's ``RLOOTrainer`` (``trl/trainer/rloo_trainer.py``, commit bfe2075, line 433) has the same
+    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards including the KL
+    penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)``. ``rewards``: ``(G, n)``, n >= 2,
+    finite. Returns ``(G, n)``, fp32 (fp64 for fp64): each group sums to 0 up to rounding, exactly
+    0 if constant; differences overflowing the dtype raise a ValueError.
 
     >>> rloo_advantages(torch.tensor([[1.0, 0.0, 0.0, 3.0]]))  # 1 - (0 + 0 + 3) / 3 = 0, ...
     tensor([[ 0.0000, -1.3333, -1.3333,  2.6667]])

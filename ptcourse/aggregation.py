@@ -31,9 +31,7 @@ def aggregate_loss(
     With :math:`\ell_{i,t}` the loss of token t of answer i, :math:`m_{i,t}` the mask,
     :math:`n_i = \sum_t m_{i,t}` and :math:`S` the answers with :math:`n_i > 0`:
 
-    .. math::
-
-        \text{token-mean} = \frac{\sum_{i,t} m_{i,t}\ell_{i,t}}{\sum_i n_i},\quad
+    .. math:: \text{token-mean} = \frac{\sum_{i,t} m_{i,t}\ell_{i,t}}{\sum_i n_i},\quad
         \text{seq-mean-token-sum} = \frac{1}{|S|}\sum_{i\in S}\sum_t m_{i,t}\ell_{i,t},\quad
         \text{seq-mean-token-mean} = \frac{1}{|S|}\sum_{i\in S}\frac{\sum_t m_{i,t}\ell_{i,t}}{n_i}
 
@@ -50,10 +48,8 @@ def aggregate_loss(
 
     >>> loss = torch.tensor([[1.0, 1.0, 1.0], [4.0, 0.0, 0.0]])  # answers of 3 tokens and 1
     >>> mask = torch.tensor([[1, 1, 1], [1, 0, 0]])
-    >>> aggregate_loss(loss, mask), aggregate_loss(loss, mask, "seq-mean-token-sum")  # 7/4, 7/2
-    (tensor(1.7500), tensor(3.5000))
-    >>> aggregate_loss(loss, mask, "seq-mean-token-mean")  # (1 + 4) / 2 answers
-    tensor(2.5000)
+    >>> [aggregate_loss(loss, mask, m).item() for m in LOSS_AGG_MODES]  # 7/4, 7/2, (1 + 4)/2
+    [1.75, 3.5, 2.5]
     """
     keep, cd, num_tokens, num_seqs = G.loss_terms(
         per_token, mask, mode, num_tokens, num_seqs, LOSS_AGG_MODES

@@ -3,8 +3,8 @@ r"""KL divergence: exact, estimated from samples, and as the leash of RL fine-tu
 Exact KL: Kullback and Leibler (1951); Cover and Thomas, *Elements of Information Theory*, ch. 2.
 Estimators k1, k2, k3: J. Schulman, "Approximating KL Divergence" (blog post, 2020), used by TRL,
 OpenRLHF, verl and GRPO (Shao et al., 2024, DeepSeekMath; k3 in its loss). Per-token reward
-shaping: Ziegler et al. (2019), InstructGPT (Ouyang et al., 2022). The closed-form regularised
-policy: Peters et al. (2010), Korbak et al. (2022), the starting point of DPO (Rafailov et al., 2023).
+shaping: Ziegler et al. (2019), InstructGPT (Ouyang et al., 2022). The regularised optimum: Peters
+et al. (2010), Korbak et al. (2022), the starting point of DPO (Rafailov et al., 2023).
 """
 
 from __future__ import annotations
@@ -95,16 +95,14 @@ def kl_penalized_rewards(
         + [t = t_b^{\text{last}}]\, s_b\big)
 
     with :math:`k` the :func:`kl_estimate` of ``kind`` ("k1", as in InstructGPT) and
-    :math:`t_b^{\text{last}}` the last kept position of row b (InstructGPT / PPO reward shaping).
-    ``scores``: ``(B,)``, finite. ``logp``, ``ref_logp``: ``(B, T)``, the sampled tokens under
-    policy and reference; where kept no NaN or +inf and ``logp > -inf`` (-inf padding elsewhere).
-    ``mask``: ``(B, T)`` bool or 0/1, a kept token in every row. ``beta >= 0`` (0: the score
-    alone; :func:`kl_regularized_policy` and :func:`ptcourse.dpo_loss` need > 0); negative, NaN,
-    inf, bool, string or unrepresentable (1e39 in fp32) is refused. Returns ``(B, T)`` fp32, 0
-    where masked: a fixed signal (``ref_logp`` gets no gradient, ``logp`` is usually detached). A
-    kept ``ref_logp = -inf`` gives :math:`-\infty` (beta > 0); any other non-finite penalty (e.g.
-    k3 of a log-ratio above 88 in fp32) or score plus penalty (-3e38 and -1e38 in fp32) raises a
-    ValueError naming ``beta``.
+    :math:`t_b^{\text{last}}` row b's last kept position (InstructGPT / PPO reward shaping).
+    ``scores``: ``(B,)``, finite; ``logp``, ``ref_logp``: ``(B, T)``, the sampled tokens under
+    policy and reference, where kept no NaN or +inf and ``logp > -inf`` (-inf padding elsewhere);
+    ``mask``: bool or 0/1, a kept token per row; ``beta >= 0`` (0: the score alone), not NaN,
+    inf, bool, string or unrepresentable (1e39 in fp32). Returns ``(B, T)`` fp32, 0 where masked,
+    a fixed signal (``ref_logp`` gets no gradient, ``logp`` is usually detached). A kept
+    ``ref_logp = -inf`` gives :math:`-\infty` (beta > 0); any other non-finite penalty (k3 of a
+    log-ratio above 88 in fp32) or score plus penalty (-3e38 and -1e38) raises a ValueError.
 
     >>> logp, ref = torch.tensor([[-1.0, -1.0, -1.0]]), torch.tensor([[-1.0, -2.0, -1.0]])
     >>> mask = torch.tensor([[1, 1, 0]])  # the last position is padding: the score goes to t=1
@@ -112,15 +110,13 @@ def kl_penalized_rewards(
     tensor([[0.0000, 4.9000, 0.0000]])
     """
     keep, b, cd = G.reward_shaping(scores, logp, ref_logp, mask, beta, kind)  # keep: (B, T)
-    zero = torch.zeros((), dtype=logp.dtype, device=logp.device)
     if b == 0:
         rewards = torch.zeros(logp.shape, dtype=cd, device=logp.device)  # no leash at all
     else:
-        k = _estimate(
-            torch.where(keep, logp, zero),
-            torch.where(keep, ref_logp.detach(), zero.to(ref_logp.dtype)),  # frozen reference
-            kind,
-        )  # (B, T)
+        zero = torch.zeros((), dtype=logp.dtype, device=logp.device)
+        lp = torch.where(keep, logp, zero)  # (B, T)
+        ref = torch.where(keep, ref_logp.detach(), zero.to(ref_logp.dtype))  # frozen reference
+        k = _estimate(lp, ref, kind)  # (B, T)
         rewards = torch.where(keep, -b * k, torch.zeros((), dtype=k.dtype, device=k.device))
         V.refuse(
             keep & ~torch.isfinite(rewards) & torch.isfinite(ref_logp),  # (B, T)

@@ -1,12 +1,11 @@
 r"""Likelihood of tokens: token log-probabilities, sequence log-likelihood, cross-entropy, perplexity.
 
-The log-probability of the observed next token under the softmax of the logits is the atom of
-maximum-likelihood training and of every policy-gradient method. Conventions of
-``torch.nn.functional.cross_entropy`` and the Hugging Face causal-LM losses; background in
-Goodfellow, Bengio and Courville, *Deep Learning* (2016), ch. 5.5, and Jurafsky and Martin, *Speech
-and Language Processing* (3rd ed.), ch. 3 (perplexity). All work in row chunks through
-:mod:`ptcourse._vocab` (never a full ``(N, V)`` temporary), which refuses ``torch.func`` (``vmap``,
-``grad``) with an error naming the function: use ordinary autograd.
+The atom of maximum-likelihood training and of every policy-gradient method, with the conventions of
+``torch.nn.functional.cross_entropy`` and the Hugging Face causal-LM losses (Goodfellow, Bengio and
+Courville, *Deep Learning*, 2016, ch. 5.5; Jurafsky and Martin, *Speech and Language Processing*,
+3rd ed., ch. 3, perplexity). All work in row chunks through :mod:`ptcourse._vocab` (never a full
+``(N, V)`` temporary), which refuses ``torch.func`` (``vmap``, ``grad``) with an error naming the
+function: use ordinary autograd.
 """
 
 from __future__ import annotations
@@ -32,8 +31,7 @@ def token_logprobs(
     memory is a few chunks; the result does not depend on it). Returns ``(...)`` in nats, fp32
     (fp64 for fp64 input), differentiable.
 
-    >>> logits = torch.tensor([[0.0, 0.0, 0.0, 0.0]])  # uniform over 4 tokens
-    >>> token_logprobs(logits, torch.tensor([1]))  # log(1/4)
+    >>> token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # uniform over 4 tokens: log(1/4)
     tensor([-1.3863])
     """
     V.tensor(targets, "targets")
@@ -58,8 +56,7 @@ def sequence_logprob(
     (padding) where masked; ``mask``: bool or 0/1, 1 = count the token (a row keeping none sums
     to 0; a mask keeping no token at all is refused as a likely bug). Returns ``(...)``, nats, fp32.
 
-    >>> logits = torch.zeros(1, 3, 2)  # 3 positions, fair coin at each
-    >>> sequence_logprob(logits, torch.tensor([[0, 1, 1]]))  # 3 * log(1/2)
+    >>> sequence_logprob(torch.zeros(1, 3, 2), torch.tensor([[0, 1, 1]]))  # 3 fair coins: 3 log 1/2
     tensor([-2.0794])
     """
     keep = G.token_targets(logits, targets, mask, sequences=True)  # (..., T)
@@ -73,12 +70,10 @@ def cross_entropy(
 
     .. math:: \mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t \mid y_{<t})
 
-    ``logits``: ``(..., V)``; ``targets``: ids ``(...)``, ignored where the optional ``mask``
-    (bool or 0/1, selecting a token at least) is 0. Returns a scalar fp32 in nats, equal to
-    ``F.cross_entropy`` on the kept tokens.
+    ``logits``: ``(..., V)``; ``targets``: ids ``(...)``, ignored where ``mask`` (bool or 0/1,
+    keeping a token at least) is 0. Returns a scalar fp32 in nats, ``F.cross_entropy`` of the kept.
 
-    >>> logits = torch.zeros(2, 8)  # two positions, uniform over 8 tokens
-    >>> cross_entropy(logits, torch.tensor([3, 5]))  # log 8
+    >>> cross_entropy(torch.zeros(2, 8), torch.tensor([3, 5]))  # uniform over 8 tokens: log 8
     tensor(2.0794)
     """
     keep = G.token_targets(logits, targets, mask)  # None without a mask

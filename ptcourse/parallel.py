@@ -1,39 +1,35 @@
 r"""Token statistics when no device holds the whole vocabulary: logits sharded over ``torch.distributed``.
 
 With the LM head split over tensor-parallel ranks, rank :math:`r` holds the logits of its vocabulary
-slice :math:`[s_r, s_r + V_r)`, a ``(..., V_r)`` tensor. The statistics stay exact: each is a
-function of a few row sums, and a sum over the vocabulary is the sum of the per-shard sums. With
-:math:`M = \max_j x_j` (all-reduce MAX of the per-rank row maxima), :math:`d = x - M`,
-:math:`e = e^{d}` and the all-reduced sums :math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j` and
-:math:`d_t` (from the rank owning token :math:`t`, 0 from the others):
+slice :math:`[s_r, s_r + V_r)`, ``(..., V_r)``. The statistics stay exact, being functions of a few
+row sums, each the sum of the per-shard sums. With :math:`M = \max_j x_j` (all-reduce MAX of the
+per-rank row maxima), :math:`d = x - M`, :math:`e = e^{d}` and the all-reduced sums
+:math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j` and :math:`d_t` (from the rank owning t only):
 
-.. math::
+.. math:: \log p(t) = d_t - \log S, \quad H = \log S - A / S, \quad
+    \mathrm{KL}(p\,\|\,q) = \frac{\sum_j e_j (d_j - d^{q}_j)}{S} - \log S + \log S^{q}
 
-    \log p(t) = d_t - \log S, \qquad
-    H = \log S - A / S, \qquad
-    \mathrm{KL}(p\,\|\,q) = \frac{\sum_j e_j (d_j - d^{q}_j)}{S} - \log S + \log S^{q}.
-
-So a call sends O(N) values, not O(NV): two all-reduces (a MAX, a SUM) of a few values per row,
-plus an all-gather of a few integers per rank checking that the shards tile the vocabulary and all
-ranks passed the same shapes and targets. Memory is a few ``(chunk_size, V_r)`` chunks. Backward
-needs no communication: the outputs are replicated, each rank back-propagates the same upstream
-gradient (as in Megatron's tensor parallelism; ``torch.distributed.nn.functional.all_reduce`` would
-all-reduce it, multiplying it by the world size) from saved O(N) row quantities, with
-:math:`z = d - \log S`, :math:`p_j = e^{z_j}`:
+A call sends O(N) values, not the :math:`N V (1 - 1/W)` of gathering the logits: two all-reduces
+(MAX, SUM) of a few values per row, and an all-gather of a few integers per rank checking that the
+shards tile the vocabulary and all ranks passed the same shapes and targets. Memory is a few
+``(chunk_size, V_r)`` chunks. Backward sends nothing: the outputs are replicated and each rank
+back-propagates the same upstream gradient (as in Megatron's tensor parallelism;
+``torch.distributed.nn.functional.all_reduce`` would all-reduce it, times the world size) from saved
+O(N) row quantities, with :math:`z = d - \log S`, :math:`p_j = e^{z_j}`:
 :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
 :math:`\partial H / \partial x_j = -p_j (z_j + H)`,
 :math:`\partial \mathrm{KL} / \partial x_j = p_j (z_j - z^{q}_j - \mathrm{KL})`,
-:math:`\partial \mathrm{KL} / \partial y_j = q_j - p_j`. Second derivatives raise a clear error.
+:math:`\partial \mathrm{KL} / \partial y_j = q_j - p_j`; second derivatives raise a clear error.
 
 Megatron-LM's ``_VocabParallelCrossEntropy`` (``megatron/core/tensor_parallel/cross_entropy.py``,
 commit ``d98e8a64``; equal shards) and verl's ``_VocabParallelEntropy``
 (``verl/utils/megatron/tensor_parallel.py``, commit ``b178a3cd``, :math:`H = M + \log S - \sum_j
-p_j x_j`) all-reduce the same row max and sums, but keep the ``(N, V_r)`` softmax for backward.
-Here backward recomputes each chunk, one MAX and one SUM serve all statistics, -inf logits follow
+p_j x_j`) all-reduce the same maxima and sums but keep the ``(N, V_r)`` softmax for backward. Here
+backward recomputes each chunk, one MAX and one SUM serve all statistics, -inf logits follow
 :math:`0 \log 0 = 0`, shards may be uneven, and bad input is refused on *every* rank (never one
 raising while the others wait). The functions mirror :func:`ptcourse.token_logprobs`,
-:func:`ptcourse.entropy`, :func:`ptcourse.kl_divergence` and :func:`ptcourse.token_stats` (same
-formulas, dtypes and errors); :func:`count_communication` measures what was sent. Torch only.
+:func:`ptcourse.entropy`, :func:`ptcourse.kl_divergence` and :func:`ptcourse.token_stats` (formulas,
+dtypes, errors); :func:`count_communication` measures what was sent. Imports torch only.
 """
 
 from __future__ import annotations
@@ -57,8 +53,7 @@ _KL_NAMES = ("p_logits", "targets", "q_logits")
 def _sharded(
     logits, targets, ref_logits, want, group, vocab_start, ignore_index, chunk_size, names=_NAMES
 ) -> TokenStats:
-    """The statistics named in ``want`` (the others None): checked and agreed on every rank, then
-    computed by one ``ShardStats`` (two all-reduces)."""
+    """The statistics in ``want`` (others None), checked on all ranks, by one ``ShardStats``."""
     refuse_functorch("parallel statistics")
     group, rank, world = group_info(group)
     want_logp, want_ent, want_kl = (w in want for w in ("logp", "entropy", "kl"))
@@ -117,22 +112,19 @@ def token_logprobs(
 ) -> torch.Tensor:
     r"""Log-probability of each target token when the vocabulary is sharded over ``group``.
 
-    .. math::
-
-        \log p(t) = (x_t - M) - \log \sum_{r} \sum_{j \in \text{shard } r} e^{x_j - M},
+    .. math:: \log p(t) = (x_t - M) - \log \sum_{r} \sum_{j \in \text{shard } r} e^{x_j - M},
         \qquad M = \max_r \max_{j \in \text{shard } r} x_j
 
-    Two all-reduces of O(N) values: MAX of the row maxima; SUM of the exp-sums and of the target
-    logit (from the rank owning it). ``logits``: this rank's slice ``(..., V_r)``, any float dtype
-    (fp16/bf16 computed in fp32), the same leading shape and dtype on every rank; ``targets``:
-    global ids ``(...)`` in ``[0, V)``, the same on every rank. ``group``: the ranks sharing the
-    vocabulary (default the global group). ``vocab_start``: this rank's first token id (default
-    ``rank * V_r``, equal shards; for uneven ones pass it on every rank, the shards must tile
-    ``[0, V)``: checked). ``ignore_index``: targets equal to it (e.g. -100) give log-prob 0 and no
-    gradient, like Megatron's masked labels. ``chunk_size``: rows at once; the result does not
-    depend on it. Returns ``(...)``, fp32 (fp64 for fp64 input), on every rank, equal to
-    :func:`ptcourse.token_logprobs` of the concatenated logits; each rank gets the gradient of its
-    own slice (first derivatives only).
+    All-reduces MAX of the row maxima, SUM of the exp-sums and the target logit (from its owner).
+    ``logits``: this rank's slice ``(..., V_r)``, any float dtype (fp16/bf16 computed in fp32),
+    one leading shape and dtype on all ranks; ``targets``: global ids ``(...)`` in ``[0, V)``,
+    the same on all ranks. ``group``: the ranks sharing the vocabulary (default the global
+    group). ``vocab_start``: this rank's first id (default ``rank * V_r``, equal shards; uneven
+    ones pass it on every rank and must tile ``[0, V)``: checked). ``ignore_index``: targets equal
+    to it (e.g. -100) give log-prob 0 and no gradient, like Megatron's masked labels.
+    ``chunk_size``: rows at once, not changing the result. Returns ``(...)``, fp32 (fp64 for fp64
+    input), on every rank: :func:`ptcourse.token_logprobs` of the whole logits; each rank gets
+    the gradient of its slice (first derivatives only).
 
     >>> import torch.distributed as dist
     >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
@@ -154,9 +146,7 @@ def entropy(
 ) -> torch.Tensor:
     r"""Entropy of the softmax of logits sharded along the vocabulary over ``group``.
 
-    .. math::
-
-        H = \log S - \frac{1}{S} \sum_j e^{d_j} d_j, \qquad d = x - M,
+    .. math:: H = \log S - \frac{1}{S} \sum_j e^{d_j} d_j, \qquad d = x - M,
         \qquad S = \sum_j e^{d_j}
 
     with :math:`M` all-reduced by MAX and both sums by SUM. A -inf logit adds 0 on any rank.
@@ -183,20 +173,16 @@ def kl_divergence(
 ) -> torch.Tensor:
     r"""Exact :math:`\mathrm{KL}(p\,\|\,q)` of softmax distributions whose logits are sharded.
 
-    .. math::
-
-        \mathrm{KL} = \frac{1}{S_p} \sum_j e^{d^p_j} (d^p_j - d^q_j) - \log S_p + \log S_q
+    .. math:: \mathrm{KL} = \frac{1}{S_p} \sum_j e^{d^p_j} (d^p_j - d^q_j) - \log S_p + \log S_q
 
     A MAX all-reduce of both row maxima, a SUM of three sums. ``p_logits``, ``q_logits``: this
     rank's slices ``(..., V_r)``, sharded alike; keywords as in :func:`token_logprobs`
     (``vocab_start`` only checks the tiling). :math:`p(v) = 0` adds 0, :math:`p(v) > 0 = q(v)`
-    gives :math:`+\infty`. Returns ``(...)``, >= 0, fp32 (fp64 for fp64 input), on every rank:
-    :func:`ptcourse.kl_divergence` of the whole logits.
+    gives :math:`+\infty`. Returns ``(...)``, >= 0, fp32 (fp64 for fp64 input), on every rank.
 
     >>> import torch.distributed as dist
     >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
-    >>> p = torch.log(torch.tensor([0.5, 0.5]))
-    >>> kl_divergence(p, torch.log(torch.tensor([0.9, 0.1])))
+    >>> kl_divergence(torch.tensor([0.5, 0.5]).log(), torch.tensor([0.9, 0.1]).log())
     tensor(0.5108)
     >>> dist.destroy_process_group()
     """
@@ -221,10 +207,9 @@ def token_stats(
     :math:`\log\pi_{ref}(x_t)` as in :func:`ptcourse.token_stats`, from two all-reduces: MAX of
     the row maxima of both inputs (2N values), SUM of the six row sums :math:`S, \sum e d, d_t,
     S_{ref}, \sum e (d - d_{ref}), d^{ref}_t` (6N), whatever the vocabulary size. ``logits``,
-    ``ref_logits``: this rank's slices ``(..., V_r)``; ``targets`` and the keywords as in
+    ``ref_logits``: this rank's slices ``(..., V_r)``; ``targets``, keywords as in
     :func:`token_logprobs`. Returns a :class:`ptcourse.TokenStats` (``kl``, ``ref_logp`` None
-    without ``ref_logits``), each ``(...)``, on every rank, differentiable in both slices (first
-    derivatives).
+    without ``ref_logits``), each ``(...)``, on every rank, differentiable once in both slices.
 
     >>> import torch.distributed as dist
     >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)

@@ -24,25 +24,21 @@ def ppo_clip_loss(
 ) -> torch.Tensor:
     r"""PPO clipped surrogate loss, averaged over the kept tokens.
 
-    .. math::
+    .. math:: \mathcal{L} = -\frac{1}{\sum_t m_t} \sum_t m_t \min\big(\rho_t A_t,\
+        \mathrm{clip}(\rho_t, 1 - \varepsilon, 1 + \varepsilon_{high})\,A_t\big), \quad
+        \rho_t = e^{\log\pi(y_t) - \log\pi_{old}(y_t)}
 
-        \rho_t = e^{\log\pi(y_t) - \log\pi_{old}(y_t)}, \qquad
-        \mathcal{L} = -\frac{1}{\sum_t m_t} \sum_t m_t
-            \min\big(\rho_t A_t,\ \mathrm{clip}(\rho_t, 1 - \varepsilon, 1 + \varepsilon_{high})\,A_t\big)
-
-    ``logp``, ``old_logp``: ``(B, T)`` (any shape), the sampled tokens under the current policy
-    and the one that sampled them (a constant: no gradient). ``advantages`` (detached, finite
-    where kept): ``(B, T)`` per token or ``(B, 1)`` per sequence; ``(B,)`` is refused (it would
-    broadcast along T when B == T). ``mask``: bool or 0/1, a kept token at least; kept log-probs
-    may be -inf (not both, not NaN), masked ones anything but NaN. ``clip_eps``:
-    :math:`0 < \varepsilon < 1`, the lower clip and by default the upper; ``clip_eps_high``
-    :math:`> 0`, above ``clip_eps`` DAPO's clip-higher. Returns a scalar fp32 (fp64 for fp64
-    input). A clipped token has gradient exactly 0, even with an overflowing ratio (``old_logp =
-    -inf``); an overflowing loss (negative advantage, huge ratio) raises a ValueError, not inf.
+    ``logp``, ``old_logp``: ``(B, T)`` (any shape) under the current policy and the sampling one
+    (a constant: no gradient). ``advantages`` (detached, finite where kept): ``(B, T)``, or
+    ``(B, 1)`` per sequence (``(B,)`` is refused: it would broadcast along T when B == T).
+    ``mask``: bool or 0/1, a kept token at least; kept log-probs may be -inf (not both), none NaN.
+    ``clip_eps``: :math:`0 < \varepsilon < 1`, also the upper clip unless ``clip_eps_high``
+    :math:`> 0` (above it: DAPO's clip-higher). Returns a scalar fp32 (fp64 for fp64 input); a
+    clipped token has gradient exactly 0, even if its ratio overflows (``old_logp = -inf``); an
+    overflowing loss (negative advantage, huge ratio) raises a ValueError, not inf.
 
     >>> logp = torch.log(torch.tensor([[1.5, 0.5]]))  # ratios 1.5 and 0.5 vs old_logp = 0
-    >>> adv = torch.tensor([[1.0, 1.0]])
-    >>> ppo_clip_loss(logp, torch.zeros(1, 2), adv, torch.ones(1, 2))  # -(1.2 + 0.5) / 2
+    >>> ppo_clip_loss(logp, torch.zeros(1, 2), torch.ones(1, 2), torch.ones(1, 2))  # -(1.2 + 0.5)/2
     tensor(-0.8500)
     """
     keep, lo, hi, cd = G.policy_ratios(logp, old_logp, advantages, mask, clip_eps, clip_eps_high)

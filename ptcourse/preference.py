@@ -52,11 +52,8 @@ def dpo_loss(
 ) -> torch.Tensor:
     r"""Direct Preference Optimization loss, averaged over preference pairs.
 
-    .. math::
-
-        \mathcal{L}_{\text{DPO}} = -\,\mathbb{E}\Big[\log \sigma\Big(\beta\big[
-            (\log\pi(y_c) - \log\pi_{ref}(y_c)) - (\log\pi(y_r) - \log\pi_{ref}(y_r))
-        \big]\Big)\Big]
+    .. math:: \mathcal{L}_{\text{DPO}} = -\,\mathbb{E}\Big[\log \sigma\Big(\beta\big[
+        (\log\pi(y_c) - \log\pi_{ref}(y_c)) - (\log\pi(y_r) - \log\pi_{ref}(y_r))\big]\Big)\Big]
 
     The arguments: sequence log-probabilities (e.g. :func:`ptcourse.sequence_logprob`) of the
     chosen and rejected answers under the policy and the frozen reference (detached, even when
@@ -94,26 +91,20 @@ def ipo_loss(
 ) -> torch.Tensor:
     r"""Identity Preference Optimisation loss (Azar et al., 2023, eq. 17), averaged over pairs.
 
-    .. math::
-
-        h = \big(\log\pi(y_c) - \log\pi_{ref}(y_c)\big) - \big(\log\pi(y_r) - \log\pi_{ref}(y_r)\big),
-        \qquad
-        \mathcal{L}_{\text{IPO}} = \mathbb{E}\Big[\big(h - \tfrac{1}{2\tau}\big)^2\Big]
+    .. math:: \mathcal{L}_{\text{IPO}} = \mathbb{E}\big[(h - \tfrac{1}{2\tau})^2\big], \quad
+        h = \rho_c - \rho_r, \quad \rho = \log\pi(y) - \log\pi_{ref}(y)
 
     Unlike DPO's, it stops paying for a wider margin at :math:`h = 1/(2\tau)`: a larger ``tau``
     (TRL's ``beta`` with ``loss_type="ipo"``) asks for a smaller one. ``chosen_tokens`` and
-    ``rejected_tokens`` (counts > 0, both or neither) divide each log-ratio by its answer's
-    length, :math:`h = \frac{\log\pi(y_c) - \log\pi_{ref}(y_c)}{|y_c|} - \frac{\log\pi(y_r) -
-    \log\pi_{ref}(y_r)}{|y_r|}`, as TRL's ``DPOTrainer`` does for IPO
-    (``trl/trainer/dpo_trainer.py``, 1.10.0.dev0). Log-probabilities as for :func:`dpo_loss`;
-    ``tau > 0``. Returns a scalar fp32 (fp64 for fp64 input), :math:`1/(4\tau^2)` when the policy
-    is the reference; an infinite margin (a log-probability of -inf) raises a ValueError.
+    ``rejected_tokens`` (counts > 0, both or neither) make it :math:`h = \rho_c/|y_c| -
+    \rho_r/|y_r|`, as TRL's ``DPOTrainer`` does for IPO (``trl/trainer/dpo_trainer.py``,
+    1.10.0.dev0). Log-probabilities as for :func:`dpo_loss`; ``tau > 0``. Returns a scalar fp32
+    (fp64 for fp64 input), :math:`1/(4\tau^2)` when the policy is the reference; an infinite
+    margin (a log-probability of -inf) raises a ValueError.
 
-    >>> lp = torch.tensor([-5.0, -7.0])
-    >>> ipo_loss(lp, lp, lp, lp, tau=0.5)  # policy == reference: margin 0, target 1, loss 1
-    tensor(1.)
-    >>> ipo_loss(lp + 1.0, lp, lp, lp, tau=0.5)  # margin 1 on the target: loss 0
-    tensor(0.)
+    >>> lp = torch.tensor([-5.0, -7.0])  # margin 0, then 1, for a target of 1
+    >>> ipo_loss(lp, lp, lp, lp, tau=0.5), ipo_loss(lp + 1.0, lp, lp, lp, tau=0.5)
+    (tensor(1.), tensor(0.))
     """
     logps = (policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp)
     cd, t = G.preference_pairs(*logps, "tau", tau, chosen_tokens, rejected_tokens)

@@ -1,10 +1,7 @@
-r"""The reward model's loss: Bradley-Terry on preference pairs.
+r"""The reward model's loss: Bradley-Terry on preference pairs (Bradley & Terry, 1952).
 
-The Bradley-Terry probability (Bradley & Terry, 1952) :math:`P(y_w \succ y_l) = \sigma(r_\phi(x,
-y_w) - r_\phi(x, y_l))` fitted to preference labels: the loss of InstructGPT (Ouyang et al., 2022,
-eq. 1) and of TRL's ``RewardTrainer.compute_loss`` (``trl/trainer/reward_trainer.py``:
-``-logsigmoid(rewards_chosen - rewards_rejected - margin)``, averaged; the margin is Llama 2's,
-Touvron et al., 2023).
+As in InstructGPT (Ouyang et al., 2022, eq. 1) and TRL's ``RewardTrainer.compute_loss``
+(``trl/trainer/reward_trainer.py``), with Llama 2's optional margin (Touvron et al., 2023).
 """
 
 from __future__ import annotations
@@ -25,10 +22,11 @@ def bradley_terry_loss(
 ) -> torch.Tensor:
     r"""Bradley-Terry (pairwise logistic) loss of a reward model, averaged over pairs.
 
-    .. math::
+    .. math:: \mathcal{L}_{\text{BT}} = -\frac{1}{P}\sum_{p=1}^{P}
+        \log\sigma\big(r_\phi(x_p, y_{w,p}) - r_\phi(x_p, y_{l,p}) - m_p\big)
 
-        \mathcal{L}_{\text{BT}} = -\frac{1}{P}\sum_{p=1}^{P}
-            \log\sigma\big(r_\phi(x_p, y_{w,p}) - r_\phi(x_p, y_{l,p}) - m_p\big)
+    fits the Bradley-Terry :math:`P(y_w \succ y_l) = \sigma(r_\phi(x, y_w) - r_\phi(x, y_l))` to
+    the labels (TRL: ``-logsigmoid(rewards_chosen - rewards_rejected - margin)``, averaged).
 
     ``chosen_rewards``, ``rejected_rewards``: ``(P,)`` (or any one shape), finite. ``margin``:
     :math:`m_p \ge 0` by which the chosen must win, a number or a tensor of that shape (default
@@ -36,18 +34,15 @@ def bradley_terry_loss(
     input), :math:`\log 2` for equal rewards: ``logsigmoid`` keeps a wrong-way gap finite, and the
     mean is taken on a power-of-two scale (fp32 losses of 3e38 average to 3e38).
 
-    >>> bradley_terry_loss(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0]))  # ties: log 2
-    tensor(0.6931)
-    >>> bradley_terry_loss(torch.tensor([2.0]), torch.tensor([0.0]))  # -log sigmoid(2)
-    tensor(0.1269)
+    >>> r = torch.tensor([2.0, 0.0])
+    >>> bradley_terry_loss(r, r), bradley_terry_loss(r[:1], r[1:])  # ties: log 2; -log sigmoid(2)
+    (tensor(0.6931), tensor(0.1269))
     """
     cd, margin = G.reward_pairs(chosen_rewards, rejected_rewards, margin)
     c, r = chosen_rewards.to(cd), rejected_rewards.to(cd)  # (P,)
     m = torch.zeros((), dtype=cd, device=c.device)
-    if isinstance(margin, torch.Tensor):
-        m = margin  # (P,)
-    elif margin is not None:
-        m = m + margin
+    if margin is not None:
+        m = margin if isinstance(margin, torch.Tensor) else m + margin  # (P,) or ()
     # The gap on each pair's own power-of-two scale (exact: the same roundings as c - r - m), so
     # that a gap the dtype can hold is found even when c - r alone overflows.
     unit = V.pow2_unit(torch.stack(torch.broadcast_tensors(c, r, m)), dim=0)[0]  # (P,)

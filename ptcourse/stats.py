@@ -41,21 +41,18 @@ def token_stats(
 ) -> TokenStats:
     r"""Log-prob, entropy and (optionally) exact KL to a reference, in one chunked pass.
 
-    With :math:`\pi = \mathrm{softmax}(\text{logits})`, :math:`\pi_{ref} =
-    \mathrm{softmax}(\text{ref\_logits})` at each position:
-
     .. math:: \mathrm{logp} = \log \pi(x_t), \quad H = -\sum_v \pi(v) \log \pi(v), \quad
         \mathrm{KL} = \sum_v \pi(v) \log \frac{\pi(v)}{\pi_{ref}(v)}, \quad
         \mathrm{ref\_logp} = \log \pi_{ref}(x_t)
 
-    ``logits``, ``ref_logits``: ``(..., V)``, any float dtype; ``targets``: ids ``(...)`` in
-    ``[0, V)``. ``chunk_size`` (an int or numpy integer; the result does not depend on it): by
-    default as many rows as keep a chunk in the CPU's last-level cache (8 a thread at least).
-    ``compile``: each forward chunk through a ``torch.compile``-d kernel (fewer memory passes;
-    seconds to compile, a C++ compiler on CPU; eager's result to about 1e-5 relative in fp32);
-    ``None`` reads ``PTCOURSE_COMPILE`` (``1`` = on). Returns a :class:`TokenStats`, fp32 for
-    fp16/bf16/fp32 input, differentiable in both logits (twice too); ``torch.func`` transforms
-    (``vmap``, ``grad``) raise a RuntimeError.
+    with :math:`\pi`, :math:`\pi_{ref}` the softmax of ``logits``, ``ref_logits`` ``(..., V)``
+    (any float dtype) at each position; ``targets``: ids ``(...)`` in ``[0, V)``. ``chunk_size``
+    (an int or numpy integer; the result does not depend on it): by default as many rows as keep
+    a chunk in the CPU's last-level cache (8 a thread at least). ``compile``: each forward chunk
+    through a ``torch.compile``-d kernel (fewer memory passes; seconds to compile, a C++ compiler
+    on CPU; eager's result to about 1e-5 relative in fp32); ``None`` reads ``PTCOURSE_COMPILE``
+    (``1`` = on). Returns a :class:`TokenStats`, fp32 for fp16/bf16/fp32 input, differentiable in
+    both logits (twice too); ``torch.func`` transforms (``vmap``, ``grad``) raise a RuntimeError.
 
     >>> s = token_stats(torch.zeros(1, 4), torch.tensor([2]), torch.zeros(1, 4))  # uniform over 4
     >>> round(s.logp.item(), 4), round(s.entropy.item(), 4), s.kl.item()  # -log 4, log 4, 0
