@@ -25,8 +25,8 @@ def bradley_terry_loss(
     .. math:: \mathcal{L}_{\text{BT}} = -\frac{1}{P}\sum_{p=1}^{P}
         \log\sigma\big(r_\phi(x_p, y_{w,p}) - r_\phi(x_p, y_{l,p}) - m_p\big)
 
-    fits the Bradley-Terry :math:`P(y_w \succ y_l) = \sigma(r_\phi(x, y_w) - r_\phi(x, y_l))` to
-    the labels (TRL: ``-logsigmoid(rewards_chosen - rewards_rejected - margin)``, averaged).
+    fits the Bradley-Terry probability :math:`P(y_w \succ y_l) = \sigma(r_\phi(x, y_w) - r_\phi(x,
+    y_l))` to the labels (TRL: ``-logsigmoid(rewards_chosen - rewards_rejected - margin)``).
 
     ``chosen_rewards``, ``rejected_rewards``: ``(P,)`` (or any one shape), finite. ``margin``:
     :math:`m_p \ge 0` by which the chosen must win, a number or a tensor of that shape (default

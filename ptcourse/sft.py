@@ -24,20 +24,20 @@ def sft_loss(
     r"""Causal-LM SFT loss with the shift done inside (position t predicts label t+1).
 
     With :math:`\ell_{b,t} = -\log p(\text{labels}_{b,t+1} \mid \text{input}_{b,\le t})`,
-    :math:`m_{b,t} = [\text{labels}_{b,t+1} \ne \text{ignore}]`, :math:`B'` the rows keeping one:
+    :math:`m_{b,t} = [\text{labels}_{b,t+1} \ne \text{ignore}]`, :math:`B'` the rows keeping any:
 
     .. math:: \mathcal{L}_{\text{token}} = \frac{\sum_{b,t} m_{b,t}\ell_{b,t}}{\sum_{b,t} m_{b,t}},
         \qquad \mathcal{L}_{\text{sequence}} = \frac{1}{|B'|} \sum_{b \in B'}
         \frac{\sum_t m_{b,t}\,\ell_{b,t}}{\sum_t m_{b,t}}
 
-    "token" is maximum likelihood, every kept token weighing the same; "sequence" weighs a token
-    of a sequence with :math:`|y_b|` kept tokens :math:`1/|y_b|`, shifting the model to short
-    answers (chapter 02 measures it; DAPO, Yu et al., 2025, and Dr. GRPO, Liu et al., 2025, study
-    it in the RL loss). ``logits``: ``(B, T, V)`` of a causal LM on ``input_ids`` ``(B, T)``;
+    ``average="token"`` is maximum likelihood, every kept token weighing the same; "sequence" weighs
+    a token of a row with :math:`|y_b|` kept tokens :math:`1/|y_b|`, so the fit favours short
+    answers (chapter 02 measures it; DAPO, Yu et al., 2025, and Dr. GRPO, Liu et al., 2025, study it
+    in the RL loss). ``logits``: ``(B, T, V)`` of a causal LM on ``input_ids`` ``(B, T)``;
     ``labels``: ``(B, T)``, the input ids with prompt and padding at ``ignore_index`` (-100, as in
-    PyTorch and Hugging Face), which their dtype must hold (``uint8`` labels with -100 are
-    refused: they would store 156, a real id); compared as int64. Returns a scalar fp32 in nats;
-    a ValueError if no label is kept; ``torch.func`` is refused (:mod:`ptcourse._vocab`).
+    PyTorch and Hugging Face), which their dtype must hold (``uint8`` labels with -100 are refused:
+    they would store 156, a real id); compared as int64. Returns a scalar fp32 in nats; a ValueError
+    if no label is kept; ``torch.func`` is refused (:mod:`ptcourse._vocab`).
 
     >>> labels = torch.tensor([[-100, -100, 7, 2]])  # a prompt of 2 tokens, an answer of 2
     >>> sft_loss(torch.zeros(1, 4, 10), labels)  # uniform over 10 tokens: log 10
