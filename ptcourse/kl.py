@@ -94,15 +94,15 @@ def kl_penalized_rewards(
     .. math:: r_{b,t} = m_{b,t}\big(-\beta\, k(\log\pi(y_{b,t}), \log\pi_{ref}(y_{b,t}))
         + [t = t_b^{\text{last}}]\, s_b\big)
 
-    with :math:`k` the :func:`kl_estimate` of ``kind`` ("k1", as in InstructGPT) and
-    :math:`t_b^{\text{last}}` row b's last kept position (InstructGPT / PPO reward shaping).
-    ``scores``: ``(B,)``, finite; ``logp``, ``ref_logp``: ``(B, T)``, the sampled tokens under
-    policy and reference, where kept no NaN or +inf and ``logp > -inf`` (-inf padding elsewhere);
-    ``mask``: bool or 0/1, a kept token per row; ``beta >= 0`` (0: the score alone), not NaN,
-    inf, bool, string or unrepresentable (1e39 in fp32). Returns ``(B, T)`` fp32, 0 where masked,
-    a fixed signal (``ref_logp`` gets no gradient, ``logp`` is usually detached). A kept
-    ``ref_logp = -inf`` gives :math:`-\infty` (beta > 0); any other non-finite penalty (k3 of a
-    log-ratio above 88 in fp32) or score plus penalty (-3e38 and -1e38) raises a ValueError.
+    with :math:`k` the :func:`kl_estimate` of ``kind`` ("k1", as in InstructGPT's PPO reward
+    shaping) and :math:`t_b^{\text{last}}` row b's last kept position. ``scores``: ``(B,)``, finite;
+    ``logp``, ``ref_logp``: ``(B, T)``, the sampled tokens under policy and reference, where kept no
+    NaN or +inf and ``logp > -inf`` (-inf padding elsewhere); ``mask``: bool or 0/1, a kept token
+    per row; ``beta >= 0`` (0: the score alone), not NaN, inf, bool, string or unrepresentable (1e39
+    in fp32). Returns ``(B, T)`` fp32, 0 where masked, a fixed signal (``ref_logp`` gets no
+    gradient, ``logp`` is usually detached). A kept ``ref_logp = -inf`` gives :math:`-\infty`
+    (``beta > 0``); any other non-finite penalty (k3 of a log-ratio above 88 in fp32) or score plus
+    penalty (-3e38 and -1e38) raises a ValueError naming ``beta``.
 
     >>> logp, ref = torch.tensor([[-1.0, -1.0, -1.0]]), torch.tensor([[-1.0, -2.0, -1.0]])
     >>> mask = torch.tensor([[1, 1, 0]])  # the last position is padding: the score goes to t=1
@@ -155,8 +155,8 @@ def kl_regularized_policy(
     :math:`\pi_{ref}(v) > 0` and a finite reward keeps a positive probability (which may
     underflow for a tiny :math:`\beta`). ``ref_logits``: ``(..., V)``, frozen (no gradient), -inf
     allowed (those tokens stay impossible); ``rewards``: broadcastable to it, -inf allowed, not
-    +inf or NaN; ``beta > 0``, representable in the compute dtype. Returns ``(..., V)``, fp32
-    (fp64 for fp64 input).
+    +inf or NaN, differentiable; ``beta > 0``, representable in the compute dtype. Returns
+    ``(..., V)``, fp32 (fp64 for fp64 input).
 
     >>> ref, r = torch.tensor([0.5, 0.5]).log(), torch.tensor([1.0, 0.0])  # token 0 rewarded
     >>> kl_regularized_policy(ref, r, beta=1.0).exp()  # e/(1+e), 1/(1+e)
