@@ -1,22 +1,13 @@
 """ptcourse: likelihood, KL divergence and entropy -- the three quantities behind LLM post-training.
 
-Three layers, arrows pointing down:
-
-* the core, flat at the top of the package, one concept per module (``logprobs``, ``sft``, ``kl``,
-  ``spread``, ``stats``, ``aggregation``, ``reward_model``; ``preference``, ``advantages`` and
-  ``ppo``, gathered by ``objectives``): imports only torch and the standard library; its public
-  names (``__all__``) are re-exported here;
-* ``ptcourse.toy``: the toy world (grammar, tokenizer, tiny LM, training loops); imports the core;
-* ``ptcourse.parallel`` (core, loaded on first use): the same statistics over a vocabulary sharded
-  across ``torch.distributed`` ranks; its functions keep the core's names, so they are not
-  re-exported here (``ptcourse.parallel.entropy``);
-* ``ptcourse.course``: what the course delivers (checkers, dials, widgets, pictures, glue, student
-  notebooks, doctor); imports the core and the toy, and is never imported by them.
-
-A module of ``ptcourse/course/`` is also an attribute of the package (``pc.check``, ``pc.viz``: the
-chapters use them), but it is imported by its real name (``from ptcourse.course.glue import glue``).
-Everything but the core loads on first use, so ``import ptcourse`` never imports matplotlib or
-ipywidgets.
+Layers, arrows pointing down: the core, one concept per module at the top of the package (torch and
+the standard library only; its ``__all__`` names re-exported here, but for ``ptcourse.parallel``,
+which keeps the core's names for a vocabulary sharded across ``torch.distributed`` ranks);
+``ptcourse.toy``, the toy world (grammar, tokenizer, tiny LM, training loops); ``ptcourse.course``,
+what the course delivers (checkers, dials, widgets, pictures, glue, student notebooks, doctor). A
+``ptcourse/course/`` module is also an attribute (``pc.check``, ``pc.viz``, for the chapters) but is
+imported by its real name (``from ptcourse.course.glue import glue``). All but the core loads on
+first use, so ``import ptcourse`` never imports matplotlib or ipywidgets.
 """
 
 import importlib as _importlib

@@ -1,11 +1,8 @@
-r"""Critic-free advantages from a group of answers to one prompt: GRPO and RLOO.
+r"""Critic-free advantages from a group of answers to one prompt (no value network).
 
-* :func:`grpo_advantages` -- Group Relative Policy Optimization (Shao et al., 2024, DeepSeekMath):
-  advantages from rewards standardised within each group of samples for the same prompt (no
-  value network). ``scale="none"`` is the unscaled variant of Dr. GRPO (Liu et al., 2025),
-  ``scale="batch"`` divides by the batch's std instead (TRL's ``scale_rewards="batch"``).
-* :func:`rloo_advantages` -- REINFORCE Leave-One-Out (Kool et al., 2019; Ahmadian et al., 2024):
-  each reward minus the mean of the other rewards of its group.
+GRPO: Group Relative Policy Optimization (Shao et al., 2024, DeepSeekMath); its unscaled variant
+Dr. GRPO (Liu et al., 2025); TRL's ``scale_rewards="batch"``. RLOO: REINFORCE Leave-One-Out (Kool
+et al., 2019; Ahmadian et al., 2024).
 """
 
 from __future__ import annotations
@@ -26,41 +23,17 @@ def grpo_advantages(
 ) -> torch.Tensor:
     r"""Group-relative advantages: each reward compared with its group's mean (and spread).
 
-    For group g with rewards :math:`r_{g,1}, \dots, r_{g,n}`:
-
-    .. math::
-
-        A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \varepsilon}, \qquad
+    .. math:: A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \varepsilon}, \qquad
         s_g = \sqrt{\tfrac{1}{n-1} \textstyle\sum_j (r_{g,j} - \bar r_g)^2}
 
-    ``scale="batch"`` divides by the Bessel std :math:`s` of all :math:`Gn` rewards instead of
-    :math:`s_g` (the mean stays the group's; TRL's ``scale_rewards="batch"``), and
-    ``scale="none"`` does not divide: :math:`A_{g,i} = r_{g,i} - \bar r_g` (Dr. GRPO). A
-    constant group carries no signal and gets exactly 0.
+    ``rewards``: ``(G, n)``, G prompts of n >= 2 samples, finite. ``scale``: "group" (GRPO),
+    "batch" (the Bessel std :math:`s` of all :math:`Gn` rewards; the mean stays the group's) or
+    "none" (:math:`A_{g,i} = r_{g,i} - \bar r_g`, Dr. GRPO); ``True`` is "group", ``False``
+    "none" (as in TRL), ``1`` or ``"no"`` are refused. ``eps >= 0``. Returns ``(G, n)``, fp32 for
+    fp16/bf16/fp32 input: exactly 0 for a constant group (no signal), each group summing to 0 up
+    to rounding even when nearly constant with ``eps=0`` (float64 sums on a per-group
+    power-of-two scale, so rewards near the fp32 maximum do not overflow).
 
-    Parameters
-    ----------
-    rewards : torch.Tensor
-        ``(G, n)``: G groups (prompts) of n >= 2 samples each; finite.
-    scale : {"group", "batch", "none"} or bool
-        Divide by the Bessel-corrected std of the group (GRPO), of the whole batch, or not at
-        all (Dr. GRPO). ``True`` means ``"group"`` and ``False`` ``"none"`` (as in TRL); other
-        values (``1``, ``"no"``) are refused.
-    eps : float
-        ``>= 0``, added to the std.
-
-    Returns
-    -------
-    torch.Tensor
-        ``(G, n)`` advantages (fp32 for fp16/bf16/fp32 input); each group sums to 0 up to
-        rounding, also for a nearly constant group with ``eps=0`` (the reductions run in
-        float64 on a per-group power-of-two scale, so rewards near the fp32 maximum do not
-        overflow).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import grpo_advantages
     >>> r = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]])  # 2 prompts, 4 samples each
     >>> grpo_advantages(r, eps=0.0)  # std of [1,0,0,1] is 0.5774; the constant group gives zeros
     tensor([[ 0.8660, -0.8660, -0.8660,  0.8660],
@@ -71,35 +44,30 @@ def grpo_advantages(
     """
     scale, e = G.group_scaling(rewards, scale, eps, SCALES)
     out_dtype = V.compute_dtype(rewards.dtype)
-    # Reduce in float64 (MPS has none: fp32 there), after dividing each group by a power of two
-    # near its largest |reward| (exact): sums of 3e38-sized fp32 rewards cannot overflow, and a
-    # second centring pass makes each group sum to 0 up to rounding even when it is nearly
-    # constant and its tiny std would amplify the rounding of the mean.
+    # float64 (MPS has none), a power-of-two scale per group, a second centring pass: no
+    # overflow, and a nearly constant group sums to 0 although its tiny std amplifies rounding
     wd = torch.float32 if rewards.device.type == "mps" else torch.float64
     r = rewards.to(wd)  # (G, n)
-    big = r.abs().amax(-1, keepdim=True)  # (G, 1)
-    unit = torch.ldexp(torch.ones_like(big), torch.frexp(big).exponent - 1)  # (G, 1), 2^k
-    unit = torch.where(big > 0, unit, torch.ones_like(unit))
+    unit = V.pow2_unit(r, dim=-1)  # (G, 1), 2^k
     x = r / unit  # (G, n), |x| < 2
     const = (r == r[:, :1]).all(-1, keepdim=True)  # (G, 1)
     centred = x - x.mean(-1, keepdim=True)  # (G, n)
     centred = centred - centred.mean(-1, keepdim=True)
-    zero = torch.zeros((), dtype=wd, device=r.device)
-    centred = torch.where(const, zero, centred)
-    if scale == "batch":  # the group means, over the std of the whole batch (TRL's "batch")
+    centred = torch.where(const, torch.zeros((), dtype=wd, device=r.device), centred)
+    if scale == "batch":
         n_all = r.numel()
         if n_all < 2 or bool(const.all()):
             return torch.zeros_like(r).to(out_dtype)
-        # the batch std on the batch's own power-of-two scale, like the groups': float64
-        # rewards of 1e200 (squares overflow) or 1e-200 (squares underflow) keep their std
+        # the batch std on the batch's own power-of-two scale: float64 rewards of 1e200 (squares
+        # overflow) or 1e-200 (squares underflow) keep their std
         bunit = V.pow2_unit(r)  # (), 2^k
         xb = r / bunit  # (G, n), |xb| < 2
         dev = xb - xb.mean()
         dev = dev - dev.mean()
         std = (dev.square().sum() / (n_all - 1)).sqrt()  # in units of bunit
         real = centred * (unit / bunit)  # (G, n) group-centred, in units of bunit (exact)
-        # a tensor by tensor division: torch computes ``e / t`` as ``e * (1 / t)``, which is
-        # 0 * inf = NaN for e = 0 and a subnormal t (rewards of 1e-310)
+        # tensor / tensor: torch computes ``e / t`` as ``e * (1 / t)``, 0 * inf = NaN for e = 0
+        # and a subnormal t (rewards of 1e-310)
         return (real / (std + torch.full_like(bunit, e) / bunit)).to(out_dtype)
     if scale == "none":
         out = (centred * unit).to(out_dtype)
@@ -109,46 +77,26 @@ def grpo_advantages(
                 "smaller rewards"
             )
         return out
-    n = r.shape[1]
-    std = (centred.square().sum(-1, keepdim=True) / (n - 1)).sqrt()  # (G, 1), in units of unit
+    std = (centred.square().sum(-1, keepdim=True) / (r.shape[1] - 1)).sqrt()  # (G, 1), in units
     denom = torch.where(const, torch.ones_like(std), std + torch.full_like(unit, e) / unit)
     return (centred / denom).to(out_dtype)
 
 
 def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
-    r"""Leave-one-out advantages (RLOO): each reward minus the mean of the *other* rewards of its group.
+    r"""Leave-one-out (RLOO) advantages: each reward minus the mean of its group's *other* rewards.
 
-    For group g with rewards :math:`r_{g,1}, \dots, r_{g,n}` (Kool et al., 2019; Ahmadian et al.,
-    2024, *Back to basics: revisiting REINFORCE-style optimization for learning from human
-    feedback in LLMs*):
+    .. math:: A_{g,i} = r_{g,i} - \frac{1}{n-1} \sum_{j \ne i} r_{g,j}
+        = \frac{n}{n-1}\,\big(r_{g,i} - \bar r_g\big)
 
-    .. math::
+    (Kool et al., 2019; Ahmadian et al., 2024, *Back to basics: revisiting REINFORCE-style
+    optimization for learning from human feedback in LLMs*.) Sample i's baseline does not depend
+    on it: the gradient estimate stays unbiased (a batch mean would shrink it by :math:`(n-1)/n`).
+    TRL's ``RLOOTrainer`` (``trl/trainer/rloo_trainer.py``, commit bfe2075, line 433) has the same
+    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards including the KL
+    penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)``. ``rewards``: ``(G, n)``, n >= 2,
+    finite. Returns ``(G, n)``, fp32 (fp64 for fp64): each group sums to 0 up to rounding, exactly
+    0 if constant; differences overflowing the dtype raise a ValueError.
 
-        A_{g,i} = r_{g,i} - \frac{1}{n-1} \sum_{j \ne i} r_{g,j}
-                = \frac{n}{n-1}\,\big(r_{g,i} - \bar r_g\big)
-
-    The baseline of sample i does not depend on sample i, so the policy-gradient estimate stays
-    unbiased (the batch-mean baseline, which includes sample i, shrinks it by
-    :math:`(n-1)/n`). TRL's ``RLOOTrainer`` computes the same
-    ``baseline = (rlhf_reward.sum(0) - rlhf_reward) / (rloo_k - 1)``, on rewards that already
-    include the sequence-level KL penalty ``-kl_coef * (logprobs - ref_logprobs).sum(1)``
-    (``trl/trainer/rloo_trainer.py``, commit bfe2075, line 433).
-
-    Parameters
-    ----------
-    rewards : torch.Tensor
-        ``(G, n)``: G groups (prompts) of n >= 2 samples each; finite.
-
-    Returns
-    -------
-    torch.Tensor
-        ``(G, n)`` advantages (fp32 for fp16/bf16/fp32 input, fp64 for fp64); each group sums to 0
-        up to rounding, and a constant group gives exactly 0.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import rloo_advantages
     >>> rloo_advantages(torch.tensor([[1.0, 0.0, 0.0, 3.0]]))  # 1 - (0 + 0 + 3) / 3 = 0, ...
     tensor([[ 0.0000, -1.3333, -1.3333,  2.6667]])
     """
@@ -157,9 +105,7 @@ def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
     out_dtype = V.compute_dtype(rewards.dtype)
     wd = torch.float32 if rewards.device.type == "mps" else torch.float64
     r = rewards.to(wd)  # (G, n)
-    # centre with a per-group shift first: exact for a constant group, no overflow from the sum
-    shift = r[:, :1]  # (G, 1)
-    x = r - shift  # (G, n)
+    x = r - r[:, :1]  # (G, n) less a per-group shift: exact for a constant group, no overflow
     others = (x.sum(-1, keepdim=True) - x) / (n - 1)  # (G, n) mean of the other n - 1
     out = (x - others).to(out_dtype)
     if not bool(torch.isfinite(out).all()):

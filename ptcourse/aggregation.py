@@ -1,12 +1,8 @@
 r"""Turning a ``(B, T)`` matrix of per-token losses into one number: the choice every trainer makes.
 
-* :func:`aggregate_loss` -- verl's three ``loss_agg_mode`` values (``verl/trainer/ppo/core_algos.py``,
-  ``agg_loss``, commit b178a3c): the token mean of the batch (DAPO, Yu et al., 2025), the mean over
-  answers of each answer's token sum (Dr. GRPO's idea, Liu et al., 2025), and the mean over answers
-  of each answer's token mean (the GRPO paper, Shao et al., 2024). Its ``num_tokens`` argument is
-  the fix of the 2024 gradient-accumulation bug (Hugging Face, "Fixing Gradient Accumulation",
-  2024-10-16): with microbatches, divide each one's token sum by the kept-token count of the *whole*
-  batch, not by its own.
+verl's ``loss_agg_mode`` (``verl/trainer/ppo/core_algos.py``, ``agg_loss``, commit b178a3c), and the
+fix of the 2024 gradient-accumulation bug (Hugging Face, "Fixing Gradient Accumulation",
+2024-10-16): divide each microbatch's sum by the *whole* batch's kept tokens.
 """
 
 from __future__ import annotations
@@ -35,59 +31,32 @@ def aggregate_loss(
     With :math:`\ell_{i,t}` the loss of token t of answer i, :math:`m_{i,t}` the mask,
     :math:`n_i = \sum_t m_{i,t}` and :math:`S` the answers with :math:`n_i > 0`:
 
-    .. math::
-
-        \text{token-mean} = \frac{\sum_{i,t} m_{i,t}\ell_{i,t}}{\sum_i n_i},\quad
+    .. math:: \text{token-mean} = \frac{\sum_{i,t} m_{i,t}\ell_{i,t}}{\sum_i n_i},\quad
         \text{seq-mean-token-sum} = \frac{1}{|S|}\sum_{i\in S}\sum_t m_{i,t}\ell_{i,t},\quad
         \text{seq-mean-token-mean} = \frac{1}{|S|}\sum_{i\in S}\frac{\sum_t m_{i,t}\ell_{i,t}}{n_i}
 
-    In token-mean every token weighs the same, so a long answer weighs more than a short one; in
-    seq-mean-token-mean every answer weighs the same, so each token of a long answer weighs less.
+    The token mean of DAPO (Yu et al., 2025) weighs every token the same (a long answer more);
+    the token sum is Dr. GRPO's idea (Liu et al., 2025); the token mean per answer, the GRPO
+    paper's (Shao et al., 2024), weighs every answer the same. ``per_token``: finite where kept,
+    not NaN elsewhere; ``mask``: bool or 0/1, a kept token at least. ``num_tokens`` (token-mean)
+    replaces the kept-token count: pass that of *all* microbatches of a step and add the results
+    up for the full batch's mean (verl's ``batch_num_tokens``); ``num_seqs`` (seq-mean) replaces
+    :math:`|S|` (verl's ``global_batch_size``); both > 0 and normal in the compute dtype (1e39 or
+    1e-300 in fp32 is refused). Returns a scalar, fp32 (fp64 for fp64 input), summed on a
+    power-of-two scale so that a mean the dtype holds survives a sum that overflows (fp32 losses
+    near 3e38); one it cannot hold raises a ValueError naming the count.
 
-    Parameters
-    ----------
-    per_token : torch.Tensor
-        ``(B, T)`` losses; finite where kept (anything but NaN elsewhere).
-    mask : torch.Tensor
-        Bool or 0/1, ``per_token``'s shape; at least one kept token.
-    mode : {"token-mean", "seq-mean-token-sum", "seq-mean-token-mean"}
-    num_tokens : float, optional
-        token-mean only: divide by this count (``> 0`` and a normal number of the compute dtype,
-        so ``1e39`` or ``1e-300`` in fp32 is refused) instead of this batch's kept tokens. With gradient
-        accumulation, pass the kept-token count of *all* microbatches of the step and add up the
-        results: that sum equals the token mean of the full batch (verl's ``batch_num_tokens``).
-    num_seqs : float, optional
-        The seq-mean modes only (the same range as ``num_tokens``): divide by this many answers
-        instead of :math:`|S|` (the answers of
-        all microbatches, verl's ``global_batch_size``).
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar, fp32 (fp64 for fp64 input). The sums run on a power-of-two scale, so a mean that
-        the dtype can hold is returned even when the plain sum would overflow (fp32 losses near
-        3e38); a mean that it cannot hold raises a ValueError naming the count.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import aggregate_loss
-    >>> loss = torch.tensor([[1.0, 1.0, 1.0], [4.0, 0.0, 0.0]])  # answer 0 has 3 tokens, answer 1 one
+    >>> loss = torch.tensor([[1.0, 1.0, 1.0], [4.0, 0.0, 0.0]])  # answers of 3 tokens and 1
     >>> mask = torch.tensor([[1, 1, 1], [1, 0, 0]])
-    >>> aggregate_loss(loss, mask)  # (1 + 1 + 1 + 4) / 4 tokens
-    tensor(1.7500)
-    >>> aggregate_loss(loss, mask, "seq-mean-token-sum")  # (3 + 4) / 2 answers
-    tensor(3.5000)
-    >>> aggregate_loss(loss, mask, "seq-mean-token-mean")  # (1 + 4) / 2 answers
-    tensor(2.5000)
+    >>> [aggregate_loss(loss, mask, m).item() for m in LOSS_AGG_MODES]  # 7/4, 7/2, (1 + 4)/2
+    [1.75, 3.5, 2.5]
     """
     keep, cd, num_tokens, num_seqs = G.loss_terms(
         per_token, mask, mode, num_tokens, num_seqs, LOSS_AGG_MODES
     )
     zero = torch.zeros((), dtype=cd, device=per_token.device)
     x = torch.where(keep, per_token.to(cd), zero)  # (B, T), masked entries exactly 0
-    # Sum on a power-of-two scale (exact): a batch of losses near the dtype's maximum whose mean
-    # fits does not overflow in the sum; the result is bit-identical to the plain sum otherwise.
+    # on a power-of-two scale (exact): bit-identical to the plain sum where that does not overflow
     unit = V.pow2_unit(x)
     x = x / unit
     counts = keep.sum(-1).to(cd)  # (B,) kept tokens per answer

@@ -1,15 +1,11 @@
 r"""Likelihood of tokens: token log-probabilities, sequence log-likelihood, cross-entropy, perplexity.
 
-A language model turns a context into logits :math:`x \in \mathbb{R}^V` over a vocabulary of
-:math:`V` tokens; the softmax makes them a distribution, and the log-probability of the observed
-next token is the atom of maximum-likelihood training (pretraining and SFT) and of every
-policy-gradient method. The conventions follow ``torch.nn.functional.cross_entropy`` and the
-Hugging Face causal-LM losses; background in Goodfellow, Bengio and Courville, *Deep Learning*
-(2016), ch. 5.5, and Jurafsky and Martin, *Speech and Language Processing* (3rd ed.), ch. 3
-(perplexity).
-
-``token_logprobs`` never builds a full ``(N, V)`` temporary: it works in row chunks through the
-engine in :mod:`ptcourse.stats`.
+The atom of maximum-likelihood training and of every policy-gradient method, with the conventions of
+``torch.nn.functional.cross_entropy`` and the Hugging Face causal-LM losses (Goodfellow, Bengio and
+Courville, *Deep Learning*, 2016, ch. 5.5; Jurafsky and Martin, *Speech and Language Processing*,
+3rd ed., ch. 3, perplexity). All work in row chunks through :mod:`ptcourse._vocab` (never a full
+``(N, V)`` temporary), which refuses ``torch.func`` (``vmap``, ``grad``) with an error naming the
+function: use ordinary autograd.
 """
 
 from __future__ import annotations
@@ -28,41 +24,25 @@ def token_logprobs(
 ) -> torch.Tensor:
     r"""Log-probability of each target token under the softmax of its logits.
 
-    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
-    ``grad``): it raises an error naming the function; use ordinary autograd.
+    .. math:: \log p(t) = x_t - \log \sum_{v=1}^{V} e^{x_v}
 
-    .. math::
+    ``logits``: ``(..., V)``, any float dtype (fp16/bf16 computed in fp32); ``targets``: ids
+    ``(...)`` in ``[0, V)``; ``chunk_size``: rows at once (default about :math:`2^{22}` values;
+    memory is a few chunks; the result does not depend on it). Returns ``(...)`` in nats, fp32
+    (fp64 for fp64 input), differentiable.
 
-        \log p(t) = x_t - \log \sum_{v=1}^{V} e^{x_v}
-
-    Parameters
-    ----------
-    logits : torch.Tensor
-        Shape ``(..., V)``, any float dtype (fp16/bf16 are computed in fp32).
-    targets : torch.Tensor
-        Integer token ids of shape ``(...)`` in ``[0, V)``.
-    chunk_size : int, optional
-        Rows processed at once (default: about :math:`2^{22}` values per chunk). Peak extra
-        memory is a few chunks, never a full ``(N, V)`` copy; the result does not depend on it.
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)``, in nats, fp32 (fp64 for fp64 input); differentiable.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import token_logprobs
-    >>> logits = torch.tensor([[0.0, 0.0, 0.0, 0.0]])  # uniform over 4 tokens
-    >>> token_logprobs(logits, torch.tensor([1]))  # log(1/4)
+    >>> token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # uniform over 4 tokens: log(1/4)
     tensor([-1.3863])
     """
     V.tensor(targets, "targets")
-    logp, _, _, _ = vocab_stats(
-        logits, targets, None, want_logp=True, want_ent=False, want_kl=False, chunk_size=chunk_size
-    )
-    return logp
+    want = dict(want_logp=True, want_ent=False, want_kl=False, chunk_size=chunk_size)
+    return vocab_stats(logits, targets, None, **want)[0]
+
+
+def _kept_logprobs(logits, targets, keep) -> torch.Tensor:
+    """Token log-probs, 0 where ``keep`` is False (where the target, maybe padding, is not read)."""
+    lp = token_logprobs(logits, torch.where(keep, targets, torch.zeros((), dtype=targets.dtype)))
+    return torch.where(keep, lp, torch.zeros((), dtype=lp.dtype, device=lp.device))
 
 
 def sequence_logprob(
@@ -70,40 +50,17 @@ def sequence_logprob(
 ) -> torch.Tensor:
     r"""Log-likelihood of each sequence: the sum of its kept token log-probabilities.
 
-    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
-    ``grad``): it raises an error naming the function; use ordinary autograd.
+    .. math:: \log p(y_{1:T}) = \sum_{t=1}^{T} m_t \, \log p(y_t \mid y_{<t})
 
-    .. math::
+    ``logits``: ``(..., T, V)``, position t scoring target t; ``targets``: ids ``(..., T)``, any
+    (padding) where masked; ``mask``: bool or 0/1, 1 = count the token (a row keeping none sums
+    to 0; a mask keeping no token at all is refused as a likely bug). Returns ``(...)``, nats, fp32.
 
-        \log p(y_{1:T}) = \sum_{t=1}^{T} m_t \, \log p(y_t \mid y_{<t})
-
-    Parameters
-    ----------
-    logits : torch.Tensor
-        Shape ``(..., T, V)``: logits at position t score target t.
-    targets : torch.Tensor
-        Integer ids ``(..., T)``; entries at masked positions are ignored (may be padding ids).
-    mask : torch.Tensor, optional
-        Bool or 0/1 of the targets' shape; 1 = count this token. A row with no kept token sums
-        to 0, but a mask that keeps no token at all is rejected as a likely bug.
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)``: one log-likelihood (nats, fp32) per sequence.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import sequence_logprob
-    >>> logits = torch.zeros(1, 3, 2)  # 3 positions, fair coin at each
-    >>> sequence_logprob(logits, torch.tensor([[0, 1, 1]]))  # 3 * log(1/2)
+    >>> sequence_logprob(torch.zeros(1, 3, 2), torch.tensor([[0, 1, 1]]))  # 3 fair coins: 3 log 1/2
     tensor([-2.0794])
     """
     keep = G.token_targets(logits, targets, mask, sequences=True)  # (..., T)
-    zero = torch.zeros((), dtype=targets.dtype)
-    lp = token_logprobs(logits, torch.where(keep, targets, zero))  # (..., T); padding not looked up
-    return torch.where(keep, lp, torch.zeros((), dtype=lp.dtype, device=lp.device)).sum(-1)
+    return _kept_logprobs(logits, targets, keep).sum(-1)
 
 
 def cross_entropy(
@@ -111,33 +68,12 @@ def cross_entropy(
 ) -> torch.Tensor:
     r"""Mean negative log-likelihood over the selected tokens (a scalar).
 
-    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
-    ``grad``): it raises an error naming the function; use ordinary autograd.
+    .. math:: \mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t \mid y_{<t})
 
-    .. math::
+    ``logits``: ``(..., V)``; ``targets``: ids ``(...)``, ignored where ``mask`` (bool or 0/1,
+    keeping a token at least) is 0. Returns a scalar fp32 in nats, ``F.cross_entropy`` of the kept.
 
-        \mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t \mid y_{<t})
-
-    Parameters
-    ----------
-    logits : torch.Tensor
-        Shape ``(..., V)``.
-    targets : torch.Tensor
-        Integer ids of shape ``(...)``; ignored where ``mask`` is 0.
-    mask : torch.Tensor, optional
-        Bool or 0/1 of the targets' shape; must select at least one token.
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar fp32 in nats; equals ``F.cross_entropy`` on the kept tokens.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import cross_entropy
-    >>> logits = torch.zeros(2, 8)  # two positions, uniform over 8 tokens
-    >>> cross_entropy(logits, torch.tensor([3, 5]))  # log 8
+    >>> cross_entropy(torch.zeros(2, 8), torch.tensor([3, 5]))  # uniform over 8 tokens: log 8
     tensor(2.0794)
     """
     keep = G.token_targets(logits, targets, mask)  # None without a mask
@@ -146,41 +82,17 @@ def cross_entropy(
         if lp.numel() == 0:
             raise ValueError(f"'targets' selects no token (shape {tuple(targets.shape)})")
         return -lp.mean()
-    safe = torch.where(keep, targets, torch.zeros((), dtype=targets.dtype))
-    lp = token_logprobs(logits, safe)  # (...)
-    lp = torch.where(keep, lp, torch.zeros((), dtype=lp.dtype, device=lp.device))
-    return -lp.sum() / keep.sum()
+    return -_kept_logprobs(logits, targets, keep).sum() / keep.sum()
 
 
 def perplexity(
     logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
-    r"""Perplexity: the exponential of the mean negative log-likelihood.
+    r"""Perplexity, :math:`\mathrm{PPL} = \exp(\mathrm{CE})`: the effective number of choices.
 
-    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
-    ``grad``): it raises an error naming the function; use ordinary autograd.
+    A model uniform over :math:`V` tokens has perplexity :math:`V`. Arguments as in
+    :func:`cross_entropy`; a scalar fp32 >= 1 (``inf`` past a cross-entropy of about 88 in fp32).
 
-    .. math::
-
-        \mathrm{PPL} = \exp(\mathrm{CE})
-
-    A model that is uniform over :math:`V` tokens has perplexity :math:`V`: perplexity is the
-    "effective number of choices" the model hesitates between.
-
-    Parameters
-    ----------
-    logits, targets, mask
-        As in :func:`cross_entropy`.
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar fp32, at least 1 (``inf`` when the cross-entropy exceeds about 88 nats in fp32).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import perplexity
     >>> perplexity(torch.zeros(3, 5), torch.tensor([0, 1, 4]))  # uniform over 5 -> 5
     tensor(5.0000)
     """

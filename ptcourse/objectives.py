@@ -1,14 +1,10 @@
-r"""The post-training toolkit assembled: DPO, GRPO advantages, and the PPO clipped loss.
+r"""The post-training objectives of chapters 6 and 8 in one import, from their concepts' modules.
 
-One import for the objectives of chapters 6 and 8, each in the module of its concept:
+``preference``: :func:`dpo_loss` (Rafailov et al., 2023), :func:`ipo_loss` (Azar et al., 2023);
+``advantages``: :func:`grpo_advantages` (Shao et al., 2024; ``SCALES``, TRL's ``scale_rewards``
+values), :func:`rloo_advantages` (Ahmadian et al., 2024); ``ppo``: :func:`ppo_clip_loss`
+(Schulman et al., 2017; DAPO's clip-higher).
 
-* ``ptcourse.preference``: :func:`dpo_loss` (Rafailov et al., 2023) and :func:`ipo_loss` (Azar et
-  al., 2023);
-* ``ptcourse.advantages``: :func:`grpo_advantages` (Shao et al., 2024; ``SCALES``: TRL's
-  ``scale_rewards`` values) and :func:`rloo_advantages` (Ahmadian et al., 2024);
-* ``ptcourse.ppo``: :func:`ppo_clip_loss` (Schulman et al., 2017; DAPO's clip-higher).
-
->>> from ptcourse.objectives import SCALES
 >>> SCALES  # grpo_advantages(rewards, scale=...) accepts these
 ('group', 'batch', 'none')
 """

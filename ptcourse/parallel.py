@@ -1,71 +1,35 @@
 r"""Token statistics when no device holds the whole vocabulary: logits sharded over ``torch.distributed``.
 
-When the LM head is split over tensor-parallel ranks, rank :math:`r` holds the logits of its own
-vocabulary slice :math:`[s_r, s_r + V_r)` for every position: a ``(..., V_r)`` tensor, never the
-whole ``(..., V)``. The three quantities of the course still come out exact, because each is a
-function of a few *row* sums, and a sum over the vocabulary is a sum over the shards::
+With the LM head split over tensor-parallel ranks, rank :math:`r` holds the logits of its vocabulary
+slice :math:`[s_r, s_r + V_r)`, ``(..., V_r)``. The statistics stay exact, being functions of a few
+row sums, each the sum of the per-shard sums. With :math:`M = \max_j x_j` (all-reduce MAX of the
+per-rank row maxima), :math:`d = x - M`, :math:`e = e^{d}` and the all-reduced sums
+:math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j` and :math:`d_t` (from the rank owning t only):
 
-                 vocabulary  0 ............................................ V
-    rank 0   x[:, 0:V0]      | m0  S0  (e.d)0  x_t if t in [0, V0)   |
-    rank 1   x[:, V0:V]                                | m1  S1  (e.d)1  x_t if t in [V0, V) |
-                 all-reduce MAX  ->  M = max(m0, m1)                       (N numbers)
-                 all-reduce SUM  ->  S = sum_r sum_j e^{x_j - M},  e.d,  x_t - M  (a few N numbers)
+.. math:: \log p(t) = d_t - \log S, \quad H = \log S - A / S, \quad
+    \mathrm{KL}(p\,\|\,q) = \frac{\sum_j e_j (d_j - d^{q}_j)}{S} - \log S + \log S^{q}
 
-With :math:`M = \max_j x_j` (all-reduce MAX of the per-rank row maxima), :math:`d = x - M`,
-:math:`e = e^{d}` and the all-reduced sums :math:`S = \sum_j e_j`, :math:`A = \sum_j e_j d_j`,
-:math:`d_t` (only the rank that owns token :math:`t` contributes it, the others add 0):
-
-.. math::
-
-    \log p(t) = d_t - \log S, \qquad
-    H = \log S - A / S, \qquad
-    \mathrm{KL}(p\,\|\,q) = \frac{\sum_j e_j (d_j - d^{q}_j)}{S} - \log S + \log S^{q}.
-
-**Communication is O(N), not O(NV).** Every rank sends a fixed number of values *per row* (the row
-max of each input, then the sums above: at most 2 + 6 numbers per row for :func:`token_stats` with
-a reference), whatever the vocabulary size, in two all-reduces per call, plus one all-gather of a
-few integers per rank that checks the shards tile the vocabulary and that every rank passed the
-same shapes and targets. Gathering the logits instead would move :math:`N V (1 - 1/W)` values to
-each rank -- at :math:`V = 131072` that is tens of thousands of times more. The row sums are
-filled chunk by chunk (``chunk_size`` rows at a time, as in the single-device engine), so memory
-stays a few chunks of ``(c, V_r)``.
-
-**Backward needs no communication.** The outputs are replicated on every rank, and, as in
-Megatron's tensor parallelism, each rank back-propagates the same upstream gradient (the loss is
-computed identically everywhere). The gradient with respect to the rank's own slice needs only the
-saved O(N) row quantities: :math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
+A call sends O(N) values, not the :math:`N V (1 - 1/W)` of gathering the logits: two all-reduces
+(MAX, SUM) of a few values per row, and an all-gather of a few integers per rank checking that the
+shards tile the vocabulary and all ranks passed the same shapes and targets. Memory is a few
+``(chunk_size, V_r)`` chunks. Backward sends nothing: the outputs are replicated and each rank
+back-propagates the same upstream gradient (as in Megatron's tensor parallelism;
+``torch.distributed.nn.functional.all_reduce`` would all-reduce it, times the world size) from saved
+O(N) row quantities, with :math:`z = d - \log S`, :math:`p_j = e^{z_j}`:
+:math:`\partial \log p_t/\partial x_j = [j = t] - p_j`,
 :math:`\partial H / \partial x_j = -p_j (z_j + H)`,
-:math:`\partial \mathrm{KL} / \partial x_j = p_j (z_j - z^{q}_j - \mathrm{KL})` and
-:math:`\partial \mathrm{KL} / \partial y_j = q_j - p_j`, with :math:`z = d - \log S` and
-:math:`p_j = e^{z_j}`, all local to the slice. (``torch.distributed.nn.functional.all_reduce``
-would instead all-reduce the upstream gradients in backward, multiplying them by the world size
-under this convention: the collectives here run inside one custom ``autograd.Function``.)
-Second derivatives are not supported (a clear error).
+:math:`\partial \mathrm{KL} / \partial x_j = p_j (z_j - z^{q}_j - \mathrm{KL})`,
+:math:`\partial \mathrm{KL} / \partial y_j = q_j - p_j`; second derivatives raise a clear error.
 
-**How the libraries do it** (read at Megatron-LM commit ``d98e8a64``, verl commit ``b178a3cd``):
-
-* Megatron-LM, ``megatron/core/tensor_parallel/cross_entropy.py``,
-  ``_VocabParallelCrossEntropy``: all-reduce MAX of the row max, subtract it in place, gather the
-  target logit where ``vocab_start <= t < vocab_end`` (0 elsewhere), all-reduce SUM of the target
-  logit and of the exp-sum, then keep the softmax ``(N, V_r)`` for backward
-  (``softmax - onehot``). Shards are equal (``VocabUtility``: ``vocab_start = rank * V_r``).
-* verl, ``verl/utils/megatron/tensor_parallel.py``: ``vocab_parallel_log_probs_from_logits`` is
-  ``-vocab_parallel_cross_entropy`` from Megatron; ``_VocabParallelEntropy`` all-reduces the row
-  max (MAX), the exp-sum and :math:`\sum_j p_j x_j` (SUM), and computes
-  :math:`H = M + \log S - \sum_j p_j x_j`, saving the softmax ``(N, V_r)`` for backward.
-
-Both keep a full ``(N, V_r)`` softmax alive between forward and backward and work on the whole
-slice at once. Here only O(N) row quantities are saved and backward recomputes each chunk, the
-communication is fused (one MAX and one SUM per call for all statistics), rows with -inf logits
-follow :math:`0 \log 0 = 0`, shards may be uneven (``vocab_start``), and bad input is refused on
-*every* rank (never one rank raising while the others wait in a collective).
-
-The functions mirror :func:`ptcourse.token_logprobs`, :func:`ptcourse.entropy`,
-:func:`ptcourse.kl_divergence` and :func:`ptcourse.token_stats` (same formulas, dtypes and errors)
-with three more keyword arguments: ``group`` (the process group; default the global one),
-``vocab_start`` (this rank's first token id; default ``rank * V_r`` with equal shards) and
-``ignore_index`` (targets equal to it give log-prob 0 and no gradient, like Megatron's masked
-labels). This module imports torch only. :func:`count_communication` measures what was sent.
+Megatron-LM's ``_VocabParallelCrossEntropy`` (``megatron/core/tensor_parallel/cross_entropy.py``,
+commit ``d98e8a64``; equal shards) and verl's ``_VocabParallelEntropy``
+(``verl/utils/megatron/tensor_parallel.py``, commit ``b178a3cd``, :math:`H = M + \log S - \sum_j
+p_j x_j`) all-reduce the same maxima and sums but keep the ``(N, V_r)`` softmax for backward. Here
+backward recomputes each chunk, one MAX and one SUM serve all statistics, -inf logits follow
+:math:`0 \log 0 = 0`, shards may be uneven, and bad input is refused on *every* rank (never one
+raising while the others wait). The functions mirror :func:`ptcourse.token_logprobs`,
+:func:`ptcourse.entropy`, :func:`ptcourse.kl_divergence` and :func:`ptcourse.token_stats` (formulas,
+dtypes, errors); :func:`count_communication` measures what was sent. Imports torch only.
 """
 
 from __future__ import annotations
@@ -79,13 +43,7 @@ from ._shard_comm import comm_device, count_communication, group_info
 from ._shard_engine import ShardStats
 from .stats import TokenStats
 
-__all__ = [
-    "token_logprobs",
-    "entropy",
-    "kl_divergence",
-    "token_stats",
-    "count_communication",
-]
+__all__ = ["token_logprobs", "entropy", "kl_divergence", "token_stats", "count_communication"]
 
 
 _NAMES = ("logits", "targets", "ref_logits")
@@ -95,8 +53,7 @@ _KL_NAMES = ("p_logits", "targets", "q_logits")
 def _sharded(
     logits, targets, ref_logits, want, group, vocab_start, ignore_index, chunk_size, names=_NAMES
 ) -> TokenStats:
-    """The statistics named in ``want`` (the others None): checked and agreed on every rank, then
-    computed by one ``ShardStats`` (two all-reduces)."""
+    """The statistics in ``want`` (others None), checked on all ranks, by one ``ShardStats``."""
     refuse_functorch("parallel statistics")
     group, rank, world = group_info(group)
     want_logp, want_ent, want_kl = (w in want for w in ("logp", "entropy", "kl"))
@@ -155,45 +112,23 @@ def token_logprobs(
 ) -> torch.Tensor:
     r"""Log-probability of each target token when the vocabulary is sharded over ``group``.
 
-    .. math::
-
-        \log p(t) = (x_t - M) - \log \sum_{r} \sum_{j \in \text{shard } r} e^{x_j - M},
+    .. math:: \log p(t) = (x_t - M) - \log \sum_{r} \sum_{j \in \text{shard } r} e^{x_j - M},
         \qquad M = \max_r \max_{j \in \text{shard } r} x_j
 
-    Two all-reduces of O(N) values (MAX of the row maxima; SUM of the exp-sums and of the target
-    logit, which only the rank owning the target contributes). The result is the same on every
-    rank and equals :func:`ptcourse.token_logprobs` of the concatenated logits.
+    All-reduces MAX of the row maxima, SUM of the exp-sums and the target logit (from its owner).
+    ``logits``: this rank's slice ``(..., V_r)``, any float dtype (fp16/bf16 computed in fp32),
+    one leading shape and dtype on all ranks; ``targets``: global ids ``(...)`` in ``[0, V)``,
+    the same on all ranks. ``group``: the ranks sharing the vocabulary (default the global
+    group). ``vocab_start``: this rank's first id (default ``rank * V_r``, equal shards; uneven
+    ones pass it on every rank and must tile ``[0, V)``: checked). ``ignore_index``: targets equal
+    to it (e.g. -100) give log-prob 0 and no gradient, like Megatron's masked labels.
+    ``chunk_size``: rows at once, not changing the result. Returns ``(...)``, fp32 (fp64 for fp64
+    input), on every rank: :func:`ptcourse.token_logprobs` of the whole logits; each rank gets
+    the gradient of its slice (first derivatives only).
 
-    Parameters
-    ----------
-    logits : torch.Tensor
-        This rank's slice, shape ``(..., V_r)``, any float dtype (fp16/bf16 computed in fp32).
-        Every rank must pass the same leading shape and dtype.
-    targets : torch.Tensor
-        Global token ids of shape ``(...)`` in ``[0, V)``, the same on every rank.
-    group : torch.distributed.ProcessGroup, optional
-        The ranks that share the vocabulary (default: the global group).
-    vocab_start : int, optional
-        This rank's first token id. Default ``rank * V_r``, which needs equal shards; pass it on
-        every rank for uneven shards (the shards must tile ``[0, V)``: checked).
-    ignore_index : int, optional
-        Targets equal to it (e.g. -100 for padding) give log-prob 0 and no gradient.
-    chunk_size : int, optional
-        Rows processed at once; the result does not depend on it.
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)``, fp32 (fp64 for fp64 input), replicated on every rank; differentiable
-        (each rank gets the gradient of its own slice; first derivatives only).
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)  # world size 1
-    >>> parallel.token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # log(1/4)
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    >>> token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # log(1/4)
     tensor([-1.3863])
     >>> dist.destroy_process_group()
     """
@@ -211,35 +146,17 @@ def entropy(
 ) -> torch.Tensor:
     r"""Entropy of the softmax of logits sharded along the vocabulary over ``group``.
 
-    .. math::
-
-        H = \log S - \frac{1}{S} \sum_j e^{d_j} d_j, \qquad d = x - M,
+    .. math:: H = \log S - \frac{1}{S} \sum_j e^{d_j} d_j, \qquad d = x - M,
         \qquad S = \sum_j e^{d_j}
 
-    with :math:`M` all-reduced by MAX and both sums by SUM (O(N) values). Tokens with -inf
-    logits contribute 0 (:math:`0 \log 0 = 0`), whichever rank holds them. Equals
-    :func:`ptcourse.entropy` of the concatenated logits.
+    with :math:`M` all-reduced by MAX and both sums by SUM. A -inf logit adds 0 on any rank.
+    ``logits``: this rank's slice ``(..., V_r)``, a finite logit per row over all ranks; keywords
+    as in :func:`token_logprobs` (``vocab_start`` only checks the tiling). Returns ``(...)`` in
+    nats, fp32 (fp64 for fp64 input), on every rank: :func:`ptcourse.entropy` of the whole logits.
 
-    Parameters
-    ----------
-    logits : torch.Tensor
-        This rank's slice ``(..., V_r)``; at least one finite logit per row over all ranks.
-    group, vocab_start, chunk_size
-        As in :func:`token_logprobs` (``vocab_start``, needed for uneven shards, only checks that
-        the shards tile the vocabulary here).
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)`` in nats, fp32 (fp64 for fp64 input), the same on every rank.
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)
-    >>> parallel.entropy(torch.zeros(8))  # uniform over 8 tokens: log 8
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    >>> entropy(torch.zeros(8))  # uniform over 8 tokens: log 8
     tensor(2.0794)
     >>> dist.destroy_process_group()
     """
@@ -256,42 +173,22 @@ def kl_divergence(
 ) -> torch.Tensor:
     r"""Exact :math:`\mathrm{KL}(p\,\|\,q)` of softmax distributions whose logits are sharded.
 
-    .. math::
+    .. math:: \mathrm{KL} = \frac{1}{S_p} \sum_j e^{d^p_j} (d^p_j - d^q_j) - \log S_p + \log S_q
 
-        \mathrm{KL} = \frac{1}{S_p} \sum_j e^{d^p_j} (d^p_j - d^q_j) - \log S_p + \log S_q
+    A MAX all-reduce of both row maxima, a SUM of three sums. ``p_logits``, ``q_logits``: this
+    rank's slices ``(..., V_r)``, sharded alike; keywords as in :func:`token_logprobs`
+    (``vocab_start`` only checks the tiling). :math:`p(v) = 0` adds 0, :math:`p(v) > 0 = q(v)`
+    gives :math:`+\infty`. Returns ``(...)``, >= 0, fp32 (fp64 for fp64 input), on every rank.
 
-    (one MAX all-reduce of both row maxima, one SUM all-reduce of three sums: O(N)). Both inputs
-    must be sharded the same way. Terms with :math:`p(v) = 0` contribute 0; :math:`p(v) > 0 =
-    q(v)` gives :math:`+\infty`. Equals :func:`ptcourse.kl_divergence` of the concatenated logits.
-
-    Parameters
-    ----------
-    p_logits, q_logits : torch.Tensor
-        This rank's slices, same shape ``(..., V_r)``.
-    group, vocab_start, chunk_size
-        As in :func:`token_logprobs` (``vocab_start`` only checks the tiling here).
-
-    Returns
-    -------
-    torch.Tensor
-        Shape ``(...)``, non-negative, fp32 (fp64 for fp64 input), the same on every rank.
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)
-    >>> p = torch.log(torch.tensor([0.5, 0.5]))
-    >>> q = torch.log(torch.tensor([0.9, 0.1]))
-    >>> parallel.kl_divergence(p, q)
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    >>> kl_divergence(torch.tensor([0.5, 0.5]).log(), torch.tensor([0.9, 0.1]).log())
     tensor(0.5108)
     >>> dist.destroy_process_group()
     """
-    stats = _sharded(
+    return _sharded(
         p_logits, None, q_logits, ("kl",), group, vocab_start, None, chunk_size, _KL_NAMES
-    )
-    return stats.kl
+    ).kl
 
 
 def token_stats(
@@ -306,36 +203,17 @@ def token_stats(
 ) -> TokenStats:
     r"""Log-prob, entropy and (optionally) exact KL to a reference, over a sharded vocabulary.
 
-    The statistics of :func:`ptcourse.token_stats` -- :math:`\log\pi(x_t)`, :math:`H(\pi)`,
-    :math:`\mathrm{KL}(\pi\,\|\,\pi_{ref})`, :math:`\log\pi_{ref}(x_t)` -- from two all-reduces in
-    all: MAX of the row maxima of both inputs (2N values), then SUM of the six row sums
-    :math:`S, \sum e d, d_t, S_{ref}, \sum e (d - d_{ref}), d^{ref}_t` (6N values), whatever the
-    vocabulary size.
+    :math:`\log\pi(x_t)`, :math:`H(\pi)`, :math:`\mathrm{KL}(\pi\,\|\,\pi_{ref})` and
+    :math:`\log\pi_{ref}(x_t)` as in :func:`ptcourse.token_stats`, from two all-reduces: MAX of
+    the row maxima of both inputs (2N values), SUM of the six row sums :math:`S, \sum e d, d_t,
+    S_{ref}, \sum e (d - d_{ref}), d^{ref}_t` (6N), whatever the vocabulary size. ``logits``,
+    ``ref_logits``: this rank's slices ``(..., V_r)``; ``targets``, keywords as in
+    :func:`token_logprobs`. Returns a :class:`ptcourse.TokenStats` (``kl``, ``ref_logp`` None
+    without ``ref_logits``), each ``(...)``, on every rank, differentiable once in both slices.
 
-    Parameters
-    ----------
-    logits, targets : torch.Tensor
-        This rank's policy slice ``(..., V_r)`` and the global token ids ``(...)`` (the same on
-        every rank).
-    ref_logits : torch.Tensor, optional
-        This rank's reference slice, same shape as ``logits``.
-    group, vocab_start, ignore_index, chunk_size
-        As in :func:`token_logprobs`.
-
-    Returns
-    -------
-    TokenStats
-        ``logp``, ``entropy``, ``kl`` and ``ref_logp`` (the last two None without
-        ``ref_logits``), each of shape ``(...)``, replicated on every rank, differentiable with
-        respect to both slices (first derivatives).
-
-    Examples
-    --------
-    >>> import os, tempfile, torch, torch.distributed as dist
-    >>> from ptcourse import parallel
-    >>> store = dist.FileStore(os.path.join(tempfile.mkdtemp(), "store"), 1)
-    >>> dist.init_process_group("gloo", store=store, rank=0, world_size=1)
-    >>> s = parallel.token_stats(torch.zeros(1, 4), torch.tensor([2]), torch.zeros(1, 4))
+    >>> import torch.distributed as dist
+    >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    >>> s = token_stats(torch.zeros(1, 4), torch.tensor([2]), torch.zeros(1, 4))
     >>> round(s.logp.item(), 4), round(s.entropy.item(), 4), s.kl.item()
     (-1.3863, 1.3863, 0.0)
     >>> dist.destroy_process_group()

@@ -1,8 +1,5 @@
-r"""The clipped surrogate objective of PPO (Schulman et al., 2017), with DAPO's clip-higher.
-
-:func:`ppo_clip_loss` takes an asymmetric upper bound of the ratio, the "clip-higher" of DAPO
-(Yu et al., 2025).
-"""
+r"""The clipped surrogate objective of PPO (Schulman et al., 2017), with the asymmetric upper bound
+of the ratio ("clip-higher") of DAPO (Yu et al., 2025)."""
 
 from __future__ import annotations
 
@@ -27,46 +24,21 @@ def ppo_clip_loss(
 ) -> torch.Tensor:
     r"""PPO clipped surrogate loss, averaged over the kept tokens.
 
-    .. math::
+    .. math:: \mathcal{L} = -\frac{1}{\sum_t m_t} \sum_t m_t \min\big(\rho_t A_t,\
+        \mathrm{clip}(\rho_t, 1 - \varepsilon, 1 + \varepsilon_{high})\,A_t\big), \quad
+        \rho_t = e^{\log\pi(y_t) - \log\pi_{old}(y_t)}
 
-        \rho_t = e^{\log\pi(y_t) - \log\pi_{old}(y_t)}, \qquad
-        \mathcal{L} = -\frac{1}{\sum_t m_t} \sum_t m_t
-            \min\big(\rho_t A_t,\ \mathrm{clip}(\rho_t, 1 - \varepsilon, 1 + \varepsilon_{high})\,A_t\big)
+    ``logp``, ``old_logp``: ``(B, T)`` (any shape) under the current policy and the sampling one
+    (a constant: no gradient). ``advantages`` (detached, finite where kept): ``(B, T)``, or
+    ``(B, 1)`` per sequence (``(B,)`` is refused: it would broadcast along T when B == T).
+    ``mask``: bool or 0/1, a kept token at least; kept log-probs may be -inf (not both), none NaN.
+    ``clip_eps``: :math:`0 < \varepsilon < 1`, also the upper clip unless ``clip_eps_high``
+    :math:`> 0` (above it: DAPO's clip-higher). Returns a scalar fp32 (fp64 for fp64 input); a
+    clipped token has gradient exactly 0, even if its ratio overflows (``old_logp = -inf``); an
+    overflowing loss (negative advantage, huge ratio) raises a ValueError, not inf.
 
-    Parameters
-    ----------
-    logp : torch.Tensor
-        ``(B, T)`` (any shape) log-probs of the sampled tokens under the current policy.
-    old_logp : torch.Tensor
-        Same shape: log-probs under the policy that sampled them. It is a constant of the
-        loss: it receives no gradient even when it requires grad.
-    advantages : torch.Tensor
-        ``logp``'s shape, or size 1 where constant: ``(B, T)`` per token or ``(B, 1)`` per
-        sequence. A ``(B,)`` tensor is refused (it would broadcast along T when B == T).
-        Treated as constants (detached). Finite at kept positions.
-    mask : torch.Tensor
-        Bool or 0/1 of ``logp``'s shape; must keep at least one token. ``logp`` and
-        ``old_logp`` may hold -inf (not both, not NaN) at kept positions, anything but NaN at
-        masked ones.
-    clip_eps : float
-        :math:`0 < \varepsilon < 1`, the lower clip (and the upper one by default).
-    clip_eps_high : float, optional
-        :math:`\varepsilon_{high} > 0`; a value above ``clip_eps`` is DAPO's clip-higher.
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar fp32 loss (fp64 for fp64 input). A clipped token has gradient exactly 0, also
-        when its ratio overflows (``old_logp = -inf``); a loss that overflows (a negative
-        advantage times a huge ratio) raises a ValueError instead of returning inf.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import ppo_clip_loss
     >>> logp = torch.log(torch.tensor([[1.5, 0.5]]))  # ratios 1.5 and 0.5 vs old_logp = 0
-    >>> adv = torch.tensor([[1.0, 1.0]])
-    >>> ppo_clip_loss(logp, torch.zeros(1, 2), adv, torch.ones(1, 2))  # -(1.2 + 0.5) / 2
+    >>> ppo_clip_loss(logp, torch.zeros(1, 2), torch.ones(1, 2), torch.ones(1, 2))  # -(1.2 + 0.5)/2
     tensor(-0.8500)
     """
     keep, lo, hi, cd = G.policy_ratios(logp, old_logp, advantages, mask, clip_eps, clip_eps_high)
@@ -76,11 +48,9 @@ def ppo_clip_loss(
     adv = torch.where(keep, advantages.detach().to(cd).expand(logp.shape), zero)  # (B, T)
     log_ratio = lp - olp  # (B, T)
     pos = adv >= 0
-    # min(rho A, clip(rho) A) = A * min(rho, 1+eps_hi) if A >= 0 else A * max(rho, 1-eps):
-    # the same value and gradient as the textbook form, without 0 * inf when rho overflows.
-    # Where A >= 0, cap the log-ratio just above the clip before exp: a ratio that would
-    # overflow (old_logp = -90 or -inf) is clipped anyway, and its gradient stays exactly 0
-    # instead of 0 * inf = NaN.
+    # min(rho A, clip(rho) A) = A min(rho, 1 + eps_hi) if A >= 0 else A max(rho, 1 - eps); for
+    # A >= 0 the log-ratio is capped above the clip before exp: no 0 * inf = NaN gradient when
+    # rho would overflow (old_logp = -90 or -inf)
     cap = math.log1p(hi) + 1.0
     ratio = torch.exp(torch.where(pos, log_ratio.clamp(max=cap), log_ratio))  # (B, T)
     bounded = torch.where(pos, ratio.clamp(max=1 + hi), ratio.clamp(min=1 - lo))

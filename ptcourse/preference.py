@@ -1,9 +1,8 @@
-r"""Direct preference losses: DPO and IPO on log-probability ratios of preference pairs.
+r"""Direct preference losses on log-probability ratios of preference pairs.
 
-* :func:`dpo_loss` -- Direct Preference Optimization (Rafailov et al., 2023): the KL-regularised
-  reward maximiser, rewritten as a logistic loss on log-probability ratios of preference pairs.
-* :func:`ipo_loss` -- Identity Preference Optimisation (Azar et al., 2023, eq. 17): DPO's margin
-  regressed onto the finite target :math:`1/(2\tau)` instead of pushed without end.
+DPO, Direct Preference Optimization (Rafailov et al., 2023): the KL-regularised reward maximiser
+rewritten as a logistic loss. IPO, Identity Preference Optimisation (Azar et al., 2023, eq. 17):
+DPO's margin regressed onto the finite target :math:`1/(2\tau)` instead of pushed without end.
 """
 
 from __future__ import annotations
@@ -18,17 +17,13 @@ __all__ = ["dpo_loss", "ipo_loss"]
 
 
 def _logratios(pc, pr, rc, rr, cd) -> tuple[torch.Tensor, torch.Tensor]:
-    """The log-ratios ``log pi / pi_ref`` of the chosen and the rejected answers, ``(P,)`` each."""
+    """``log pi / pi_ref`` of the chosen and the rejected answers, ``(P,)`` each."""
     return pc.to(cd) - rc.detach().to(cd), pr.to(cd) - rr.detach().to(cd)  # the reference is frozen
 
 
 def _margin(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
-    """``chosen - rejected`` (P,), refused where both are the same infinity or where it overflows.
-
-    An infinite margin is kept only where a log-ratio is itself infinite (a log-probability of
-    -inf): that margin is truly infinite. Two finite log-ratios whose difference overflows the
-    compute dtype are refused, not turned into a silent inf.
-    """
+    """``chosen - rejected`` (P,): infinite only where a log-ratio is (a log-probability of -inf);
+    refused where both are the same infinity or where two finite log-ratios overflow."""
     diff = chosen - rejected  # (P,)
     V.refuse(
         torch.isnan(diff),
@@ -57,43 +52,22 @@ def dpo_loss(
 ) -> torch.Tensor:
     r"""Direct Preference Optimization loss, averaged over preference pairs.
 
-    .. math::
+    .. math:: \mathcal{L}_{\text{DPO}} = -\,\mathbb{E}\Big[\log \sigma\Big(\beta\big[
+        (\log\pi(y_c) - \log\pi_{ref}(y_c)) - (\log\pi(y_r) - \log\pi_{ref}(y_r))\big]\Big)\Big]
 
-        \mathcal{L}_{\text{DPO}} = -\,\mathbb{E}\Big[\log \sigma\Big(\beta\big[
-            (\log\pi(y_c) - \log\pi_{ref}(y_c)) - (\log\pi(y_r) - \log\pi_{ref}(y_r))
-        \big]\Big)\Big]
+    The arguments: sequence log-probabilities (e.g. :func:`ptcourse.sequence_logprob`) of the
+    chosen and rejected answers under the policy and the frozen reference (detached, even when
+    requiring grad), all ``(P,)`` (or any one shape). ``beta``, the implicit KL leash, must be
+    > 0 (at 0 the loss is the constant :math:`\log 2`, below 0 it prefers the rejected answers).
+    Returns a scalar fp32, :math:`\log 2` when the policy is the reference.
 
-    Parameters
-    ----------
-    policy_chosen_logp, policy_rejected_logp : torch.Tensor
-        Sequence log-probabilities (e.g. :func:`ptcourse.sequence_logprob`) under the policy,
-        shape ``(P,)`` (any shape, all four equal).
-    ref_chosen_logp, ref_rejected_logp : torch.Tensor
-        The same under the frozen reference model.
-    beta : float
-        Strength of the implicit KL leash, ``> 0``; it multiplies the margin.
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar fp32 loss; :math:`\log 2` when policy equals reference. Only the policy
-        log-probabilities receive a gradient: the reference inputs are detached (the reference
-        model is frozen), even when they require grad.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import dpo_loss
     >>> lp = torch.tensor([-5.0, -7.0])
     >>> dpo_loss(lp, lp, lp, lp)  # policy == reference: log 2
     tensor(0.6931)
     """
-    cd, b = G.preference_pairs(
-        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, "beta", beta
-    )
-    chosen, rejected = _logratios(
-        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, cd
-    )  # (P,) each
+    logps = (policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp)
+    cd, b = G.preference_pairs(*logps, "beta", beta)
+    chosen, rejected = _logratios(*logps, cd)  # (P,) each
     z = b * _margin(chosen, rejected)  # (P,)
     V.refuse(
         torch.isinf(z) & torch.isfinite(chosen) & torch.isfinite(rejected),
@@ -117,59 +91,24 @@ def ipo_loss(
 ) -> torch.Tensor:
     r"""Identity Preference Optimisation loss (Azar et al., 2023, eq. 17), averaged over pairs.
 
-    .. math::
+    .. math:: \mathcal{L}_{\text{IPO}} = \mathbb{E}\big[(h - \tfrac{1}{2\tau})^2\big], \quad
+        h = \rho_c - \rho_r, \quad \rho = \log\pi(y) - \log\pi_{ref}(y)
 
-        h = \big(\log\pi(y_c) - \log\pi_{ref}(y_c)\big) - \big(\log\pi(y_r) - \log\pi_{ref}(y_r)\big),
-        \qquad
-        \mathcal{L}_{\text{IPO}} = \mathbb{E}\Big[\big(h - \tfrac{1}{2\tau}\big)^2\Big]
+    Unlike DPO's, it stops paying for a wider margin at :math:`h = 1/(2\tau)`: a larger ``tau``
+    (TRL's ``beta`` with ``loss_type="ipo"``) asks for a smaller one. ``chosen_tokens`` and
+    ``rejected_tokens`` (counts > 0, both or neither) make it :math:`h = \rho_c/|y_c| -
+    \rho_r/|y_r|`, as TRL's ``DPOTrainer`` does for IPO (``trl/trainer/dpo_trainer.py``,
+    1.10.0.dev0). Log-probabilities as for :func:`dpo_loss`; ``tau > 0``. Returns a scalar fp32
+    (fp64 for fp64 input), :math:`1/(4\tau^2)` when the policy is the reference; an infinite
+    margin (a log-probability of -inf) raises a ValueError.
 
-    DPO's logistic loss keeps paying for a wider margin :math:`h` when one answer always wins;
-    this squared loss has its minimum at the finite margin :math:`h = 1/(2\tau)`: a larger
-    :math:`\tau` (TRL's ``beta`` with ``loss_type="ipo"``) asks for a smaller margin. With
-    ``chosen_tokens`` / ``rejected_tokens`` each log-ratio is first divided by its answer's token
-    count, as TRL's ``DPOTrainer`` does for IPO (``trl/trainer/dpo_trainer.py``, 1.10.0.dev0):
-    :math:`h = \frac{\log\pi(y_c) - \log\pi_{ref}(y_c)}{|y_c|} - \frac{\log\pi(y_r) -
-    \log\pi_{ref}(y_r)}{|y_r|}`.
-
-    Parameters
-    ----------
-    policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp : torch.Tensor
-        Sequence log-probabilities, shape ``(P,)`` (any shape, all four equal), as for
-        :func:`dpo_loss`; the reference inputs are detached.
-    tau : float
-        The regularisation :math:`\tau > 0`; the target margin is :math:`1/(2\tau)`.
-    chosen_tokens, rejected_tokens : torch.Tensor, optional
-        Token counts of the answers (``> 0``, the log-probabilities' shape), both or neither.
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar fp32 loss (fp64 for fp64 input); :math:`1/(4\tau^2)` when policy equals
-        reference. An infinite margin (a log-probability of -inf) raises a ValueError.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import ipo_loss
-    >>> lp = torch.tensor([-5.0, -7.0])
-    >>> ipo_loss(lp, lp, lp, lp, tau=0.5)  # policy == reference: margin 0, target 1, loss 1
-    tensor(1.)
-    >>> ipo_loss(lp + 1.0, lp, lp, lp, tau=0.5)  # margin 1 on the target: loss 0
-    tensor(0.)
+    >>> lp = torch.tensor([-5.0, -7.0])  # margin 0, then 1, for a target of 1
+    >>> ipo_loss(lp, lp, lp, lp, tau=0.5), ipo_loss(lp + 1.0, lp, lp, lp, tau=0.5)
+    (tensor(1.), tensor(0.))
     """
-    cd, t = G.preference_pairs(
-        policy_chosen_logp,
-        policy_rejected_logp,
-        ref_chosen_logp,
-        ref_rejected_logp,
-        "tau",
-        tau,
-        chosen_tokens,
-        rejected_tokens,
-    )
-    chosen, rejected = _logratios(
-        policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, cd
-    )  # (P,) each
+    logps = (policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp)
+    cd, t = G.preference_pairs(*logps, "tau", tau, chosen_tokens, rejected_tokens)
+    chosen, rejected = _logratios(*logps, cd)  # (P,) each
     if chosen_tokens is not None:
         chosen = _per_token(chosen, chosen_tokens, "chosen_tokens")  # (P,)
         rejected = _per_token(rejected, rejected_tokens, "rejected_tokens")  # (P,)
@@ -200,7 +139,7 @@ def ipo_loss(
 
 
 def _per_token(ratio: torch.Tensor, n: torch.Tensor, name: str) -> torch.Tensor:
-    """A log-ratio ``(P,)`` divided by its answer's token count ``n`` (refused where that overflows)."""
+    """A log-ratio ``(P,)`` over its answer's token count ``n``, refused where that overflows."""
     per_token = ratio / n.to(ratio.dtype)  # (P,)
     V.refuse(
         ~torch.isfinite(per_token) & torch.isfinite(ratio),

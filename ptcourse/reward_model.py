@@ -1,11 +1,7 @@
-r"""The reward model's loss: Bradley-Terry on preference pairs.
+r"""The reward model's loss: Bradley-Terry on preference pairs (Bradley & Terry, 1952).
 
-A reward model :math:`r_\phi(x, y)` is trained on pairs (chosen :math:`y_w`, rejected
-:math:`y_l`) so that the Bradley-Terry probability (Bradley & Terry, 1952)
-:math:`P(y_w \succ y_l) = \sigma(r_\phi(x, y_w) - r_\phi(x, y_l))` fits the labels: the loss of
-InstructGPT (Ouyang et al., 2022, eq. 1), and of TRL's ``RewardTrainer.compute_loss``
-(``trl/trainer/reward_trainer.py``: ``-logsigmoid(rewards_chosen - rewards_rejected - margin)``,
-averaged; the optional margin is Llama 2's, Touvron et al., 2023).
+As in InstructGPT (Ouyang et al., 2022, eq. 1) and TRL's ``RewardTrainer.compute_loss``
+(``trl/trainer/reward_trainer.py``), with Llama 2's optional margin (Touvron et al., 2023).
 """
 
 from __future__ import annotations
@@ -26,50 +22,31 @@ def bradley_terry_loss(
 ) -> torch.Tensor:
     r"""Bradley-Terry (pairwise logistic) loss of a reward model, averaged over pairs.
 
-    .. math::
+    .. math:: \mathcal{L}_{\text{BT}} = -\frac{1}{P}\sum_{p=1}^{P}
+        \log\sigma\big(r_\phi(x_p, y_{w,p}) - r_\phi(x_p, y_{l,p}) - m_p\big)
 
-        \mathcal{L}_{\text{BT}} = -\frac{1}{P}\sum_{p=1}^{P}
-            \log\sigma\big(r_\phi(x_p, y_{w,p}) - r_\phi(x_p, y_{l,p}) - m_p\big)
+    fits the Bradley-Terry probability :math:`P(y_w \succ y_l) = \sigma(r_\phi(x, y_w) - r_\phi(x,
+    y_l))` to the labels (TRL: ``-logsigmoid(rewards_chosen - rewards_rejected - margin)``).
 
-    Parameters
-    ----------
-    chosen_rewards, rejected_rewards : torch.Tensor
-        Scalar rewards of the chosen and the rejected answers, shape ``(P,)`` (any shape, both
-        equal); finite.
-    margin : torch.Tensor or float, optional
-        :math:`m_p \ge 0`, how much the chosen reward must exceed the rejected one (Llama 2's
-        margin); a number or a tensor of the rewards' shape. Default: no margin. A margin that
-        makes the gap overflow the compute dtype is refused by name.
+    ``chosen_rewards``, ``rejected_rewards``: ``(P,)`` (or any one shape), finite. ``margin``:
+    :math:`m_p \ge 0` by which the chosen must win, a number or a tensor of that shape (default
+    none); refused by name if it makes the gap overflow. Returns a scalar fp32 (fp64 for fp64
+    input), :math:`\log 2` for equal rewards: ``logsigmoid`` keeps a wrong-way gap finite, and the
+    mean is taken on a power-of-two scale (fp32 losses of 3e38 average to 3e38).
 
-    Returns
-    -------
-    torch.Tensor
-        Scalar fp32 loss (fp64 for fp64 input); :math:`\log 2` when the two rewards are equal.
-        Computed with ``logsigmoid``, so a large wrong-way gap gives a large finite loss, not inf,
-        and averaged on a power-of-two scale, so losses near the dtype's maximum do not overflow
-        the sum (fp32 losses of 3e38 average to 3e38).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import bradley_terry_loss
-    >>> bradley_terry_loss(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 0.0]))  # ties: log 2
-    tensor(0.6931)
-    >>> bradley_terry_loss(torch.tensor([2.0]), torch.tensor([0.0]))  # -log sigmoid(2)
-    tensor(0.1269)
+    >>> r = torch.tensor([2.0, 0.0])
+    >>> bradley_terry_loss(r, r), bradley_terry_loss(r[:1], r[1:])  # ties: log 2; -log sigmoid(2)
+    (tensor(0.6931), tensor(0.1269))
     """
     cd, margin = G.reward_pairs(chosen_rewards, rejected_rewards, margin)
     c, r = chosen_rewards.to(cd), rejected_rewards.to(cd)  # (P,)
     m = torch.zeros((), dtype=cd, device=c.device)
-    if isinstance(margin, torch.Tensor):
-        m = margin  # (P,)
-    elif margin is not None:
-        m = m + margin
+    if margin is not None:
+        m = margin if isinstance(margin, torch.Tensor) else m + margin  # (P,) or ()
     # The gap on each pair's own power-of-two scale (exact: the same roundings as c - r - m), so
     # that a gap the dtype can hold is found even when c - r alone overflows.
     unit = V.pow2_unit(torch.stack(torch.broadcast_tensors(c, r, m)), dim=0)[0]  # (P,)
-    gap_u = (c / unit - r / unit) - m / unit  # (P,), |gap_u| < 6
-    gap = gap_u * unit  # (P,)
+    gap = ((c / unit - r / unit) - m / unit) * unit  # (P,)
     if not bool(torch.isfinite(gap).all()):
         i = V._first(~torch.isfinite(gap))
         if bool(torch.isfinite((c / unit - r / unit) * unit)[i]):
@@ -83,6 +60,4 @@ def bradley_terry_loss(
             f"({chosen_rewards[i].item():.4g} - {rejected_rewards[i].item():.4g}): scale the "
             "rewards down or pass float64 rewards"
         )
-    # -log sigmoid(gap) is about -gap for a large wrong-way gap: averaged on a power-of-two scale,
-    # so that losses near the dtype's maximum whose mean fits do not overflow in the sum
-    return V.safe_mean(-F.logsigmoid(gap))
+    return V.safe_mean(-F.logsigmoid(gap))  # about -gap for a large wrong-way gap

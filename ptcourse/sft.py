@@ -1,14 +1,7 @@
 r"""Supervised fine-tuning (SFT) loss: next-token cross-entropy on the response tokens only.
 
-SFT maximises the likelihood of demonstration responses given their prompts (InstructGPT,
-Ouyang et al., 2022, step 1). As in the Hugging Face causal-LM losses, ``labels`` are the input ids
-with prompt and padding positions set to ``ignore_index``, and the loss shifts them itself: the
-logits at position t predict the label at t + 1. ``average="token"`` is the maximum-likelihood
-estimate: every kept token weighs the same. ``average="sequence"`` averages per sequence first, so
-every sequence weighs the same and each token of a sequence with :math:`|y_b|` kept tokens weighs
-:math:`1/|y_b|`: the tokens of long demonstrations count for less, which shifts the fitted model
-towards short answers (chapter 02 measures it on the toy world). DAPO (Yu et al., 2025) and
-Dr. GRPO (Liu et al., 2025) analyse the same per-sequence normalisation in the RL loss, not in SFT.
+SFT maximises the likelihood of demonstrations given their prompts (InstructGPT, Ouyang et al.,
+2022, step 1), with the labels of the Hugging Face causal-LM losses.
 """
 
 from __future__ import annotations
@@ -30,57 +23,31 @@ def sft_loss(
 ) -> torch.Tensor:
     r"""Causal-LM SFT loss with the shift done inside (position t predicts label t+1).
 
-    The chunked engine (:mod:`ptcourse._vocab`) does not support ``torch.func`` (``vmap``,
-    ``grad``): it raises an error naming the function; use ordinary autograd.
+    With :math:`\ell_{b,t} = -\log p(\text{labels}_{b,t+1} \mid \text{input}_{b,\le t})`,
+    :math:`m_{b,t} = [\text{labels}_{b,t+1} \ne \text{ignore}]`, :math:`B'` the rows keeping any:
 
-    With kept-token indicator :math:`m_{b,t} = [\,\ell_{b,t+1} \ne \text{ignore}\,]` and
-    :math:`\ell_{b,t} = -\log p(\text{labels}_{b,t+1} \mid \text{input}_{b,\le t})`:
+    .. math:: \mathcal{L}_{\text{token}} = \frac{\sum_{b,t} m_{b,t}\ell_{b,t}}{\sum_{b,t} m_{b,t}},
+        \qquad \mathcal{L}_{\text{sequence}} = \frac{1}{|B'|} \sum_{b \in B'}
+        \frac{\sum_t m_{b,t}\,\ell_{b,t}}{\sum_t m_{b,t}}
 
-    .. math::
+    ``average="token"`` is maximum likelihood, every kept token weighing the same; "sequence" weighs
+    a token of a row with :math:`|y_b|` kept tokens :math:`1/|y_b|`, so the fit favours short
+    answers (chapter 02 measures it; DAPO, Yu et al., 2025, and Dr. GRPO, Liu et al., 2025, study it
+    in the RL loss). ``logits``: ``(B, T, V)`` of a causal LM on ``input_ids`` ``(B, T)``;
+    ``labels``: ``(B, T)``, the input ids with prompt and padding at ``ignore_index`` (-100, as in
+    PyTorch and Hugging Face), which their dtype must hold (``uint8`` labels with -100 are refused:
+    they would store 156, a real id); compared as int64. Returns a scalar fp32 in nats; a ValueError
+    if no label is kept; ``torch.func`` is refused (:mod:`ptcourse._vocab`).
 
-        \mathcal{L}_{\text{token}} = \frac{\sum_{b,t} m_{b,t}\,\ell_{b,t}}{\sum_{b,t} m_{b,t}},
-        \qquad
-        \mathcal{L}_{\text{sequence}} = \frac{1}{|B'|} \sum_{b \in B'}
-            \frac{\sum_t m_{b,t}\,\ell_{b,t}}{\sum_t m_{b,t}}
-
-    where :math:`B'` are the sequences with at least one kept token.
-
-    Parameters
-    ----------
-    logits : torch.Tensor
-        ``(B, T, V)`` from a causal LM run on ``input_ids`` ``(B, T)``.
-    labels : torch.Tensor
-        ``(B, T)`` integer: the input ids, with prompt/padding positions set to ``ignore_index``.
-    ignore_index : int
-        Label value that is left out of the loss (default -100, as in PyTorch and Hugging Face).
-        The labels' dtype must be able to hold it: ``uint8`` labels with -100 are refused,
-        since writing -100 into them stores 156, a real token id. Any integer dtype that can
-        hold it works (labels are compared as int64).
-    average : {"token", "sequence"}
-        ``"token"``: mean over all kept tokens of the batch (maximum likelihood; a long answer
-        contributes more tokens); ``"sequence"``: mean over sequences of each sequence's mean
-        (a token of a short answer weighs more).
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar fp32 loss in nats. Raises ValueError if no label is kept.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from ptcourse import sft_loss
-    >>> logits = torch.zeros(1, 4, 10)  # uniform over 10 tokens at each position
-    >>> labels = torch.tensor([[-100, -100, 7, 2]])  # the prompt is 2 tokens, the answer 2
-    >>> sft_loss(logits, labels)  # log 10, averaged over the 2 answer tokens
+    >>> labels = torch.tensor([[-100, -100, 7, 2]])  # a prompt of 2 tokens, an answer of 2
+    >>> sft_loss(torch.zeros(1, 4, 10), labels)  # uniform over 10 tokens: log 10
     tensor(2.3026)
     """
     ig = G.sft_labels(logits, labels, ignore_index, average)
     labels = labels.long()  # compare in a wide type
-    # Shift the labels, not the logits: logits[:, :-1] is not contiguous and would be copied.
+    # Shift the labels, not the logits (logits[:, :-1] is not contiguous and would be copied):
     # target[b, t] = labels[b, t + 1]; the last position predicts nothing.
-    ignore = torch.full_like(labels[:, :1], ig)  # (B, 1)
-    shifted = torch.cat([labels[:, 1:], ignore], dim=1)  # (B, T)
+    shifted = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], ig)], dim=1)  # (B, T)
     keep = shifted != ig  # (B, T)
     targets = torch.where(keep, shifted, torch.zeros((), dtype=shifted.dtype))  # (B, T)
     nll = -token_logprobs(logits, targets)  # (B, T)
@@ -89,5 +56,4 @@ def sft_loss(
         return nll.sum() / keep.sum()
     per_seq_n = keep.sum(-1)  # (B,)
     has = per_seq_n > 0  # (B,)
-    per_seq = nll.sum(-1)[has] / per_seq_n[has]  # (B',)
-    return per_seq.mean()
+    return (nll.sum(-1)[has] / per_seq_n[has]).mean()  # (B',) means, averaged
