@@ -58,16 +58,12 @@ H_LOG_RATIO = (
 MODERATE = (8, 2000)  # (N, V): a moderate input on which a Python loop over V is clearly slow
 
 
-def gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def randn(*shape: int, seed: int, scale: float = 1.0) -> torch.Tensor:
-    return torch.randn(*shape, generator=gen(seed)) * scale
+def randn(*shape: int, seed: int) -> torch.Tensor:
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
 def randint(high: int, *shape: int, seed: int) -> torch.Tensor:
-    return torch.randint(0, high, shape, generator=gen(seed))
+    return torch.randint(0, high, shape, generator=torch.Generator().manual_seed(seed))
 
 
 def probs_logits(probs) -> torch.Tensor:

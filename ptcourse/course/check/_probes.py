@@ -1,8 +1,5 @@
-"""The checks beyond values: a "must raise", the backward pass, and the speed of a right answer.
-
-:class:`Probes` is mixed into :class:`~ptcourse.course.check.harness.Check`, whose ``call``, ``fail``,
-``require``, ``ref``, ``params``, ``checks`` and ``hints`` it uses.
-"""
+"""The checks beyond values: a "must raise", the backward pass, and the speed of a right answer
+(:class:`Probes`, mixed into :class:`~ptcourse.course.check.harness.Check`)."""
 
 from __future__ import annotations
 
@@ -42,21 +39,14 @@ class Probes:
                 f'f"{mentions} must be ..., got {{{mentions}!r}}".',
             ) from None
         except Exception as err:
-            raise self.fail(
-                f"your {self.name} raised {type(err).__name__}, not {error.__name__}",
-                where,
-                code=_guard.learner_line(err),
-                why=f"The exercise says: {label}.",
-            ) from None
+            raised = f"your {self.name} raised {type(err).__name__}, not {error.__name__}"
+            raise self.fail(raised, where, code=_guard.learner_line(err),
+                            why=f"The exercise says: {label}.") from None  # fmt: skip
         except _guard.TimedOut:
-            raise self.fail(
-                f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds", where
-            ) from None
-        raise self.fail(
-            f"your {self.name} accepted {bad} instead of raising {error.__name__}",
-            where,
-            why=f"The exercise says: {label}.",
-        )
+            timed_out = f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds"
+            raise self.fail(timed_out, where) from None
+        accepted = f"your {self.name} accepted {bad} instead of raising {error.__name__}"
+        raise self.fail(accepted, where, why=f"The exercise says: {label}.")
 
     def gradient(self, where, args, kwargs=None, *, wrt, frozen=(), what=None, nan_hint=""):
         """Backward pass: the gradient w.r.t. ``wrt`` matches the reference's; ``frozen`` gets none."""

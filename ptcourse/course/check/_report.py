@@ -1,12 +1,8 @@
 """What a checker says: small tensors as short lists, the result object, and the failure block.
 
-A wrong answer raises :class:`CheckFailed`, an ``AssertionError`` whose text names what failed, the
-small input, what was returned and expected, and the diagnosis. IPython (Jupyter, Colab) shows an
-exception through its ``_render_traceback_`` when it has one, so a learner sees that short block and no
-traceback through the checker; a plain Python run gets the usual exception and traceback.
-
-The marks are U+2713 (check mark) and U+2717 (ballot x), which every common font has; an emoji may
-show as an empty box.
+IPython (Jupyter, Colab) shows an exception through its ``_render_traceback_`` when it has one, so a
+learner sees :class:`CheckFailed`'s short block and no traceback through the checker. The marks are
+U+2713 (check mark), U+2717 (ballot x) and U+2026 (ellipsis), which every common font has.
 """
 
 from __future__ import annotations
@@ -68,11 +64,9 @@ def pair(got: torch.Tensor, want: torch.Tensor) -> tuple[str, str]:
 
 @dataclass
 class CheckResult:
-    """What one checker found: ``status`` is "passed", "failed" or "not done".
-
-    ``checks`` lists the checks that ran (and passed, up to the first failure); ``message`` is the
-    failure's text; ``hints`` are remarks on a passing answer (it is correct but slow, say).
-    """
+    """What one checker found: ``status`` is "passed", "failed" or "not done"; ``checks`` the checks
+    that ran (and passed, up to the first failure); ``message`` the failure's text; ``hints`` remarks
+    on a passing answer (it is correct but slow, say)."""
 
     name: str
     status: str
@@ -105,7 +99,7 @@ class CheckFailed(AssertionError):
     """A wrong answer: what failed, on which input, returned vs expected, and why.
 
     ``str()`` is one paragraph starting "your ..."; IPython shows :meth:`_render_traceback_`, the
-    short block, instead of a traceback. ``result`` is the :class:`CheckResult`.
+    short block, instead of a traceback; ``result`` is the :class:`CheckResult`.
     """
 
     def __init__(
@@ -117,9 +111,8 @@ class CheckFailed(AssertionError):
         text = headline + (f" for {where}" if where else "")
         if got is not None:
             text += f": {of} is {got}" if of else f": your {name} returned {got}"
-            text += f"; expected {want}." if want is not None else "."
-        else:
-            text += "."
+            text += f"; expected {want}" if want is not None else ""
+        text += "."
         if code:
             text += f" (your code: {code})"
         super().__init__(text + (f" {why}" if why else ""))

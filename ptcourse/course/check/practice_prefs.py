@@ -9,12 +9,11 @@ live in the shared tests); a chapter calls them as ``practice_prefs.ipo_loss(ipo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 
 from ._report import CheckFailed, CheckResult, pair_logps
-from .harness import Check, run
+from .harness import Check, checker
 
 __all__ = ["ipo_loss", "prediction"]
 
@@ -26,7 +25,8 @@ def _ipo(pc_, pr, rc, rr, tau, *, target=None, flip=False):
     return ((-h if flip else h) - t).square().mean()
 
 
-def ipo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
+@checker("IPO loss")
+def ipo_loss(c: Check) -> None:
     r"""Check ``ipo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, tau=0.1)``.
 
     .. math::
@@ -35,42 +35,36 @@ def ipo_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
         h = (\log\pi - \log\pi_{ref})(y_c) - (\log\pi - \log\pi_{ref})(y_r)
 
     >>> import ptcourse
-    >>> from ptcourse.course.check import practice_prefs
-    >>> practice_prefs.ipo_loss(ptcourse.ipo_loss).passed  # the reference passes
+    >>> ipo_loss(ptcourse.ipo_loss).passed  # the reference passes
     ✓ ipo_loss: correct -- all ... checks passed.
     True
     """
-
-    def body(c: Check) -> None:
-        pc_ = torch.tensor([-4.0, -6.0, -3.0])  # (P=3,)
-        pr = torch.tensor([-5.0, -5.5, -7.0])
-        rc = torch.tensor([-4.5, -6.0, -3.5])
-        rr = torch.tensor([-4.8, -6.2, -6.0])
-        args = (pc_, pr, rc, rr)
-        where = pair_logps(*args)
-        got = c.call(where, *args)
-        c.require("a scalar", got.dim() == 0, f"your IPO loss is of shape {tuple(got.shape)}",
-                  where, why="Average the per-pair squares to one number (.mean()).")  # fmt: skip
-        c.expect(got, c.ref(*args), where + ", tau=0.1 (default)", what="IPO loss", mistakes=(
-            (lambda: _ipo(*args, 0.1, target=1 / 0.1), "The target margin is 1/(2 tau), not 1/tau."),
-            (lambda: _ipo(*args, 0.1, target=0.1 / 2), "The target margin is 1/(2 tau), not tau/2."),
-            (lambda: _ipo(*args, 0.1, flip=True), "h is the chosen log-ratio minus the rejected one."),
-            (lambda: -torch.nn.functional.logsigmoid(0.1 * ((pc_ - rc) - (pr - rr))).mean(),
-             "That is the DPO loss; IPO squares the distance of the margin to 1/(2 tau)."),
-        ))  # fmt: skip
-        same = torch.tensor([-2.0, -7.0])
-        c.case("all four log-probs equal to [-2, -7], tau=0.5 (margin 0, target 1)", (same,) * 4,
-               {"tau": 0.5}, what="IPO loss")  # fmt: skip
-        c.case(where + ", tau=2.0", args, {"tau": 2.0}, what="IPO loss",
-               mistakes=((lambda: c.ref(*args), "You ignored the tau argument."),))  # fmt: skip
-        for tau in (1.0, 0.37):  # off any list: chapter 8 itself uses tau = 1
-            c.case(f"{where}, tau={tau}", args, {"tau": tau}, what="IPO loss",
-                   hint=f"The target margin is 1/(2 tau) = {1 / (2 * tau):.4g} for tau={tau}: "
-                   "compute it from tau, for any tau.")  # fmt: skip
-        c.gradient(where, args, {"tau": 0.5}, wrt=("policy_chosen_logp", "policy_rejected_logp"),
-                   frozen=("ref_chosen_logp", "ref_rejected_logp"), what="IPO loss")  # fmt: skip
-
-    return run("ipo_loss", fn, "IPO loss", body, seed)
+    pc_ = torch.tensor([-4.0, -6.0, -3.0])  # (P=3,)
+    pr = torch.tensor([-5.0, -5.5, -7.0])
+    rc = torch.tensor([-4.5, -6.0, -3.5])
+    rr = torch.tensor([-4.8, -6.2, -6.0])
+    args = (pc_, pr, rc, rr)
+    where = pair_logps(*args)
+    got = c.call(where, *args)
+    c.scalar(got, where, "Average the per-pair squares to one number (.mean()).")
+    c.expect(got, c.ref(*args), where + ", tau=0.1 (default)", mistakes=(
+        (lambda: _ipo(*args, 0.1, target=1 / 0.1), "The target margin is 1/(2 tau), not 1/tau."),
+        (lambda: _ipo(*args, 0.1, target=0.1 / 2), "The target margin is 1/(2 tau), not tau/2."),
+        (lambda: _ipo(*args, 0.1, flip=True), "h is the chosen log-ratio minus the rejected one."),
+        (lambda: -torch.nn.functional.logsigmoid(0.1 * ((pc_ - rc) - (pr - rr))).mean(),
+         "That is the DPO loss; IPO squares the distance of the margin to 1/(2 tau)."),
+    ))  # fmt: skip
+    same = torch.tensor([-2.0, -7.0])
+    c.case("all four log-probs equal to [-2, -7], tau=0.5 (margin 0, target 1)", (same,) * 4,
+           {"tau": 0.5})  # fmt: skip
+    c.case(where + ", tau=2.0", args, {"tau": 2.0},
+           mistakes=((lambda: c.ref(*args), "You ignored the tau argument."),))  # fmt: skip
+    for tau in (1.0, 0.37):  # off any list: chapter 8 itself uses tau = 1
+        c.case(f"{where}, tau={tau}", args, {"tau": tau},
+               hint=f"The target margin is 1/(2 tau) = {1 / (2 * tau):.4g} for tau={tau}: "
+               "compute it from tau, for any tau.")  # fmt: skip
+    c.gradient(where, args, {"tau": 0.5}, wrt=("policy_chosen_logp", "policy_rejected_logp"),
+               frozen=("ref_chosen_logp", "ref_rejected_logp"))  # fmt: skip
 
 
 #: The reasoning behind each predict-then-run exercise, shown only after a wrong prediction: it lives

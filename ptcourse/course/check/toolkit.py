@@ -5,13 +5,11 @@ The clipped objective follows Schulman et al. (2017) and DAPO's clip-higher (Yu 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from ._common import H_FLOAT_MASK, H_LOG_RATIO, H_PREFIX, prefix_of
 from ._report import fmt
-from .harness import Check, CheckResult, close, run
+from .harness import Check, checker, close
 
 MUSTS = {
     "grpo_advantages": {"all equal": "a group whose rewards are all equal gives zeros"},
@@ -35,7 +33,8 @@ def _adv(r, eps=1e-4, std="group", how="add", dim=-1):
     return centred / (s + eps) if how == "add" else centred / s
 
 
-def grpo_advantages(fn: Callable, *, seed: int | None = None) -> CheckResult:
+@checker("advantages")
+def grpo_advantages(c: Check) -> None:
     r"""Check ``grpo_advantages(rewards, *, scale=True, eps=1e-4)``: group-normalised advantages.
 
     .. math::
@@ -43,74 +42,67 @@ def grpo_advantages(fn: Callable, *, seed: int | None = None) -> CheckResult:
         A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \epsilon},\quad s_g^2 = \frac{1}{n-1} \sum_i (r_{g,i} - \bar r_g)^2
 
     >>> import ptcourse
-    >>> from ptcourse import check
-    >>> check.grpo_advantages(ptcourse.grpo_advantages).passed  # the reference passes
+    >>> grpo_advantages(ptcourse.grpo_advantages).passed  # the reference passes
     ✓ grpo_advantages: correct -- all ... checks passed.
     True
     """
+    r = torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.5, 0.2, 0.9, 0.6]])  # (G=2, n=4)
+    where = f"rewards={fmt(r)} (2 groups of 4)"
+    got = c.call(where, r)
+    c.require("one advantage per reward", got.shape == r.shape,
+              f"your advantages are of shape {tuple(got.shape)}", where,
+              why=f"Expected one advantage per reward, shape {tuple(r.shape)}.")  # fmt: skip
+    want = c.ref(r)
+    whole = (lambda: (r - r.mean()) / (r.std() + 1e-4), "You normalised over the whole "
+             "batch: GRPO subtracts each group's own mean and divides by its own std (over "
+             "the last dimension, keepdim=True).")  # fmt: skip
+    if not (bool(torch.isfinite(got).all()) and close(got.sum(-1), torch.zeros(2), atol=1e-4)):
+        c.expect(got, want, where, mistakes=(whole,),
+                 hint="Your advantages do not average to 0 within each group: subtract each "
+                 "group's own mean (mean over the last dimension, keepdim=True).")  # fmt: skip
+    c.checks.append("each group averages to 0")
+    c.expect(got, want, where, mistakes=(
+        (lambda: _adv(r, std="population"), "That is the population std (divide by n); the "
+         "exercise asks for the Bessel-corrected std (divide by n - 1), torch.std's default "
+         "and the convention of the GRPO paper's reference code."),
+        (lambda: _adv(r, how="sqrt"), _H_SQRT),
+        (lambda: _adv(r, std="batch"), "You divided by the std of the whole batch; GRPO "
+         "divides each group by its own std (over the last dimension, keepdim=True)."),
+        (lambda: _adv(r, how="none"), "Add eps to the std: (r - mean) / (std + eps), not the "
+         "std alone, nor std.clamp_min(eps)."),
+        (lambda: r - r.mean(-1, keepdim=True), "With scale=True, divide by (std + eps)."),
+    ))  # fmt: skip
 
-    def body(c: Check) -> None:
-        r = torch.tensor([[1.0, 0.0, 0.0, 1.0], [0.5, 0.2, 0.9, 0.6]])  # (G=2, n=4)
-        where = f"rewards={fmt(r)} (2 groups of 4)"
-        got = c.call(where, r)
-        c.require("one advantage per reward", got.shape == r.shape,
-                  f"your advantages are of shape {tuple(got.shape)}", where,
-                  why=f"Expected one advantage per reward, shape {tuple(r.shape)}.")  # fmt: skip
-        want = c.ref(r)
-        whole = (lambda: (r - r.mean()) / (r.std() + 1e-4), "You normalised over the whole "
-                 "batch: GRPO subtracts each group's own mean and divides by its own std (over "
-                 "the last dimension, keepdim=True).")  # fmt: skip
-        if not (bool(torch.isfinite(got).all()) and close(got.sum(-1), torch.zeros(2), atol=1e-4)):
-            c.expect(got, want, where, what="advantages", mistakes=(whole,),
-                     hint="Your advantages do not average to 0 within each group: subtract each "
-                     "group's own mean (mean over the last dimension, keepdim=True).")  # fmt: skip
-        c.checks.append("each group averages to 0")
-        c.expect(got, want, where, what="advantages", mistakes=(
-            (lambda: _adv(r, std="population"), "That is the population std (divide by n); the "
-             "exercise asks for the Bessel-corrected std (divide by n - 1), torch.std's default "
-             "and the convention of the GRPO paper's reference code."),
-            (lambda: _adv(r, how="sqrt"), _H_SQRT),
-            (lambda: _adv(r, std="batch"), "You divided by the std of the whole batch; GRPO "
-             "divides each group by its own std (over the last dimension, keepdim=True)."),
-            (lambda: _adv(r, how="none"), "Add eps to the std: (r - mean) / (std + eps), not the "
-             "std alone, nor std.clamp_min(eps)."),
-            (lambda: r - r.mean(-1, keepdim=True), "With scale=True, divide by (std + eps)."),
-        ))  # fmt: skip
-
-        const = torch.tensor([[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]])
-        c.case(f"rewards={fmt(const)} (the first group is constant)", (const,),
-               what="advantages", nan_hint=_H_CONST, inf_hint=_H_CONST)  # fmt: skip
-        c.checks.append(MUSTS["grpo_advantages"]["all equal"])
-        small = torch.tensor([[0.0, 0.0, 0.0, 1e-3]])
-        c.case(f"rewards={fmt(small)}", (small,), what="advantages", mistakes=(
-            (lambda: _adv(small, how="sqrt"), _H_SQRT),
-            (lambda: _adv(small, how="clamp"), "You clamped the std at eps (std.clamp_min(eps)); "
-             "the formula adds eps: (r - mean) / (std + eps)."),
-        ))  # fmt: skip
-        c.case(where + ", eps=0.5", (r,), {"eps": 0.5}, what="advantages",
-               mistakes=((lambda: want, "You ignored the eps argument."),))  # fmt: skip
-        for g, n in ((2, 6), (4, 3)):  # group sizes other than 4
-            rg = torch.rand(g, n, generator=torch.Generator().manual_seed(61 + n))
-            c.case(f"rewards of shape ({g}, {n}) ({g} groups of {n}): {fmt(rg, 3)}", (rg,),
-                   what="advantages", call_hint="Groups may have any size n (the last "
-                   "dimension); don't assume 4.", hint="A group is one row, of any size n: "
-                   "normalise over the last dimension, whatever its group size.")  # fmt: skip
-        c.case(
-            where + ", scale=False",
-            (r,),
-            {"scale": False},
-            what="advantages",
-            mistakes=((lambda: want, "With scale=False only subtract the group mean."),),
-        )
-
-    return run("grpo_advantages", fn, "advantages", body, seed)
+    const = torch.tensor([[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]])
+    c.case(f"rewards={fmt(const)} (the first group is constant)", (const,), nan_hint=_H_CONST,
+           inf_hint=_H_CONST)  # fmt: skip
+    c.checks.append(MUSTS["grpo_advantages"]["all equal"])
+    small = torch.tensor([[0.0, 0.0, 0.0, 1e-3]])
+    c.case(f"rewards={fmt(small)}", (small,), mistakes=(
+        (lambda: _adv(small, how="sqrt"), _H_SQRT),
+        (lambda: _adv(small, how="clamp"), "You clamped the std at eps (std.clamp_min(eps)); "
+         "the formula adds eps: (r - mean) / (std + eps)."),
+    ))  # fmt: skip
+    c.case(where + ", eps=0.5", (r,), {"eps": 0.5},
+           mistakes=((lambda: want, "You ignored the eps argument."),))  # fmt: skip
+    for g, n in ((2, 6), (4, 3)):  # group sizes other than 4
+        rg = torch.rand(g, n, generator=torch.Generator().manual_seed(61 + n))
+        c.case(f"rewards of shape ({g}, {n}) ({g} groups of {n}): {fmt(rg, 3)}", (rg,),
+               call_hint="Groups may have any size n (the last "
+               "dimension); don't assume 4.", hint="A group is one row, of any size n: "
+               "normalise over the last dimension, whatever its group size.")  # fmt: skip
+    c.case(where + ", scale=False", (r,), {"scale": False},
+           mistakes=((lambda: want, "With scale=False only subtract the group mean."),))  # fmt: skip
 
 
 def _ppo(rho, adv, m, reduce="min", sign=-1.0, per_seq=False, lo=0.8, hi=1.2):
-    """The PPO loss from the ratio and its slips: max, the clipped or raw term alone, ..."""
+    """The PPO loss from the ratio and its slips: max, the clipped or raw term alone, dual-clip PPO
+    (a floor 3 * A on the terms of negative advantages), ..."""
     unclipped, clipped = rho * adv, rho.clamp(lo, hi) * adv
+    least = torch.minimum(unclipped, clipped)
     pick = {
-        "min": torch.minimum(unclipped, clipped),
+        "min": least,
+        "dual": torch.where(adv < 0, torch.maximum(least, 3.0 * adv), least),
         "max": torch.maximum(unclipped, clipped),
         "clipped": clipped,
         "unclipped": unclipped,
@@ -126,101 +118,85 @@ _H_DUAL = ("This exercise has no dual clip: a negative advantage's term is min(r
            "clip(rho) * A) however large rho is, with no lower bound like 3 * A.")  # fmt: skip
 
 
-def _ppo_dual(rho, adv, m, c=3.0):
-    """The slip of dual-clip PPO (a floor c * A on the terms of negative advantages)."""
-    obj = torch.minimum(rho * adv, rho.clamp(0.8, 1.2) * adv)
-    obj = torch.where(adv < 0, torch.maximum(obj, c * adv), obj)
-    x = torch.where(m, -obj, 0)
-    return x.sum() / m.sum()
-
-
-def ppo_clip_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
+@checker("PPO loss")
+def ppo_clip_loss(c: Check) -> None:
     r"""Check ``ppo_clip_loss(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None)``.
 
     .. math::
 
         \mathcal{L} = -\frac{1}{\sum m} \sum m \min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon_\mathrm{high}) A\big),\quad \rho = e^{\log p - \log p_\mathrm{old}}
 
-    >>> from ptcourse import check
-    >>> def ppo_clip_loss(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None):
+    >>> def stub(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None):
     ...     raise NotImplementedError  # the student stub
-    >>> check.ppo_clip_loss(ppo_clip_loss).status
+    >>> ppo_clip_loss(stub).status
     … ppo_clip_loss: not done yet -- write the function `ppo_clip_loss` you define in this exercise, then run this cell again.
     'not done'
     """
+    old = torch.tensor([[-1.0, -2.0, -0.5, -1.5], [-0.7, -1.2, -2.0, -1.0]])  # (B=2, T=4)
+    log_ratio = torch.tensor([[0.5, -0.5, 0.1, 0.3], [-0.4, 0.05, 0.2, 0.0]])
+    new = old + log_ratio
+    adv = torch.tensor([[1.0, 1.0, -1.0, 2.0], [-1.0, 2.0, 1.0, 0.5]])  # per token
+    mask = torch.tensor([[True, True, True, False], [True, True, False, False]])
+    args = (new, old, adv, mask)
+    where = (f"logp={fmt(new)}, old_logp={fmt(old)}, advantages={fmt(adv)} (per token), "
+             f"mask={fmt(mask.int())}")  # fmt: skip
+    rho = log_ratio.exp()
+    got = c.call(where, *args, hint=_H_ADV)
+    c.scalar(got, where, "It is one number: the mean over kept tokens.")
+    want = c.ref(*args)
+    c.expect(got, want, where, mistakes=(
+        (lambda: _ppo(rho, adv, mask, "max"),
+         "Take the MINIMUM of the clipped and unclipped terms (the pessimistic bound)."),
+        (lambda: _ppo(rho, adv, mask, sign=1.0),
+         "The loss is the NEGATIVE of the clipped objective (we minimise the loss)."),
+        (lambda: _ppo(rho, adv, torch.ones_like(mask)),
+         "You ignored the mask: average only over kept tokens."),
+        (lambda: _ppo(rho, adv, mask, per_seq=True),
+         "Average over all kept tokens at once (token mean), not per sequence first."),
+        (lambda: _ppo(1 / rho, adv, mask), "The ratio is rho = exp(logp - old_logp) (new over old)."),
+        (lambda: _ppo(new / old, adv, mask), "logp and old_logp are LOG-probabilities: the "
+         "ratio is exp(logp - old_logp), not logp / old_logp."),
+        (lambda: _ppo(rho, adv, mask, "clip rho*A"), "Clip the ratio rho, not the product "
+         "rho * A: min(rho * A, clip(rho, 1 - eps, 1 + eps_high) * A)."),
+        (lambda: _ppo(rho, adv, mask, "clipped"),
+         "Take the minimum of the unclipped and the clipped term, not the clipped term alone."),
+        (lambda: _ppo(rho, adv, mask, "unclipped"), "You forgot to clip the ratio."),
+        (lambda: _ppo(rho[..., None], adv[..., None, :], mask[..., None]), _H_ADV),
+    ))  # fmt: skip
 
-    def body(c: Check) -> None:
-        old = torch.tensor([[-1.0, -2.0, -0.5, -1.5], [-0.7, -1.2, -2.0, -1.0]])  # (B=2, T=4)
-        log_ratio = torch.tensor([[0.5, -0.5, 0.1, 0.3], [-0.4, 0.05, 0.2, 0.0]])
-        new = old + log_ratio
-        adv = torch.tensor([[1.0, 1.0, -1.0, 2.0], [-1.0, 2.0, 1.0, 0.5]])  # per token
-        mask = torch.tensor([[True, True, True, False], [True, True, False, False]])
-        args = (new, old, adv, mask)
-        where = (f"logp={fmt(new)}, old_logp={fmt(old)}, advantages={fmt(adv)} (per token), "
-                 f"mask={fmt(mask.int())}")  # fmt: skip
-        rho = log_ratio.exp()
-        got = c.call(where, *args, hint=_H_ADV)
-        c.require("a scalar", got.dim() == 0, f"your PPO loss is of shape {tuple(got.shape)}",
-                  where, why="It is one number: the mean over kept tokens.")  # fmt: skip
-        want = c.ref(*args)
-        c.expect(got, want, where, what="PPO loss", mistakes=(
-            (lambda: _ppo(rho, adv, mask, "max"),
-             "Take the MINIMUM of the clipped and unclipped terms (the pessimistic bound)."),
-            (lambda: _ppo(rho, adv, mask, sign=1.0),
-             "The loss is the NEGATIVE of the clipped objective (we minimise the loss)."),
-            (lambda: _ppo(rho, adv, torch.ones_like(mask)),
-             "You ignored the mask: average only over kept tokens."),
-            (lambda: _ppo(rho, adv, mask, per_seq=True),
-             "Average over all kept tokens at once (token mean), not per sequence first."),
-            (lambda: _ppo(1 / rho, adv, mask), "The ratio is rho = exp(logp - old_logp) (new over old)."),
-            (lambda: _ppo(new / old, adv, mask), "logp and old_logp are LOG-probabilities: the "
-             "ratio is exp(logp - old_logp), not logp / old_logp."),
-            (lambda: _ppo(rho, adv, mask, "clip rho*A"), "Clip the ratio rho, not the product "
-             "rho * A: min(rho * A, clip(rho, 1 - eps, 1 + eps_high) * A)."),
-            (lambda: _ppo(rho, adv, mask, "clipped"),
-             "Take the minimum of the unclipped and the clipped term, not the clipped term alone."),
-            (lambda: _ppo(rho, adv, mask, "unclipped"), "You forgot to clip the ratio."),
-            (lambda: _ppo(rho[..., None], adv[..., None, :], mask[..., None]), _H_ADV),
-        ))  # fmt: skip
+    seq_adv = torch.tensor([[1.0], [-0.5]])  # (B, 1) one advantage per sequence
+    c.case(f"the same logp, old_logp and mask, advantages={fmt(seq_adv)} (per sequence, "
+           "shape (2, 1))", (new, old, seq_adv, mask),
+           hint="advantages broadcast to logp's shape: (B, T) per token or (B, 1) per "
+           "sequence.")  # fmt: skip
+    c.case(where + ", clip_eps_high=0.28", args, {"clip_eps_high": 0.28},
+           mistakes=((lambda: want, "You ignored clip_eps_high: the ratio is clipped to "
+                      "[1 - clip_eps, 1 + clip_eps_high] (clip-higher)."),))  # fmt: skip
+    c.case(where + ", clip_eps=0.1", args, {"clip_eps": 0.1}, mistakes=(
+        (lambda: want, "You ignored the clip_eps argument."),
+        (lambda: _ppo(rho, adv, mask, lo=0.9, hi=1.2),
+         "clip_eps_high defaults to clip_eps when it is None."),
+    ))  # fmt: skip
+    mask01 = mask.float()
+    c.case(where.replace(fmt(mask.int()), f"{fmt(mask01)} (0/1 floats)"),
+           (new, old, adv, mask01), call_hint=H_FLOAT_MASK, hint=H_FLOAT_MASK)  # fmt: skip
 
-        seq_adv = torch.tensor([[1.0], [-0.5]])  # (B, 1) one advantage per sequence
-        c.case(f"the same logp, old_logp and mask, advantages={fmt(seq_adv)} (per sequence, "
-               "shape (2, 1))", (new, old, seq_adv, mask), what="PPO loss",
-               hint="advantages broadcast to logp's shape: (B, T) per token or (B, 1) per "
-               "sequence.")  # fmt: skip
-        c.case(where + ", clip_eps_high=0.28", args, {"clip_eps_high": 0.28}, what="PPO loss",
-               mistakes=((lambda: want, "You ignored clip_eps_high: the ratio is clipped to "
-                          "[1 - clip_eps, 1 + clip_eps_high] (clip-higher)."),))  # fmt: skip
-        c.case(where + ", clip_eps=0.1", args, {"clip_eps": 0.1}, what="PPO loss", mistakes=(
-            (lambda: want, "You ignored the clip_eps argument."),
-            (lambda: _ppo(rho, adv, mask, lo=0.9, hi=1.2),
-             "clip_eps_high defaults to clip_eps when it is None."),
-        ))  # fmt: skip
-        mask01 = mask.float()
-        c.case(where.replace(fmt(mask.int()), f"{fmt(mask01)} (0/1 floats)"),
-               (new, old, adv, mask01), what="PPO loss", call_hint=H_FLOAT_MASK,
-               hint=H_FLOAT_MASK)  # fmt: skip
-
-        # log-probs near -300, ratios far outside the clip on both sides, a mask with holes
-        far_old = torch.tensor([[-300.0, -301.0, -299.5, -302.0], [-298.0, -303.0, -300.5, -299.0]])
-        far_lr = torch.tensor([[1.5, -2.5, 2.0, 0.2], [-1.8, 1.2, 3.0, -0.1]])  # ratios 0.08 .. 20
-        far_new, far_adv = (
-            far_old + far_lr,
-            torch.tensor([[-1.0, 1.0, -2.0, 1.0], [1.0, -1.0, -0.5, 2.0]]),
-        )
-        holes = torch.tensor([[True, False, True, True], [False, True, True, True]])
-        far_rho = far_lr.exp()
-        where_far = (f"log-probs near -300: old_logp={fmt(far_old)}, log-ratios {fmt(far_lr)} "
-                     f"(ratios up to 20), advantages={fmt(far_adv)}, mask with holes "
-                     f"{fmt(holes.int())}")  # fmt: skip
-        c.case(where_far, (far_new, far_old, far_adv, holes), what="PPO loss", hint=_H_FAR,
-               nan_hint=H_LOG_RATIO, inf_hint=H_LOG_RATIO, mistakes=(
-            (lambda: _ppo(far_rho, far_adv, prefix_of(holes)), H_PREFIX),
-            (lambda: _ppo_dual(far_rho, far_adv, holes), _H_DUAL),
-            (lambda: _ppo(far_rho, far_adv, holes, "unclipped"), "You forgot to clip the ratio."),
-        ))  # fmt: skip
-        c.gradient(where_far, (far_new, far_old, far_adv, holes), wrt=("logp",),
-                   frozen=("old_logp",), what="PPO loss", nan_hint=H_LOG_RATIO)  # fmt: skip
-        c.gradient(where, args, wrt=("logp",), frozen=("old_logp",), what="PPO loss")
-
-    return run("ppo_clip_loss", fn, "PPO loss", body, seed)
+    # log-probs near -300, ratios far outside the clip on both sides, a mask with holes
+    far_old = torch.tensor([[-300.0, -301.0, -299.5, -302.0], [-298.0, -303.0, -300.5, -299.0]])
+    far_lr = torch.tensor([[1.5, -2.5, 2.0, 0.2], [-1.8, 1.2, 3.0, -0.1]])  # ratios 0.08 .. 20
+    far_new = far_old + far_lr
+    far_adv = torch.tensor([[-1.0, 1.0, -2.0, 1.0], [1.0, -1.0, -0.5, 2.0]])
+    holes = torch.tensor([[True, False, True, True], [False, True, True, True]])
+    far_rho = far_lr.exp()
+    where_far = (f"log-probs near -300: old_logp={fmt(far_old)}, log-ratios {fmt(far_lr)} "
+                 f"(ratios up to 20), advantages={fmt(far_adv)}, mask with holes "
+                 f"{fmt(holes.int())}")  # fmt: skip
+    c.case(where_far, (far_new, far_old, far_adv, holes), hint=_H_FAR,
+           nan_hint=H_LOG_RATIO, inf_hint=H_LOG_RATIO, mistakes=(
+        (lambda: _ppo(far_rho, far_adv, prefix_of(holes)), H_PREFIX),
+        (lambda: _ppo(far_rho, far_adv, holes, "dual"), _H_DUAL),
+        (lambda: _ppo(far_rho, far_adv, holes, "unclipped"), "You forgot to clip the ratio."),
+    ))  # fmt: skip
+    c.gradient(where_far, (far_new, far_old, far_adv, holes), wrt=("logp",),
+               frozen=("old_logp",), nan_hint=H_LOG_RATIO)  # fmt: skip
+    c.gradient(where, args, wrt=("logp",), frozen=("old_logp",))
