@@ -26,7 +26,7 @@ import torch
 import ptcourse
 
 from . import _guard
-from ._common import H_SHAPES, close, redraw
+from ._common import H, close, redraw
 from ._guard import TIMEOUT_S, NotDone
 from ._probes import Probes
 from ._report import CheckFailed, CheckResult, fmt, pair
@@ -288,7 +288,7 @@ class Check(Probes):
 
     def shapes(self, where: str, args: Sequence, what: str | None = None) -> None:
         """A value case whose inputs have another number of leading dimensions."""
-        self.case(where, args, what=what, call_hint=H_SHAPES, shape_hint=H_SHAPES, hint=H_SHAPES)
+        self.case(where, args, what=what, call_hint=H.SHAPES, shape_hint=H.SHAPES, hint=H.SHAPES)
 
     def case(
         self, where: str, args: Sequence, kwargs: dict | None = None, **expect

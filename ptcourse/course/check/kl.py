@@ -10,21 +10,7 @@ import math
 
 import torch
 
-from ._common import (
-    H_BITS,
-    H_DIM,
-    H_GLOBAL_MAX,
-    H_KL_WHERE_GRAD,
-    H_LOG_RATIO,
-    H_OVERFLOW,
-    H_WHERE_GRAD,
-    LN2,
-    MODERATE,
-    global_max_log_softmax,
-    probs_logits,
-    randn,
-    scaled_rows,
-)
+from ._common import LN2, MODERATE, H, one_max_log_softmax, probs_logits, randn, scaled_rows
 from ._report import fmt
 from .harness import Check, Mistake, checker, close
 
@@ -45,9 +31,7 @@ def _kl_of(lp: torch.Tensor, lq: torch.Tensor) -> torch.Tensor:
 def kl_divergence(c: Check) -> None:
     r"""Check ``kl_divergence(p_logits, q_logits)``: the exact KL(p || q) over the last dimension.
 
-    .. math::
-
-        \mathrm{KL}(p \,\|\, q) = \sum_v p_v (\log p_v - \log q_v)
+    :math:`\mathrm{KL}(p \,\|\, q) = \sum_v p_v (\log p_v - \log q_v)`
 
     >>> import ptcourse
     >>> kl_divergence(ptcourse.kl_divergence).passed  # the reference passes
@@ -67,7 +51,7 @@ def kl_divergence(c: Check) -> None:
             (lambda pl=pl, ql=ql: c.ref(ql, pl), "You computed KL(q||p): the arguments are "
              "swapped. KL(p||q) = sum over tokens of p * (log p - log q), weighted by p, the "
              "first argument."),
-            (lambda want=want: want / LN2, H_BITS),
+            (lambda want=want: want / LN2, H.BITS),
             (lambda want=want, pl=pl: want / pl.shape[-1],
              "Sum over the vocabulary; don't average."),
         ))  # fmt: skip
@@ -80,7 +64,7 @@ def kl_divergence(c: Check) -> None:
     where_b = "random logits p, q of shape (2, 3, 5)"
     c.case(where_b, (pb, qb),
            shape_hint="One KL per position: reduce only the vocabulary (last) dimension.",
-           mistakes=((lambda: _kl_over(pb, qb, 0), H_DIM), (lambda: _kl_over(pb, qb, 1), H_DIM),
+           mistakes=((lambda: _kl_over(pb, qb, 0), H.DIM), (lambda: _kl_over(pb, qb, 1), H.DIM),
                      (lambda: (pb.softmax(-1) * (pb - qb)).sum(-1), "Logits are not "
                       "log-probabilities: normalise them first with log_softmax.")))  # fmt: skip
 
@@ -98,17 +82,17 @@ def kl_divergence(c: Check) -> None:
               "infinite.")  # fmt: skip
     rp, rq = scaled_rows(4, 5, seed=57, spread=8), scaled_rows(4, 5, seed=58, spread=8)
     c.case(f"logits p, q of shape (4, 5) whose rows are at very different scales: "
-           f"p={fmt(rp, 4)}", (rp, rq), nan_hint=H_OVERFLOW,
+           f"p={fmt(rp, 4)}", (rp, rq), nan_hint=H.OVERFLOW,
            inf_hint="log(softmax(x)) underflows to log(0) = -inf for a token far below the "
-           "top one. " + H_OVERFLOW, mistakes=(
-        (lambda: _kl_of(global_max_log_softmax(rp), global_max_log_softmax(rq)),
-         H_GLOBAL_MAX),))  # fmt: skip
+           "top one. " + H.OVERFLOW, mistakes=(
+        (lambda: _kl_of(one_max_log_softmax(rp), one_max_log_softmax(rq)),
+         H.GLOBAL_MAX),))  # fmt: skip
     for shape in ((5,), (2, 1, 3, 5)):
         c.shapes(f"random logits p, q of shape {shape}",
                  (randn(*shape, seed=59), randn(*shape, seed=60)))  # fmt: skip
 
     # the gradient where p = 0: a single torch.where around the product, or nansum, is NaN
-    c.gradient(where_z, (pz, qz), wrt=("p_logits", "q_logits"), nan_hint=H_KL_WHERE_GRAD)
+    c.gradient(where_z, (pz, qz), wrt=("p_logits", "q_logits"), nan_hint=H.KL_WHERE_GRAD)
     c.gradient(where_b, (pb, qb), wrt=("p_logits", "q_logits"))
     c.speed(f"logits of shape {MODERATE}", (randn(*MODERATE, seed=29), randn(*MODERATE, seed=30)))
 
@@ -117,9 +101,7 @@ def kl_divergence(c: Check) -> None:
 def kl_estimate(c: Check) -> None:
     r"""Check ``kl_estimate(logp, logq, kind="k3")``: Schulman's per-sample estimators of KL(p || q).
 
-    .. math::
-
-        k_1 = -\log r,\quad k_2 = \tfrac12 (\log r)^2,\quad k_3 = (r - 1) - \log r,\quad \log r = \log q - \log p
+    :math:`k_1 = -\log r,\quad k_2 = \tfrac12 (\log r)^2,\quad k_3 = (r - 1) - \log r,\quad \log r = \log q - \log p`
 
     >>> import ptcourse
     >>> kl_estimate(ptcourse.kl_estimate).passed  # the reference passes
@@ -142,7 +124,7 @@ def kl_estimate(c: Check) -> None:
         mistakes: tuple[Mistake, ...] = ((lambda s=swapped[kind]: s, sw_msg),)
         if kind in slips:
             mistakes += ((lambda w=want, k=slips[kind][0]: k * w, slips[kind][1]),)
-        mistakes += ((lambda w=want: w / LN2, H_BITS),)
+        mistakes += ((lambda w=want: w / LN2, H.BITS),)
         c.expect(got, want, where, what=f"{kind} estimates", mistakes=mistakes,
                  shape_hint="The estimate is per sample: same shape as logp.")  # fmt: skip
     c.case(f"{base} and no kind", (logp, logq), what="default estimates",
@@ -155,7 +137,7 @@ def kl_estimate(c: Check) -> None:
     for kind in ("k1", "k2", "k3"):
         c.case(f"log-probs near -300: logp={fmt(far_p)}, logq={fmt(far_q)}, kind={kind!r}",
                (far_p, far_q), {"kind": kind}, what=f"{kind} estimates",
-               nan_hint=H_LOG_RATIO, inf_hint=H_LOG_RATIO, hint=H_LOG_RATIO)  # fmt: skip
+               nan_hint=H.LOG_RATIO, inf_hint=H.LOG_RATIO, hint=H.LOG_RATIO)  # fmt: skip
     c.raises(MUSTS["kl_estimate"]["ValueError"], f"{base}, kind='k4'", (logp, logq),
              {"kind": "k4"}, ValueError, "kind", bad="kind='k4'")  # fmt: skip
     # logq is often the frozen reference's: its gradient is neither required nor forbidden
@@ -179,9 +161,7 @@ def _entropy_of(lp: torch.Tensor) -> torch.Tensor:
 def entropy(c: Check) -> None:
     r"""Check ``entropy(logits)``: the entropy over the last dimension, in nats, with 0 log 0 = 0.
 
-    .. math::
-
-        H(p) = -\sum_{v} p_v \log p_v
+    :math:`H(p) = -\sum_{v} p_v \log p_v`
 
     >>> import ptcourse
     >>> entropy(ptcourse.entropy).passed  # the reference passes
@@ -193,9 +173,9 @@ def entropy(c: Check) -> None:
     got = c.call(where, logits)
     want = c.ref(logits)
     mistakes = (
-        (lambda: _entropy_over(logits, 0), H_DIM),
+        (lambda: _entropy_over(logits, 0), H.DIM),
         (lambda: -want, "Entropy is -sum p log p: you forgot the minus sign."),
-        (lambda: want / LN2, H_BITS),
+        (lambda: want / LN2, H.BITS),
     )
     in_range = ((got >= -1e-6) & (got <= math.log(3) + 1e-5)) | got.isnan()
     if got.shape == want.shape and not bool(in_range.all()):
@@ -212,14 +192,14 @@ def entropy(c: Check) -> None:
 
     c.case("uniform logits=[[0, 0, 0, 0]] (p = 1/4 each)", (torch.zeros(1, 4),),
            shape_hint="One entropy per distribution: sum over the last dimension only.",
-           mistakes=((lambda: torch.tensor([2.0]), H_BITS),),
+           mistakes=((lambda: torch.tensor([2.0]), H.BITS),),
            hint="A uniform distribution over V tokens has entropy log V.")  # fmt: skip
 
     x3 = randn(2, 3, 4, seed=15)  # (B, T, V)
     c.case(
         "random logits of shape (2, 3, 4)",
         (x3,),
-        mistakes=((lambda: _entropy_over(x3, 0), H_DIM), (lambda: _entropy_over(x3, 1), H_DIM)),
+        mistakes=((lambda: _entropy_over(x3, 0), H.DIM), (lambda: _entropy_over(x3, 1), H.DIM)),
     )
 
     neg = torch.tensor([[0.0, -math.inf, 0.0], [-math.inf, 5.0, -math.inf]])
@@ -227,15 +207,15 @@ def entropy(c: Check) -> None:
            nan_hint="A zero-probability token contributes 0 (0 * log 0 = 0), "
            "but 0 * (-inf) is NaN in floating point: zero those terms out.")  # fmt: skip
     big = torch.tensor([[1000.0, 0.0, -1000.0]])
-    c.case(f"large logits={fmt(big)}", (big,), nan_hint=H_OVERFLOW, inf_hint=H_OVERFLOW)
+    c.case(f"large logits={fmt(big)}", (big,), nan_hint=H.OVERFLOW, inf_hint=H.OVERFLOW)
 
     rows = scaled_rows(4, 5, seed=54)
     c.case(f"logits of shape (4, 5) whose rows are at very different scales: {fmt(rows, 4)}",
-           (rows,), nan_hint=H_OVERFLOW, inf_hint=H_GLOBAL_MAX, mistakes=(
-        (lambda: _entropy_of(global_max_log_softmax(rows)), H_GLOBAL_MAX),))  # fmt: skip
+           (rows,), nan_hint=H.OVERFLOW, inf_hint=H.GLOBAL_MAX, mistakes=(
+        (lambda: _entropy_of(one_max_log_softmax(rows)), H.GLOBAL_MAX),))  # fmt: skip
     for shape in ((5,), (2, 1, 3, 5)):
         c.shapes(f"random logits of shape {shape}", (randn(*shape, seed=55),))
     x = torch.tensor([[0.0, -math.inf, 1.0]])
-    c.gradient("logits=[[0, -inf, 1]]", (x,), wrt=("logits",), nan_hint=H_WHERE_GRAD)
+    c.gradient("logits=[[0, -inf, 1]]", (x,), wrt=("logits",), nan_hint=H.WHERE_GRAD)
     c.gradient("random logits of shape (2, 3, 4)", (x3,), wrt=("logits",))
     c.speed(f"logits of shape {MODERATE}", (randn(*MODERATE, seed=28),))

@@ -13,24 +13,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from ._common import (
-    H_BITS,
-    H_DIM,
-    H_FLOAT_MASK,
-    H_GLOBAL_MAX,
-    H_HALF,
-    H_MASK_MUL,
-    H_OVERFLOW,
-    H_PREFIX,
-    LN2,
-    MODERATE,
-    global_max_log_softmax,
-    logp_of,
-    prefix_of,
-    randint,
-    randn,
-    scaled_rows,
-)
+from ._common import LN2, MODERATE, H, one_max_log_softmax, prefix_of, randint, randn, scaled_rows
 from ._report import fmt
 from .harness import Check, checker
 
@@ -41,14 +24,19 @@ MUSTS = {
 _H_UNDERFLOW = "log(softmax(x)) underflows to log(0) = -inf"
 
 
+def logp_of(logits: torch.Tensor, targets: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """log_softmax over ``dim``, gathered at the targets: a learner's token log-probs (or a slip)."""
+    return torch.log_softmax(logits, dim).gather(-1, targets[..., None])[..., 0]
+
+
 def _seq_probes(c: Check, what: str, reduce: Callable) -> None:
     """Probes shared by sequence_logprob and cross_entropy: a mask with holes and left padding,
     a kept token of log-prob -inf, rows at very different scales, four dimensions."""
     lg, tg = randn(2, 4, 5, seed=46), randint(5, 2, 4, seed=47)
     holes = torch.tensor([[False, True, True, False], [True, False, True, True]])
     c.case(f"random logits of shape (2, 4, 5), a mask with holes and left padding "
-           f"{fmt(holes.int())}", (lg, tg, holes), what=what, hint=H_PREFIX, mistakes=(
-        (lambda: reduce(logp_of(lg, tg), prefix_of(holes)), H_PREFIX),))  # fmt: skip
+           f"{fmt(holes.int())}", (lg, tg, holes), what=what, hint=H.PREFIX, mistakes=(
+        (lambda: reduce(logp_of(lg, tg), prefix_of(holes)), H.PREFIX),))  # fmt: skip
     kept = lg.clone()
     kept[0, 1, tg[0, 1]] = -math.inf  # a KEPT target the model gives probability 0
     c.case(f"the kept target at [0, 1] has logit -inf, mask={fmt(holes.int())}",
@@ -58,8 +46,8 @@ def _seq_probes(c: Check, what: str, reduce: Callable) -> None:
     big = torch.stack([scaled_rows(3, 5, seed=48), scaled_rows(3, 5, seed=49)])  # (2, 3, 5)
     tb = randint(5, 2, 3, seed=50)
     c.case(f"logits of shape (2, 3, 5) at very different scales per position (up to +-900, "
-           f"spread 100): {fmt(big[0], 4)}", (big, tb), what=what, nan_hint=H_OVERFLOW,
-           inf_hint=f"{_H_UNDERFLOW} for a token far below the top one. {H_OVERFLOW}")  # fmt: skip
+           f"spread 100): {fmt(big[0], 4)}", (big, tb), what=what, nan_hint=H.OVERFLOW,
+           inf_hint=f"{_H_UNDERFLOW} for a token far below the top one. {H.OVERFLOW}")  # fmt: skip
     l4, t4 = randn(2, 1, 3, 5, seed=51), randint(5, 2, 1, 3, seed=52)
     c.shapes("random logits of shape (2, 1, 3, 5), targets of shape (2, 1, 3)", (l4, t4), what)
 
@@ -68,9 +56,7 @@ def _seq_probes(c: Check, what: str, reduce: Callable) -> None:
 def token_logprobs(c: Check) -> None:
     r"""Check ``token_logprobs(logits, targets, *, chunk_size=None)``: log softmax(logits)[targets].
 
-    .. math::
-
-        \log p(y) = z_y - \log \sum_{v=1}^{V} e^{z_v}
+    :math:`\log p(y) = z_y - \log \sum_{v=1}^{V} e^{z_v}`
 
     >>> import ptcourse
     >>> token_logprobs(ptcourse.token_logprobs).passed  # the reference passes
@@ -91,8 +77,8 @@ def token_logprobs(c: Check) -> None:
               why="A log-probability is never positive, because a probability is at most 1.")  # fmt: skip
     probs = torch.softmax(logits, -1).gather(-1, targets[:, None])[:, 0]
     c.expect(got, want, where, mistakes=(
-        (lambda: logp_of(logits, targets, 0), H_DIM),
-        (lambda: want / LN2, H_BITS),
+        (lambda: logp_of(logits, targets, 0), H.DIM),
+        (lambda: want / LN2, H.BITS),
         (lambda: probs, "Those are probabilities; return their log (log-probabilities)."),
     ))  # fmt: skip
 
@@ -100,12 +86,12 @@ def token_logprobs(c: Check) -> None:
     where3 = "random logits of shape (2, 4, 6) and targets of shape (2, 4)"
     c.case(where3, (logits3, targets3),
            shape_hint="The result has the targets' shape: one log-prob per target token.",
-           mistakes=((lambda: logp_of(logits3, targets3, 0), H_DIM),
-                     (lambda: logp_of(logits3, targets3, 1), H_DIM)))  # fmt: skip
+           mistakes=((lambda: logp_of(logits3, targets3, 0), H.DIM),
+                     (lambda: logp_of(logits3, targets3, 1), H.DIM)))  # fmt: skip
 
     big, big_t = torch.tensor([[1000.0, 0.0, -1000.0]] * 2), torch.tensor([0, 2])
-    c.case(f"large logits={fmt(big)}, targets={fmt(big_t)}", (big, big_t), nan_hint=H_OVERFLOW,
-           inf_hint=f"{_H_UNDERFLOW}. {H_OVERFLOW}")  # fmt: skip
+    c.case(f"large logits={fmt(big)}, targets={fmt(big_t)}", (big, big_t), nan_hint=H.OVERFLOW,
+           inf_hint=f"{_H_UNDERFLOW}. {H.OVERFLOW}")  # fmt: skip
 
     neg, neg_t = torch.tensor([[0.0, -math.inf, 1.0]] * 2), torch.tensor([0, 1])
     c.case(f"logits={fmt(neg)} with a -inf (banned token), targets={fmt(neg_t)}", (neg, neg_t),
@@ -121,14 +107,14 @@ def token_logprobs(c: Check) -> None:
               "call logits.float() before log_softmax (float16 keeps about 3 digits).")  # fmt: skip
     for low in (torch.float16, torch.bfloat16):  # the values too, not only the dtype
         lo, lt = (randn(3, 7, seed=42) * 3).to(low), randint(7, 3, seed=43)
-        c.case(f"random {low} logits of shape (3, 7)", (lo, lt), hint=H_HALF, mistakes=(
-            (lambda lo=lo, lt=lt: logp_of(lo, lt).float(), H_HALF),))  # fmt: skip
+        c.case(f"random {low} logits of shape (3, 7)", (lo, lt), hint=H.HALF, mistakes=(
+            (lambda lo=lo, lt=lt: logp_of(lo, lt).float(), H.HALF),))  # fmt: skip
 
     rows, rt = scaled_rows(4, 5, seed=40), randint(5, 4, seed=41)
     c.case(f"logits of shape (4, 5) whose rows are at very different scales: {fmt(rows, 4)}, "
-           f"targets={fmt(rt)}", (rows, rt), nan_hint=H_OVERFLOW, inf_hint=H_GLOBAL_MAX,
-           mistakes=((lambda: global_max_log_softmax(rows).gather(-1, rt[:, None])[:, 0],
-                      H_GLOBAL_MAX),))  # fmt: skip
+           f"targets={fmt(rt)}", (rows, rt), nan_hint=H.OVERFLOW, inf_hint=H.GLOBAL_MAX,
+           mistakes=((lambda: one_max_log_softmax(rows).gather(-1, rt[:, None])[:, 0],
+                      H.GLOBAL_MAX),))  # fmt: skip
     for shape in ((5,), (2, 1, 3, 5), (1, 1, 5)):
         lg_s, tg_s = randn(*shape, seed=44), randint(5, *shape[:-1], seed=45)
         c.shapes(f"random logits of shape {shape}, targets of shape {shape[:-1]}", (lg_s, tg_s))
@@ -141,9 +127,7 @@ def token_logprobs(c: Check) -> None:
 def sequence_logprob(c: Check) -> None:
     r"""Check ``sequence_logprob(logits, targets, mask=None)``: the sum of the kept token log-probs.
 
-    .. math::
-
-        \log p(y_{1:T}) = \sum_{t=1}^{T} m_t \log p(y_t \mid y_{<t})
+    :math:`\log p(y_{1:T}) = \sum_{t=1}^{T} m_t \log p(y_t \mid y_{<t})`
 
     >>> import ptcourse
     >>> sequence_logprob(ptcourse.sequence_logprob).passed  # the reference passes
@@ -158,7 +142,7 @@ def sequence_logprob(c: Check) -> None:
            shape_hint="One number per sequence: sum over the last (time) dimension only.",
            mistakes=((lambda: lp.mean(-1), "A sequence's log-probability is the SUM of its "
                       "token log-probs (the log of a product of probabilities), not their mean."),
-                     (lambda: want / LN2, H_BITS)))  # fmt: skip
+                     (lambda: want / LN2, H.BITS)))  # fmt: skip
 
     mask = torch.tensor([[True, True, False], [True, False, False]])
     where_m = f"{inputs}, mask={fmt(mask.int())}"
@@ -173,10 +157,10 @@ def sequence_logprob(c: Check) -> None:
     ninf = logits.clone()
     ninf[0, 2, targets[0, 2]] = -math.inf  # the masked-out position has log-prob -inf
     c.case("the masked-out target at [0, 2] has logit -inf, mask=" + fmt(mask.int()),
-           (ninf, targets, mask), nan_hint=H_MASK_MUL)  # fmt: skip
+           (ninf, targets, mask), nan_hint=H.MASK_MUL)  # fmt: skip
     mask01 = mask.to(torch.float32)
     c.case(f"{inputs}, a 0/1 float mask={fmt(mask01)}", (logits, targets, mask01),
-           call_hint=H_FLOAT_MASK, hint=H_FLOAT_MASK)  # fmt: skip
+           call_hint=H.FLOAT_MASK, hint=H.FLOAT_MASK)  # fmt: skip
     _seq_probes(c, "sequence log-probabilities", lambda lp, m: torch.where(m, lp, 0).sum(-1))
     c.gradient(where_m, (logits, targets, mask), wrt=("logits",))
     lg = randn(4, 2, MODERATE[1], seed=22)  # (B, T, V)
@@ -187,9 +171,7 @@ def sequence_logprob(c: Check) -> None:
 def cross_entropy(c: Check) -> None:
     r"""Check ``cross_entropy(logits, targets, mask=None)``: the mean NLL over the kept tokens.
 
-    .. math::
-
-        \mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t)
+    :math:`\mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t)`
 
     >>> import ptcourse
     >>> cross_entropy(ptcourse.cross_entropy).passed  # the reference passes
@@ -207,9 +189,9 @@ def cross_entropy(c: Check) -> None:
                      "log-likelihood.", want)  # fmt: skip
     c.expect(got, want, where, mistakes=(
         (lambda: nll.sum(), "Average over the tokens (mean), don't sum."),
-        (lambda: want / LN2, H_BITS),
-        (lambda: -logp_of(logits, targets, 0).mean(), H_DIM),
-        (lambda: -logp_of(logits, targets, 1).mean(), H_DIM),
+        (lambda: want / LN2, H.BITS),
+        (lambda: -logp_of(logits, targets, 0).mean(), H.DIM),
+        (lambda: -logp_of(logits, targets, 1).mean(), H.DIM),
     ))  # fmt: skip
     c.expect(got, F.cross_entropy(logits.reshape(-1, 5), targets.reshape(-1)), where)
 
@@ -227,11 +209,11 @@ def cross_entropy(c: Check) -> None:
     ninf = logits.clone()
     ninf[1, 2, targets[1, 2]] = -math.inf  # masked-out position with log-prob -inf
     c.case("the masked-out target at [1, 2] has logit -inf, mask=" + fmt(mask.int()),
-           (ninf, targets, mask), what="cross-entropy", nan_hint=H_MASK_MUL,
-           inf_hint=H_MASK_MUL.split(";")[0] + ".")  # fmt: skip
+           (ninf, targets, mask), what="cross-entropy", nan_hint=H.MASK_MUL,
+           inf_hint=H.MASK_MUL.split(";")[0] + ".")  # fmt: skip
     mask01 = mask.float()
     c.case(f"{inputs}, a 0/1 float mask={fmt(mask01)}", (logits, targets, mask01),
-           what="cross-entropy", call_hint=H_FLOAT_MASK, hint=H_FLOAT_MASK)  # fmt: skip
+           what="cross-entropy", call_hint=H.FLOAT_MASK, hint=H.FLOAT_MASK)  # fmt: skip
     _seq_probes(c, "cross-entropy", lambda lp, m: -torch.where(m, lp, 0).sum() / m.sum())
     c.gradient(where_m, (logits, targets, mask), wrt=("logits",))
     c.gradient(where, (logits, targets), wrt=("logits",))  # and mask=None
@@ -260,9 +242,7 @@ def sft_loss(c: Check) -> None:
 
     The causal shift, ``ignore_index`` and the two averages (over tokens, over sequences).
 
-    .. math::
-
-        \mathcal{L}_\mathrm{SFT} = -\frac{1}{|K|} \sum_{(b,t) \in K} \log p_\theta(y_{b,t+1} \mid y_{b,\le t})
+    :math:`\mathcal{L}_\mathrm{SFT} = -\frac{1}{|K|} \sum_{(b,t) \in K} \log p_\theta(y_{b,t+1} \mid y_{b,\le t})`
 
     >>> import ptcourse
     >>> sft_loss(ptcourse.sft_loss).passed  # the reference passes
@@ -295,7 +275,7 @@ def sft_loss(c: Check) -> None:
          "kept tokens of the batch, not the mean of per-sequence means."),
         (lambda: _loss_of(lg, lb, "all"),
          "Divide by the number of kept labels, not by all positions."),
-        (lambda: want / LN2, H_BITS),
+        (lambda: want / LN2, H.BITS),
     ))  # fmt: skip
 
     c.case(where + ", average='sequence'", (logits, labels), {"average": "sequence"},
@@ -342,6 +322,6 @@ def sft_loss(c: Check) -> None:
     unlikely = torch.cat([torch.full((2, 1), -100), wide[:, :-1].argmin(-1)], 1)  # (2, 4)
     c.case(f"logits whose rows are at very different scales (up to +-900), labels="
            f"{fmt(unlikely)} (each the least likely token)", (wide, unlikely),
-           nan_hint=H_OVERFLOW, inf_hint=H_OVERFLOW, hint=H_OVERFLOW)  # fmt: skip
+           nan_hint=H.OVERFLOW, inf_hint=H.OVERFLOW, hint=H.OVERFLOW)  # fmt: skip
     big = randn(4, 3, MODERATE[1], seed=26)  # (B, T, V)
     c.speed(f"logits of shape {tuple(big.shape)}", (big, randint(MODERATE[1], 4, 3, seed=27)))

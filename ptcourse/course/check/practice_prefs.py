@@ -29,10 +29,8 @@ def _ipo(pc_, pr, rc, rr, tau, *, target=None, flip=False):
 def ipo_loss(c: Check) -> None:
     r"""Check ``ipo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, tau=0.1)``.
 
-    .. math::
-
-        \mathcal{L} = \mathbb{E}\big[(h - \tfrac{1}{2\tau})^2\big],\quad
-        h = (\log\pi - \log\pi_{ref})(y_c) - (\log\pi - \log\pi_{ref})(y_r)
+    :math:`\mathcal{L} = \mathbb{E}\big[(h - \tfrac{1}{2\tau})^2\big],\quad
+    h = (\log\pi - \log\pi_{ref})(y_c) - (\log\pi - \log\pi_{ref})(y_r)`
 
     >>> import ptcourse
     >>> ipo_loss(ptcourse.ipo_loss).passed  # the reference passes

@@ -33,9 +33,7 @@ def _bt(rc, rr, margin=None, reduce="mean", swap=False, sign=1.0):
 def bradley_terry_loss(c: Check) -> None:
     r"""Check ``bradley_terry_loss(chosen_rewards, rejected_rewards, margin=None)``.
 
-    .. math::
-
-        \mathcal{L}_\mathrm{BT} = -\operatorname{mean} \log \sigma\big(r_c - r_r - m\big)
+    :math:`\mathcal{L}_\mathrm{BT} = -\operatorname{mean} \log \sigma\big(r_c - r_r - m\big)`
 
     >>> import ptcourse
     >>> bradley_terry_loss(ptcourse.bradley_terry_loss).passed  # the reference passes

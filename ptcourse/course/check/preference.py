@@ -7,16 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._common import (
-    H_DIM,
-    H_GLOBAL_MAX,
-    H_LOG_RATIO,
-    MODERATE,
-    global_max_log_softmax,
-    probs_logits,
-    randn,
-    scaled_rows,
-)
+from ._common import MODERATE, H, one_max_log_softmax, probs_logits, randn, scaled_rows
 from ._report import fmt, num, pair_logps
 from .harness import Check, checker
 
@@ -36,9 +27,7 @@ _H_LOGSPACE = (
 def kl_regularized_policy(c: Check) -> None:
     r"""Check ``kl_regularized_policy(ref_logits, rewards, beta)``: log-probs of the leashed optimum.
 
-    .. math::
-
-        \pi^*(y) = \frac{\pi_\mathrm{ref}(y)\, e^{r(y)/\beta}}{\sum_{y'} \pi_\mathrm{ref}(y')\, e^{r(y')/\beta}}
+    :math:`\pi^*(y) = \frac{\pi_\mathrm{ref}(y)\, e^{r(y)/\beta}}{\sum_{y'} \pi_\mathrm{ref}(y')\, e^{r(y')/\beta}}`
 
     >>> import ptcourse
     >>> kl_regularized_policy(ptcourse.kl_regularized_policy).passed  # the reference passes
@@ -78,8 +67,8 @@ def kl_regularized_policy(c: Check) -> None:
     ref3, r3 = randn(2, 3, 4, seed=13), randn(2, 3, 4, seed=14)  # (B, T, V)
     where3 = "random ref_logits and rewards of shape (2, 3, 4), beta=0.3"
     c.case(where3, (ref3, r3, 0.3), mistakes=(
-        (lambda: torch.log_softmax(ref3 + r3 / 0.3, 0), H_DIM),
-        (lambda: torch.log_softmax(ref3 + r3 / 0.3, 1), H_DIM),
+        (lambda: torch.log_softmax(ref3 + r3 / 0.3, 0), H.DIM),
+        (lambda: torch.log_softmax(ref3 + r3 / 0.3, 1), H.DIM),
         (lambda: torch.log_softmax(ref3 + r3 / 0.3, -1) - torch.log_softmax(ref3, -1),
          "Return log pi*, not the log-ratio log pi* - log pi_ref."),
     ))  # fmt: skip
@@ -87,8 +76,8 @@ def kl_regularized_policy(c: Check) -> None:
     c.case("random ref_logits of shape (4, 5), rewards whose rows are at very different "
            "scales (up to +-900), beta=5", (rows, rr_, 5.0),
            nan_hint=_H_LOGSPACE, inf_hint=_H_LOGSPACE, mistakes=(
-        (lambda: global_max_log_softmax(torch.log_softmax(rows, -1) + rr_ / 5.0),
-         H_GLOBAL_MAX),))  # fmt: skip
+        (lambda: one_max_log_softmax(torch.log_softmax(rows, -1) + rr_ / 5.0),
+         H.GLOBAL_MAX),))  # fmt: skip
     wide = scaled_rows(4, 5, seed=64)  # pi_ref itself far from uniform: log(softmax) underflows
     c.case("ref_logits whose rows are at very different scales (up to +-900), random rewards "
            "of shape (4, 5), beta=5", (wide, rows, 5.0),
@@ -115,9 +104,7 @@ def _dpo(pc, pr, rc, rr, beta=0.1, reduce="mean", beta_on="both"):
 def dpo_loss(c: Check) -> None:
     r"""Check ``dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_rejected_logp, beta=0.1)``.
 
-    .. math::
-
-        \mathcal{L}_\mathrm{DPO} = -\operatorname{mean} \log \sigma\big(\beta [(\pi_c - \mathrm{ref}_c) - (\pi_r - \mathrm{ref}_r)]\big)
+    :math:`\mathcal{L}_\mathrm{DPO} = -\operatorname{mean} \log \sigma\big(\beta [(\pi_c - \mathrm{ref}_c) - (\pi_r - \mathrm{ref}_r)]\big)`
 
     >>> import ptcourse
     >>> dpo_loss(ptcourse.dpo_loss).passed  # the reference passes
@@ -151,8 +138,8 @@ def dpo_loss(c: Check) -> None:
            want=torch.tensor(math.log(2.0)), hint="With no margin, the loss is -log sigmoid(0) = log 2.")  # fmt: skip
     far4 = (torch.tensor([-300.0, -310.0]), torch.tensor([-305.0, -302.0]),
             torch.tensor([-301.0, -309.0]), torch.tensor([-304.0, -303.0]))  # fmt: skip
-    c.case("log-probs near -300: " + pair_logps(*far4), far4, nan_hint=H_LOG_RATIO,
-           inf_hint=H_LOG_RATIO, hint=H_LOG_RATIO)  # fmt: skip
+    c.case("log-probs near -300: " + pair_logps(*far4), far4, nan_hint=H.LOG_RATIO,
+           inf_hint=H.LOG_RATIO, hint=H.LOG_RATIO)  # fmt: skip
     z, far = torch.tensor([0.0]), torch.tensor([-5000.0])
     c.case("policy_chosen_logp=[-5000], the other three [0] (beta * margin = -500)",
            (far, z, z, z), inf_hint="log(sigmoid(x)) underflows to log(0) for very negative x: use "

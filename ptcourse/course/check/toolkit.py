@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import H_FLOAT_MASK, H_LOG_RATIO, H_PREFIX, prefix_of
+from ._common import H, prefix_of
 from ._report import fmt
 from .harness import Check, checker, close
 
@@ -37,9 +37,7 @@ def _adv(r, eps=1e-4, std="group", how="add", dim=-1):
 def grpo_advantages(c: Check) -> None:
     r"""Check ``grpo_advantages(rewards, *, scale=True, eps=1e-4)``: group-normalised advantages.
 
-    .. math::
-
-        A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \epsilon},\quad s_g^2 = \frac{1}{n-1} \sum_i (r_{g,i} - \bar r_g)^2
+    :math:`A_{g,i} = \frac{r_{g,i} - \bar r_g}{s_g + \epsilon},\quad s_g^2 = \frac{1}{n-1} \sum_i (r_{g,i} - \bar r_g)^2`
 
     >>> import ptcourse
     >>> grpo_advantages(ptcourse.grpo_advantages).passed  # the reference passes
@@ -122,9 +120,7 @@ _H_DUAL = ("This exercise has no dual clip: a negative advantage's term is min(r
 def ppo_clip_loss(c: Check) -> None:
     r"""Check ``ppo_clip_loss(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None)``.
 
-    .. math::
-
-        \mathcal{L} = -\frac{1}{\sum m} \sum m \min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon_\mathrm{high}) A\big),\quad \rho = e^{\log p - \log p_\mathrm{old}}
+    :math:`\mathcal{L} = -\frac{1}{\sum m} \sum m \min\big(\rho A,\ \mathrm{clip}(\rho, 1-\epsilon, 1+\epsilon_\mathrm{high}) A\big),\quad \rho = e^{\log p - \log p_\mathrm{old}}`
 
     >>> def stub(logp, old_logp, advantages, mask, *, clip_eps=0.2, clip_eps_high=None):
     ...     raise NotImplementedError  # the student stub
@@ -179,7 +175,7 @@ def ppo_clip_loss(c: Check) -> None:
     ))  # fmt: skip
     mask01 = mask.float()
     c.case(where.replace(fmt(mask.int()), f"{fmt(mask01)} (0/1 floats)"),
-           (new, old, adv, mask01), call_hint=H_FLOAT_MASK, hint=H_FLOAT_MASK)  # fmt: skip
+           (new, old, adv, mask01), call_hint=H.FLOAT_MASK, hint=H.FLOAT_MASK)  # fmt: skip
 
     # log-probs near -300, ratios far outside the clip on both sides, a mask with holes
     far_old = torch.tensor([[-300.0, -301.0, -299.5, -302.0], [-298.0, -303.0, -300.5, -299.0]])
@@ -192,11 +188,11 @@ def ppo_clip_loss(c: Check) -> None:
                  f"(ratios up to 20), advantages={fmt(far_adv)}, mask with holes "
                  f"{fmt(holes.int())}")  # fmt: skip
     c.case(where_far, (far_new, far_old, far_adv, holes), hint=_H_FAR,
-           nan_hint=H_LOG_RATIO, inf_hint=H_LOG_RATIO, mistakes=(
-        (lambda: _ppo(far_rho, far_adv, prefix_of(holes)), H_PREFIX),
+           nan_hint=H.LOG_RATIO, inf_hint=H.LOG_RATIO, mistakes=(
+        (lambda: _ppo(far_rho, far_adv, prefix_of(holes)), H.PREFIX),
         (lambda: _ppo(far_rho, far_adv, holes, "dual"), _H_DUAL),
         (lambda: _ppo(far_rho, far_adv, holes, "unclipped"), "You forgot to clip the ratio."),
     ))  # fmt: skip
     c.gradient(where_far, (far_new, far_old, far_adv, holes), wrt=("logp",),
-               frozen=("old_logp",), nan_hint=H_LOG_RATIO)  # fmt: skip
+               frozen=("old_logp",), nan_hint=H.LOG_RATIO)  # fmt: skip
     c.gradient(where, args, wrt=("logp",), frozen=("old_logp",))
