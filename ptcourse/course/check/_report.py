@@ -64,9 +64,9 @@ def pair(got: torch.Tensor, want: torch.Tensor) -> tuple[str, str]:
 
 @dataclass
 class CheckResult:
-    """What one checker found: ``status`` is "passed", "failed" or "not done"; ``checks`` the checks
-    that ran (and passed, up to the first failure); ``message`` the failure's text; ``hints`` remarks
-    on a passing answer (it is correct but slow, say)."""
+    """What one checker found: ``status`` is "passed", "failed" or "not done"; ``checks`` the
+    checks that ran (and passed, up to the first failure); ``message`` the failure's text;
+    ``hints`` remarks on a passing answer (it is correct but slow, say)."""
 
     name: str
     status: str

@@ -158,31 +158,24 @@ class Check(Probes):
         except NotImplementedError:
             raise NotDone from None
         except _guard.TimedOut:
-            raise self.fail(
-                f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds",
-                where,
-                why="It was stopped (the time counted is its own run, not first-time imports). "
-                "Look for a loop that never ends (a `while` whose condition never changes); the "
-                "checker's inputs are tiny, so a right answer takes milliseconds.",
-            ) from None
+            late = f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds"
+            raise self.fail(late, where, why="It was stopped (the time counted is its own run, "
+                            "not first-time imports). Look for a loop that never ends (a `while` "
+                            "whose condition never changes); the checker's inputs are tiny, so a "
+                            "right answer takes milliseconds.") from None  # fmt: skip
         except CheckFailed:
             raise
         except Exception as err:
+            raised = f"your {self.name} raised {type(err).__name__}: {err}"
             raise self.fail(
-                f"your {self.name} raised {type(err).__name__}: {err}",
-                where,
-                code=_guard.learner_line(err),
-                why=_why(err, hint),
+                raised, where, code=_guard.learner_line(err), why=_why(err, hint)
             ) from err
         for n, v, copy in saved:
             if not _unchanged(v, copy):
-                raise self.fail(
-                    f"your {self.name} changed its argument `{n}` in place",
-                    where,
-                    why=f"The caller's `{n}` is now wrong. Compute on new tensors instead "
-                    "(x - m, not x.sub_(m); torch.where(...), not x[...] = ...; "
-                    "x.clamp(...), not x.clamp_(...)).",
-                )
+                raise self.fail(f"your {self.name} changed its argument `{n}` in place", where,
+                                why=f"The caller's `{n}` is now wrong. Compute on new tensors "
+                                "instead (x - m, not x.sub_(m); torch.where(...), not x[...] = "
+                                "...; x.clamp(...), not x.clamp_(...)).")  # fmt: skip
         return self._real(out, where, args)
 
     def invoke(self, *args, **kwargs):
@@ -196,23 +189,20 @@ class Check(Probes):
             with _guard.deadline():
                 return self.fn(*args, **kwargs)
         finally:
-            changed = [f"{getattr(obj, '__name__', type(obj).__name__)}.{attr}" for (obj, attr), was in zip(watched, before, strict=True)
-                       if getattr(obj, attr) is not was and attr != self.name]  # fmt: skip
+            changed = []
             for (obj, attr), was in zip(watched, before, strict=True):
+                if getattr(obj, attr) is not was and attr != self.name:
+                    changed.append(f"{getattr(obj, '__name__', type(obj).__name__)}.{attr}")
                 setattr(obj, attr, was)
             if trap.called:
-                raise self.fail(
-                    f"your {self.name} calls ptcourse.{self.name}, the function the exercise asks "
-                    "you to write",
-                    why="Calling the package's own version passes nothing: write it from torch "
-                    "operations (the statement names the ones you need).",
-                ) from None
+                raise self.fail(f"your {self.name} calls ptcourse.{self.name}, the function the "
+                                "exercise asks you to write", why="Calling the package's own "
+                                "version passes nothing: write it from torch operations (the "
+                                "statement names the ones you need).") from None  # fmt: skip
             if changed:
-                raise self.fail(
-                    f"your {self.name} changed {', '.join(changed)}, which the checker uses",
-                    why="A solution computes its result and leaves everything else as it was "
-                    "(the checker has put it back).",
-                ) from None
+                uses = f"your {self.name} changed {', '.join(changed)}, which the checker uses"
+                leave = "A solution computes its result and leaves everything else as it was"
+                raise self.fail(uses, why=f"{leave} (the checker has put it back).") from None
 
     def _real(self, out, where: str, args: Sequence) -> torch.Tensor:
         if isinstance(out, torch.Tensor) and type(out) is not torch.Tensor:
@@ -220,21 +210,15 @@ class Check(Probes):
             with torch._C.DisableTorchFunctionSubclass():
                 out = torch.Tensor.as_subclass(out, torch.Tensor)
         if not isinstance(out, torch.Tensor):
-            raise self.fail(
-                f"your {self.name} returned a {type(out).__name__}, not a torch tensor",
-                where,
-                got=fmt(out),
-                why="Return the tensor itself: .item(), float(), .tolist() and .numpy() leave "
-                "torch, and a value outside torch carries no gradient, so a loss built on it "
-                "cannot train.",
-            )
+            raise self.fail(f"your {self.name} returned a {type(out).__name__}, not a torch tensor",
+                            where, got=fmt(out), why="Return the tensor itself: .item(), float(), "
+                            ".tolist() and .numpy() leave torch, and a value outside torch carries "
+                            "no gradient, so a loss built on it cannot train.")  # fmt: skip
         device = next((a.device for a in args if isinstance(a, torch.Tensor)), out.device)
         if out.is_complex() or not out.is_floating_point() or out.device != device:
-            raise self.fail(
-                f"your {self.name} returned a {out.dtype} tensor on {out.device}",
-                where,
-                why=f"Expected a real floating-point tensor on {device}, where the inputs are.",
-            )
+            raise self.fail(f"your {self.name} returned a {out.dtype} tensor on {out.device}",
+                            where, why=f"Expected a real floating-point tensor on {device}, where "
+                            "the inputs are.")  # fmt: skip
         return out
 
     def require(self, label: str, ok: bool, headline: str, where: str = "", **fields) -> None:
@@ -244,7 +228,7 @@ class Check(Probes):
         self.checks.append(label)
 
     def expect(self, got, want, where: str, *, what=None, mistakes: Sequence[Mistake] = (),
-               nan_hint="", inf_hint="", shape_hint="", hint="", tol=(1e-5, 1e-4)) -> None:  # fmt: skip
+               nan_hint="", inf_hint="", shape_hint="", hint="", tol=(1e-5, 1e-4)):  # fmt: skip
         """Values: ``got`` must match the reference ``want`` (to ``tol``: absolute, relative); a known
         mistake is named when not, else the first of: NaN, infinite, wrong."""
         what = what or self.quantity
@@ -290,9 +274,7 @@ class Check(Probes):
         """A value case whose inputs have another number of leading dimensions."""
         self.case(where, args, what=what, call_hint=H.SHAPES, shape_hint=H.SHAPES, hint=H.SHAPES)
 
-    def case(
-        self, where: str, args: Sequence, kwargs: dict | None = None, **expect
-    ) -> torch.Tensor:
+    def case(self, where: str, args: Sequence, kwargs: dict | None = None, **expect):
         """Call the learner's function and compare with the reference on the same inputs."""
         kwargs = kwargs or {}
         hint = expect.pop("call_hint", "")
@@ -306,13 +288,9 @@ class Check(Probes):
         return got
 
     def fresh(self) -> None:
-        """Every value case again, its values drawn afresh from a seeded family of the same kind.
-
-        Shapes, dtypes, ids, masks and the positions of -inf stay; the other values are redrawn (of
-        the same sign and spread, with one row at 30 times it). The seed is new each run unless the
-        checker was given one, and a failure names it, so the learner can reproduce it: a fixed
-        probe set is blind where its values never go.
-        """
+        """Every value case again on values redrawn by :func:`._common.redraw` (a fixed probe set is
+        blind where its values never go); the seed is new each run unless the checker was given
+        one, and a failure names it, so the learner can reproduce it."""
         seed = self.seed if self.seed is not None else random.SystemRandom().randrange(100_000)
         g = torch.Generator().manual_seed(seed)
         for where, args, kwargs, expect in self.cases:

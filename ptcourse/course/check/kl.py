@@ -73,7 +73,8 @@ def kl_divergence(c: Check) -> None:
     where_z = "p=[[0.5, 0, 0.5], [1, 0, 0]], q=[[1/3, 1/3, 1/3], [0.5, 0, 0.5]]"
     c.case(where_z, (pz, qz), nan_hint="Tokens with p = 0 contribute nothing (0 * log 0 = 0), "
            "even where q is 0 too; but 0 * (-inf) and (-inf) - (-inf) are NaN in floating point: "
-           "zero those terms BEFORE multiplying, p * torch.where(p > 0, logp - logq, 0).")  # fmt: skip
+           "zero those terms BEFORE multiplying, p * torch.where(p > 0, logp - logq, "
+           "0).")  # fmt: skip
     pi, qi = probs_logits((0.5, 0.5)), probs_logits((1.0, 0.0))
     got_i = c.call("p=[0.5, 0.5], q=[1, 0]", pi, qi)
     c.require("+inf where q = 0 < p", bool(torch.isposinf(got_i).all()),
@@ -115,8 +116,8 @@ def kl_estimate(c: Check) -> None:
     swapped = {"k1": -lr_sw, "k2": 0.5 * lr_sw**2, "k3": lr_sw.exp() - 1 - lr_sw}
     sw_msg = ("You swapped the log-ratio: with samples from p, log r = logq - logp (the "
               "reference over the policy).")  # fmt: skip
-    slips = {"k2": (2, "k2 is HALF the squared log-ratio."),
-             "k3": (-1, "k3 is (r - 1) - log r: the sign is wrong, and k3 is never negative.")}  # fmt: skip
+    slips = {"k2": (2, "k2 is HALF the squared log-ratio."), "k3": (-1, "k3 is (r - 1) - log r: "
+             "the sign is wrong, and k3 is never negative.")}  # fmt: skip
     for kind in ("k1", "k2", "k3"):
         where = f"{base}, kind={kind!r}"
         got = c.call(where, logp, logq, kind=kind)

@@ -71,10 +71,12 @@ def token_logprobs(c: Check) -> None:
     c.require("one log-prob per target", got.shape == want.shape,
               f"your log-probabilities are of shape {tuple(got.shape)}, expected "
               f"{tuple(want.shape)}", where,
-              why="One log-prob per target (did you forget .squeeze(-1) after gather?).")  # fmt: skip
+              why="One log-prob per target (did you forget .squeeze(-1) after "
+              "gather?).")  # fmt: skip
     c.require("never positive", bool(((got <= 1e-6) | got.isnan()).all()),
               "your log-probabilities include a positive value", where, got=fmt(got),
-              why="A log-probability is never positive, because a probability is at most 1.")  # fmt: skip
+              why="A log-probability is never positive, because a probability is at "
+              "most 1.")  # fmt: skip
     probs = torch.softmax(logits, -1).gather(-1, targets[:, None])[:, 0]
     c.expect(got, want, where, mistakes=(
         (lambda: logp_of(logits, targets, 0), H.DIM),

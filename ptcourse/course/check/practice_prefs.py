@@ -1,9 +1,6 @@
 r"""Checkers of chapter 8: the IPO loss (Azar et al., 2023, eq. 17), and ``prediction``, the one
 checker of a predict-then-run answer (a number within a tolerance, or a choice; chapters 7 and 8).
-
-They are not in ``check.CHECKERS`` (the eleven function exercises of chapters 1-6, whose fixtures
-live in the shared tests); a chapter calls them as ``practice_prefs.ipo_loss(ipo_loss)`` and
-``check.prediction(fn, measured, ...)``.
+Neither is in ``check.CHECKERS`` (the eleven function exercises of chapters 1-6).
 """
 
 from __future__ import annotations
@@ -76,33 +73,23 @@ WHY = {
 }
 
 
-def prediction(
-    answer,
-    measured,
-    *,
-    why: str | None = None,
-    tol: float | None = None,
-    options=None,
-    name: str | None = None,
-) -> CheckResult:
+def prediction(answer, measured, *, why=None, tol=None, options=None, name=None) -> CheckResult:
     """Check a predict-then-run answer against what the run ``measured``.
 
-    ``answer`` is the learner's prediction, written *before* the run: a function returning it (its
-    name names the check), or the value itself (``name`` names the check). A stub (``...``, or a
-    function raising NotImplementedError) is "not done". A number passes within ``tol`` of
-    ``measured``; a choice among ``options`` passes when it is ``measured``. A wrong prediction
-    fails with the run's value and ``why`` (the reasoning that predicts it; by default the entry of
-    :data:`WHY` for ``name``, so the notebook cell need not show it): being wrong is allowed, the
-    point is to find out why. ``measured`` may be a function: it runs only after the prediction has
-    been read (and not at all for a stub), so the prediction cannot read the run's result.
+    ``answer``, written *before* the run, is a function returning the prediction (its name names the
+    check) or the value itself (``name`` names it); a stub (``...``, or NotImplementedError) is "not
+    done". A number passes within ``tol`` of ``measured``, a choice among ``options`` when it is
+    ``measured``. A wrong prediction fails with the run's value and ``why``, the reasoning that
+    predicts it (default: ``WHY[name]``, so the cell need not show it): being wrong is allowed, the
+    point is to find out why. A callable ``measured`` runs only after the prediction is read (never
+    for a stub), so the prediction cannot read the run's result.
 
-    >>> from ptcourse.course.check import practice_prefs
     >>> def my_prediction():
     ...     return 0.5
-    >>> practice_prefs.prediction(my_prediction, 0.52, tol=0.1, why="1/(2 tau)").passed
+    >>> prediction(my_prediction, 0.52, tol=0.1, why="1/(2 tau)").passed
     ✓ my_prediction: correct -- the 1 check passed.
     True
-    >>> practice_prefs.prediction("down", "down", options=("up", "down"), name="kl", why="").passed
+    >>> prediction("down", "down", options=("up", "down"), name="kl", why="").passed
     ✓ kl: correct -- the 1 check passed.
     True
     """
@@ -129,18 +116,31 @@ def prediction(
                 f"{name}: 'measured' must be one of {tuple(options)}, got {measured!r}"
             )
         if guess not in options:
-            raise CheckFailed(
-                name, f"your prediction is {guess!r}", why=f"Predict one of {tuple(options)}.",
-                label=label,
-            )  # fmt: skip
+            why_not = f"Predict one of {tuple(options)}."
+            raise CheckFailed(name, f"your prediction is {guess!r}", why=why_not, label=label)
         if guess != measured:
-            raise CheckFailed(
-                name, f'you predicted "{guess}", but the run shows "{measured}"', why=why,
-                label=label,
-            )  # fmt: skip
-        result = CheckResult(name, "passed", [f'the run shows "{measured}"'])
-        print(result)
-        return result
+            shows = f'you predicted "{guess}", but the run shows "{measured}"'
+            raise CheckFailed(name, shows, why=why, label=label)
+        passed = f'the run shows "{measured}"'
+    else:
+        if not (isinstance(tol, (int, float)) and tol > 0 and math.isfinite(measured)):
+            bad = f"got {tol}, {measured}"
+            raise ValueError(f"prediction: 'tol' must be > 0 and 'measured' finite, {bad}")
+        if (
+            isinstance(guess, bool)
+            or not isinstance(guess, (int, float))
+            or not math.isfinite(guess)
+        ):
+            why_not = "Return one finite number."
+            raise CheckFailed(name, f"your prediction is {guess!r}", why=why_not, label=label)
+        if abs(guess - measured) > tol:
+            raise CheckFailed(name, f"your prediction {guess:.3g} is off", got=f"{guess:.3g}",
+                              want=f"{measured:.3g} (within {tol:g})", of="your prediction",
+                              why=why, label=label)  # fmt: skip
+        passed = f"within {tol:g} of the run's {measured:.3g}"
+    result = CheckResult(name, "passed", [passed])
+    print(result)
+    return result
     if not (isinstance(tol, (int, float)) and tol > 0 and math.isfinite(measured)):
         raise ValueError(
             f"prediction: 'tol' must be > 0 and 'measured' finite, got {tol}, {measured}"

@@ -54,7 +54,8 @@ def bradley_terry_loss(c: Check) -> None:
         (lambda: -(rc - rr).mean(), "Take -log sigmoid of each gap, not the gap itself."),
     ))  # fmt: skip
     c.case("equal rewards [0.7, -2.0] on both sides", (torch.tensor([0.7, -2.0]),) * 2,
-           want=torch.tensor(math.log(2.0)), hint="With no gap the model says 50/50: -log sigmoid(0) = log 2.")  # fmt: skip
+           want=torch.tensor(math.log(2.0)),
+           hint="With no gap the model says 50/50: -log sigmoid(0) = log 2.")  # fmt: skip
     m = torch.tensor([0.5, 0.0, 1.0, 0.2])
     c.case(where + f", margin={fmt(m)}", (rc, rr, m), mistakes=(
         (lambda: _bt(rc, rr, m, sign=-1.0), "Subtract the margin from the gap: the chosen "

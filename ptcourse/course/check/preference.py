@@ -59,7 +59,8 @@ def kl_regularized_policy(c: Check) -> None:
            hint="A very loose leash (large beta) keeps pi* close to pi_ref.")  # fmt: skip
     ref_z, r_z = torch.tensor([0.0, -math.inf, 0.0]), torch.tensor([0.0, 5.0, 1.0])
     c.case(f"ref_logits={fmt(ref_z)} (a token pi_ref never says), rewards={fmt(r_z)}, beta=1",
-           (ref_z, r_z, 1.0), nan_hint="A token with pi_ref = 0 keeps probability 0 whatever its reward.")  # fmt: skip
+           (ref_z, r_z, 1.0),
+           nan_hint="A token with pi_ref = 0 keeps probability 0 whatever its reward.")  # fmt: skip
     r_big = torch.tensor([1000.0, 0.0, 500.0])
     c.case(f"pi_ref=[0.5, 0.3, 0.2], rewards={fmt(r_big)}, beta=0.5", (ref, r_big, 0.5),
            nan_hint=_H_LOGSPACE, inf_hint=_H_LOGSPACE)  # fmt: skip
@@ -135,7 +136,8 @@ def dpo_loss(c: Check) -> None:
            mistakes=((lambda: want, "You ignored the beta argument."),))  # fmt: skip
     same = torch.tensor([-2.0, -7.0])
     c.case("the policy equal to the reference (all four log-probs = [-2, -7])", (same,) * 4,
-           want=torch.tensor(math.log(2.0)), hint="With no margin, the loss is -log sigmoid(0) = log 2.")  # fmt: skip
+           want=torch.tensor(math.log(2.0)),
+           hint="With no margin, the loss is -log sigmoid(0) = log 2.")  # fmt: skip
     far4 = (torch.tensor([-300.0, -310.0]), torch.tensor([-305.0, -302.0]),
             torch.tensor([-301.0, -309.0]), torch.tensor([-304.0, -303.0]))  # fmt: skip
     c.case("log-probs near -300: " + pair_logps(*far4), far4, nan_hint=H.LOG_RATIO,

@@ -89,8 +89,8 @@ def grpo_advantages(c: Check) -> None:
                call_hint="Groups may have any size n (the last "
                "dimension); don't assume 4.", hint="A group is one row, of any size n: "
                "normalise over the last dimension, whatever its group size.")  # fmt: skip
-    c.case(where + ", scale=False", (r,), {"scale": False},
-           mistakes=((lambda: want, "With scale=False only subtract the group mean."),))  # fmt: skip
+    unscaled = (lambda: want, "With scale=False only subtract the group mean.")
+    c.case(where + ", scale=False", (r,), {"scale": False}, mistakes=(unscaled,))
 
 
 def _ppo(rho, adv, m, reduce="min", sign=-1.0, per_seq=False, lo=0.8, hi=1.2):
