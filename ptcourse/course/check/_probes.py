@@ -62,34 +62,28 @@ class Probes:
         mine, mine_in = leaves()
         out = self.call(where, *mine, **kwargs)
         if out.grad_fn is None:
-            raise self.fail(
-                f"your {what} carries no gradient",
-                where + " (inputs that require grad)",
-                why="A loss must stay one differentiable torch expression: .detach(), .item(), "
-                "float(), .numpy() or torch.tensor(...) cut the graph, and a loss without a "
-                "graph cannot train (loss.backward() fails).",
-            )
+            raise self.fail(f"your {what} carries no gradient", where + " (inputs that require "
+                            "grad)", why="A loss must stay one differentiable torch expression: "
+                            ".detach(), .item(), float(), .numpy() or torch.tensor(...) cut the "
+                            "graph, and a loss without a graph cannot train (loss.backward() "
+                            "fails).")  # fmt: skip
         weight = torch.linspace(0.5, 1.5, out.numel(), dtype=out.dtype).reshape(out.shape)
         grads = torch.autograd.grad((out * weight).sum(), mine_in, allow_unused=True)
         for n, g in zip(frozen, grads[len(wrt) :], strict=True):
-            self.require(
-                f"no gradient into {n}",
-                g is None or not bool(g.any()),
-                f"your {self.name} sends gradient into `{n}`",
-                where,
-                why=f"`{n}` is a constant of this loss: detach it ({n}.detach()), or the update "
-                "moves what should stay fixed.",
-            )
+            self.require(f"no gradient into {n}", g is None or not bool(g.any()),
+                         f"your {self.name} sends gradient into `{n}`", where, why=f"`{n}` is a "
+                         f"constant of this loss: detach it ({n}.detach()), or the update moves "
+                         "what should stay fixed.")  # fmt: skip
         theirs, theirs_in = leaves()
         ref_out = self.ref(*theirs, **kwargs)
-        ref_grads = torch.autograd.grad(
-            (ref_out * weight.to(ref_out.dtype)).sum(), theirs_in[: len(wrt)]
-        )
+        ref_loss = (ref_out * weight.to(ref_out.dtype)).sum()
+        ref_grads = torch.autograd.grad(ref_loss, theirs_in[: len(wrt)])
         for n, g, rg in zip(wrt, grads, ref_grads, strict=False):
             if g is None:
                 raise self.fail(f"your {what} carries no gradient to `{n}`", where,
                                 why=f"Something cut the graph between `{n}` and the result "
-                                "(.detach(), .item(), indexing through Python numbers).")  # fmt: skip
+                                "(.detach(), .item(), indexing through Python "
+                                "numbers).")  # fmt: skip
             if not close(g, rg, atol=1e-4, rtol=1e-3):
                 gs, ws = pair(g, rg)
                 nan = bool(torch.isnan(g).any())

@@ -57,8 +57,6 @@ GRAD_OFF = (
     "gradients are disabled where this check runs (inside torch.no_grad(), torch.inference_mode() "
     "or after torch.set_grad_enabled(False))"
 )
-
-
 _WHYS = {  # a phrase of torch's error message -> the diagnosis
     "Dimension out of range": "Wrong dimension: this input has fewer dimensions than your code "
     "assumes. The vocabulary is the LAST dimension (dim=-1), whatever the number of dimensions.",
@@ -320,7 +318,7 @@ def checker(quantity: str) -> Callable:
         def check(fn: Callable, *, seed: int | None = None) -> CheckResult:
             return run(body.__name__, fn, quantity, body, seed)
 
-        functools.update_wrapper(check, body)
+        functools.update_wrapper(check, body, ("__module__", "__name__", "__qualname__", "__doc__"))
         del check.__wrapped__  # its signature is (fn, *, seed), not the body's
         return check
 
@@ -334,13 +332,10 @@ def run(
     the outcome and return it; a wrong answer raises :class:`CheckFailed`."""
     c = Check(name, fn, quantity, seed)
     if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
-        raise CheckFailed(
-            name,
-            GRAD_OFF,
-            why=f"Your {name} was not judged: the check takes a backward pass through it, and "
-            "with gradients off nothing has one. Run the check outside that block (or call "
-            "torch.set_grad_enabled(True) first).",
-        )
+        raise CheckFailed(name, GRAD_OFF, why=f"Your {name} was not judged: the check takes a "
+                          "backward pass through it, and with gradients off nothing has one. Run "
+                          "the check outside that block (or call torch.set_grad_enabled(True) "
+                          "first).")  # fmt: skip
     try:
         body(c)
         c.fresh()
