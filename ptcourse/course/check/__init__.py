@@ -26,15 +26,13 @@ from collections.abc import Callable
 
 from . import kl as _kl
 from . import likelihood as _likelihood
-from . import preference as _preference
-from . import toolkit as _toolkit
+from . import objectives as _objectives
 from ._report import NOT_DONE, CheckFailed, CheckResult
 from .kl import entropy, kl_divergence, kl_estimate
 from .likelihood import cross_entropy, sequence_logprob, sft_loss, token_logprobs
+from .objectives import dpo_loss, grpo_advantages, kl_regularized_policy, ppo_clip_loss
 from .practice_prefs import ipo_loss, prediction
 from .practice_rl import bradley_terry_loss
-from .preference import dpo_loss, kl_regularized_policy
-from .toolkit import grpo_advantages, ppo_clip_loss
 
 __all__ = [
     "CHECKERS",
@@ -68,7 +66,7 @@ CHECKERS: dict[str, Callable[[Callable], CheckResult]] = {
 
 MUSTS: dict[str, dict[str, str]] = {
     name: musts
-    for module in (_likelihood, _kl, _preference, _toolkit)
+    for module in (_likelihood, _kl, _objectives)
     for name, musts in module.MUSTS.items()
 }
 """Exercise -> {phrase of a "must" sentence in its statement: the label of the check that tests it}."""
