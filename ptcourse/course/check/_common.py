@@ -102,11 +102,8 @@ def redraw(x, g: torch.Generator):
         rows = torch.where(finite, x.double(), torch.nan).reshape(-1, x.shape[-1] if x.dim() else 1)
         mean = rows.nanmean(-1, keepdim=True).nan_to_num(vals.mean().item())
         dev = (rows - mean).pow(2).nanmean(-1, keepdim=True).sqrt().nan_to_num(0.0)
-        dev = torch.where(
-            dev > 0,
-            dev,
-            torch.full_like(dev, max(vals.std().item(), 1.0) if vals.numel() > 1 else 1.0),
-        )
+        flat = max(vals.std().item(), 1.0) if vals.numel() > 1 else 1.0  # for a row of one value
+        dev = torch.where(dev > 0, dev, torch.full_like(dev, flat))
         step = noise.reshape(rows.shape) * dev
         if max(abs(lo), abs(hi)) <= 10 and rows.shape[0] > 1:
             step[0] *= 30.0  # one row far from the others

@@ -1,15 +1,16 @@
 """Guards around the learner's code: a deadline for a function that never returns, and its own line.
 
-A watchdog thread keeps :func:`deadline`'s time, so the learner's code cannot switch it off
-(``signal.setitimer(signal.ITIMER_REAL, 0)`` and ``signal.alarm(0)`` do not reach it). At the
-deadline it sends the main thread of a Unix process (a script, a Jupyter or Colab kernel) a
-``SIGALRM`` (``signal.pthread_kill``), which also interrupts ``time.sleep`` and blocking calls; in
-another thread, on Windows, or when the learner's code replaced the handler, it raises
-:class:`TimedOut` asynchronously (``PyThreadState_SetAsyncExc``), which stops any Python loop. It
-fires again every half second until the block ends, so catching :class:`TimedOut` does not escape
-it. Someone else's ``SIGALRM`` timer (pytest-timeout, say) keeps running, its signal handed on to
-its own handler. While new modules keep arriving in ``sys.modules`` (torch imports some lazily,
-which can take seconds), the deadline is pushed back, up to ``IMPORT_GRACE_S`` in all.
+:func:`deadline` raises :class:`TimedOut` inside its block once the block has run its seconds of
+wall-clock time, less first-time imports (while new modules keep arriving in ``sys.modules``, as
+torch's lazy imports do, it is pushed back, up to ``IMPORT_GRACE_S`` in all). A watchdog thread
+keeps the time, so the learner's code cannot switch it off (``signal.setitimer(signal.ITIMER_REAL,
+0)`` and ``signal.alarm(0)`` do not reach it). It sends the main thread of a Unix process (a script,
+a Jupyter or Colab kernel) a ``SIGALRM`` (``signal.pthread_kill``), which also interrupts
+``time.sleep`` and blocking calls; in another thread, on Windows, or when the learner's code
+replaced the handler, it raises :class:`TimedOut` asynchronously (``PyThreadState_SetAsyncExc``),
+which stops any Python loop. It fires again every half second until the block ends, and a block that
+swallowed it still ends in :class:`TimedOut`. Someone else's ``SIGALRM`` timer (pytest-timeout, say)
+keeps running, its signal handed on to its own handler.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """What a checker says: small tensors as short lists, the result object, and the failure block.
 
 IPython (Jupyter, Colab) shows an exception through its ``_render_traceback_`` when it has one, so a
-learner sees :class:`CheckFailed`'s short block and no traceback through the checker. The marks are
-U+2713 (check mark), U+2717 (ballot x) and U+2026 (ellipsis), which every common font has.
+learner sees :class:`CheckFailed`'s short block and no traceback through the checker (a plain Python
+run gets the usual traceback). The marks are U+2713 (check mark), U+2717 (ballot x) and U+2026
+(ellipsis), which every common font has; an emoji may show as an empty box.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ _MOST_LINES = 10  # lines of the failure block at most
 
 def num(x: float, digits: int = 4) -> str:
     """A number the short way: 2, 0.6931, -inf, nan."""
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+    if not math.isfinite(x):
+        return str(x)  # nan, inf or -inf
     if x == int(x) and abs(x) < 1e6:
         return str(int(x))
     return f"{x:.{digits}g}"
