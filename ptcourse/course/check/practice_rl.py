@@ -15,8 +15,6 @@ import torch.nn.functional as F
 from ._report import fmt
 from .harness import Check, checker
 
-MUSTS = {"bradley_terry_loss": {"margin": "margin=None (no margin)"}}
-
 _H_STABLE = ("log(sigmoid(x)) underflows to log(0) = -inf for very negative x: use F.logsigmoid, "
              "which is stable.")  # fmt: skip
 
