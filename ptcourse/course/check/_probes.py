@@ -32,12 +32,10 @@ class Probes:
             if mentions in str(err):
                 self.checks.append(label)
                 return
-            raise self.fail(
-                f"your {self.name}'s {error.__name__} does not name `{mentions}`",
-                where,
-                why=f"The message was {str(err)!r}; say which argument is wrong, e.g. "
-                f'f"{mentions} must be ..., got {{{mentions}!r}}".',
-            ) from None
+            unnamed = f"your {self.name}'s {error.__name__} does not name `{mentions}`"
+            example = f'f"{mentions} must be ..., got {{{mentions}!r}}"'
+            why = f"The message was {str(err)!r}; say which argument is wrong, e.g. {example}."
+            raise self.fail(unnamed, where, why=why) from None
         except Exception as err:
             raised = f"your {self.name} raised {type(err).__name__}, not {error.__name__}"
             raise self.fail(raised, where, code=_guard.learner_line(err),
@@ -116,8 +114,7 @@ class Probes:
             torch.set_num_threads(threads)
         mine, ref = min(m for m, _ in runs), min(r for _, r in runs)
         if mine > max(SLOW_FACTOR * ref, _SLOW_FLOOR_S):
-            self.hints.append(
-                f"your {self.name} is right but took {mine / ref:.0f}x as long as "
-                f"ptcourse.{self.name} on {where}: a Python loop over positions or over the "
-                "vocabulary is slow; use whole-tensor operations (over dim=-1)."
-            )
+            self.hints.append(f"your {self.name} is right but took {mine / ref:.0f}x as long as "
+                              f"ptcourse.{self.name} on {where}: a Python loop over positions or "
+                              "over the vocabulary is slow; use whole-tensor operations (over "
+                              "dim=-1).")  # fmt: skip

@@ -84,10 +84,8 @@ class CheckResult:
             line = f"{PASS} {self.name}: correct -- {done}."
             return "\n".join([line, *(f"  hint: {h}" for h in self.hints)])
         if self.status == "not done":
-            return (
-                f"{OPEN} {self.name}: {NOT_DONE} -- write the function `{self.name}` you define "
-                "in this exercise, then run this cell again."
-            )
+            return (f"{OPEN} {self.name}: {NOT_DONE} -- write the function `{self.name}` you "
+                    "define in this exercise, then run this cell again.")  # fmt: skip
         return f"{FAIL} {self.name}: {self.message}"
 
     def _ipython_display_(self) -> None:

@@ -124,10 +124,8 @@ class Check(Probes):
 
     def __init__(self, name: str, fn: Callable, quantity: str, seed: int | None = None):
         if not callable(fn):
-            raise TypeError(
-                f"check.{name} takes your function itself, e.g. check.{name}({name}); "
-                f"got {type(fn).__name__}"
-            )
+            raise TypeError(f"check.{name} takes your function itself, e.g. check.{name}({name}); "
+                            f"got {type(fn).__name__}")  # fmt: skip
         self.name, self.fn, self.quantity = name, fn, quantity
         self.ref = reference(name)
         self.params = list(inspect.signature(self.ref).parameters)

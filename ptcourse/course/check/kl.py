@@ -183,13 +183,8 @@ def entropy(c: Check) -> None:
         c.expect(got, want, where, mistakes=mistakes, hint="The entropy of a distribution over V "
                  "tokens lies between 0 and log V (here log 3 = 1.099).")  # fmt: skip
     c.checks.append("0 <= H <= log V")
-    c.expect(
-        got,
-        want,
-        where,
-        mistakes=mistakes,
-        shape_hint="One entropy per row: sum over the last dimension only.",
-    )
+    c.expect(got, want, where, mistakes=mistakes,
+             shape_hint="One entropy per row: sum over the last dimension only.")  # fmt: skip
 
     c.case("uniform logits=[[0, 0, 0, 0]] (p = 1/4 each)", (torch.zeros(1, 4),),
            shape_hint="One entropy per distribution: sum over the last dimension only.",
@@ -197,11 +192,9 @@ def entropy(c: Check) -> None:
            hint="A uniform distribution over V tokens has entropy log V.")  # fmt: skip
 
     x3 = randn(2, 3, 4, seed=15)  # (B, T, V)
-    c.case(
-        "random logits of shape (2, 3, 4)",
-        (x3,),
-        mistakes=((lambda: _entropy_over(x3, 0), H.DIM), (lambda: _entropy_over(x3, 1), H.DIM)),
-    )
+    c.case("random logits of shape (2, 3, 4)", (x3,),
+           mistakes=((lambda: _entropy_over(x3, 0), H.DIM),
+                     (lambda: _entropy_over(x3, 1), H.DIM)))  # fmt: skip
 
     neg = torch.tensor([[0.0, -math.inf, 0.0], [-math.inf, 5.0, -math.inf]])
     c.case(f"logits={fmt(neg)} (p = [0.5, 0, 0.5] and [0, 1, 0])", (neg,),

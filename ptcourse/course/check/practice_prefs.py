@@ -94,9 +94,8 @@ def prediction(answer, measured, *, why=None, tol=None, options=None, name=None)
     True
     """
     if (tol is None) == (options is None):
-        raise ValueError(
-            "prediction: give exactly one of 'tol' (a number) and 'options' (a choice)"
-        )
+        raise ValueError("prediction: give exactly one of 'tol' (a number) and 'options' "
+                         "(a choice)")  # fmt: skip
     name = name or getattr(answer, "__name__", None) or "prediction"
     why = WHY.get(name, "") if why is None else why
     try:
