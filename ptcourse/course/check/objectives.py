@@ -47,10 +47,10 @@ def kl_regularized_policy(c: Check) -> None:
               f"your policy is of shape {tuple(got.shape)}", where,
               why=f"Expected log-probs of the reference's shape {tuple(ref.shape)}.")  # fmt: skip
     total = float(torch.logsumexp(got.double(), -1))
-    c.require("normalised", math.isnan(total) or abs(total) < 1e-4 or abs(float(got.double().sum()) - 1) < 1e-4,
-              "your policy is not normalised", where, got=fmt(got),
-              why=f"Its probabilities sum to {num(math.exp(total))}. pi* is a distribution: "
-              "subtract logsumexp (log_softmax).")  # fmt: skip
+    sums_to_1 = abs(total) < 1e-4 or abs(float(got.double().sum()) - 1) < 1e-4
+    c.require("normalised", math.isnan(total) or sums_to_1, "your policy is not normalised", where,
+              got=fmt(got), why=f"Its probabilities sum to {num(math.exp(total))}. pi* is a "
+              "distribution: subtract logsumexp (log_softmax).")  # fmt: skip
     want = c.ref(ref, r, beta)
     c.expect(got, want, where, mistakes=(
         (lambda: want.exp(), "Those are probabilities; the function returns log-probabilities."),
