@@ -1,20 +1,16 @@
 """Guards around the learner's code: a deadline for a function that never returns, and its own line.
 
-:func:`deadline` stops the code inside it after some seconds by raising :class:`TimedOut` in it. A
-watchdog thread keeps the time, so the learner's code cannot switch the deadline off (it may call
-``signal.setitimer(signal.ITIMER_REAL, 0)`` or ``signal.alarm(0)``; neither reaches the watchdog).
-At the deadline the watchdog interrupts the code: in the main thread of a Unix process (a plain script,
-a Jupyter or Colab kernel, which run cells in their main thread) it sends that thread a ``SIGALRM``
-(``signal.pthread_kill``), which also interrupts ``time.sleep`` and blocking calls; elsewhere (another
-thread, Windows), or when the learner's code has replaced the ``SIGALRM`` handler, it raises the
-exception asynchronously (``PyThreadState_SetAsyncExc``), which stops any Python-level loop. It fires
-again every half second until the block ends, so catching :class:`TimedOut` does not escape it, and a
-block that swallowed it still ends in :class:`TimedOut`. Someone else's ``SIGALRM`` timer
-(pytest-timeout, say) is left running and its signal handed on to its own handler.
-
-The deadline measures wall-clock time spent in the block, less first-time imports: while new modules
-keep arriving in ``sys.modules`` (torch imports some lazily on a first call, which can take seconds
-on a loaded machine), the deadline is pushed back, up to ``IMPORT_GRACE_S`` in all.
+:func:`deadline` raises :class:`TimedOut` inside its block once the block has run its seconds of
+wall-clock time, less first-time imports (while new modules keep arriving in ``sys.modules``, as
+torch's lazy imports do, it is pushed back, up to ``IMPORT_GRACE_S`` in all). A watchdog thread
+keeps the time, so the learner's code cannot switch it off (``signal.setitimer(signal.ITIMER_REAL,
+0)`` and ``signal.alarm(0)`` do not reach it). It sends the main thread of a Unix process (a script,
+a Jupyter or Colab kernel) a ``SIGALRM`` (``signal.pthread_kill``), which also interrupts
+``time.sleep`` and blocking calls; in another thread, on Windows, or when the learner's code
+replaced the handler, it raises :class:`TimedOut` asynchronously (``PyThreadState_SetAsyncExc``),
+which stops any Python loop. It fires again every half second until the block ends, and a block that
+swallowed it still ends in :class:`TimedOut`. Someone else's ``SIGALRM`` timer (pytest-timeout, say)
+keeps running, its signal handed on to its own handler.
 """
 
 from __future__ import annotations
@@ -33,8 +29,6 @@ _SKIP = (
     os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
     os.path.dirname(torch.__file__),
 )
-
-
 TIMEOUT_S = 5.0  # seconds one call of the learner's function may take (not counting first imports)
 IMPORT_GRACE_S = 30.0  # the most the deadline is pushed back while modules are being imported
 _REFIRE_S = 0.5  # after the deadline, the watchdog interrupts again this often until the block ends

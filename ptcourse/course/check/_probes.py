@@ -1,8 +1,5 @@
-"""The checks beyond values: a "must raise", the backward pass, and the speed of a right answer.
-
-:class:`Probes` is mixed into :class:`~ptcourse.course.check.harness.Check`, whose ``call``, ``fail``,
-``require``, ``ref``, ``params``, ``checks`` and ``hints`` it uses.
-"""
+"""The checks beyond values: a "must raise", the backward pass, and the speed of a right answer
+(:class:`Probes`, mixed into :class:`~ptcourse.course.check.harness.Check`)."""
 
 from __future__ import annotations
 
@@ -35,28 +32,19 @@ class Probes:
             if mentions in str(err):
                 self.checks.append(label)
                 return
-            raise self.fail(
-                f"your {self.name}'s {error.__name__} does not name `{mentions}`",
-                where,
-                why=f"The message was {str(err)!r}; say which argument is wrong, e.g. "
-                f'f"{mentions} must be ..., got {{{mentions}!r}}".',
-            ) from None
+            unnamed = f"your {self.name}'s {error.__name__} does not name `{mentions}`"
+            example = f'f"{mentions} must be ..., got {{{mentions}!r}}"'
+            why = f"The message was {str(err)!r}; say which argument is wrong, e.g. {example}."
+            raise self.fail(unnamed, where, why=why) from None
         except Exception as err:
-            raise self.fail(
-                f"your {self.name} raised {type(err).__name__}, not {error.__name__}",
-                where,
-                code=_guard.learner_line(err),
-                why=f"The exercise says: {label}.",
-            ) from None
+            raised = f"your {self.name} raised {type(err).__name__}, not {error.__name__}"
+            raise self.fail(raised, where, code=_guard.learner_line(err),
+                            why=f"The exercise says: {label}.") from None  # fmt: skip
         except _guard.TimedOut:
-            raise self.fail(
-                f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds", where
-            ) from None
-        raise self.fail(
-            f"your {self.name} accepted {bad} instead of raising {error.__name__}",
-            where,
-            why=f"The exercise says: {label}.",
-        )
+            timed_out = f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds"
+            raise self.fail(timed_out, where) from None
+        accepted = f"your {self.name} accepted {bad} instead of raising {error.__name__}"
+        raise self.fail(accepted, where, why=f"The exercise says: {label}.")
 
     def gradient(self, where, args, kwargs=None, *, wrt, frozen=(), what=None, nan_hint=""):
         """Backward pass: the gradient w.r.t. ``wrt`` matches the reference's; ``frozen`` gets none."""
@@ -72,34 +60,28 @@ class Probes:
         mine, mine_in = leaves()
         out = self.call(where, *mine, **kwargs)
         if out.grad_fn is None:
-            raise self.fail(
-                f"your {what} carries no gradient",
-                where + " (inputs that require grad)",
-                why="A loss must stay one differentiable torch expression: .detach(), .item(), "
-                "float(), .numpy() or torch.tensor(...) cut the graph, and a loss without a "
-                "graph cannot train (loss.backward() fails).",
-            )
+            raise self.fail(f"your {what} carries no gradient", where + " (inputs that require "
+                            "grad)", why="A loss must stay one differentiable torch expression: "
+                            ".detach(), .item(), float(), .numpy() or torch.tensor(...) cut the "
+                            "graph, and a loss without a graph cannot train (loss.backward() "
+                            "fails).")  # fmt: skip
         weight = torch.linspace(0.5, 1.5, out.numel(), dtype=out.dtype).reshape(out.shape)
         grads = torch.autograd.grad((out * weight).sum(), mine_in, allow_unused=True)
         for n, g in zip(frozen, grads[len(wrt) :], strict=True):
-            self.require(
-                f"no gradient into {n}",
-                g is None or not bool(g.any()),
-                f"your {self.name} sends gradient into `{n}`",
-                where,
-                why=f"`{n}` is a constant of this loss: detach it ({n}.detach()), or the update "
-                "moves what should stay fixed.",
-            )
+            self.require(f"no gradient into {n}", g is None or not bool(g.any()),
+                         f"your {self.name} sends gradient into `{n}`", where, why=f"`{n}` is a "
+                         f"constant of this loss: detach it ({n}.detach()), or the update moves "
+                         "what should stay fixed.")  # fmt: skip
         theirs, theirs_in = leaves()
         ref_out = self.ref(*theirs, **kwargs)
-        ref_grads = torch.autograd.grad(
-            (ref_out * weight.to(ref_out.dtype)).sum(), theirs_in[: len(wrt)]
-        )
+        ref_loss = (ref_out * weight.to(ref_out.dtype)).sum()
+        ref_grads = torch.autograd.grad(ref_loss, theirs_in[: len(wrt)])
         for n, g, rg in zip(wrt, grads, ref_grads, strict=False):
             if g is None:
                 raise self.fail(f"your {what} carries no gradient to `{n}`", where,
                                 why=f"Something cut the graph between `{n}` and the result "
-                                "(.detach(), .item(), indexing through Python numbers).")  # fmt: skip
+                                "(.detach(), .item(), indexing through Python "
+                                "numbers).")  # fmt: skip
             if not close(g, rg, atol=1e-4, rtol=1e-3):
                 gs, ws = pair(g, rg)
                 nan = bool(torch.isnan(g).any())
@@ -132,8 +114,7 @@ class Probes:
             torch.set_num_threads(threads)
         mine, ref = min(m for m, _ in runs), min(r for _, r in runs)
         if mine > max(SLOW_FACTOR * ref, _SLOW_FLOOR_S):
-            self.hints.append(
-                f"your {self.name} is right but took {mine / ref:.0f}x as long as "
-                f"ptcourse.{self.name} on {where}: a Python loop over positions or over the "
-                "vocabulary is slow; use whole-tensor operations (over dim=-1)."
-            )
+            self.hints.append(f"your {self.name} is right but took {mine / ref:.0f}x as long as "
+                              f"ptcourse.{self.name} on {where}: a Python loop over positions or "
+                              "over the vocabulary is slow; use whole-tensor operations (over "
+                              "dim=-1).")  # fmt: skip

@@ -1,12 +1,9 @@
 """What a checker says: small tensors as short lists, the result object, and the failure block.
 
-A wrong answer raises :class:`CheckFailed`, an ``AssertionError`` whose text names what failed, the
-small input, what was returned and expected, and the diagnosis. IPython (Jupyter, Colab) shows an
-exception through its ``_render_traceback_`` when it has one, so a learner sees that short block and no
-traceback through the checker; a plain Python run gets the usual exception and traceback.
-
-The marks are U+2713 (check mark) and U+2717 (ballot x), which every common font has; an emoji may
-show as an empty box.
+IPython (Jupyter, Colab) shows an exception through its ``_render_traceback_`` when it has one, so a
+learner sees :class:`CheckFailed`'s short block and no traceback through the checker (a plain Python
+run gets the usual traceback). The marks are U+2713 (check mark), U+2717 (ballot x) and U+2026
+(ellipsis), which every common font has; an emoji may show as an empty box.
 """
 
 from __future__ import annotations
@@ -25,10 +22,8 @@ _MOST_LINES = 10  # lines of the failure block at most
 
 def num(x: float, digits: int = 4) -> str:
     """A number the short way: 2, 0.6931, -inf, nan."""
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+    if not math.isfinite(x):
+        return str(x)  # nan, inf or -inf
     if x == int(x) and abs(x) < 1e6:
         return str(int(x))
     return f"{x:.{digits}g}"
@@ -68,11 +63,9 @@ def pair(got: torch.Tensor, want: torch.Tensor) -> tuple[str, str]:
 
 @dataclass
 class CheckResult:
-    """What one checker found: ``status`` is "passed", "failed" or "not done".
-
-    ``checks`` lists the checks that ran (and passed, up to the first failure); ``message`` is the
-    failure's text; ``hints`` are remarks on a passing answer (it is correct but slow, say).
-    """
+    """What one checker found: ``status`` is "passed", "failed" or "not done"; ``checks`` the
+    checks that ran (and passed, up to the first failure); ``message`` the failure's text;
+    ``hints`` remarks on a passing answer (it is correct but slow, say)."""
 
     name: str
     status: str
@@ -91,10 +84,8 @@ class CheckResult:
             line = f"{PASS} {self.name}: correct -- {done}."
             return "\n".join([line, *(f"  hint: {h}" for h in self.hints)])
         if self.status == "not done":
-            return (
-                f"{OPEN} {self.name}: {NOT_DONE} -- write the function `{self.name}` you define "
-                "in this exercise, then run this cell again."
-            )
+            return (f"{OPEN} {self.name}: {NOT_DONE} -- write the function `{self.name}` you "
+                    "define in this exercise, then run this cell again.")  # fmt: skip
         return f"{FAIL} {self.name}: {self.message}"
 
     def _ipython_display_(self) -> None:
@@ -105,7 +96,7 @@ class CheckFailed(AssertionError):
     """A wrong answer: what failed, on which input, returned vs expected, and why.
 
     ``str()`` is one paragraph starting "your ..."; IPython shows :meth:`_render_traceback_`, the
-    short block, instead of a traceback. ``result`` is the :class:`CheckResult`.
+    short block, instead of a traceback; ``result`` is the :class:`CheckResult`.
     """
 
     def __init__(
@@ -117,9 +108,8 @@ class CheckFailed(AssertionError):
         text = headline + (f" for {where}" if where else "")
         if got is not None:
             text += f": {of} is {got}" if of else f": your {name} returned {got}"
-            text += f"; expected {want}." if want is not None else "."
-        else:
-            text += "."
+            text += f"; expected {want}" if want is not None else ""
+        text += "."
         if code:
             text += f" (your code: {code})"
         super().__init__(text + (f" {why}" if why else ""))

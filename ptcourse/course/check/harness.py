@@ -1,29 +1,20 @@
 """The harness every checker runs in: call the learner's function safely, compare, diagnose.
 
-:class:`Check` calls the learner's function on the checker's own small tensors and turns every way it
-can go wrong into a :class:`~ptcourse.course.check._report.CheckFailed` that names it:
+:class:`Check` calls the learner's function on the checker's small tensors and names every way it
+goes wrong in a :class:`~._report.CheckFailed`: it never returns (stopped after ``TIMEOUT_S``
+seconds); it raises (the learner's own line is shown; ``NotImplementedError``, the stub, means "not
+done yet"); it changes an argument in place; it returns no real floating-point tensor on the inputs'
+device; its value differs from the reference (a known mistake is named). :mod:`._probes` adds the
+"must raise", gradient and speed checks.
 
-* it never returns (an endless loop): stopped after ``TIMEOUT_S`` seconds (``_guard.deadline``);
-* it raises: reported as an error in the learner's code, with the learner's own line; a
-  ``NotImplementedError`` (the student stub) means "not done yet" instead;
-* it changes an argument in place: compared with a copy saved before the call, and named;
-* it returns something that is not a real floating-point tensor on the inputs' device (a Python number,
-  ``.item()``, ``.numpy()``, a complex or a meta tensor): rejected for every function;
-* its value differs from the reference: a known mistake is named, else the difference is shown;
-* its gradient differs from the reference's, or it carries none (``.detach()``), or it sends gradient
-  into an argument that must get none (``old_logp``): a backward pass on every differentiable loss;
-* it is right but more than ``SLOW_FACTOR`` times slower than the reference: it passes with a hint.
-
-The last three, and the "must raise" checks, are in :mod:`._probes`.
-
-With the environment variable ``PTCOURSE_CHECK_REQUIRE_DONE=1`` "not done yet" is an error too
-(for a run of the instructor notebooks, where every exercise holds its solution). With
-``PTCOURSE_CHECK_STUBS_ONLY=1`` the opposite: an exercise that passes is an error, since in a
-student notebook every exercise is still a stub (``make notebooks`` runs them so, under nbval).
+``PTCOURSE_CHECK_REQUIRE_DONE=1`` makes "not done yet" an error (instructor notebooks, every
+exercise solved); ``PTCOURSE_CHECK_STUBS_ONLY=1`` makes a passing exercise one (student notebooks,
+every exercise a stub, run by ``make notebooks`` under nbval).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import random
@@ -35,7 +26,7 @@ import torch
 import ptcourse
 
 from . import _guard
-from ._common import close, redraw
+from ._common import H, close, redraw
 from ._guard import TIMEOUT_S, NotDone
 from ._probes import Probes
 from ._report import CheckFailed, CheckResult, fmt, pair
@@ -47,7 +38,11 @@ STUBS_ONLY = "PTCOURSE_CHECK_STUBS_ONLY"  # "1": a finished exercise raises Chec
 
 Mistake = tuple[Callable[[], torch.Tensor], str]
 
-_REFS: dict[str, Callable] = {}  # name -> ptcourse's own function, as it was when first checked
+# name -> ptcourse's own function, as it was when first checked (not getattr: that would import
+# the lazy course modules)
+_REFS: dict[str, Callable] = {
+    name: fn for name in ptcourse.__all__ if inspect.isfunction(fn := vars(ptcourse).get(name))
+}
 
 
 def reference(name: str) -> Callable:
@@ -58,34 +53,27 @@ def reference(name: str) -> Callable:
     return _REFS[name]
 
 
-def _bind_references() -> None:
-    for name in ptcourse.__all__:
-        fn = vars(ptcourse).get(name)  # not getattr: that would import the lazy course modules
-        if inspect.isfunction(fn):
-            _REFS.setdefault(name, fn)
-
-
-_bind_references()
-
 GRAD_OFF = (
     "gradients are disabled where this check runs (inside torch.no_grad(), torch.inference_mode() "
     "or after torch.set_grad_enabled(False))"
 )
+_WHYS = {  # a phrase of torch's error message -> the diagnosis
+    "Dimension out of range": "Wrong dimension: this input has fewer dimensions than your code "
+    "assumes. The vocabulary is the LAST dimension (dim=-1), whatever the number of dimensions.",
+    "Expected target size": "F.cross_entropy (and F.nll_loss) take the classes in dim 1: for (B, "
+    "T, V) logits flatten to (B*T, V) logits and (B*T,) targets, or pass logits.transpose(1, 2).",
+    "Boolean value of Tensor": "`if x:` (or `and`, `or`, `not`) on a tensor of several numbers has "
+    "no single truth value: choose elementwise with torch.where(condition, a, b), or reduce first "
+    "with .any() / .all().",
+}
 
 
 def _why(err: Exception, hint: str) -> str:
     """The diagnosis of an error raised by the learner's code."""
     text = str(err)
-    if "Dimension out of range" in text:
-        return ("Wrong dimension: this input has fewer dimensions than your code assumes. The "
-                "vocabulary is the LAST dimension (dim=-1), whatever the number of dimensions.")  # fmt: skip
-    if "Expected target size" in text:
-        return ("F.cross_entropy (and F.nll_loss) take the classes in dim 1: for (B, T, V) logits "
-                "flatten to (B*T, V) logits and (B*T,) targets, or pass logits.transpose(1, 2).")  # fmt: skip
-    if "Boolean value of Tensor" in text:
-        return ("`if x:` (or `and`, `or`, `not`) on a tensor of several numbers has no single truth "
-                "value: choose elementwise with torch.where(condition, a, b), or reduce first "
-                "with .any() / .all().")  # fmt: skip
+    for phrase, why in _WHYS.items():
+        if phrase in text:
+            return why
     if isinstance(err, NameError):
         name = getattr(err, "name", None) or text.split("'")[1] if "'" in text else ""
         usual = {"F": "import torch.nn.functional as F", "torch": "import torch",
@@ -118,10 +106,6 @@ class _Trap:
         raise RuntimeError(f"ptcourse.{self.name} is the answer itself: write it yourself")
 
 
-def _label(obj) -> str:
-    return getattr(obj, "__name__", type(obj).__name__)
-
-
 def _watched(name: str) -> list[tuple[object, str]]:
     """The (object, attribute) pairs the checker relies on, which the learner's code must not change."""
     from . import _common, _probes
@@ -140,10 +124,8 @@ class Check(Probes):
 
     def __init__(self, name: str, fn: Callable, quantity: str, seed: int | None = None):
         if not callable(fn):
-            raise TypeError(
-                f"check.{name} takes your function itself, e.g. check.{name}({name}); "
-                f"got {type(fn).__name__}"
-            )
+            raise TypeError(f"check.{name} takes your function itself, e.g. check.{name}({name}); "
+                            f"got {type(fn).__name__}")  # fmt: skip
         self.name, self.fn, self.quantity = name, fn, quantity
         self.ref = reference(name)
         self.params = list(inspect.signature(self.ref).parameters)
@@ -161,8 +143,6 @@ class Check(Probes):
         """'is' or 'are' for a quantity: "your advantages are", "your KL is"."""
         return "are" if what.endswith(("ies", "ages", "ates")) else "is"
 
-    # ------------------------------------------------------------------------------------------
-
     def call(self, where: str, *args, hint: str = "", **kwargs) -> torch.Tensor:
         """Run the learner's function on the checker's tensors; return a real float tensor."""
         names = self.params[: len(args)] + list(kwargs)
@@ -174,31 +154,24 @@ class Check(Probes):
         except NotImplementedError:
             raise NotDone from None
         except _guard.TimedOut:
-            raise self.fail(
-                f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds",
-                where,
-                why="It was stopped (the time counted is its own run, not first-time imports). "
-                "Look for a loop that never ends (a `while` whose condition never changes); the "
-                "checker's inputs are tiny, so a right answer takes milliseconds.",
-            ) from None
+            late = f"your {self.name} did not return within {_guard.TIMEOUT_S:g} seconds"
+            raise self.fail(late, where, why="It was stopped (the time counted is its own run, "
+                            "not first-time imports). Look for a loop that never ends (a `while` "
+                            "whose condition never changes); the checker's inputs are tiny, so a "
+                            "right answer takes milliseconds.") from None  # fmt: skip
         except CheckFailed:
             raise
         except Exception as err:
+            raised = f"your {self.name} raised {type(err).__name__}: {err}"
             raise self.fail(
-                f"your {self.name} raised {type(err).__name__}: {err}",
-                where,
-                code=_guard.learner_line(err),
-                why=_why(err, hint),
+                raised, where, code=_guard.learner_line(err), why=_why(err, hint)
             ) from err
         for n, v, copy in saved:
             if not _unchanged(v, copy):
-                raise self.fail(
-                    f"your {self.name} changed its argument `{n}` in place",
-                    where,
-                    why=f"The caller's `{n}` is now wrong. Compute on new tensors instead "
-                    "(x - m, not x.sub_(m); torch.where(...), not x[...] = ...; "
-                    "x.clamp(...), not x.clamp_(...)).",
-                )
+                raise self.fail(f"your {self.name} changed its argument `{n}` in place", where,
+                                why=f"The caller's `{n}` is now wrong. Compute on new tensors "
+                                "instead (x - m, not x.sub_(m); torch.where(...), not x[...] = "
+                                "...; x.clamp(...), not x.clamp_(...)).")  # fmt: skip
         return self._real(out, where, args)
 
     def invoke(self, *args, **kwargs):
@@ -212,23 +185,20 @@ class Check(Probes):
             with _guard.deadline():
                 return self.fn(*args, **kwargs)
         finally:
-            changed = [f"{_label(obj)}.{attr}" for (obj, attr), was in zip(watched, before, strict=True)
-                       if getattr(obj, attr) is not was and attr != self.name]  # fmt: skip
+            changed = []
             for (obj, attr), was in zip(watched, before, strict=True):
+                if getattr(obj, attr) is not was and attr != self.name:
+                    changed.append(f"{getattr(obj, '__name__', type(obj).__name__)}.{attr}")
                 setattr(obj, attr, was)
             if trap.called:
-                raise self.fail(
-                    f"your {self.name} calls ptcourse.{self.name}, the function the exercise asks "
-                    "you to write",
-                    why="Calling the package's own version passes nothing: write it from torch "
-                    "operations (the statement names the ones you need).",
-                ) from None
+                raise self.fail(f"your {self.name} calls ptcourse.{self.name}, the function the "
+                                "exercise asks you to write", why="Calling the package's own "
+                                "version passes nothing: write it from torch operations (the "
+                                "statement names the ones you need).") from None  # fmt: skip
             if changed:
-                raise self.fail(
-                    f"your {self.name} changed {', '.join(changed)}, which the checker uses",
-                    why="A solution computes its result and leaves everything else as it was "
-                    "(the checker has put it back).",
-                ) from None
+                uses = f"your {self.name} changed {', '.join(changed)}, which the checker uses"
+                leave = "A solution computes its result and leaves everything else as it was"
+                raise self.fail(uses, why=f"{leave} (the checker has put it back).") from None
 
     def _real(self, out, where: str, args: Sequence) -> torch.Tensor:
         if isinstance(out, torch.Tensor) and type(out) is not torch.Tensor:
@@ -236,21 +206,15 @@ class Check(Probes):
             with torch._C.DisableTorchFunctionSubclass():
                 out = torch.Tensor.as_subclass(out, torch.Tensor)
         if not isinstance(out, torch.Tensor):
-            raise self.fail(
-                f"your {self.name} returned a {type(out).__name__}, not a torch tensor",
-                where,
-                got=fmt(out),
-                why="Return the tensor itself: .item(), float(), .tolist() and .numpy() leave "
-                "torch, and a value outside torch carries no gradient, so a loss built on it "
-                "cannot train.",
-            )
+            raise self.fail(f"your {self.name} returned a {type(out).__name__}, not a torch tensor",
+                            where, got=fmt(out), why="Return the tensor itself: .item(), float(), "
+                            ".tolist() and .numpy() leave torch, and a value outside torch carries "
+                            "no gradient, so a loss built on it cannot train.")  # fmt: skip
         device = next((a.device for a in args if isinstance(a, torch.Tensor)), out.device)
         if out.is_complex() or not out.is_floating_point() or out.device != device:
-            raise self.fail(
-                f"your {self.name} returned a {out.dtype} tensor on {out.device}",
-                where,
-                why=f"Expected a real floating-point tensor on {device}, where the inputs are.",
-            )
+            raise self.fail(f"your {self.name} returned a {out.dtype} tensor on {out.device}",
+                            where, why=f"Expected a real floating-point tensor on {device}, where "
+                            "the inputs are.")  # fmt: skip
         return out
 
     def require(self, label: str, ok: bool, headline: str, where: str = "", **fields) -> None:
@@ -259,31 +223,16 @@ class Check(Probes):
             raise self.fail(headline, where, **fields)
         self.checks.append(label)
 
-    def expect(
-        self,
-        got: torch.Tensor,
-        want: torch.Tensor,
-        where: str,
-        *,
-        what: str | None = None,
-        mistakes: Sequence[Mistake] = (),
-        nan_hint: str = "",
-        inf_hint: str = "",
-        shape_hint: str = "",
-        hint: str = "",
-        tol: tuple[float, float] = (1e-5, 1e-4),
-    ) -> None:
+    def expect(self, got, want, where: str, *, what=None, mistakes: Sequence[Mistake] = (),
+               nan_hint="", inf_hint="", shape_hint="", hint="", tol=(1e-5, 1e-4)):  # fmt: skip
         """Values: ``got`` must match the reference ``want`` (to ``tol``: absolute, relative); a known
-        mistake is named when not."""
+        mistake is named when not, else the first of: NaN, infinite, wrong."""
         what = what or self.quantity
+        your = f"your {what} {self.are(what)}"
         want, got = want.detach().double(), got.detach().double()
         if got.shape != want.shape:
-            raise self.fail(
-                f"your {what} {self.are(what)} of shape {tuple(got.shape)}, expected "
-                f"{tuple(want.shape)}",
-                where,
-                why=shape_hint,
-            )
+            raise self.fail(f"{your} of shape {tuple(got.shape)}, expected {tuple(want.shape)}",
+                            where, why=shape_hint)  # fmt: skip
         if close(got, want, *tol):
             self.checks.append(f"value: {where}")
             return
@@ -294,28 +243,34 @@ class Check(Probes):
             except Exception:  # a mistake that cannot even be computed here is not the one made
                 continue
             if close(got, m) and not close(m, want):
-                raise self.fail(
-                    f"your {what} {self.are(what)} wrong", where, got=g, want=w, why=why
-                )
+                raise self.fail(f"{your} wrong", where, got=g, want=w, why=why)
         if (torch.isnan(got) & ~torch.isnan(want)).any():
-            raise self.fail(
-                f"your {what} {self.are(what)} NaN", where, got=g, want=w,
-                why=nan_hint or "Nothing should be NaN here.",
-            )  # fmt: skip
+            why = nan_hint or "Nothing should be NaN here."
+            raise self.fail(f"{your} NaN", where, got=g, want=w, why=why)
         if (torch.isinf(got) & torch.isfinite(want)).any():
-            raise self.fail(
-                f"your {what} {self.are(what)} infinite", where, got=g, want=w,
-                why=inf_hint or "The right answer is finite.",
-            )  # fmt: skip
-        raise self.fail(
-            f"your {what} {self.are(what)} wrong", where, got=g, want=w,
-            why=hint or f"The {what} {'do' if self.are(what) == 'are' else 'does'} not match "
-            "the reference.",
-        )  # fmt: skip
+            why = inf_hint or "The right answer is finite."
+            raise self.fail(f"{your} infinite", where, got=g, want=w, why=why)
+        does = "do" if self.are(what) == "are" else "does"
+        why = hint or f"The {what} {does} not match the reference."
+        raise self.fail(f"{your} wrong", where, got=g, want=w, why=why)
 
-    def case(
-        self, where: str, args: Sequence, kwargs: dict | None = None, **expect
-    ) -> torch.Tensor:
+    def scalar(self, got, where: str, why: str, what: str | None = None) -> None:
+        """A loss is one number."""
+        shape = f"your {what or self.quantity} is of shape {tuple(got.shape)}"
+        self.require("a scalar", got.dim() == 0, shape, where, why=why)
+
+    def never_negative(self, got, where: str, why: str, want=None, what=None) -> None:
+        """A loss that is a mean of -log p (or of -log sigmoid) is never below 0."""
+        want = None if want is None else fmt(want)
+        negative = f"your {what or self.quantity} is negative"
+        self.require("never negative", not float(got) < 0, negative, where, got=fmt(got), want=want,
+                     why=why)  # fmt: skip
+
+    def shapes(self, where: str, args: Sequence, what: str | None = None) -> None:
+        """A value case whose inputs have another number of leading dimensions."""
+        self.case(where, args, what=what, call_hint=H.SHAPES, shape_hint=H.SHAPES, hint=H.SHAPES)
+
+    def case(self, where: str, args: Sequence, kwargs: dict | None = None, **expect):
         """Call the learner's function and compare with the reference on the same inputs."""
         kwargs = kwargs or {}
         hint = expect.pop("call_hint", "")
@@ -329,13 +284,9 @@ class Check(Probes):
         return got
 
     def fresh(self) -> None:
-        """Every value case again, its values drawn afresh from a seeded family of the same kind.
-
-        Shapes, dtypes, ids, masks and the positions of -inf stay; the other values are redrawn (of
-        the same sign and spread, with one row at 30 times it). The seed is new each run unless the
-        checker was given one, and a failure names it, so the learner can reproduce it: a fixed
-        probe set is blind where its values never go.
-        """
+        """Every value case again on values redrawn by :func:`._common.redraw` (a fixed probe set is
+        blind where its values never go); the seed is new each run unless the checker was given
+        one, and a failure names it, so the learner can reproduce it."""
         seed = self.seed if self.seed is not None else random.SystemRandom().randrange(100_000)
         g = torch.Generator().manual_seed(seed)
         for where, args, kwargs, expect in self.cases:
@@ -357,6 +308,21 @@ class Check(Probes):
             self.checks.append(f"fresh values, seed={seed}")
 
 
+def checker(quantity: str) -> Callable:
+    """Make ``body(c)``, the probes of the exercise it is named after, into that exercise's checker
+    ``name(fn, *, seed=None)``, which runs them through :func:`run`."""
+
+    def make(body: Callable[[Check], None]) -> Callable[..., CheckResult]:
+        def check(fn: Callable, *, seed: int | None = None) -> CheckResult:
+            return run(body.__name__, fn, quantity, body, seed)
+
+        functools.update_wrapper(check, body, ("__module__", "__name__", "__qualname__", "__doc__"))
+        del check.__wrapped__  # its signature is (fn, *, seed), not the body's
+        return check
+
+    return make
+
+
 def run(
     name: str, fn: Callable, quantity: str, body: Callable[[Check], None], seed: int | None = None
 ) -> CheckResult:
@@ -364,13 +330,10 @@ def run(
     the outcome and return it; a wrong answer raises :class:`CheckFailed`."""
     c = Check(name, fn, quantity, seed)
     if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
-        raise CheckFailed(
-            name,
-            GRAD_OFF,
-            why=f"Your {name} was not judged: the check takes a backward pass through it, and "
-            "with gradients off nothing has one. Run the check outside that block (or call "
-            "torch.set_grad_enabled(True) first).",
-        )
+        raise CheckFailed(name, GRAD_OFF, why=f"Your {name} was not judged: the check takes a "
+                          "backward pass through it, and with gradients off nothing has one. Run "
+                          "the check outside that block (or call torch.set_grad_enabled(True) "
+                          "first).")  # fmt: skip
     try:
         body(c)
         c.fresh()

@@ -8,15 +8,12 @@ The loss is InstructGPT's (Ouyang et al., 2022, eq. 1) and TRL's ``RewardTrainer
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
 from ._report import fmt
-from .harness import Check, CheckResult, run
-
-MUSTS = {"bradley_terry_loss": {"margin": "margin=None (no margin)"}}
+from .harness import Check, checker
 
 _H_STABLE = ("log(sigmoid(x)) underflows to log(0) = -inf for very negative x: use F.logsigmoid, "
              "which is stable.")  # fmt: skip
@@ -30,49 +27,40 @@ def _bt(rc, rr, margin=None, reduce="mean", swap=False, sign=1.0):
     return ls.mean() if reduce == "mean" else ls.sum()
 
 
-def bradley_terry_loss(fn: Callable, *, seed: int | None = None) -> CheckResult:
+@checker("Bradley-Terry loss")
+def bradley_terry_loss(c: Check) -> None:
     r"""Check ``bradley_terry_loss(chosen_rewards, rejected_rewards, margin=None)``.
 
-    .. math::
-
-        \mathcal{L}_\mathrm{BT} = -\operatorname{mean} \log \sigma\big(r_c - r_r - m\big)
+    :math:`\mathcal{L}_\mathrm{BT} = -\operatorname{mean} \log \sigma\big(r_c - r_r - m\big)`
 
     >>> import ptcourse
-    >>> from ptcourse.course.check import practice_rl
-    >>> practice_rl.bradley_terry_loss(ptcourse.bradley_terry_loss).passed  # the reference passes
+    >>> bradley_terry_loss(ptcourse.bradley_terry_loss).passed  # the reference passes
     ✓ bradley_terry_loss: correct -- all ... checks passed.
     True
     """
-
-    def body(c: Check) -> None:
-        rc, rr = torch.tensor([1.0, -0.5, 2.0, 0.3]), torch.tensor([0.0, 0.5, 2.5, -1.0])
-        where = f"chosen_rewards={fmt(rc)}, rejected_rewards={fmt(rr)}"
-        got = c.call(where, rc, rr)
-        c.require("a scalar", got.dim() == 0, f"your loss is of shape {tuple(got.shape)}", where,
-                  why="It is one number: the mean over pairs.")  # fmt: skip
-        c.require("never negative", not float(got) < 0, "your loss is negative", where,
-                  got=fmt(got), why="-log sigmoid(...) is never negative.")  # fmt: skip
-        c.expect(got, c.ref(rc, rr), where, what="Bradley-Terry loss", mistakes=(
-            (lambda: _bt(rc, rr, swap=True), "Chosen and rejected are swapped: the chosen answer "
-             "should win, so the gap is chosen - rejected."),
-            (lambda: _bt(rc, rr, reduce="sum"), "Average over pairs (mean), don't sum."),
-            (lambda: torch.sigmoid(rr - rc).mean(),
-             "The loss is -log sigmoid(gap), not sigmoid(-gap)."),
-            (lambda: -(rc - rr).mean(), "Take -log sigmoid of each gap, not the gap itself."),
-        ))  # fmt: skip
-        c.case("equal rewards [0.7, -2.0] on both sides", (torch.tensor([0.7, -2.0]),) * 2,
-               want=torch.tensor(math.log(2.0)), what="Bradley-Terry loss",
-               hint="With no gap the model says 50/50: -log sigmoid(0) = log 2.")  # fmt: skip
-        m = torch.tensor([0.5, 0.0, 1.0, 0.2])
-        c.case(where + f", margin={fmt(m)}", (rc, rr, m), what="Bradley-Terry loss", mistakes=(
-            (lambda: _bt(rc, rr, m, sign=-1.0), "Subtract the margin from the gap: the chosen "
-             "reward must beat the rejected one by at least the margin."),
-            (lambda: _bt(rc, rr), "You ignored the margin argument."),
-        ))  # fmt: skip
-        far = (torch.tensor([0.0]), torch.tensor([500.0]))
-        c.case("chosen_rewards=[0], rejected_rewards=[500] (a gap of -500)", far,
-               what="Bradley-Terry loss", inf_hint=_H_STABLE, nan_hint=_H_STABLE)  # fmt: skip
-        c.gradient(where, (rc, rr), wrt=("chosen_rewards", "rejected_rewards"),
-                   what="Bradley-Terry loss")  # fmt: skip
-
-    return run("bradley_terry_loss", fn, "Bradley-Terry loss", body, seed)
+    rc, rr = torch.tensor([1.0, -0.5, 2.0, 0.3]), torch.tensor([0.0, 0.5, 2.5, -1.0])
+    where = f"chosen_rewards={fmt(rc)}, rejected_rewards={fmt(rr)}"
+    got = c.call(where, rc, rr)
+    c.scalar(got, where, "It is one number: the mean over pairs.", what="loss")
+    c.never_negative(got, where, "-log sigmoid(...) is never negative.", what="loss")
+    c.expect(got, c.ref(rc, rr), where, mistakes=(
+        (lambda: _bt(rc, rr, swap=True), "Chosen and rejected are swapped: the chosen answer "
+         "should win, so the gap is chosen - rejected."),
+        (lambda: _bt(rc, rr, reduce="sum"), "Average over pairs (mean), don't sum."),
+        (lambda: torch.sigmoid(rr - rc).mean(),
+         "The loss is -log sigmoid(gap), not sigmoid(-gap)."),
+        (lambda: -(rc - rr).mean(), "Take -log sigmoid of each gap, not the gap itself."),
+    ))  # fmt: skip
+    c.case("equal rewards [0.7, -2.0] on both sides", (torch.tensor([0.7, -2.0]),) * 2,
+           want=torch.tensor(math.log(2.0)),
+           hint="With no gap the model says 50/50: -log sigmoid(0) = log 2.")  # fmt: skip
+    m = torch.tensor([0.5, 0.0, 1.0, 0.2])
+    c.case(where + f", margin={fmt(m)}", (rc, rr, m), mistakes=(
+        (lambda: _bt(rc, rr, m, sign=-1.0), "Subtract the margin from the gap: the chosen "
+         "reward must beat the rejected one by at least the margin."),
+        (lambda: _bt(rc, rr), "You ignored the margin argument."),
+    ))  # fmt: skip
+    far = (torch.tensor([0.0]), torch.tensor([500.0]))
+    c.case("chosen_rewards=[0], rejected_rewards=[500] (a gap of -500)", far,
+           inf_hint=_H_STABLE, nan_hint=_H_STABLE)  # fmt: skip
+    c.gradient(where, (rc, rr), wrt=("chosen_rewards", "rejected_rewards"))
