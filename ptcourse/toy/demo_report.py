@@ -20,6 +20,9 @@ __all__ = ["COLUMNS", "format_summary", "format_comparison", "ProgressPrinter"]
 
 #: the widest line the tables and the progress lines print (a default terminal)
 COLUMNS = 80
+#: a progress event's key -> how a progress line shows it
+_FIELDS = {"reward": "reward {:.3f}", "kl": "KL {:.2f}", "entropy": "entropy {:.2f}",
+           "hack_rate": "hack rate {:.0%}"}  # fmt: skip
 
 
 def _bars() -> str:
@@ -183,9 +186,6 @@ class ProgressPrinter:
             units = " (KL in nats per answer, entropy in nats per token)" if "kl" in event else ""
             print(f"{what}{units}:", file=self.stream, flush=True)
         parts = [f"{phase} {step}/{steps}" if steps else f"{phase} step {step}"]
-        for key, text in (("reward", "reward {:.3f}"), ("kl", "KL {:.2f}"),
-                          ("entropy", "entropy {:.2f}"), ("hack_rate", "hack rate {:.0%}")):  # fmt: skip
-            if event.get(key) is not None:
-                parts.append(text.format(event[key]))
+        parts += [text.format(event[k]) for k, text in _FIELDS.items() if event.get(k) is not None]
         parts.append(f"[{self.clock() - self.t0:.1f} s]")
         print("  ".join(parts), file=self.stream, flush=True)

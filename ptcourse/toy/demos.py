@@ -1,20 +1,13 @@
 """Named demos of the toy world, each returning one JSON-able result (``ptcourse demo NAME``).
 
-A result is ``{"demo", "seed", "params", "final", "history", "start", "samples"}``: ``final`` holds
-the ``FINAL_METRICS`` (names and labels in ``metrics.METRICS``) measured by ``evaluate`` on 256 fresh
-answers (``null`` where one does not apply, e.g. text metrics for the bandit, which adds ``tv``);
-``history`` maps a metric to one value per logged step; ``start`` is ``final`` for the starting
-model (the SFT model for ``rl``); ``samples`` are a few answers of the final model.
+A result is ``{"demo", "seed", "params", "final", "history", "start", "samples"}``: ``final``, the
+``FINAL_METRICS`` measured by ``evaluate`` on 256 fresh answers (``null`` where one does not apply:
+text metrics for the bandit, which adds ``tv``); ``history``, metric -> one value per logged step;
+``start``, ``final`` of the starting model (the SFT model for ``rl``); ``samples``, a few answers.
+The chapters, tests and command line call the same ``run_demo``: same seed and machine, same bits.
 
-A demo's defaults are read by ``demo_defaults`` from the signature of the function it runs
-(``pretrain``, ``sft``, ``bandit``; ``RLConfig`` for ``rl``); ``--steps`` is capped at
-``MAX_STEPS[name]``, ten times the default, so a typo cannot start a run of hours. The chapters,
-the tests and the command line call the same ``run_demo``: same seed, same machine, bitwise the
-same result.
-
-``run_demo(..., progress=f)`` calls ``f(event)`` while the demo trains; ``event`` holds ``phase``
-(the demo's name, or ``"checkpoints"`` while a cold cache trains them), ``step`` and ``steps`` (the
-phase's total, ``None`` when unknown); the RL demos add that step's history row (``reward``,
+``progress`` events hold ``phase`` (the demo, or ``"checkpoints"`` while a cold cache trains them),
+``step`` and ``steps`` (``None`` when unknown); the RL demos add the step's history row (``reward``,
 ``kl``, ``entropy``, ``hack_rate``, ...). Progress only reads: the result is the same without it.
 """
 
@@ -76,7 +69,7 @@ def demo_defaults(name: str) -> dict:
 #: The largest seed: torch seeds are 64-bit, and the training loops add the step to the seed.
 MAX_SEED = 2**63 - 1
 
-#: name -> the most ``steps`` a demo accepts: 10x its default
+#: name -> the most ``steps`` a demo accepts: 10x its default, so a typo cannot start hours of run
 MAX_STEPS = {name: 10 * demo_defaults(name)["steps"] for name in DEMOS}
 
 

@@ -1,12 +1,11 @@
 """A tiny synthetic language: the "web" corpus, instruction demonstrations and a grammar check.
 
-It stands in for the internet text a real model is pre-trained on: a small context-free grammar
-over a few dozen words (``the small cat sees a red dog .``), which, written as a regular expression
-over word classes, also checks a sample. The SFT demonstrations are ``<q> describe cat <a> the cat
-is small .``: the answer talks about the animal asked for and starts with ``the``, a house style
-pre-training never shows. A "toy world" in the tradition of small synthetic languages used to
-study what a model learns (Allen-Zhu & Li, *Physics of Language Models*, 2023, trains on
-context-free-grammar corpora).
+It stands in for a real model's pre-training text: a small context-free grammar over a few dozen
+words (``the small cat sees a red dog .``), which, as a regular expression over word classes, also
+checks a sample. SFT demonstrations (``<q> describe cat <a> the cat is small .``) talk about the
+animal asked for and start with ``the``, a house style pre-training never shows. A "toy world" as
+in Allen-Zhu & Li, *Physics of Language Models* (2023), which trains on context-free-grammar
+corpora.
 """
 
 from __future__ import annotations
@@ -38,14 +37,8 @@ ENDINGS = (".", "!")
 #: the word the flawed reward pays for
 EXPLOIT_WORD = "great"
 
-_CLASS = {
-    **{w: "D" for w in DETERMINERS},
-    **{w: "A" for w in ADJECTIVES},
-    **{w: "N" for w in NOUNS},
-    **{w: "V" for w in VERBS},
-    COPULA: "C",
-    **{w: "P" for w in ENDINGS},
-}
+_WORDS = {"D": DETERMINERS, "A": ADJECTIVES, "N": NOUNS, "V": VERBS, "C": (COPULA,), "P": ENDINGS}
+_CLASS = {w: c for c, words in _WORDS.items() for w in words}
 # S -> NP (V NP | is ADJ) END ;  NP -> DET ADJ{0,2} NOUN  (no adjective twice in one NP)
 _SENTENCE = re.compile(r"DA{0,2}N(?:VDA{0,2}N|CA)P")
 
