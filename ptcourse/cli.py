@@ -1,18 +1,17 @@
 """The ``ptcourse`` command line (also ``python -m ptcourse``): ``demo`` and ``doctor``.
 
 * ``ptcourse demo NAME [--beta B] [--entropy-coef C] [--steps N] [--seed S] [--json]`` runs a demo
-  of ``ptcourse.toy.DEMOS``: a summary table and samples, or with ``--json`` the dict of
-  ``ptcourse.toy.run_demo`` as the only JSON object on stdout. Progress lines go to stderr
-  (``--quiet``: none). ``--compare-beta B2`` also runs it with beta B2, in one table whose trends
-  share a scale per metric.
-* ``ptcourse demo --warm [--seed N]`` trains and caches seed N's checkpoints (seed 0's ship with the
-  package) in ``$PTCOURSE_TOY_CACHE``, else ``default_cache_dir()``, which ``ptcourse demo`` reads
-  when it exists and the variable is unset.
-* ``ptcourse doctor ...`` is handed to ``ptcourse.course.doctor.main`` before any parsing.
+  of ``ptcourse.toy.DEMOS``: a table and samples, or (``--json``) ``run_demo``'s dict as the only
+  JSON on stdout; progress goes to stderr (``--quiet``: none). ``--compare-beta B2`` also runs beta
+  B2, in one table whose trends share a scale per metric.
+* ``ptcourse demo --warm [--seed N]`` caches seed N's checkpoints (seed 0's ship) in
+  ``$PTCOURSE_TOY_CACHE``, else ``default_cache_dir()``, which ``ptcourse demo`` reads when it
+  exists and the variable is unset.
+* ``ptcourse doctor ...`` is handed to ``ptcourse.course.doctor.main`` unparsed.
 
-Demo names, defaults and step caps are read from ``ptcourse.toy.demos`` (so ``--help`` imports
-torch). Errors name the options typed (``--beta``), never the library's names. The student
-notebooks are made by ``press/render_notebooks.py``, not here.
+Names, defaults and step caps come from ``ptcourse.toy.demos`` (so ``--help`` imports torch).
+Errors name the options typed (``--beta``), never the library's names. The student notebooks are
+made by ``press/render_notebooks.py``.
 """
 
 from __future__ import annotations
@@ -191,8 +190,8 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run ``ptcourse`` with ``argv`` (default ``sys.argv[1:]``); return the exit code.
 
-    Bad arguments print a usage line and a message naming the argument to stderr and exit with
-    status 2 (argparse's convention).
+    Bad arguments print usage and a message naming the argument to stderr, and exit 2 (argparse's
+    convention).
 
     >>> main(["demo", "bandit", "--steps", "5", "--json", "--quiet"])  # doctest: +ELLIPSIS
     {"demo": "bandit", "seed": 0, ...}

@@ -37,11 +37,10 @@ _local = threading.local()
 def seed_offset() -> int:
     """The offset ``k`` from ``PTCOURSE_SEED_OFFSET`` (0 when unset or inside ``unshifted()``).
 
-    ValueError naming the variable unless it is an int in [0, 2**62]."""
-    if getattr(_local, "off", False):
-        return 0
+    ValueError naming the variable unless it is an int in [0, 2**62].
+    """
     raw = os.environ.get(ENV, "").strip()
-    if not raw:
+    if getattr(_local, "off", False) or not raw:
         return 0
     try:
         k = int(raw)
