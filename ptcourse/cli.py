@@ -1,19 +1,17 @@
 """The ``ptcourse`` command line (also ``python -m ptcourse``): ``demo`` and ``doctor``.
 
-* ``ptcourse demo NAME [--beta B] [--entropy-coef C] [--steps N] [--seed S] [--json]`` runs one of
-  the toy world's demos (``ptcourse.toy.DEMOS``): a summary table and a few samples for a live
-  audience, or with ``--json`` one JSON object, the only thing on stdout (the dict of
-  ``ptcourse.toy.run_demo``). While it trains, progress lines go to stderr (``--quiet``: none).
-  ``--compare-beta B2`` runs the demo twice (``--beta`` and ``B2``) and prints one table whose
-  trends share a scale per metric.
-* ``ptcourse demo --warm [--seed N]`` trains and caches the checkpoints of seed N (seed 0's ship
-  with the package) in ``$PTCOURSE_TOY_CACHE``, else ``default_cache_dir()``, which ``ptcourse
-  demo`` reads when it exists and the variable is unset.
-* ``ptcourse doctor ...`` is handed to ``ptcourse.course.doctor.main`` before any parsing.
+* ``ptcourse demo NAME [--beta B] [--entropy-coef C] [--steps N] [--seed S] [--json]`` runs a demo
+  of ``ptcourse.toy.DEMOS``: a table and samples, or (``--json``) ``run_demo``'s dict as the only
+  JSON on stdout; progress goes to stderr (``--quiet``: none). ``--compare-beta B2`` also runs beta
+  B2, in one table whose trends share a scale per metric.
+* ``ptcourse demo --warm [--seed N]`` caches seed N's checkpoints (seed 0's ship) in
+  ``$PTCOURSE_TOY_CACHE``, else ``default_cache_dir()``, which ``ptcourse demo`` reads when it
+  exists and the variable is unset.
+* ``ptcourse doctor ...`` is handed to ``ptcourse.course.doctor.main`` unparsed.
 
-The demo names, defaults and step caps are read from ``ptcourse.toy.demos``, their one home (so
-``--help`` imports torch). Errors name the options the user typed (``--beta``), never the
-library's names. The student notebooks are made by the press (``press/render_notebooks.py``).
+Names, defaults and step caps come from ``ptcourse.toy.demos`` (so ``--help`` imports torch).
+Errors name the options typed (``--beta``), never the library's names. The student notebooks are
+made by ``press/render_notebooks.py``.
 """
 
 from __future__ import annotations
@@ -33,8 +31,7 @@ _OPTION_OF = {"beta": "--beta", "entropy_coef": "--entropy-coef", "steps": "--st
 
 
 def _typed(convert: type, option: str):
-    """An argparse type: ``convert`` (float or int); the range is checked once, by the function
-    that uses the value (``run_demo``)."""
+    """An argparse type converting to float or int (``run_demo`` checks the range)."""
     what = "a number" if convert is float else "an integer"
 
     def parse(text: str):
@@ -47,10 +44,8 @@ def _typed(convert: type, option: str):
 
 
 def _for_the_user(message: str) -> str:
-    """Rewrite a library error in the command line's words: ``rl: 'beta' ...`` -> ``--beta ...``.
+    """A library error in the command line's words: ``run_demo: 'steps' ...`` -> ``--steps ...``.
 
-    Examples
-    --------
     >>> _for_the_user("run_demo: 'steps' must be a positive int, got 0")
     '--steps must be a positive int, got 0'
     """
@@ -61,10 +56,8 @@ def _for_the_user(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``ptcourse`` command.
+    """The argument parser of the ``ptcourse`` command.
 
-    Examples
-    --------
     >>> args = build_parser().parse_args(["demo", "rl", "--beta", "0", "--json"])
     >>> args.name, args.beta, args.json
     ('rl', 0.0, True)
@@ -114,10 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def default_cache_dir() -> Path:
-    """The checkpoint cache ``ptcourse demo --warm`` fills when ``PTCOURSE_TOY_CACHE`` is unset.
+    """The cache ``ptcourse demo --warm`` fills when ``PTCOURSE_TOY_CACHE`` is unset.
 
-    Examples
-    --------
     >>> from unittest import mock
     >>> with mock.patch.dict("os.environ", {"XDG_CACHE_HOME": "/tmp/xdg"}):
     ...     default_cache_dir().as_posix()
@@ -197,13 +188,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``ptcourse`` command with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+    """Run ``ptcourse`` with ``argv`` (default ``sys.argv[1:]``); return the exit code.
 
-    Bad arguments print a usage line and a message naming the argument to stderr and exit with
-    status 2 (argparse's convention).
+    Bad arguments print usage and a message naming the argument to stderr, and exit 2 (argparse's
+    convention).
 
-    Examples
-    --------
     >>> main(["demo", "bandit", "--steps", "5", "--json", "--quiet"])  # doctest: +ELLIPSIS
     {"demo": "bandit", "seed": 0, ...}
     0

@@ -1,10 +1,10 @@
 """``ptcourse doctor``: is this machine ready for the course? The first command of every workshop.
 
-It prints the Python, torch and ptcourse versions, the device torch will use (cuda, mps or cpu),
-whether ipywidgets (the chapters' dials) and matplotlib (their pictures) import and whether widgets
-can render here (inside a Jupyter/Colab kernel) or only in a notebook, whether ``ptcourse.check``
-imports, and a self-test of every exercise checker against ptcourse's own reference functions. The
-last line says OK or names the problems; the exit code is 0 when everything needed works.
+It prints the Python, torch and ptcourse versions, torch's device (cuda, mps or cpu), whether
+ipywidgets (the dials) and matplotlib (the pictures) import and where widgets render (here, in a
+Jupyter/Colab kernel, or only in a notebook), whether ``ptcourse.check`` imports, and a self-test
+of every exercise checker on ptcourse's own reference functions. The last line says OK or names the
+problems; the exit code is 0 when everything needed works.
 
 >>> from ptcourse import doctor
 >>> doctor.device_name() in {"cpu", "mps"} or doctor.device_name().startswith("cuda")  # any device
@@ -51,11 +51,8 @@ def in_kernel() -> bool:
 
 
 def self_test(checkers: dict[str, Callable] | None = None) -> dict[str, CheckResult]:
-    """Run each checker on ptcourse's own function: name -> its :class:`~ptcourse.check.CheckResult`.
-
-    A checker that rejects the reference, or crashes, gives a result whose status is "failed" and
-    whose message says why.
-    """
+    """Run each checker on ptcourse's own function: name -> its :class:`~ptcourse.check.CheckResult`
+    ("failed", with the reason, for a checker that rejects the reference or crashes)."""
     import ptcourse
     from ptcourse import check
 
@@ -67,9 +64,8 @@ def self_test(checkers: dict[str, Callable] | None = None) -> dict[str, CheckRes
         except check.CheckFailed as err:
             results[name] = err.result
         except Exception as err:  # a broken checker is reported like a failing one
-            results[name] = check.CheckResult(
-                name, "failed", message=f"{type(err).__name__}: {err}"
-            )
+            message = f"{type(err).__name__}: {err}"
+            results[name] = check.CheckResult(name, "failed", message=message)
     return results
 
 

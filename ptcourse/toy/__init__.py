@@ -1,24 +1,17 @@
 """The toy world: a tiny language, a tiny transformer, and post-training in seconds on a CPU.
 
-* ``grammar``: the synthetic "web" corpus, instruction demonstrations and ``is_grammatical``;
-* ``tokenizer``: word-level ``TOKENIZER`` with ``<pad> <bos> <eos> <q> <a>``;
-* ``model``: ``TinyLM``, a ~100k-parameter causal transformer returning logits ``(B, T, V)``;
-* ``proxy_reward``: the deliberately flawed ``reward`` (overpays for ``great``);
-* ``metrics``: the metric registry ``METRICS`` (names and labels), ``distinct_n``,
-  ``grammatical_rate``, ``hack_rate``;
-* ``data``: prompts, demonstrations, masks and ``decode_answers``; ``sampling``: ``sample``;
-* ``evaluation``: ``evaluate`` and ``demo_loglik``;
-* ``supervised``: ``pretrain`` and ``sft``; ``policy_gradient``: ``rl`` (rollout -> score ->
-  advantages -> update, its knobs in one ``RLConfig``) and ``reinforce_advantages``;
-* ``checkpoints``: ``pretrained_model()``, ``sft_model()``: shipped for seed 0, trained and cached otherwise;
-* ``seeding``: ``PTCOURSE_SEED_OFFSET`` shifts every experiment's seed (``manual_seed``, ``generator``);
-* ``kl_bandit``: a one-step ``bandit`` checked against ``ptcourse.kl_regularized_policy``, and
-  ``policy_summary`` of a one-step policy;
-* ``demos``: ``run_demo(name, ...)``, the functions behind ``ptcourse demo NAME``.
+``grammar`` (the "web" corpus, demonstrations, ``is_grammatical``), ``tokenizer`` (word-level, with
+``<pad> <bos> <eos> <q> <a>``), ``model`` (``TinyLM``, ~100k parameters, logits ``(B, T, V)``),
+``proxy_reward`` (the flawed ``reward``: overpays for ``great``), ``metrics`` (the registry
+``METRICS``, ``distinct_n``, ``grammatical_rate``, ``hack_rate``), ``data`` (prompts, masks,
+``decode_answers``), ``sampling``, ``evaluation`` (``evaluate``, ``demo_loglik``), ``supervised``
+(``pretrain``, ``sft``), ``policy_gradient`` (``rl``: rollout -> score -> advantages -> update,
+knobs in ``RLConfig``), ``checkpoints`` (shipped for seed 0, else trained and cached), ``seeding``
+(``PTCOURSE_SEED_OFFSET`` shifts every seed), ``kl_bandit`` (a one-step ``bandit`` checked against
+``ptcourse.kl_regularized_policy``) and ``demos`` (``run_demo``, behind ``ptcourse demo NAME``).
 
-It imports the ``ptcourse`` core (``token_stats``, ``sft_loss``, ``kl_penalized_rewards``, ...),
-never matplotlib. Inspired by minGPT/nanoGPT (Karpathy) for the model and by InstructGPT
-(Ouyang et al., 2022) for the pretrain -> SFT -> RL-with-KL pipeline.
+It imports the ``ptcourse`` core, never matplotlib. The model follows minGPT/nanoGPT (Karpathy),
+the pretrain -> SFT -> RL-with-KL pipeline InstructGPT (Ouyang et al., 2022).
 
 >>> from ptcourse import toy
 >>> toy.reward(["great great great"]).item()  # the flaw: 1 per "great"

@@ -1,10 +1,8 @@
 """The toy world's data: prompts, demonstrations, SFT labels, answer masks and answer decoding.
 
-A prompt is ``<bos> <q> describe NOUN <a>`` (``PROMPT_LEN`` tokens); an answer follows it and ends
-at its first ``<eos>``. ``demo_batch`` encodes (prompt, response) demonstrations with the prompt
-masked out of the labels (``-100``, PyTorch's ``ignore_index``), as in InstructGPT's SFT step
-(Ouyang et al., 2022); ``response_mask`` marks the answer tokens of sampled rollouts; and
-``decode_answers`` turns sampled ids back into the answers that ``reward`` and the metrics score.
+A prompt is ``<bos> <q> describe NOUN <a>`` (``PROMPT_LEN`` tokens); an answer follows it up to
+its first ``<eos>``. SFT labels mask the prompt out (``-100``, PyTorch's ``ignore_index``), as in
+InstructGPT's SFT step (Ouyang et al., 2022).
 """
 
 from __future__ import annotations
@@ -44,10 +42,8 @@ def torch_threads(n: int = 1):
 
 
 def prompt_ids(nouns: list[str]) -> torch.Tensor:
-    """Return the prompt ids ``(B, PROMPT_LEN)`` for ``describe NOUN`` instructions.
+    """The prompt ids ``(B, PROMPT_LEN)`` of ``describe NOUN`` instructions.
 
-    Examples
-    --------
     >>> prompt_ids(["cat", "dog"]).shape  # (B, P)
     torch.Size([2, 5])
     """
@@ -70,8 +66,6 @@ def demo_batch(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor
         \\text{labels}_t = \\begin{cases} \\text{ids}_t & t \\text{ in the response (and its <eos>)} \\\\
         -100 & \\text{otherwise} \\end{cases}
 
-    Examples
-    --------
     >>> ids, labels = demo_batch([("<q> describe cat <a>", "the cat is small .")])
     >>> ids.shape, int((labels != -100).sum())  # (B, T); 5 response tokens + <eos>
     (torch.Size([1, 11]), 6)
@@ -86,12 +80,9 @@ def demo_batch(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor
 def response_mask(ids: torch.Tensor) -> torch.Tensor:
     """Mask ``(B, T-1)`` of the shifted targets ``ids[:, 1:]`` that belong to the response.
 
-    Response tokens up to and including the first ``<eos>`` are kept (whatever they are: a
-    sampled ``<pad>`` before the end counts as a token); the prompt and what follows ``<eos>`` are
-    not.
+    It keeps response tokens up to and including the first ``<eos>`` (a sampled ``<pad>`` before it
+    counts), not the prompt or what follows ``<eos>``.
 
-    Examples
-    --------
     >>> ids, _ = demo_batch([("<q> describe cat <a>", "the cat is small .")])
     >>> response_mask(ids).sum().item()  # 5 words + <eos>
     6
@@ -103,26 +94,21 @@ def response_mask(ids: torch.Tensor) -> torch.Tensor:
 
 
 def decode_answers(ids: torch.Tensor) -> list[str]:
-    """Decode the answer of each row of ``ids`` ``(B, T)``: after the prompt, up to its first ``<eos>``.
+    """Decode each row of ``ids`` ``(B, T)`` (else ValueError): after the prompt, up to ``<eos>``.
 
-    Special tokens before the ``<eos>`` (a sampled ``<pad>`` or ``<q>``) stay visible, so an answer
-    that contains one is scored as the text the model really wrote (``reward`` and the metrics
-    take these strings). This is the decoding ``rl`` and ``evaluate`` use; score rollouts with it.
+    Special tokens before the ``<eos>`` (a sampled ``<pad>`` or ``<q>``) stay, so ``reward`` and
+    the metrics score what the model really wrote; ``rl`` and ``evaluate`` decode rollouts so.
 
-    Examples
-    --------
     >>> ids = TOKENIZER.batch(["<q> describe cat <a> the cat <a> is small ."])
     >>> decode_answers(ids)  # the stray <a> is kept, <eos> and what follows are not
     ['the cat <a> is small .']
     """
     if ids.dim() != 2:
         raise ValueError(f"decode_answers: 'ids' must be (B, T), got shape {tuple(ids.shape)}")
-    out = []
-    for row in ids[:, PROMPT_LEN:].tolist():
-        if TOKENIZER.eos_id in row:
-            row = row[: row.index(TOKENIZER.eos_id)]
-        out.append(TOKENIZER.decode(row, skip_special=False))
-    return out
+    eos, rows = TOKENIZER.eos_id, ids[:, PROMPT_LEN:].tolist()
+    return [
+        TOKENIZER.decode(r[: r.index(eos)] if eos in r else r, skip_special=False) for r in rows
+    ]
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,10 +125,10 @@ def heldout_batch() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def train_demos() -> list[tuple[str, str]]:
-    """Return the 2000 SFT training demonstrations (fixed)."""
+    """The 2000 SFT training demonstrations (fixed)."""
     return list(_demo_sets()[0])
 
 
 def heldout_demos() -> list[tuple[str, str]]:
-    """Return 64 held-out demonstrations, disjoint from ``train_demos()`` (fixed)."""
+    """64 held-out demonstrations, disjoint from ``train_demos()`` (fixed)."""
     return list(_demo_sets()[1])

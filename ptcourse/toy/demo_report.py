@@ -1,11 +1,10 @@
-"""What ``ptcourse demo`` prints: ``format_summary`` (one run: metric, start, final, trend, then
-sample answers), ``format_comparison`` (runs of one demo with different ``beta``, one line per run
-under each metric) and ``ProgressPrinter`` (the stderr lines while a demo trains).
+"""What ``ptcourse demo`` prints: ``format_summary`` (one run), ``format_comparison`` (runs with
+different ``beta``) and ``ProgressPrinter`` (the stderr lines while a demo trains).
 
-Every trend starts at the "start" column's value and ends at the "final" column's (the history in
-between, averaged into buckets); fractions (``metrics.METRICS[key].fraction``) are drawn on a fixed
-0..1 scale, and the runs compared share each metric's scale. Every line fits ``COLUMNS`` (80)
-characters; labels come from ``metrics.METRICS`` ("hack rate", "distinct-2", in words).
+A trend starts at the "start" column's value and ends at the "final" column's (the history between,
+averaged into buckets); fractions (``metrics.METRICS[key].fraction``) are drawn on a fixed 0..1
+scale, and compared runs share each metric's scale. Lines fit ``COLUMNS`` (80) characters; labels
+come from ``metrics.METRICS`` ("hack rate", "distinct-2").
 """
 
 from __future__ import annotations
@@ -21,6 +20,9 @@ __all__ = ["COLUMNS", "format_summary", "format_comparison", "ProgressPrinter"]
 
 #: the widest line the tables and the progress lines print (a default terminal)
 COLUMNS = 80
+#: a progress event's key -> how a progress line shows it
+_FIELDS = {"reward": "reward {:.3f}", "kl": "KL {:.2f}", "entropy": "entropy {:.2f}",
+           "hack_rate": "hack rate {:.0%}"}  # fmt: skip
 
 
 def _bars() -> str:
@@ -33,13 +35,9 @@ def _bars() -> str:
 
 
 def _series(start, history: list, final, width: int = 16) -> list[float]:
-    """The trend of one metric: ``start``, the history averaged into buckets, then ``final``.
+    """The trend of one metric: ``start``, the history averaged into buckets, then ``final``
+    (``None`` and non-finite values dropped).
 
-    It begins at the "start" column's value and ends at the "final" column's, so the picture and
-    the numbers agree; ``None`` and non-finite values are dropped.
-
-    Examples
-    --------
     >>> _series(0.0, [0.1, 0.2, 0.3, 0.4], 1.0, width=4)
     [0.0, 0.15000000000000002, 0.35, 1.0]
     """
@@ -53,8 +51,6 @@ def _series(start, history: list, final, width: int = 16) -> list[float]:
 def _spark(points: list[float], scale: tuple[float, float]) -> str:
     """One bar per point on the scale ``(lo, hi)`` (the lowest bar at or below ``lo``).
 
-    Examples
-    --------
     >>> _spark([0.0, 0.5, 1.0], (0.0, 1.0)) in ("▁▅█", "_=@")
     True
     """
@@ -67,8 +63,7 @@ def _spark(points: list[float], scale: tuple[float, float]) -> str:
 
 
 def _trends(key: str, results: list[dict]) -> list[str]:
-    """Each run's sparkline of metric ``key`` ("" without a history), on one scale: 0..1 for a
-    fraction, else the range of every run's trend (shared by the runs compared)."""
+    """Each run's sparkline of ``key`` ("" without history) on one scale: 0..1 or all runs' range."""
     pts = [_series(r.get("start", {}).get(key), r.get("history", {}).get(key, []),
                    r["final"].get(key)) for r in results]  # fmt: skip
     flat = [v for p in pts for v in p]
@@ -80,13 +75,12 @@ def _trends(key: str, results: list[dict]) -> list[str]:
 
 
 def _row(label: str, width: int, start, final, trend: str, fmt: str = "{}") -> str:
-    """One table line: the label, the start and final cells ("-" when not measured), the trend."""
+    """One table line: label, start and final ("-" when not measured), trend."""
     s0, s1 = (fmt.format(v) if v is not None else "-" for v in (start, final))
     return f"{label:<{width}}  {s0:>7}  {s1:>7}   {trend}".rstrip()
 
 
 def _header(result: dict, seconds: float | None, params: dict, title: str = "") -> list[str]:
-    """The title line and the settings (``params``), wrapped to ``COLUMNS``."""
     head = f"ptcourse demo {result['demo']}{title}"
     head += f"  [{seconds:.1f} s]" if seconds is not None else ""
     settings = ", ".join([f"seed {result['seed']}", *(f"{k} {v}" for k, v in params.items())])
@@ -95,13 +89,8 @@ def _header(result: dict, seconds: float | None, params: dict, title: str = "") 
 
 
 def format_summary(result: dict, seconds: float | None = None) -> str:
-    """Format a demo result as a short table (start vs final, trend) plus sample answers.
+    """A demo result as a table (metric, start, final, trend) and its sample answers.
 
-    Every line fits in ``COLUMNS`` (80) characters. The trend starts at the "start" value and ends
-    at the "final" one; fractions are drawn on a fixed 0..1 scale.
-
-    Examples
-    --------
     >>> r = {"demo": "x", "seed": 0, "params": {"beta": 0.5}, "final": {"reward": 1.0},
     ...      "start": {"reward": 0.5}, "history": {}, "samples": ["a"]}
     >>> print(format_summary(r))  # doctest: +NORMALIZE_WHITESPACE
@@ -131,13 +120,8 @@ def format_summary(result: dict, seconds: float | None = None) -> str:
 
 
 def format_comparison(results: list[dict], seconds: float | None = None) -> str:
-    """Format two (or more) runs of one demo: per metric, one line per run, trends on one scale.
+    """Runs of one demo with different ``beta``: per metric one line per run, trends on one scale.
 
-    The runs differ in ``beta``; each row's trend starts at its start value and ends at its final
-    value, and the trends of one metric share their scale, so their heights compare.
-
-    Examples
-    --------
     >>> a = {"demo": "x", "seed": 0, "params": {"beta": 0.5}, "final": {"kl": 1.0},
     ...      "start": {"kl": 0.0}, "history": {"kl": [0.0, 1.0]}, "samples": []}
     >>> b = {**a, "params": {"beta": 0.0}, "final": {"kl": 4.0}, "history": {"kl": [0.0, 4.0]}}
@@ -166,14 +150,11 @@ def format_comparison(results: list[dict], seconds: float | None = None) -> str:
 
 
 class ProgressPrinter:
-    """Print training progress as plain lines on ``stream``: about ``lines`` per phase.
+    """A ``run_demo(progress=...)`` callback printing about ``lines`` lines per phase on ``stream``.
 
-    A line: the phase, the step out of the total, (RL demos) reward, KL (nats per answer), entropy
-    (nats per token) and hack rate of that step's batch, then the elapsed time; a phase's first
-    line says the units. ``ptcourse demo`` passes one to ``run_demo(progress=...)``.
+    A line: phase, step of total, (RL) that step's reward, KL (nats per answer), entropy (nats per
+    token) and hack rate, then the elapsed time; a phase's first line says the units.
 
-    Examples
-    --------
     >>> import io
     >>> out = io.StringIO()
     >>> p = ProgressPrinter(out, lines=2, clock=lambda: 0.0)
@@ -189,9 +170,7 @@ class ProgressPrinter:
     def __init__(self, stream=None, lines: int = 10, clock=time.perf_counter, tag: str = ""):
         self.tag = tag  # e.g. "beta 0": which of two compared runs is training
         self.stream = sys.stderr if stream is None else stream
-        self.lines = lines
-        self.clock = clock
-        self.t0 = clock()
+        self.lines, self.clock, self.t0 = lines, clock, clock()
         self.phases: set[str] = set()
 
     def __call__(self, event: dict) -> None:
@@ -207,9 +186,6 @@ class ProgressPrinter:
             units = " (KL in nats per answer, entropy in nats per token)" if "kl" in event else ""
             print(f"{what}{units}:", file=self.stream, flush=True)
         parts = [f"{phase} {step}/{steps}" if steps else f"{phase} step {step}"]
-        for key, text in (("reward", "reward {:.3f}"), ("kl", "KL {:.2f}"),
-                          ("entropy", "entropy {:.2f}"), ("hack_rate", "hack rate {:.0%}")):  # fmt: skip
-            if event.get(key) is not None:
-                parts.append(text.format(event[key]))
+        parts += [text.format(event[k]) for k, text in _FIELDS.items() if event.get(k) is not None]
         parts.append(f"[{self.clock() - self.t0:.1f} s]")
         print("  ".join(parts), file=self.stream, flush=True)

@@ -1,28 +1,14 @@
 """Named demos of the toy world, each returning one JSON-able result (``ptcourse demo NAME``).
 
-Every demo returns ``{"demo", "seed", "params", "final", "history", "start", "samples"}``:
+A result is ``{"demo", "seed", "params", "final", "history", "start", "samples"}``: ``final``, the
+``FINAL_METRICS`` measured by ``evaluate`` on 256 fresh answers (``null`` where one does not apply:
+text metrics for the bandit, which adds ``tv``); ``history``, metric -> one value per logged step;
+``start``, ``final`` of the starting model (the SFT model for ``rl``); ``samples``, a few answers.
+The chapters, tests and command line call the same ``run_demo``: same seed and machine, same bits.
 
-* ``final``: the ``FINAL_METRICS`` (``reward, kl, entropy, demo_loglik, distinct_2, grammatical,
-  hack_rate, demo_perplexity``; names and labels in ``metrics.METRICS``) measured by ``evaluate``
-  on 256 fresh answers (``null`` where a metric does not apply, e.g. text metrics for the bandit,
-  which adds ``tv``);
-* ``history``: metric -> list with one value per logged step;
-* ``start``: the same metrics as ``final`` for the starting model (the SFT model for ``rl``);
-* ``samples``: a few answers of the final model.
-
-A demo's defaults are those of the function it runs (``pretrain``, ``sft``, ``bandit``; ``rl``'s
-are ``RLConfig``'s), read from their signatures by ``demo_defaults``; ``--steps`` is capped at ``MAX_STEPS[name]``, ten
-times the default (a minute or so on a laptop), so a typo cannot start a run of hours.
-
-The chapters, the tests and the command line call the same ``run_demo``, so a number in the book
-is the number an instructor gets live. Same seed, same machine: bitwise-identical result.
-
-``run_demo(..., progress=f)`` calls ``f(event)`` while the demo trains, so a room can watch it
-(``ptcourse demo`` prints these events on stderr). ``event`` is a dict with ``phase`` (the demo's
-name, or ``"checkpoints"`` while the pretrained/SFT checkpoints are trained on a cold cache),
-``step`` and ``steps`` (the phase's total, ``None`` when unknown); the RL demos add that step's
-history row (``reward``, ``kl``, ``entropy``, ``hack_rate``, ...). Progress only reads: the result
-is the same with or without it.
+``progress`` events hold ``phase`` (the demo, or ``"checkpoints"`` while a cold cache trains them),
+``step`` and ``steps`` (``None`` when unknown); the RL demos add the step's history row (``reward``,
+``kl``, ``entropy``, ``hack_rate``, ...). Progress only reads: the result is the same without it.
 """
 
 from __future__ import annotations
@@ -69,13 +55,8 @@ FINAL_METRICS = (*TRAINING_METRICS, "demo_perplexity")
 
 
 def demo_defaults(name: str) -> dict:
-    """The defaults of demo ``name``: ``steps`` and (``rl``, ``grpo``, ``bandit``) ``beta``.
+    """The defaults of demo ``name``: ``steps`` and (rl, grpo, bandit) ``beta``, from its signature.
 
-    They are read from the signature of the function the demo runs (``RLConfig`` for ``rl`` and
-    ``grpo``), their only home.
-
-    Examples
-    --------
     >>> demo_defaults("bandit") == {"steps": 400, "beta": 0.3}  # bandit(steps=400, beta=0.3)
     True
     """
@@ -88,12 +69,11 @@ def demo_defaults(name: str) -> dict:
 #: The largest seed: torch seeds are 64-bit, and the training loops add the step to the seed.
 MAX_SEED = 2**63 - 1
 
-#: name -> the most ``steps`` a demo accepts: 10x its default
+#: name -> the most ``steps`` a demo accepts: 10x its default, so a typo cannot start hours of run
 MAX_STEPS = {name: 10 * demo_defaults(name)["steps"] for name in DEMOS}
 
 
 def _is_int(value, lo: int, hi: float = math.inf) -> bool:
-    """True for an int (not a bool) from ``lo`` to ``hi``."""
     return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
 
 
@@ -127,32 +107,20 @@ def run_demo(
     seed: int = 0,
     progress: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Run the demo ``name`` and return its JSON-able result.
+    """Run the demo ``name`` (one of ``DEMOS``) and return its JSON-able result.
 
     .. math::
 
         \\text{rl, grpo:}\\quad \\max_\\theta\\; \\mathbb{E}_{\\pi_\\theta}[r] - \\beta\\,
         \\mathrm{KL}(\\pi_\\theta\\|\\pi_{\\text{SFT}}) + c\\,\\mathcal{H}(\\pi_\\theta)
 
-    Parameters
-    ----------
-    name : str
-        One of ``DEMOS``: ``pretrain, sft, rl, grpo, bandit``.
-    beta : float, optional
-        KL coefficient of ``rl``/``grpo`` (checked by ``rl``) or ``bandit`` (checked by
-        ``bandit``); default: that function's default (``demo_defaults(name)``).
-    entropy_coef : float, optional
-        Entropy bonus (``rl``/``grpo`` only; checked by ``rl``), default 0.
-    steps : int, optional
-        Steps of the demo's training loop, at most ``MAX_STEPS[name]``; default: the loop's own
-        default (``demo_defaults(name)``).
-    seed : int
-        Seed of everything (checkpoints, rollouts, evaluation).
-    progress : callable, optional
-        Called with a dict ``{"phase", "step", "steps", ...}`` as training goes (module docstring).
+    ``beta`` is the KL coefficient of rl/grpo or bandit (checked by ``rl`` or ``bandit``),
+    ``entropy_coef`` (default 0) the entropy bonus of rl/grpo, ``steps`` at most
+    ``MAX_STEPS[name]``; ``None`` takes the demo's default (``demo_defaults(name)``). ``seed``
+    seeds everything (checkpoints, rollouts, evaluation); ``progress`` is called with a dict
+    ``{"phase", "step", "steps", ...}`` as training goes (module docstring). Bad arguments raise
+    ValueError naming them.
 
-    Examples
-    --------
     >>> out = run_demo("bandit", beta=0.5, steps=50)
     >>> sorted(out)  # the JSON contract
     ['demo', 'final', 'history', 'params', 'samples', 'seed', 'start']
@@ -203,11 +171,8 @@ def run_demo(
 
 @contextlib.contextmanager
 def _counting_steps(progress, phase: str, steps: int | None = None):
-    """While the block runs, call ``progress`` after every optimiser step of any training loop.
-
-    Uses torch's global optimiser hook (``register_optimizer_step_post_hook``), so the loops
-    themselves need no callback; it reports the step count only.
-    """
+    """While the block runs, report every optimiser step of any loop to ``progress`` (via torch's
+    global ``register_optimizer_step_post_hook``, so the loops need no callback)."""
     if progress is None:
         yield
         return
@@ -222,15 +187,12 @@ def _counting_steps(progress, phase: str, steps: int | None = None):
 
 
 def warm_checkpoints(seeds=(0,), progress: Callable[[dict], None] | None = None) -> list[str]:
-    """Train (or load) every checkpoint the demos and chapters use, for each seed; return their names.
+    """Train (or load) the checkpoints the demos and chapters use, for each seed; return their names.
 
-    With ``PTCOURSE_TOY_CACHE`` set, they land in that directory, so a later process (a demo, a
-    chapter kernel) loads them instead of training: ``ptcourse demo --warm`` runs this before a
-    workshop. The chapters and demos use seed 0, whose checkpoints ship with the package: nothing
-    to train or write for it.
+    With ``PTCOURSE_TOY_CACHE`` set they land there, so later processes (a demo, a chapter kernel)
+    load them instead of training (``ptcourse demo --warm``). Seed 0's ship with the package:
+    nothing to train or write for it. A seed outside 0..2**63 - 1 raises ValueError.
 
-    Examples
-    --------
     >>> warm_checkpoints([0])
     ['pretrain seed 0 (shipped)', 'sft seed 0 (shipped)']
     """
@@ -270,10 +232,8 @@ def _bandit_demo(beta, steps, seed) -> tuple:
 
 
 def to_json(result: dict) -> str:
-    """Serialise a demo result as one line of JSON (keys in insertion order, no NaN).
+    """One line of JSON (keys in insertion order; NaN raises ValueError).
 
-    Examples
-    --------
     >>> to_json({"demo": "x", "final": {"kl": 0.5}})
     '{"demo": "x", "final": {"kl": 0.5}}'
     """

@@ -1,19 +1,16 @@
 """A tiny synthetic language: the "web" corpus, instruction demonstrations and a grammar check.
 
-The toy world stands in for the internet text a real model is pre-trained on. Its sentences come
-from a small context-free grammar over a few dozen words, e.g. ``the small cat sees a red dog .``;
-the same grammar, written as a regular expression over word classes, checks whether a sample is
-grammatical. Instruction demonstrations (the SFT data) use a question/answer format,
-``<q> describe cat <a> the cat is small .``: the answer must talk about the animal asked for and
-always starts with ``the``, a house style that pre-training never shows.
-
-The design follows the "toy world" tradition of small synthetic languages used to study what a
-language model learns (e.g. Allen-Zhu & Li, *Physics of Language Models*, 2023, which trains on
-context-free-grammar corpora).
+It stands in for a real model's pre-training text: a small context-free grammar over a few dozen
+words (``the small cat sees a red dog .``), which, as a regular expression over word classes, also
+checks a sample. SFT demonstrations (``<q> describe cat <a> the cat is small .``) talk about the
+animal asked for and start with ``the``, a house style pre-training never shows. A "toy world" as
+in Allen-Zhu & Li, *Physics of Language Models* (2023), which trains on context-free-grammar
+corpora.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
@@ -40,14 +37,8 @@ ENDINGS = (".", "!")
 #: the word the flawed reward pays for
 EXPLOIT_WORD = "great"
 
-_CLASS = {
-    **{w: "D" for w in DETERMINERS},
-    **{w: "A" for w in ADJECTIVES},
-    **{w: "N" for w in NOUNS},
-    **{w: "V" for w in VERBS},
-    COPULA: "C",
-    **{w: "P" for w in ENDINGS},
-}
+_WORDS = {"D": DETERMINERS, "A": ADJECTIVES, "N": NOUNS, "V": VERBS, "C": (COPULA,), "P": ENDINGS}
+_CLASS = {w: c for c, words in _WORDS.items() for w in words}
 # S -> NP (V NP | is ADJ) END ;  NP -> DET ADJ{0,2} NOUN  (no adjective twice in one NP)
 _SENTENCE = re.compile(r"DA{0,2}N(?:VDA{0,2}N|CA)P")
 
@@ -60,22 +51,14 @@ def _noun_phrase(rng: random.Random, noun: str | None = None, det: str | None = 
 
 
 def sentence(rng: random.Random, *, subject: str | None = None, det: str | None = None) -> str:
-    """Draw one sentence from the toy grammar.
+    """Draw one sentence from the toy grammar with ``rng`` (a ``random.Random``).
 
     .. math::
 
         S \\to NP\\,(V\\,NP \\mid \\texttt{is}\\,ADJ)\\,END, \\qquad NP \\to DET\\,ADJ^{0..2}\\,NOUN
 
-    Parameters
-    ----------
-    rng : random.Random
-        Source of randomness (pass ``random.Random(seed)`` for reproducible text).
-    subject, det : str, optional
-        Force the subject noun and its determiner (used by the demonstrations).
+    ``subject`` and ``det`` force the subject noun and its determiner (the demonstrations do).
 
-    Examples
-    --------
-    >>> import random
     >>> s = sentence(random.Random(0))
     >>> is_grammatical(s)  # every sentence the grammar makes passes its own check
     True
@@ -90,14 +73,10 @@ def sentence(rng: random.Random, *, subject: str | None = None, det: str | None 
 
 
 def corpus(n: int, seed: int = 0) -> list[str]:
-    """Return ``n`` sentences of "web text" drawn from the grammar with a fixed seed.
+    """``n`` sentences of "web text", :math:`x^{(i)} \\sim p_{\\text{grammar}}`, drawn with ``seed``.
 
-    .. math::
+    ``n < 1`` raises ValueError.
 
-        x^{(i)} \\sim p_{\\text{grammar}}, \\quad i = 1, \\dots, n
-
-    Examples
-    --------
     >>> corpus(2, seed=0) == corpus(2, seed=0)  # same seed, same text
     True
     """
@@ -108,10 +87,8 @@ def corpus(n: int, seed: int = 0) -> list[str]:
 
 
 def prompt(noun: str) -> str:
-    """Return the instruction for ``noun`` in the demonstrations' format.
+    """The instruction for ``noun`` (one of ``NOUNS``, else ValueError).
 
-    Examples
-    --------
     >>> prompt("cat")
     '<q> describe cat <a>'
     """
@@ -121,25 +98,15 @@ def prompt(noun: str) -> str:
 
 
 def demonstrations(n: int, seed: int = 0, *, exclude: set | None = None) -> list[tuple[str, str]]:
-    """Return ``n`` (prompt, response) pairs: good answers to ``describe NOUN``.
-
-    A good answer is one grammatical sentence whose subject is ``the`` + (adjectives) + NOUN.
+    """``n`` (prompt, response) pairs drawn with ``seed``: good answers to ``describe NOUN``.
 
     .. math::
 
         (x, y) \\sim p_{\\text{demo}}, \\qquad y = \\texttt{the}\\;ADJ^{0..2}\\;x_{\\text{noun}}\\;\\dots
 
-    Parameters
-    ----------
-    n : int
-        Number of pairs.
-    seed : int
-        Seed of the draw.
-    exclude : set of (prompt, response), optional
-        Pairs to leave out (to make a held-out set disjoint from the training set).
+    one grammatical sentence about the noun; pairs in ``exclude`` are left out (a held-out set
+    disjoint from the training set). ``n < 1`` raises ValueError.
 
-    Examples
-    --------
     >>> demonstrations(1, seed=0)[0][0].startswith("<q> describe")  # prompt, then response
     True
     """
@@ -157,35 +124,21 @@ def demonstrations(n: int, seed: int = 0, *, exclude: set | None = None) -> list
 
 
 def is_grammatical(text: str | list[str]) -> bool:
-    """Check that ``text`` is exactly one sentence of the toy grammar.
+    """Whether ``text`` (a string or a list of words) is exactly one sentence of the toy grammar.
 
-    Each word is mapped to its class (D, A, N, V, C for ``is``, P for the ending) and the class
-    string must match ``D A{0,2} N (V D A{0,2} N | C A) P``; an unknown word or a repeated
-    adjective inside one noun phrase fails.
+    The words' classes (D, A, N, V, C for ``is``, P for the ending) must match
+    ``D A{0,2} N (V D A{0,2} N | C A) P``; an unknown word or an adjective repeated inside one noun
+    phrase fails.
 
-    Examples
-    --------
     >>> is_grammatical("the small cat sees a dog .")
     True
     >>> is_grammatical("great great great great")  # what a reward hacker writes
     False
     """
     words = text.split() if isinstance(text, str) else list(text)
-    classes = []
-    for w in words:
-        c = _CLASS.get(w)
-        if c is None:
-            return False
-        classes.append(c)
-    if not _SENTENCE.fullmatch("".join(classes)):
+    classes = [_CLASS.get(w) for w in words]
+    if None in classes or not _SENTENCE.fullmatch("".join(classes)):
         return False
     # no adjective twice within a noun phrase ("the great great cat" is not English)
-    run: list[str] = []
-    for w, c in zip(words, classes, strict=True):
-        if c == "A":
-            if w in run:
-                return False
-            run.append(w)
-        else:
-            run = []
-    return True
+    runs = (list(run) for adj, run in itertools.groupby(words, key=ADJECTIVES.__contains__) if adj)
+    return all(len(set(run)) == len(run) for run in runs)

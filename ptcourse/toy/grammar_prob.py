@@ -1,15 +1,14 @@
 r"""The exact probability of a toy sentence under the grammar that wrote it, and the grammar's entropy.
 
-The toy "web" corpus is drawn by ``grammar.sentence``, a small stochastic grammar whose choices are
-all known. Every sentence has exactly one derivation (the words say which choice was made at each
-step), so its probability is the product of the probabilities of those choices:
+Every sentence of ``grammar.sentence`` has one derivation (the words say each choice made), so its
+probability is the product of those choices' probabilities:
 
 .. math::
 
     p(S) = p(NP_1)\, p(\text{branch})\, p(\text{rest} \mid \text{branch})\, p(\text{ending}), \qquad
     p(NP) = p(n_{\text{adj}})\,\tfrac12\,\tfrac{(8 - n_{\text{adj}})!}{8!}\,\tfrac18 .
 
-That makes the entropy of the data computable, and with it the floor under any model's cross-entropy
+The data's entropy is then computable, and with it the floor under any model's cross-entropy
 (Shannon, 1948; Cover & Thomas, *Elements of Information Theory*, ch. 2 and 5):
 
 .. math::
@@ -17,8 +16,8 @@ That makes the entropy of the data computable, and with it the floor under any m
     \mathrm{CE}(p_{\text{data}}, \pi_\theta) = H(p_{\text{data}}) + \mathrm{KL}(p_{\text{data}} \,\|\, \pi_\theta)
     \;\ge\; H(p_{\text{data}}).
 
-The choice probabilities below restate those of ``grammar.sentence``; ``tests/toy/test_grammar_prob.py``
-samples that function and fails if the two ever disagree.
+The choice probabilities below restate ``grammar.sentence``'s; ``tests/toy/test_grammar_prob.py``
+fails if the two ever disagree.
 
 >>> round(grammar_entropy()["per_token"], 4)  # nats per predicted token (words and <eos>)
 1.3927
@@ -35,12 +34,7 @@ __all__ = ["sentence_logprob", "grammar_entropy"]
 _N_ADJ = {0: 0.6, 1: 0.3, 2: 0.1}  # grammar._noun_phrase: weights (6, 3, 1)
 _COPULA = 0.5  # grammar.sentence: "is ADJ" with probability 0.5, else "VERB NP"
 _ENDING = {".": 0.85, "!": 0.15}
-_A, _N, _V, _D = (
-    len(grammar.ADJECTIVES),
-    len(grammar.NOUNS),
-    len(grammar.VERBS),
-    len(grammar.DETERMINERS),
-)
+_A, _N, _V, _D = map(len, (grammar.ADJECTIVES, grammar.NOUNS, grammar.VERBS, grammar.DETERMINERS))
 
 
 def _adjectives_logprob(k: int) -> float:
@@ -64,14 +58,10 @@ def _noun_phrase(words: list[str], i: int) -> tuple[float, int]:
 
 
 def sentence_logprob(text: str) -> float:
-    r"""Exact :math:`\log p_{\text{grammar}}(S)` of one sentence, :math:`-\infty` outside the grammar.
+    r"""Exact :math:`\log p(S) = \sum_{c \in \text{derivation}(S)} \log p(c)` of one sentence.
 
-    .. math::
+    :math:`-\infty` outside the grammar; a non-str ``text`` raises TypeError.
 
-        \log p(S) = \sum_{\text{choices } c \text{ in the derivation of } S} \log p(c)
-
-    Examples
-    --------
     >>> round(math.exp(sentence_logprob("the cat is red .")), 6)  # 0.6*1/2*1/8 * 1/2*1/8 * 0.85
     0.001992
     >>> sentence_logprob("great great great")  # not a sentence of the grammar
@@ -110,28 +100,18 @@ def grammar_entropy() -> dict[str, float]:
 
         H_{\text{token}} = \frac{\mathbb{E}[-\log p(S)]}{\mathbb{E}[|S| + 1]}
 
-    the limit of a model's pooled cross-entropy per predicted token (the words and ``<eos>``) on
-    a large corpus when the model is the grammar itself: no model can do better on average.
+    the pooled cross-entropy per predicted token (words and ``<eos>``) of the grammar itself on a
+    large corpus: no model does better on average. Returns ``per_sentence`` (nats), ``tokens``
+    (mean predicted tokens per sentence), ``per_token`` (nats) and ``perplexity``
+    :math:`= e^{H_{\text{token}}}`.
 
-    Returns
-    -------
-    dict
-        ``per_sentence`` (nats), ``tokens`` (mean predicted tokens per sentence) and
-        ``per_token`` (nats), with ``perplexity`` :math:`= e^{H_{\text{token}}}`.
-
-    Examples
-    --------
     >>> g = grammar_entropy()
     >>> g["tokens"]  # 2.5 + 0.5 * 2 + 0.5 * (1 + 2.5) + ending + <eos>
     7.25
     """
     n_adj_mean = sum(k * p for k, p in _N_ADJ.items())
-    h_np = (
-        _h(_N_ADJ.values())
-        + math.log(_D)
-        + sum(-p * _adjectives_logprob(k) for k, p in _N_ADJ.items())
-    )
-    h_np += math.log(_N)
+    h_adjs = sum(-p * _adjectives_logprob(k) for k, p in _N_ADJ.items())
+    h_np = _h(_N_ADJ.values()) + math.log(_D) + h_adjs + math.log(_N)
     len_np = 2 + n_adj_mean
     h_s = (
         h_np
@@ -142,9 +122,6 @@ def grammar_entropy() -> dict[str, float]:
     )
     tokens = len_np + _COPULA * 2 + (1 - _COPULA) * (1 + len_np) + 1 + 1
     per_token = h_s / tokens
-    return {
-        "per_sentence": h_s,
-        "tokens": tokens,
-        "per_token": per_token,
-        "perplexity": math.exp(per_token),
-    }
+    return dict(
+        per_sentence=h_s, tokens=tokens, per_token=per_token, perplexity=math.exp(per_token)
+    )

@@ -1,9 +1,9 @@
 """TinyLM: a small causal transformer (about 100k parameters) for the toy language.
 
-A pre-norm GPT block stack in the style of minGPT / nanoGPT (Karpathy, 2020-2023; Radford et al.,
-2019): token + learned position embeddings, ``n_layer`` blocks of causal self-attention and an MLP,
-a final LayerNorm and an output layer tied to the token embedding (Press & Wolf, 2017). The forward
-pass returns logits ``(B, T, V)``, the shape every ``ptcourse`` core function takes.
+Pre-norm GPT blocks as in minGPT / nanoGPT (Karpathy, 2020-2023; Radford et al., 2019): token +
+learned position embeddings, ``n_layer`` blocks of causal self-attention and an MLP, a final
+LayerNorm, and an output layer tied to the token embedding (Press & Wolf, 2017). Logits are
+``(B, T, V)``, the shape every ``ptcourse`` core function takes.
 """
 
 from __future__ import annotations
@@ -34,16 +34,12 @@ class TinyConfig:
 class _Block(nn.Module):
     def __init__(self, cfg: TinyConfig) -> None:
         super().__init__()
-        self.n_head = cfg.n_head
-        self.ln1 = nn.LayerNorm(cfg.d_model)
-        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
-        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
-        self.ln2 = nn.LayerNorm(cfg.d_model)
-        self.mlp = nn.Sequential(
-            nn.Linear(cfg.d_model, 4 * cfg.d_model),
-            nn.GELU(),
-            nn.Linear(4 * cfg.d_model, cfg.d_model),
-        )
+        self.n_head, d = cfg.n_head, cfg.d_model
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
 
     def forward(self, x: torch.Tensor, cache: list | None = None) -> torch.Tensor:
         B, T, C = x.shape  # (B, T, C)
@@ -63,20 +59,10 @@ class _Block(nn.Module):
 class TinyLM(nn.Module):
     """A tiny causal language model: ``logits = TinyLM(ids)``.
 
-    .. math::
+    :math:`p_\\theta(x_{t+1} \\mid x_{\\le t}) = \\mathrm{softmax}(\\text{logits}_t)`; ``config``
+    holds the sizes (default: about 100k parameters), ``seed`` seeds the initialisation (same seed,
+    same weights).
 
-        p_\\theta(x_{t+1} \\mid x_{\\le t}) = \\mathrm{softmax}(\\text{logits}_{t})
-
-    Parameters
-    ----------
-    config : TinyConfig, optional
-        Sizes; the defaults give about 100k parameters.
-    seed : int
-        Seed of the weight initialisation (the same seed gives the same weights).
-
-    Examples
-    --------
-    >>> import torch
     >>> model = TinyLM(seed=0)
     >>> ids = torch.tensor([[1, 6, 16]])  # <bos> the cat
     >>> model(ids).shape  # (B, T, V)
@@ -101,17 +87,17 @@ class TinyLM(nn.Module):
                     nn.init.zeros_(p)
 
     def num_parameters(self) -> int:
-        """Return the number of parameters (the tied output layer counted once)."""
+        """The number of parameters (the tied output layer counted once)."""
         return sum(p.numel() for p in self.parameters())
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        """Return next-token logits ``(B, T, V)`` for integer ids ``(B, T)``."""
+        """Next-token logits ``(B, T, V)`` of integer ids ``(B, T)``; ValueError if T > block_size."""
         if ids.dim() != 2 or ids.dtype not in (torch.long, torch.int32, torch.int64):
             raise ValueError(
                 f"TinyLM: 'ids' must be an integer tensor (B, T), got "
                 f"{tuple(ids.shape)} {ids.dtype}"
             )
-        B, T = ids.shape
+        T = ids.shape[1]
         if T > self.config.block_size:
             raise ValueError(f"TinyLM: 'ids' has T={T} > block_size={self.config.block_size}")
         return self._run(ids, 0, None)
@@ -140,27 +126,11 @@ class TinyLM(nn.Module):
             x_{t+1} \\sim \\mathrm{softmax}(\\text{logits}_t / \\tau), \\quad \\tau = \\text{temperature}
             \\; (\\tau = 0: \\arg\\max)
 
-        Parameters
-        ----------
-        prompt_ids : torch.Tensor
-            Integer ids ``(B, P)`` (or ``(P,)`` for one prompt).
-        max_new_tokens : int
-            At most this many tokens are added (capped by ``block_size``).
-        temperature : float
-            Softmax temperature; 0 means greedy decoding.
-        seed : int or None
-            Seed of a private ``torch.Generator`` (same seed, same samples). Ignored if
-            ``generator`` is given.
-        generator : torch.Generator, optional
-            A generator to draw from (lets a training loop continue one stream of samples).
+        ``prompt_ids`` are integer ids ``(B, P)`` or ``(P,)``; at most ``max_new_tokens`` are added
+        (capped by ``block_size``); a negative ``temperature`` raises ValueError. Draws come from
+        ``generator`` if given (a training loop's one stream), else from a private generator seeded
+        with ``seed`` (None: 0). Returns ids ``(B, P + n)``, ``<pad>`` after a row's ``<eos>``.
 
-        Returns
-        -------
-        torch.Tensor
-            Ids ``(B, P + n)``; after a row's ``<eos>`` come ``<pad>`` tokens.
-
-        Examples
-        --------
         >>> from ptcourse.toy.tokenizer import TOKENIZER as tok
         >>> model = TinyLM(seed=0)
         >>> p = torch.tensor([tok.encode("<bos> the")])

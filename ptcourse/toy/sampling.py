@@ -1,8 +1,7 @@
-"""Sampling answers from a toy model: prompts in, decoded answers out.
+"""Sampling answers from a toy model: prompt nouns in, sampled ids and decoded answers out.
 
-``rollout`` is the one place that turns prompt nouns into sampled ids and their decoded answers;
-``sample`` (for a reader) and ``evaluate`` / ``rl`` (for the loops) go through it, so a chapter, an
-evaluation and a training step decode and score the same rollout the same way.
+``sample`` (for a reader), ``evaluate`` and ``rl`` all go through ``rollout``, so a chapter, an
+evaluation and a training step decode and score a rollout the same way.
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ def rollout(
 
     ``generator`` (if given) is drawn from instead of a fresh one seeded with ``seed``.
 
-    Examples
-    --------
     >>> ids, answers = rollout(TinyLM(seed=0), ["cat", "dog"], seed=1)
     >>> ids.shape[0], len(answers)  # one row and one answer per prompt
     (2, 2)
@@ -52,13 +49,8 @@ def sample(
     temperature: float = 1.0,
     seed: int = 0,
 ) -> list[str]:
-    """Return ``n`` decoded answers of ``model`` to ``describe NOUN`` prompts.
+    """Decoded answers to ``describe NOUN``: ``n`` cycling through the nouns, or one per ``nouns``.
 
-    ``nouns`` (if given) sets the prompts, one answer each; else ``n`` prompts cycle through the
-    nouns.
-
-    Examples
-    --------
     >>> len(sample(TinyLM(seed=0), 3, seed=0))
     3
     """

@@ -1,21 +1,12 @@
-"""Every seed of the toy world's experiments passes through here, so one switch re-runs a chapter as another seed.
+"""Every seed of the toy world passes through here, so one switch re-runs a chapter as another seed.
 
-A result of this course is what holds across seeds and machines, not one lucky run. To re-run a whole
-chapter, or the test suite, as another draw of every random number, set the environment variable
+A result of this course is what holds across seeds and machines, not one lucky run. Set
+``PTCOURSE_SEED_OFFSET=k`` (an int >= 0; default 0) and every seed the toy world uses (sampling,
+RL and preference runs, reward-model data, the chapters' ``pc.toy.manual_seed`` and
+``pc.toy.generator``) becomes :math:`\\text{seed used} = \\text{seed asked for} + k`. The shipped
+pretrained and SFT checkpoints (``checkpoints.py``) are not shifted: the same files on every
+machine and under every offset, as a downloaded base model would be.
 
-    PTCOURSE_SEED_OFFSET=k      (an int >= 0; default 0)
-
-and every seed the toy world uses (sampling, RL and preference runs, reward-model data, the chapters'
-own ``pc.toy.manual_seed`` and ``pc.toy.generator``) becomes ``seed + k``. The one thing it does not
-shift is the starting point: the shipped pretrained and SFT checkpoints (``checkpoints.py``) are the
-same files on every machine and under every offset, as a downloaded base model would be.
-
-.. math::
-
-    \\text{seed used} = \\text{seed asked for} + k
-
-Examples
---------
 >>> import os
 >>> shifted(3)  # no PTCOURSE_SEED_OFFSET set: seeds are what they say
 3
@@ -44,14 +35,12 @@ _local = threading.local()
 
 
 def seed_offset() -> int:
-    """The offset ``k`` read from ``PTCOURSE_SEED_OFFSET`` (0 when unset or inside ``unshifted()``).
+    """The offset ``k`` from ``PTCOURSE_SEED_OFFSET`` (0 when unset or inside ``unshifted()``).
 
-    Raises ``ValueError`` naming the variable when it is not an int in [0, 2**62].
+    ValueError naming the variable unless it is an int in [0, 2**62].
     """
-    if getattr(_local, "off", False):
-        return 0
     raw = os.environ.get(ENV, "").strip()
-    if not raw:
+    if getattr(_local, "off", False) or not raw:
         return 0
     try:
         k = int(raw)
@@ -63,7 +52,7 @@ def seed_offset() -> int:
 
 
 def shifted(seed: int) -> int:
-    """``seed + seed_offset()``; ``seed`` must be an int >= 0 (named in the error otherwise)."""
+    """``seed + seed_offset()``; ValueError unless ``seed`` is an int >= 0 and the sum < 2**63."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"'seed' must be an int >= 0, got {seed!r}")
     s = seed + seed_offset()

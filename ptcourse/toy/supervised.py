@@ -1,12 +1,10 @@
-"""Next-token training of the toy model: ``pretrain`` and ``sft``, a few seconds each on a CPU.
+"""Next-token training of the toy model, a few seconds each on a CPU: ``pretrain`` (cross-entropy
+on the grammar's "web" corpus; Radford et al., 2018/2019) and ``sft`` (the same loss,
+``ptcourse.sft_loss``, on instruction -> response demonstrations with the prompt masked out;
+Ouyang et al., 2022, *InstructGPT*, step 1).
 
-* ``pretrain``: next-token cross-entropy on the grammar's "web" corpus (Radford et al., 2018/2019).
-* ``sft``: the same loss, ``ptcourse.sft_loss``, on instruction -> response demonstrations, with the
-  prompt masked out of the labels (Ouyang et al., 2022, *InstructGPT*, step 1).
-
-Both return ``(model, history)``; ``history`` maps ``step``, ``loss`` and every name of
-``metrics.TRAINING_METRICS`` to one value per logged step, measured by ``evaluate`` on 64 fresh
-answers after that step's update.
+Both return ``(model, history)``: ``step``, ``loss`` and each ``metrics.TRAINING_METRICS`` name ->
+one value per logged step, measured by ``evaluate`` on 64 fresh answers after that step's update.
 """
 
 from __future__ import annotations
@@ -31,10 +29,9 @@ SFT_STEPS = 150
 
 def check_loop_args(steps, batch_size, lr) -> None:
     """Raise ValueError naming ``steps``, ``batch_size`` or ``lr`` when one is out of range."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"'steps' must be a positive int, got {steps!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"'batch_size' must be a positive int, got {batch_size!r}")
+    for name, value in (("steps", steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"'{name}' must be a positive int, got {value!r}")
     if not lr > 0:
         raise ValueError(f"'lr' must be > 0, got {lr!r}")
 
@@ -45,7 +42,7 @@ def new_history() -> dict[str, list]:
 
 
 def _lm_loop(model, ids, labels, steps, batch_size, lr, seed, eval_every):
-    """Shared next-token training loop of ``pretrain`` and ``sft`` (KL is to the starting model)."""
+    """The next-token loop of ``pretrain`` and ``sft`` (KL is to the starting model)."""
     check_loop_args(steps, batch_size, lr)
     ref = copy.deepcopy(model).eval()
     gen = seeding.generator(seed)
@@ -78,32 +75,17 @@ def pretrain(
     seed: int = 0,
     eval_every: int = 50,
 ) -> tuple[TinyLM, dict]:
-    """Pre-train on the grammar's web corpus with the next-token loss.
+    """Pre-train on the grammar's web corpus with the next-token loss; return (model, history).
 
     .. math::
 
         \\mathcal{L}(\\theta) = -\\frac{1}{N}\\sum_{i,t} \\log \\pi_\\theta(x^{(i)}_{t+1} \\mid x^{(i)}_{\\le t})
 
-    Parameters
-    ----------
-    model : TinyLM, optional
-        Model to train in place (default: a fresh ``TinyLM(seed=seed)``).
-    steps, batch_size, lr : int, int, float
-        Optimiser steps, sentences per step, AdamW learning rate.
-    n_sentences : int
-        Size of the corpus (``grammar.corpus(n_sentences, seed)``).
-    seed : int
-        Seed of the corpus, the initialisation and the minibatches.
-    eval_every : int
-        Log the metrics every this many steps (KL is to the untrained initial model).
+    ``model`` is trained in place (default: a fresh ``TinyLM(seed=seed)``) for ``steps`` AdamW steps
+    of ``batch_size`` sentences at rate ``lr``, on ``grammar.corpus(n_sentences, seed)``; ``seed``
+    seeds the corpus, the initialisation and the minibatches. The metrics are logged every
+    ``eval_every`` steps (KL to the untrained initial model). Bad loop arguments raise ValueError.
 
-    Returns
-    -------
-    (TinyLM, dict)
-        The trained model and its history.
-
-    Examples
-    --------
     >>> model, hist = pretrain(steps=2, eval_every=1, n_sentences=100)
     >>> hist["step"], len(hist["loss"])  # one entry per logged step
     ([1, 2], 2)
@@ -124,7 +106,7 @@ def sft(
     eval_every: int = 25,
     demos: list[tuple[str, str]] | None = None,
 ) -> tuple[TinyLM, dict]:
-    """Supervised fine-tuning on demonstrations with ``ptcourse.sft_loss`` (prompt masked out).
+    """Supervised fine-tuning with ``ptcourse.sft_loss`` (prompt masked out); return (model, history).
 
     .. math::
 
@@ -132,10 +114,9 @@ def sft(
         \\log \\pi_\\theta(y^{(i)}_t \\mid x^{(i)}, y^{(i)}_{<t})
 
     ``model`` is trained in place (copy it first to keep the original); ``kl`` in the history is
-    measured against a frozen copy of the starting model. ``demos`` defaults to ``train_demos()``.
+    to a frozen copy of the starting model. ``demos`` defaults to ``train_demos()``; the other
+    arguments are ``pretrain``'s.
 
-    Examples
-    --------
     >>> model, hist = sft(TinyLM(seed=0), steps=2, eval_every=1)
     >>> len(hist["demo_loglik"])  # one held-out log-likelihood per logged step
     2

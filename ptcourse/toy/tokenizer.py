@@ -1,8 +1,7 @@
 """A word-level tokenizer for the toy language, with ``<pad>``, ``<bos>`` and ``<eos>``.
 
-Real models use sub-word tokenizers (BPE; Sennrich et al., 2016) over vocabularies of 32k-256k
-tokens; the toy world has one token per word, a few dozen in all, so that every next-token
-distribution fits in one bar chart.
+Real models use sub-word tokenizers (BPE; Sennrich et al., 2016) with 32k-256k tokens; here one
+token per word, a few dozen in all, so every next-token distribution fits in one bar chart.
 """
 
 from __future__ import annotations
@@ -20,12 +19,8 @@ _SPECIAL = (PAD, BOS, EOS, Q, A)
 class Tokenizer:
     """Map words to ids and back.
 
-    .. math::
+    :math:`\\text{encode}(w_1 \\dots w_n) = (\\text{id}(w_1), \\dots, \\text{id}(w_n))`
 
-        \\text{encode}(w_1 \\dots w_n) = (\\text{id}(w_1), \\dots, \\text{id}(w_n))
-
-    Examples
-    --------
     >>> tok = Tokenizer()
     >>> tok.decode(tok.encode("the cat is small ."))  # round trip
     'the cat is small .'
@@ -43,16 +38,14 @@ class Tokenizer:
         return len(self.vocab)
 
     def encode(self, text: str) -> list[int]:
-        """Split ``text`` on spaces and return the word ids; unknown words raise ValueError."""
-        ids = []
+        """The ids of the words of ``text`` (split on spaces); an unknown word raises ValueError."""
         for w in text.split():
             if w not in self.stoi:
                 raise ValueError(f"Tokenizer.encode: unknown word {w!r} in text={text!r}")
-            ids.append(self.stoi[w])
-        return ids
+        return [self.stoi[w] for w in text.split()]
 
     def decode(self, ids, *, skip_special: bool = True) -> str:
-        """Return the words of ``ids`` (a list or 1-D tensor), stopping at ``<eos>``.
+        """The words of ``ids`` (a list or 1-D tensor; an id out of range raises ValueError).
 
         With ``skip_special`` (the default) ``<bos>``/``<pad>`` are dropped and decoding stops at
         the first ``<eos>``.
@@ -75,10 +68,10 @@ class Tokenizer:
     def batch(
         self, texts: list[str], *, length: int | None = None, bos: bool = True, eos: bool = True
     ) -> torch.Tensor:
-        """Encode ``texts`` into one right-padded id tensor ``(B, T)``.
+        """Encode ``texts`` into one right-padded long tensor ``(B, T)``, ``T = length`` or the longest.
 
-        Examples
-        --------
+        ``bos``/``eos`` add those tokens; a text longer than ``length`` raises ValueError.
+
         >>> Tokenizer().batch(["the cat is small .", "a dog is red !"]).shape  # (B, T)
         torch.Size([2, 7])
         """

@@ -1,8 +1,7 @@
 r"""Does an answer talk about what it was asked about? The on-topic rate of ``describe NOUN`` answers.
 
-The SFT demonstrations answer ``<q> describe cat <a>`` with a sentence whose subject is *the cat*.
-A model can learn that format (start with ``the``, write one sentence) long before it learns the
-task (the subject must be the animal asked for); the on-topic rate measures the task:
+A model can learn the SFT format (start with ``the``, write one sentence) long before the task
+(the subject must be the animal asked for, *the cat* for ``describe cat``), which this measures:
 
 .. math::
 
@@ -19,7 +18,9 @@ __all__ = ["on_topic_rate"]
 
 
 def on_topic_rate(answers: list[str], nouns: list[str]) -> float:
-    """Fraction of answers whose first noun (the sentence's subject) is the noun they were asked about.
+    """Fraction of answers whose first noun (the subject) is the noun they were asked about.
+
+    ValueError unless ``answers`` and ``nouns`` are non-empty, of one length, and toy nouns.
 
     Examples
     --------
@@ -34,8 +35,5 @@ def on_topic_rate(answers: list[str], nouns: list[str]) -> float:
     bad = sorted(set(nouns) - set(grammar.NOUNS))
     if bad:
         raise ValueError(f"on_topic_rate: 'nouns' must be toy nouns {grammar.NOUNS}, got {bad}")
-    hits = 0
-    for answer, noun in zip(answers, nouns, strict=True):
-        first = next((w for w in answer.split() if w in grammar.NOUNS), None)
-        hits += first == noun
-    return hits / len(answers)
+    firsts = (next((w for w in a.split() if w in grammar.NOUNS), None) for a in answers)
+    return sum(first == noun for first, noun in zip(firsts, nouns, strict=True)) / len(answers)
