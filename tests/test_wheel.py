@@ -23,12 +23,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PRESS = ROOT / "press"
 # Issue 28 asks for at most 9,000 lines. Not met: moving the press out took the wheel from 14,417
-# to 12,749 lines (round 5), the rest of round 5 to 12,974, and folding the CLI layer's repetition
-# to 12,829 (round 6); about 4,000 of them are docstrings (formula and runnable example per
-# function), the rest the core, the toy world, the checkers, figures, dials and CLI. This cap holds
-# that ground with under 200 lines to spare (it fails if the wheel grows back); README quotes the
-# wheel's figures, read by test_readme_quotes_the_wheel_as_built.
-MAX_LINES = 13_000
+# to 12,749 lines (round 5), folding the CLI layer to 12,829 (round 6), and compacting every module
+# (numpydoc blocks as prose, repetition folded, behaviour bit-identical) to 10,714 (round 7); 2,661
+# of them are docstrings (formula, citation and runnable example per function), 1,242 blank lines
+# ruff format requires. This cap holds that ground with under 200 lines to spare (it fails if the
+# wheel grows back); README quotes the wheel's figures, read by test_readme_quotes_the_wheel_as_built.
+MAX_LINES = 10_900
 MAX_MODULE_LINES = 400  # issue 28: no module of the package over 400 lines
 
 
