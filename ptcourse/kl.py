@@ -94,7 +94,7 @@ def kl_penalized_rewards(
     .. math:: r_{b,t} = m_{b,t}\big(-\beta\, k(\log\pi(y_{b,t}), \log\pi_{ref}(y_{b,t}))
         + [t = t_b^{\text{last}}]\, s_b\big)
 
-    with :math:`k` the :func:`kl_estimate` of ``kind`` ("k1", as in InstructGPT's PPO reward
+    with :math:`k` the :func:`kl_estimate` of ``kind`` (default "k1", as in InstructGPT's PPO reward
     shaping) and :math:`t_b^{\text{last}}` row b's last kept position. ``scores``: ``(B,)``, finite;
     ``logp``, ``ref_logp``: ``(B, T)``, the sampled tokens under policy and reference, where kept no
     NaN or +inf and ``logp > -inf`` (-inf padding elsewhere); ``mask``: bool or 0/1, a kept token

@@ -29,7 +29,7 @@ def token_logprobs(
     ``logits``: ``(..., V)``, any float dtype (fp16/bf16 computed in fp32); ``targets``: ids
     ``(...)`` in ``[0, V)``; ``chunk_size``: rows at once (default about :math:`2^{22}` values;
     memory is a few chunks; the result does not depend on it). Returns ``(...)`` in nats, fp32
-    (fp64 for fp64 input), differentiable.
+    (fp64 for fp64 input), differentiable by ordinary autograd (``torch.func`` is refused).
 
     >>> token_logprobs(torch.zeros(1, 4), torch.tensor([1]))  # uniform over 4 tokens: log(1/4)
     tensor([-1.3863])
@@ -54,7 +54,8 @@ def sequence_logprob(
 
     ``logits``: ``(..., T, V)``, position t scoring target t; ``targets``: ids ``(..., T)``, any
     (padding) where masked; ``mask``: bool or 0/1, 1 = count the token (a row keeping none sums
-    to 0; a mask keeping no token at all is refused as a likely bug). Returns ``(...)``, nats, fp32.
+    to 0; a mask keeping no token at all is refused as a likely bug). Returns ``(...)``, nats, fp32;
+    ``torch.func`` is refused.
 
     >>> sequence_logprob(torch.zeros(1, 3, 2), torch.tensor([[0, 1, 1]]))  # 3 fair coins: 3 log 1/2
     tensor([-2.0794])
@@ -71,7 +72,8 @@ def cross_entropy(
     .. math:: \mathrm{CE} = -\frac{1}{\sum_t m_t} \sum_t m_t \log p(y_t \mid y_{<t})
 
     ``logits``: ``(..., V)``; ``targets``: ids ``(...)``, ignored where ``mask`` (bool or 0/1,
-    keeping a token at least) is 0. Returns a scalar fp32 in nats, ``F.cross_entropy`` of the kept.
+    keeping a token at least) is 0. Returns a scalar fp32 in nats, ``F.cross_entropy`` of the kept;
+    ``torch.func`` is refused.
 
     >>> cross_entropy(torch.zeros(2, 8), torch.tensor([3, 5]))  # uniform over 8 tokens: log 8
     tensor(2.0794)
@@ -91,7 +93,8 @@ def perplexity(
     r"""Perplexity, :math:`\mathrm{PPL} = \exp(\mathrm{CE})`: the effective number of choices.
 
     A model uniform over :math:`V` tokens has perplexity :math:`V`. Arguments as in
-    :func:`cross_entropy`; a scalar fp32 >= 1 (``inf`` past a cross-entropy of about 88 in fp32).
+    :func:`cross_entropy`; a scalar fp32 >= 1 (``inf`` past a cross-entropy of about 88 in fp32);
+    ``torch.func`` is refused.
 
     >>> perplexity(torch.zeros(3, 5), torch.tensor([0, 1, 4]))  # uniform over 5 -> 5
     tensor(5.0000)

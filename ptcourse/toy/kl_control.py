@@ -11,7 +11,8 @@ openai/lm-human-preferences, commit 1ab856d):
     \\quad K_\\beta = \\frac{n_{\\text{steps}}}{\\text{horizon}}
 
 verl (``verl/trainer/ppo/core_algos.py``) and OpenRLHF (``openrlhf/trainer/ppo_utils/kl_controller.py``,
-commit 658ecc3) have the same class, ``update(current_kl, batch_size)`` once per batch; TRL before 0.14.
+commit 658ecc3) have the same class, ``update(current_kl, batch_size)`` once per batch; TRL had it
+too, up to version 0.14, which dropped it.
 """
 
 from __future__ import annotations

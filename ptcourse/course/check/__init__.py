@@ -57,11 +57,18 @@ __all__ = [
 ]
 
 CHECKERS: dict[str, Callable[[Callable], CheckResult]] = {
-    checker.__name__: checker
-    for checker in (token_logprobs, sequence_logprob, cross_entropy, sft_loss, entropy,
-                    kl_divergence, kl_estimate, kl_regularized_policy, dpo_loss, grpo_advantages,
-                    ppo_clip_loss)
-}  # fmt: skip
+    "token_logprobs": token_logprobs,
+    "sequence_logprob": sequence_logprob,
+    "cross_entropy": cross_entropy,
+    "sft_loss": sft_loss,
+    "entropy": entropy,
+    "kl_divergence": kl_divergence,
+    "kl_estimate": kl_estimate,
+    "kl_regularized_policy": kl_regularized_policy,
+    "dpo_loss": dpo_loss,
+    "grpo_advantages": grpo_advantages,
+    "ppo_clip_loss": ppo_clip_loss,
+}
 """Checker name -> checker; each name is also the ptcourse reference function it checks against."""
 
 MUSTS: dict[str, dict[str, str]] = {

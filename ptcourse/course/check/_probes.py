@@ -60,11 +60,13 @@ class Probes:
         mine, mine_in = leaves()
         out = self.call(where, *mine, **kwargs)
         if out.grad_fn is None:
-            raise self.fail(f"your {what} carries no gradient", where + " (inputs that require "
-                            "grad)", why="A loss must stay one differentiable torch expression: "
-                            ".detach(), .item(), float(), .numpy() or torch.tensor(...) cut the "
-                            "graph, and a loss without a graph cannot train (loss.backward() "
-                            "fails).")  # fmt: skip
+            raise self.fail(
+                f"your {what} carries no gradient",
+                where + " (inputs that require grad)",
+                why="A loss must stay one differentiable torch expression: .detach(), .item(), "
+                "float(), .numpy() or torch.tensor(...) cut the graph, and a loss without a graph "
+                "cannot train (loss.backward() fails).",
+            )
         weight = torch.linspace(0.5, 1.5, out.numel(), dtype=out.dtype).reshape(out.shape)
         grads = torch.autograd.grad((out * weight).sum(), mine_in, allow_unused=True)
         for n, g in zip(frozen, grads[len(wrt) :], strict=True):
